@@ -1,0 +1,40 @@
+import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+
+/** API keys of the gateway. Only the SHA-256 of a key is kept; the key is shown once. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ["app", "operator", "admin"] }).notNull(),
+    keyHash: text("key_hash").notNull().unique(),
+    /** First characters of the key, so an admin can tell keys apart without the secret. */
+    keyPrefix: text("key_prefix").notNull(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    lastUsedAt: integer("last_used_at"),
+  },
+);
+
+/**
+ * The accountable record of every decision (registration, licences, account actions,
+ * identity reveals, moderation). Append-only: rows are never updated or deleted by the API.
+ * Never holds plaintext personal data: subjects are ids, details are codes.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    at: integer("at").notNull(),
+    actorKeyId: text("actor_key_id").notNull(),
+    actorRole: text("actor_role").notNull(),
+    action: text("action").notNull(),
+    subjectType: text("subject_type").notNull(),
+    subjectId: text("subject_id").notNull(),
+    reason: text("reason"),
+    requestId: text("request_id"),
+    /** JSON object with non-personal details (codes, previous/new status, ...). */
+    details: text("details"),
+  },
+  (t) => [index("audit_log_subject_idx").on(t.subjectType, t.subjectId, t.at), index("audit_log_at_idx").on(t.at)],
+);

@@ -1,0 +1,2 @@
+// Tables of the reposts worker (spread counting) are declared here.
+export {};

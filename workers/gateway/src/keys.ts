@@ -1,0 +1,61 @@
+import { eq } from "drizzle-orm";
+import { apiKeys } from "../../../db/schema";
+import type { Db } from "../../../pkg/db";
+import { sha256Hex, timingSafeEqualStr } from "../../../pkg/ids";
+import type { Principal, Role } from "../../../pkg/principal";
+
+/** Keys look like `gh_<43 base64url chars>`: 256 random bits, so a plain SHA-256 is a safe store. */
+export function generateKey(): string {
+  const bytes = new Uint8Array(32);
+  crypto.getRandomValues(bytes);
+  let b64 = btoa(String.fromCharCode(...bytes));
+  b64 = b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return `gh_${b64}`;
+}
+
+export const KEY_PREFIX_LENGTH = 10;
+const KEY_RE = /^gh_[A-Za-z0-9_-]{43}$/;
+
+interface CachedKey {
+  principal: Principal | null;
+  until: number;
+}
+
+/**
+ * Isolate-level cache of key lookups, so most requests cost no D1 read. Revocation through
+ * this isolate drops the entry at once; other isolates see it within CACHE_MS.
+ */
+const cache = new Map<string, CachedKey>();
+const CACHE_MS = 10_000;
+const CACHE_MAX = 10_000;
+
+export function forgetKey(keyHash: string): void {
+  cache.delete(keyHash);
+}
+export function forgetKeyById(id: string): void {
+  for (const [hash, entry] of cache) if (entry.principal?.keyId === id) cache.delete(hash);
+}
+
+export type AuthResult = { ok: true; principal: Principal; keyHash?: string } | { ok: false; code: "invalid_key" | "revoked_key" };
+
+/** Resolves a presented bearer token to a principal: the bootstrap ADMIN_KEY or a stored key. */
+export async function authenticate(db: Db, token: string, adminKey: string | undefined): Promise<AuthResult> {
+  if (adminKey && adminKey.length >= 16 && timingSafeEqualStr(token, adminKey)) {
+    return { ok: true, principal: { keyId: "bootstrap-admin", role: "admin" } };
+  }
+  if (!KEY_RE.test(token)) return { ok: false, code: "invalid_key" };
+  const keyHash = await sha256Hex(token);
+  const now = Date.now();
+  const hit = cache.get(keyHash);
+  if (hit && hit.until > now) return hit.principal ? { ok: true, principal: hit.principal, keyHash } : { ok: false, code: "invalid_key" };
+
+  const row = await db.select({ id: apiKeys.id, role: apiKeys.role, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).get();
+  if (row?.revokedAt != null) {
+    cache.delete(keyHash);
+    return { ok: false, code: "revoked_key" };
+  }
+  const principal = row ? { keyId: row.id, role: row.role as Role } : null;
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(keyHash, { principal, until: now + CACHE_MS });
+  return principal ? { ok: true, principal, keyHash } : { ok: false, code: "invalid_key" };
+}

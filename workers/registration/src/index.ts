@@ -1,0 +1,8 @@
+import { createApp } from "../../../pkg/app";
+import { mountInternalRoutes } from "../../../pkg/internal-routes";
+import type { Env } from "./env";
+
+const app = createApp<Env>("registration");
+mountInternalRoutes(app, "registration");
+
+export default app;

@@ -1,0 +1,3 @@
+import { workerProject } from "../../test/support/worker-project";
+
+export default workerProject("reposts", { configPath: "./wrangler.toml" });
