@@ -1,0 +1,33 @@
+/**
+ * Screening engine: a normalising multi-pattern matcher.
+ *
+ *   compile(entries, options) → Matcher   build from term entries (build/)
+ *   load(bytes) → Matcher                 from matcher.serialize(), without rebuilding
+ *
+ * Pure TypeScript, no Workers or Node APIs: runs in workerd and in Node.
+ */
+import { buildPatterns, validateInput } from "./build/patterns.js";
+import { buildTables } from "./build/automaton.js";
+import { CompiledMatcher } from "./matcher.js";
+import { deserializeTables } from "./serialize.js";
+import type { CompileOptions, Matcher, TermEntry } from "./types.js";
+
+export type { CompileOptions, Match, Matcher, TermEntry, TermFlags, TermInfo } from "./types.js";
+export { EngineFormatError, EngineInputError } from "./types.js";
+export { FORMAT_VERSION } from "./serialize.js";
+
+/** Default `maxGap`: noise characters skipped in a row between two characters of a term. */
+export const DEFAULT_MAX_GAP = 3;
+
+/** Compile term entries into a matcher. Throws EngineInputError on bad input. */
+export function compile(entries: TermEntry[], options: CompileOptions = {}): Matcher {
+  validateInput(entries, options);
+  const maxGap = options.maxGap ?? DEFAULT_MAX_GAP;
+  const patterns = buildPatterns(entries, options);
+  return new CompiledMatcher(buildTables(patterns, entries, maxGap));
+}
+
+/** Load a matcher from `serialize()` bytes. Throws EngineFormatError on bad bytes. */
+export function load(bytes: Uint8Array): Matcher {
+  return new CompiledMatcher(deserializeTables(bytes));
+}

@@ -1,0 +1,139 @@
+/** The Matcher over compiled tables: findAll / test / serialize / term. */
+import type { Match, Matcher, TermInfo } from "./types.js";
+import { makeRuntime, scan, type Runtime, type Sink } from "./search.js";
+import type { Tables } from "./tables.js";
+import { serializeTables } from "./serialize.js";
+
+/** Collects every candidate and allow span; allow filtering happens at the end. */
+class CollectSink implements Sink {
+  starts: number[] = [];
+  ends: number[] = [];
+  terms: number[] = [];
+  allowStarts: number[] = [];
+  allowEnds: number[] = [];
+  report(term: number, start: number, end: number): boolean {
+    if (term < 0) {
+      this.allowStarts.push(start);
+      this.allowEnds.push(end);
+    } else {
+      this.terms.push(term);
+      this.starts.push(start);
+      this.ends.push(end);
+    }
+    return false;
+  }
+}
+
+/**
+ * Stops at the first candidate that no allow span can cover: not inside a span
+ * seen so far, and starting before any span still in progress could start.
+ */
+class TestSink implements Sink {
+  pendingStarts: number[] = [];
+  pendingEnds: number[] = [];
+  allowStarts: number[] = [];
+  allowEnds: number[] = [];
+  constructor(readonly hasAllow: boolean) {}
+  report(term: number, start: number, end: number, activeStart: number): boolean {
+    if (!this.hasAllow) return term >= 0;
+    if (term < 0) {
+      this.allowStarts.push(start);
+      this.allowEnds.push(end);
+    } else {
+      this.pendingStarts.push(start);
+      this.pendingEnds.push(end);
+    }
+    return this.settle(activeStart);
+  }
+  /** Drop covered candidates; true if one is certain. `activeStart` = Infinity at end of text. */
+  settle(activeStart: number): boolean {
+    const ps = this.pendingStarts, pe = this.pendingEnds;
+    let w = 0;
+    for (let i = 0; i < ps.length; i++) {
+      if (covered(this.allowStarts, this.allowEnds, ps[i]!, pe[i]!)) continue;
+      if (ps[i]! < activeStart) return true;
+      ps[w] = ps[i]!;
+      pe[w++] = pe[i]!;
+    }
+    ps.length = pe.length = w;
+    return false;
+  }
+}
+
+function covered(as: number[], ae: number[], start: number, end: number): boolean {
+  for (let i = 0; i < as.length; i++) if (as[i]! <= start && ae[i]! >= end) return true;
+  return false;
+}
+
+export class CompiledMatcher implements Matcher {
+  private readonly rt: Runtime;
+  private readonly hasAllow: boolean;
+  private termIndex?: Map<number, number>;
+
+  constructor(readonly tables: Tables) {
+    this.rt = makeRuntime(tables);
+    this.hasAllow = tables.patTerm.some((t) => t < 0);
+  }
+
+  get termCount(): number {
+    return this.tables.termIds.length;
+  }
+
+  findAll(text: string): Match[] {
+    const sink = new CollectSink();
+    scan(this.rt, text, sink);
+    const { terms, starts, ends } = sink;
+    let idx = Array.from({ length: terms.length }, (_, i) => i);
+    if (sink.allowStarts.length) idx = idx.filter((i) => !coveredSorted(sink, starts[i]!, ends[i]!));
+    const ids = this.tables.termIds;
+    idx.sort((a, b) => starts[a]! - starts[b]! || ends[a]! - ends[b]! || ids[terms[a]!]! - ids[terms[b]!]!);
+    const out: Match[] = [];
+    let last: Match | undefined;
+    for (const i of idx) {
+      const termId = ids[terms[i]!]!, start = starts[i]!, end = ends[i]!;
+      if (last && last.termId === termId && last.start === start && last.end === end) continue;
+      out.push((last = { termId, start, end }));
+    }
+    return out;
+  }
+
+  test(text: string): boolean {
+    const sink = new TestSink(this.hasAllow);
+    return scan(this.rt, text, sink) || (this.hasAllow && sink.settle(Infinity));
+  }
+
+  serialize(): Uint8Array {
+    return serializeTables(this.tables);
+  }
+
+  term(termId: number): TermInfo | undefined {
+    if (!this.termIndex) {
+      this.termIndex = new Map();
+      this.tables.termIds.forEach((id, i) => this.termIndex!.set(id, i));
+    }
+    const i = this.termIndex.get(termId);
+    if (i === undefined) return undefined;
+    const t = this.tables;
+    return { id: termId, category: t.categories[t.termCategory[i]!]!, severity: t.termSeverity[i]! };
+  }
+}
+
+/** Allow spans sorted by start with a running max of ends, built lazily once per findAll. */
+function coveredSorted(sink: CollectSink & { _sorted?: { s: number[]; maxEnd: number[] } }, start: number, end: number): boolean {
+  if (!sink._sorted) {
+    const order = sink.allowStarts.map((_, i) => i).sort((a, b) => sink.allowStarts[a]! - sink.allowStarts[b]!);
+    const s = order.map((i) => sink.allowStarts[i]!);
+    const maxEnd: number[] = [];
+    let mx = -1;
+    for (const i of order) maxEnd.push((mx = Math.max(mx, sink.allowEnds[i]!)));
+    sink._sorted = { s, maxEnd };
+  }
+  const { s, maxEnd } = sink._sorted;
+  let lo = 0, hi = s.length; // first index with s > start
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s[mid]! <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && maxEnd[lo - 1]! >= end;
+}

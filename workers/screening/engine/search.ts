@@ -1,0 +1,178 @@
+/**
+ * The scan: one pass over the text's UTF-16 code units.
+ *
+ * Each code unit is mapped to a class with one table read (classTable). Alphabet
+ * symbols drive the automaton over *collapsed* runs: a symbol equal to the
+ * previous one only lengthens the current run. Noise does not move the automaton
+ * but counts the gap; a gap longer than maxGap, or a symbol no pattern uses,
+ * resets to the root. Rare cases (surrogates, multi-symbol folds, `@`/`$`) take
+ * the slow path through fold.ts. Whenever the current state has outputs, `emit`
+ * checks run lengths, computes original offsets from the ring buffers and
+ * applies whole-word checks.
+ *
+ * Emission points, per pattern kind:
+ *   - ordinary pattern: when its last run reaches exactly its length (or, for a
+ *     one-run pattern, at every symbol once the run is long enough);
+ *   - pattern with repeats: when the run that ends it is complete (a different
+ *     symbol, a reset or the end of text), covering whole runs.
+ */
+import { boundaryAfter, boundaryBefore, F_IGNORE, F_NOISE, FOLD_BMP, F_EXPAND, F_LEET, F_SURROGATE, step, symbolsAt } from "./fold.js";
+import { findEdge } from "./build/automaton.js";
+import {
+  C_IGNORE, C_NOISE, C_OTHER, C_SLOW, FIRST_CLASS, MAX_PATTERN_SYMBOLS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables,
+} from "./tables.js";
+
+export interface Runtime extends Tables {
+  /** Class of every BMP code unit. */
+  classTable: Uint16Array;
+  /** First state on the dictionary chain of s with own outputs (s itself if it has some), or -1. */
+  emitHead: Int32Array;
+  /** Class of a folded symbol (slow path only). */
+  classOfSymbol: Map<number, number>;
+}
+
+export function makeRuntime(t: Tables): Runtime {
+  const classOfSymbol = new Map<number, number>();
+  for (let i = 0; i < t.alphabet.length; i++) classOfSymbol.set(t.alphabet[i]!, FIRST_CLASS + i);
+  const classTable = new Uint16Array(0x10000);
+  for (let u = 0; u < 0x10000; u++) {
+    const v = FOLD_BMP[u]!;
+    classTable[u] =
+      v >= 0 ? (classOfSymbol.get(v) ?? C_OTHER)
+      : v === F_NOISE ? C_NOISE
+      : v === F_IGNORE ? C_IGNORE
+      : v === F_EXPAND || v === F_LEET || v === F_SURROGATE ? C_SLOW
+      : C_NOISE;
+  }
+  const N = t.fail.length;
+  const emitHead = new Int32Array(N);
+  for (let s = 0; s < N; s++) emitHead[s] = t.outStart[s + 1]! > t.outStart[s]! ? s : t.dictLink[s]!;
+  return { ...t, classTable, emitHead, classOfSymbol };
+}
+
+/** Receives candidate matches; returning true stops the scan. */
+export interface Sink {
+  /** `term` is -1 for allow phrases. `activeStart`: no later emission can start before it. */
+  report(term: number, start: number, end: number, activeStart: number): boolean;
+}
+
+const RING = MAX_PATTERN_SYMBOLS; // power of two
+const MASK = RING - 1;
+/** Start offset of the last RING symbols, by symbol index. */
+const posRing = new Int32Array(RING);
+/** Start offset and (once complete) length of the last RING runs, by run index. */
+const runStartRing = new Int32Array(RING);
+const runLenRing = new Int32Array(RING);
+const slowSymbols = new Int32Array(8);
+
+const EV_SYMBOL = 0, EV_FLUSH = 1;
+
+function emit(
+  m: Runtime, sink: Sink, text: string, S: number, event: number,
+  runLen: number, runIdx: number, symIdx: number, symEnd: number,
+): boolean {
+  const { outStart, outList, patFlags, patRunStart, runLens, patLen, patTerm, dictLink } = m;
+  const d = m.depth[S]!;
+  const activeStart = runStartRing[(runIdx - d + 1) & MASK]!;
+  for (let t = m.emitHead[S]!; t >= 0; t = dictLink[t]!) {
+    for (let o = outStart[t]!, oe = outStart[t + 1]!; o < oe; o++) {
+      const p = outList[o]!;
+      const f = patFlags[p]!;
+      const r0 = patRunStart[p]!, k = patRunStart[p + 1]! - r0;
+      const first = runIdx - k + 1;
+      let start: number;
+      if (f & P_REPEATS) {
+        if (event !== EV_FLUSH || runLen < runLens[r0 + k - 1]!) continue;
+        let ok = true;
+        for (let j = 0; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! < runLens[r0 + j]!) { ok = false; break; }
+        if (!ok) continue;
+        start = runStartRing[first & MASK]!;
+      } else {
+        if (event === EV_FLUSH) continue;
+        if (k === 1) {
+          if (runLen < runLens[r0]!) continue;
+        } else {
+          if (runLen !== runLens[r0 + k - 1]! || runLenRing[first & MASK]! < runLens[r0]!) continue;
+          let ok = true;
+          for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! !== runLens[r0 + j]!) { ok = false; break; }
+          if (!ok) continue;
+        }
+        start = posRing[(symIdx - patLen[p]! + 1) & MASK]!;
+      }
+      if (f & P_CHECK_START && !boundaryBefore(text, start)) continue;
+      if (f & P_CHECK_END && !boundaryAfter(text, symEnd)) continue;
+      if (sink.report(patTerm[p]!, start, symEnd, activeStart)) return true;
+    }
+  }
+  return false;
+}
+
+/** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
+export function scan(m: Runtime, text: string, sink: Sink): boolean {
+  const classTable = m.classTable, rootRow = m.rootRow, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
+  const edgeTarget = m.edgeTarget, fail = m.fail, emitHead = m.emitHead;
+  const gapLimit = m.maxGap + 1;
+  const n = text.length;
+  // S: automaton state; cur: class of the current run (-1 after a reset);
+  // runLen: length of the current run; runIdx / symIdx: index of the current run / last symbol;
+  // symEnd: end offset of the last symbol; gap: noise code points since it.
+  let S = 0, cur = -1, runLen = 0, runIdx = 0, symIdx = 0, symEnd = 0, gap = 0;
+  let nSlow = 0;
+  for (let i = 0; i < n; ) {
+    const start = i;
+    let c = classTable[text.charCodeAt(i)]!;
+    i++;
+    if (c === C_SLOW) {
+      nSlow = symbolsAt(text, start, slowSymbols);
+      i = start + step(text, start);
+      if (nSlow < 0) c = nSlow === F_IGNORE ? C_IGNORE : C_NOISE;
+      else c = m.classOfSymbol.get(slowSymbols[0]!) ?? C_OTHER;
+    } else nSlow = 1;
+    for (let j = 0; ; ) {
+      if (c >= FIRST_CLASS) {
+        gap = 0;
+        if (c === cur) {
+          runLen++;
+          posRing[++symIdx & MASK] = start;
+          symEnd = i;
+          if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
+        } else {
+          if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+          let s = S;
+          for (;;) {
+            if (s === 0) { s = rootRow[c - FIRST_CLASS]!; break; }
+            let lo = edgeStart[s]!, hi = edgeStart[s + 1]!, t = 0;
+            if (hi - lo <= 8) {
+              for (; lo < hi; lo++) if (edgeClass[lo] === c) { t = edgeTarget[lo]!; break; }
+            } else t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+            if (t !== 0) { s = t; break; }
+            s = fail[s]!;
+          }
+          S = s;
+          runLenRing[runIdx & MASK] = runLen;
+          runStartRing[++runIdx & MASK] = start;
+          runLen = 1;
+          posRing[++symIdx & MASK] = start;
+          symEnd = i;
+          cur = c;
+          if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
+        }
+      } else if (c === C_NOISE) {
+        if (++gap === gapLimit) {
+          if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+          S = 0;
+          cur = -1;
+        }
+      } else if (c === C_OTHER) {
+        gap = 0;
+        if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+        S = 0;
+        cur = -1;
+      } // C_IGNORE: invisible
+      if (++j >= nSlow) break;
+      c = m.classOfSymbol.get(slowSymbols[j]!) ?? C_OTHER;
+    }
+  }
+  if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+  return false;
+}

@@ -1,0 +1,185 @@
+/**
+ * Binary form of the compiled tables (version 1).
+ *
+ *   header: 16 little-endian u32 words (magic "GHSE", version, total bytes,
+ *           checksum, endianness probe, section counts, maxGap)
+ *   body:   the typed arrays of tables.ts in a fixed order, each 8-byte aligned,
+ *           then the category names as UTF-8 JSON.
+ *
+ * `load` checks magic, version, sizes and the checksum of the body, then the
+ * structural invariants the searcher relies on (tables.ts), so damaged bytes
+ * raise EngineFormatError instead of crashing, hanging or matching wrongly.
+ * Arrays are views into the loaded bytes (no copy when they are 8-byte aligned).
+ */
+import { EngineFormatError } from "./types.js";
+import { FIRST_CLASS, MAX_PATTERN_SYMBOLS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
+
+export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
+export const FORMAT_VERSION = 1;
+const HEADER_WORDS = 16;
+const HEADER_BYTES = HEADER_WORDS * 4;
+const ENDIAN_PROBE = 0x01020304;
+
+type Arr = Int32Array | Uint16Array | Uint8Array | Uint32Array | Float64Array;
+type Ctor = { new (buf: ArrayBuffer, off: number, len: number): Arr; BYTES_PER_ELEMENT: number };
+
+/** Section layout: [name, constructor, length from counts]. Order is the format. */
+interface Counts { A: number; N: number; E: number; O: number; P: number; R: number; T: number }
+const SECTIONS: [keyof Tables, Ctor, (c: Counts) => number][] = [
+  ["alphabet", Int32Array, (c) => c.A],
+  ["rootRow", Int32Array, (c) => c.A],
+  ["edgeStart", Int32Array, (c) => c.N + 1],
+  ["edgeClass", Uint16Array, (c) => c.E],
+  ["edgeTarget", Int32Array, (c) => c.E],
+  ["fail", Int32Array, (c) => c.N],
+  ["dictLink", Int32Array, (c) => c.N],
+  ["depth", Uint16Array, (c) => c.N],
+  ["outStart", Int32Array, (c) => c.N + 1],
+  ["outList", Int32Array, (c) => c.O],
+  ["patTerm", Int32Array, (c) => c.P],
+  ["patFlags", Uint8Array, (c) => c.P],
+  ["patLen", Uint16Array, (c) => c.P],
+  ["patRunStart", Int32Array, (c) => c.P + 1],
+  ["runLens", Uint16Array, (c) => c.R],
+  ["termIds", Float64Array, (c) => c.T],
+  ["termSeverity", Float64Array, (c) => c.T],
+  ["termCategory", Uint32Array, (c) => c.T],
+];
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+function checksum(words: Uint32Array): number {
+  // Each step is a bijection of h for a fixed word, so any single changed word changes the result.
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < words.length; i++) {
+    h = Math.imul(h ^ words[i]!, 0x9e3779b1);
+    h ^= h >>> 15;
+  }
+  return h >>> 0;
+}
+
+export function serializeTables(t: Tables): Uint8Array {
+  const c: Counts = {
+    A: t.alphabet.length, N: t.fail.length, E: t.edgeTarget.length, O: t.outList.length,
+    P: t.patTerm.length, R: t.runLens.length, T: t.termIds.length,
+  };
+  const cats = new TextEncoder().encode(JSON.stringify(t.categories));
+  let size = HEADER_BYTES;
+  for (const [, ctor, len] of SECTIONS) size = align8(size + len(c) * ctor.BYTES_PER_ELEMENT);
+  size = align8(size + cats.length);
+  const buf = new ArrayBuffer(size);
+  const bytes = new Uint8Array(buf);
+  let off = HEADER_BYTES;
+  for (const [name, ctor, len] of SECTIONS) {
+    const src = t[name] as Arr;
+    if (src.length !== len(c)) throw new Error(`engine: section ${name} has wrong length`);
+    bytes.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), off);
+    off = align8(off + len(c) * ctor.BYTES_PER_ELEMENT);
+  }
+  bytes.set(cats, off);
+  const header = new Uint32Array(buf, 0, HEADER_WORDS);
+  header.set([FORMAT_MAGIC, FORMAT_VERSION, size, 0, ENDIAN_PROBE, t.maxGap, c.A, c.N, c.E, c.O, c.P, c.R, c.T, cats.length]);
+  header[3] = checksum(new Uint32Array(buf, HEADER_BYTES));
+  return bytes;
+}
+
+const fail = (why: string): never => {
+  throw new EngineFormatError(`engine: cannot load matcher: ${why}`);
+};
+
+export function deserializeTables(input: Uint8Array): Tables {
+  if (!(input instanceof Uint8Array)) fail("expected a Uint8Array");
+  if (input.length < HEADER_BYTES) fail(`truncated (${input.length} bytes, header needs ${HEADER_BYTES})`);
+  // Views need 8-byte alignment; copy only if the caller's bytes are not aligned.
+  const bytes = input.byteOffset % 8 === 0 ? input : input.slice();
+  const buf = bytes.buffer as ArrayBuffer;
+  const base = bytes.byteOffset;
+  const dv = new DataView(buf, base, bytes.length);
+  if (dv.getUint32(0, true) !== FORMAT_MAGIC) fail("bad magic (not a serialized screening matcher)");
+  const version = dv.getUint32(4, true);
+  if (version !== FORMAT_VERSION) fail(`unsupported format version ${version} (this build reads ${FORMAT_VERSION})`);
+  const size = dv.getUint32(8, true);
+  if (size !== bytes.length) fail(size > bytes.length ? `truncated (${bytes.length} of ${size} bytes)` : `length mismatch (${bytes.length} bytes, header says ${size})`);
+  if (size % 8 !== 0) fail("length not a multiple of 8");
+  if (new Uint32Array(buf, base + 16, 1)[0] !== ENDIAN_PROBE) fail("written on a platform of different endianness");
+  if (checksum(new Uint32Array(buf, base + HEADER_BYTES, (size - HEADER_BYTES) / 4)) !== dv.getUint32(12, true)) fail("checksum mismatch (corrupted bytes)");
+  const h = (i: number) => dv.getUint32(i * 4, true);
+  const maxGap = h(5);
+  const c: Counts = { A: h(6), N: h(7), E: h(8), O: h(9), P: h(10), R: h(11), T: h(12) };
+  const catLen = h(13);
+  let off = HEADER_BYTES;
+  const t: Partial<Tables> = { maxGap };
+  for (const [name, ctor, len] of SECTIONS) {
+    const n = len(c);
+    if (off + n * ctor.BYTES_PER_ELEMENT > size) fail(`section ${name} overruns the data`);
+    (t as Record<string, unknown>)[name] = new ctor(buf, base + off, n);
+    off = align8(off + n * ctor.BYTES_PER_ELEMENT);
+  }
+  if (align8(off + catLen) !== size) fail("size does not match section counts");
+  try {
+    const cats = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(buf, base + off, catLen)));
+    if (!Array.isArray(cats) || !cats.every((x) => typeof x === "string")) throw 0;
+    t.categories = cats;
+  } catch {
+    fail("bad category table");
+  }
+  validate(t as Tables);
+  return t as Tables;
+}
+
+/** Check every invariant of tables.ts that the searcher depends on for termination and memory safety. */
+function validate(t: Tables): void {
+  const A = t.alphabet.length, N = t.fail.length, E = t.edgeTarget.length, P = t.patTerm.length, T = t.termIds.length;
+  const bad = (what: string): never => fail(`invalid ${what}`);
+  if (t.maxGap > 64) bad("maxGap");
+  if (N < 1 || t.depth[0] !== 0 || t.fail[0] !== 0 || t.dictLink[0] !== -1) bad("root");
+  for (let i = 0; i < A; i++) {
+    const cp = t.alphabet[i]!;
+    if (cp < 0 || cp > 0x10ffff) bad("alphabet");
+    const r = t.rootRow[i]!;
+    if (r < 0 || r >= N || (r !== 0 && t.depth[r] !== 1)) bad("root row");
+  }
+  const es = t.edgeStart, os = t.outStart;
+  if (es[0] !== 0 || es[N] !== E || os[0] !== 0 || os[N] !== t.outList.length) bad("offsets");
+  for (let s = 0; s < N; s++) {
+    const lo = es[s]!, hi = es[s + 1]!;
+    if (hi < lo || hi > E) bad("edge offsets");
+    const d = t.depth[s]!;
+    if (d > MAX_PATTERN_SYMBOLS) bad("depth");
+    let prev = -1;
+    for (let k = lo; k < hi; k++) {
+      const cl = t.edgeClass[k]!, to = t.edgeTarget[k]!;
+      if (cl <= prev || cl < FIRST_CLASS || cl >= FIRST_CLASS + A) bad("edge class");
+      if (to <= 0 || to >= N || t.depth[to] !== d + 1) bad("edge target");
+      if (s === 0 && t.rootRow[cl - FIRST_CLASS] !== to) bad("root row");
+      prev = cl;
+    }
+    if (s > 0) {
+      const f = t.fail[s]!, dl = t.dictLink[s]!;
+      if (f < 0 || f >= N || t.depth[f]! >= d) bad("failure link");
+      if (dl !== -1 && (dl <= 0 || dl >= N || t.depth[dl]! >= d || os[dl + 1]! <= os[dl]!)) bad("dictionary link");
+    }
+    const olo = os[s]!, ohi = os[s + 1]!;
+    if (ohi < olo) bad("output offsets");
+    for (let o = olo; o < ohi; o++) {
+      const p = t.outList[o]!;
+      if (p < 0 || p >= P || t.patRunStart[p + 1]! - t.patRunStart[p]! !== d) bad("output");
+    }
+  }
+  if (t.patRunStart[0] !== 0 || t.patRunStart[P] !== t.runLens.length) bad("pattern runs");
+  for (let p = 0; p < P; p++) {
+    const r0 = t.patRunStart[p]!, r1 = t.patRunStart[p + 1]!;
+    if (r1 <= r0 || r1 - r0 > MAX_PATTERN_SYMBOLS) bad("pattern runs");
+    let sum = 0;
+    for (let r = r0; r < r1; r++) {
+      if (t.runLens[r]! < 1) bad("run length");
+      sum += t.runLens[r]!;
+    }
+    if (sum !== t.patLen[p] || sum > MAX_PATTERN_SYMBOLS) bad("pattern length");
+    if (t.patTerm[p]! < -1 || t.patTerm[p]! >= T) bad("pattern term");
+    if (t.patFlags[p]! & ~(P_REPEATS | P_CHECK_START | P_CHECK_END)) bad("pattern flags");
+  }
+  for (let i = 0; i < T; i++) {
+    if (!Number.isSafeInteger(t.termIds[i]) || t.termCategory[i]! >= t.categories.length || !Number.isFinite(t.termSeverity[i])) bad("term table");
+  }
+}
