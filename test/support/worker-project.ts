@@ -11,7 +11,12 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
  */
 export function workerProject(
   name: string,
-  options: { configPath: string; bindings?: Record<string, unknown>; miniflare?: Record<string, unknown>; include?: string[] },
+  options: {
+    configPath: string;
+    bindings?: Record<string, unknown>;
+    miniflare?: Record<string, unknown>;
+    include?: string[];
+  },
 ): ViteUserConfig {
   return defineConfig({
     plugins: [
@@ -32,9 +37,8 @@ export function workerProject(
       include: options.include ?? ["test/**/*.test.ts", "src/**/*.test.ts"],
       setupFiles: [`${root}test/support/apply-migrations.ts`],
       testTimeout: 30_000,
-      // Request logs are structured JSON lines; keep test output readable (tests that
-      // inspect logs spy on console directly).
-      onConsoleLog: (line) => !line.startsWith('{"level"'),
+      // Request logs are structured JSON lines: show them only for failing tests.
+      silent: "passed-only",
     },
   });
 }
