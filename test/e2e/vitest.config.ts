@@ -6,8 +6,8 @@ export default defineConfig({
   test: {
     name: "e2e",
     environment: "node",
-    include: ["test/e2e/**/*.test.ts"],
-    globalSetup: ["test/e2e/global-setup.ts"],
+    include: ["**/*.test.ts"],
+    globalSetup: ["./global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     fileParallelism: false,
