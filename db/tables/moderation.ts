@@ -1,4 +1,4 @@
-import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The shared review queue: screening (`review` verdicts), spread thresholds and user
@@ -24,4 +24,26 @@ export const reviewQueue = sqliteTable(
     decidedBy: text("decided_by"),
   },
   (t) => [index("review_queue_status_idx").on(t.status, t.createdAt), index("review_queue_subject_idx").on(t.subjectType, t.subjectId)],
+);
+
+export const REPORT_REASONS = ["terrorism", "violence", "pornography", "fraud", "rumour", "spam", "harassment", "other"] as const;
+
+/**
+ * User reports of posts and accounts, filed by apps on their users' behalf. One report per
+ * (subject, reporter); reports of one subject share one open review item.
+ */
+export const reports = sqliteTable(
+  "reports",
+  {
+    id: text("id").primaryKey(),
+    subjectType: text("subject_type", { enum: ["post", "account"] }).notNull(),
+    subjectId: text("subject_id").notNull(),
+    /** The app's own opaque id of the reporting user (not a Gatehouse account). */
+    reporterId: text("reporter_id").notNull(),
+    reason: text("reason", { enum: REPORT_REASONS }).notNull(),
+    reviewItemId: text("review_item_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    createdByKey: text("created_by_key").notNull(),
+  },
+  (t) => [uniqueIndex("reports_subject_reporter_uq").on(t.subjectType, t.subjectId, t.reporterId), index("reports_item_idx").on(t.reviewItemId)],
 );
