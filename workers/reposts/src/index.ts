@@ -1,10 +1,17 @@
 import { createApp } from "../../../pkg/app";
 import { mountInternalRoutes } from "../../../pkg/internal-routes";
 import type { Env } from "./env";
+import { countRoutes } from "./routes/counts";
+import { spreadRoutes } from "./routes/spread";
+import { thresholdRoutes } from "./routes/thresholds";
 
 export { PostCounter } from "./post-counter";
+export { RepostShard } from "./repost-shard";
 
 const app = createApp<Env>("reposts");
 mountInternalRoutes(app, "reposts");
+app.route("/", countRoutes);
+app.route("/", spreadRoutes);
+app.route("/", thresholdRoutes);
 
 export default app;

@@ -1,17 +1,250 @@
 import { DurableObject } from "cloudflare:workers";
+import { log } from "../../../pkg/log";
+import { newId } from "../../../pkg/ids";
+import { addReposter, backoffMs, createCommonTables, lookupIdempotency, storeIdempotency, sweepIdempotency } from "./counter-store";
 import type { Env } from "./env";
+import type { CountBody, CountOutcome, IdempotencyInput, LevelView, PostContext, Rule, SpreadBody } from "./types";
+
+/** Write-behind delay: counts reach D1 at most this long after they change (one D1 write per interval). */
+export const FLUSH_MS = 1000;
+
+type StateRow = {
+  root_post_id: string;
+  shards: number;
+  context: string;
+  own_reposts: number;
+  own_views: number;
+  version: number;
+  flushed_version: number;
+  failures: number;
+};
+
+interface StoredContext {
+  rules: Rule[];
+  categories: string[];
+  verdict: string;
+}
 
 /**
- * Exact spread state of one root post (or one shard of a hot post), in the object's
- * own SQLite storage. Declared by the foundation; counting is built on top of it.
+ * The coordinator of one root post: the exact spread state, threshold checks, the escalation
+ * outbox and the write-behind to D1. For a post with one shard it also counts reposts itself;
+ * for a hot post, shard objects (RepostShard) dedupe and count, and report their absolute
+ * totals here, so thresholds are checked on the true sum in exactly one place.
+ *
+ * Every count change, threshold crossing and outbox row is written in one synchronous block
+ * (no `await`), so they commit together or not at all.
  */
 export class PostCounter extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  /** Mirror of the scheduled alarm, so a write never pushes a pending flush later. */
+  private alarmAt: number | null = null;
+  private contextCache: { json: string; parsed: StoredContext } | null = null;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.sql = ctx.storage.sql;
+    createCommonTables(this.sql);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS state (
+      id INTEGER PRIMARY KEY CHECK (id = 1), root_post_id TEXT NOT NULL, shards INTEGER NOT NULL, context TEXT NOT NULL,
+      own_reposts INTEGER NOT NULL DEFAULT 0, own_views INTEGER NOT NULL DEFAULT 0,
+      version INTEGER NOT NULL DEFAULT 0, flushed_version INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS shard_totals (shard INTEGER PRIMARY KEY, reposts INTEGER NOT NULL, views INTEGER NOT NULL, version INTEGER NOT NULL)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS levels (name TEXT PRIMARY KEY, action TEXT NOT NULL, metric TEXT NOT NULL, threshold INTEGER NOT NULL, crossed_at INTEGER NOT NULL)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (dedupe_key TEXT PRIMARY KEY, payload TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
   }
 
-  /** Liveness probe used by tests and health checks. */
-  async ping(): Promise<string> {
-    return "pong";
+  /** One repost by `accountId` (counted once per account), for posts counted without shards. */
+  async repost(pc: PostContext, accountId: string, idem?: IdempotencyInput): Promise<CountOutcome> {
+    const now = Date.now();
+    const prior = lookupIdempotency(this.sql, idem, now);
+    if (prior.kind === "reused") return { ok: false, code: "idempotency_key_reused" };
+    if (prior.kind === "replay") return { ok: true, body: prior.body, replayed: true };
+    this.touch(pc, now);
+    const counted = addReposter(this.sql, accountId, now);
+    if (counted) this.changed(`UPDATE state SET own_reposts = own_reposts + 1, version = version + 1`, now);
+    const body: CountBody = { ...this.body(), counted };
+    storeIdempotency(this.sql, idem, body, now);
+    return { ok: true, body, replayed: false };
+  }
+
+  /** A batch of `count` views (views are counts, not unique viewers). */
+  async view(pc: PostContext, count: number, idem?: IdempotencyInput): Promise<CountOutcome> {
+    const now = Date.now();
+    const prior = lookupIdempotency(this.sql, idem, now);
+    if (prior.kind === "reused") return { ok: false, code: "idempotency_key_reused" };
+    if (prior.kind === "replay") return { ok: true, body: prior.body, replayed: true };
+    this.touch(pc, now);
+    this.changed(`UPDATE state SET own_views = own_views + ?, version = version + 1`, now, count);
+    const body: CountBody = { ...this.body(), counted: true };
+    storeIdempotency(this.sql, idem, body, now);
+    return { ok: true, body, replayed: false };
+  }
+
+  /**
+   * A shard's absolute totals. Absolute (not deltas) and version-guarded, so a retried or
+   * reordered report can never count twice. Returns the post's totals for the shard to cache.
+   */
+  async reportShard(pc: PostContext, shard: number, reposts: number, views: number, version: number): Promise<SpreadBody> {
+    const now = Date.now();
+    this.touch(pc, now);
+    const applied = this.sql
+      .exec(
+        `INSERT INTO shard_totals (shard, reposts, views, version) VALUES (?, ?, ?, ?)
+         ON CONFLICT(shard) DO UPDATE SET reposts = excluded.reposts, views = excluded.views, version = excluded.version
+         WHERE excluded.version > shard_totals.version`,
+        shard,
+        reposts,
+        views,
+        version,
+      ).rowsWritten;
+    if (applied > 0) this.changed(`UPDATE state SET version = version + 1`, now);
+    return this.body();
+  }
+
+  /** The exact live figures (null before the first count). */
+  async spread(): Promise<SpreadBody | null> {
+    return this.state() ? this.body() : null;
+  }
+
+  /** Delivers escalations to the review queue and flushes counts to D1 (one D1 transaction). */
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    const now = Date.now();
+    let next = sweepIdempotency(this.sql, now);
+    const st = this.state();
+    if (!st) return;
+    const outbox = this.sql.exec<{ dedupe_key: string; payload: string; created_at: number }>(`SELECT dedupe_key, payload, created_at FROM outbox`).toArray();
+    if (outbox.length > 0 || st.version > st.flushed_version) {
+      // Captured synchronously: the snapshot and its version belong together.
+      const snapshot = this.body();
+      const version = st.version;
+      const levels = this.sql.exec<{ name: string; crossed_at: number }>(`SELECT name, crossed_at FROM levels ORDER BY crossed_at, name`).toArray();
+      const statements = outbox.map((o) =>
+        this.env.DB.prepare(
+          `INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
+           VALUES (?, ?, 'post', ?, 'spread', 'spread_threshold', 'open', ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
+        ).bind(newId("rvw"), o.dedupe_key, st.root_post_id, o.payload, o.created_at),
+      );
+      statements.push(
+        this.env.DB.prepare(
+          `INSERT INTO post_spread (root_post_id, reposts, views, version, levels, escalated, shards, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(root_post_id) DO UPDATE SET reposts = excluded.reposts, views = excluded.views, version = excluded.version,
+             levels = excluded.levels, escalated = excluded.escalated, updated_at = excluded.updated_at
+           WHERE post_spread.version < excluded.version`,
+        ).bind(
+          st.root_post_id,
+          snapshot.reposts,
+          snapshot.views,
+          version,
+          JSON.stringify(levels.map((l) => ({ name: l.name, crossedAt: l.crossed_at }))),
+          snapshot.escalated ? 1 : 0,
+          st.shards,
+          now,
+          now,
+        ),
+      );
+      try {
+        await this.env.DB.batch(statements);
+      } catch (err) {
+        // Nothing is lost: the outbox rows and the unflushed version stay until a retry succeeds.
+        this.sql.exec(`UPDATE state SET failures = failures + 1`);
+        this.sql.exec(`UPDATE outbox SET attempts = attempts + 1`);
+        const failures = st.failures + 1;
+        log("warn", "spread_flush_failed", { rootPostId: st.root_post_id, failures, outbox: outbox.length, error: (err as Error).name });
+        this.schedule(now + backoffMs(failures));
+        return;
+      }
+      // Other calls may have run during the await: remove only what was delivered, only raise the mark.
+      for (const o of outbox) this.sql.exec(`DELETE FROM outbox WHERE dedupe_key = ?`, o.dedupe_key);
+      this.sql.exec(`UPDATE state SET flushed_version = MAX(flushed_version, ?), failures = 0`, version);
+    }
+    const after = this.state()!;
+    const pending = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`).one().n;
+    if (pending > 0) next = Date.now();
+    else if (after.version > after.flushed_version) next = Math.min(next ?? Infinity, Date.now() + FLUSH_MS);
+    if (next !== null) this.schedule(next);
+  }
+
+  // --- internals (all synchronous) ---
+
+  private state(): StateRow | undefined {
+    return this.sql.exec<StateRow>(`SELECT root_post_id, shards, context, own_reposts, own_views, version, flushed_version, failures FROM state`).toArray()[0];
+  }
+
+  /** Records the post's context on first touch, and again only when rules/categories changed. */
+  private touch(pc: PostContext, now: number): void {
+    const json = JSON.stringify({ rules: pc.rules, categories: pc.categories, verdict: pc.verdict } satisfies StoredContext);
+    if (this.contextCache?.json === json) return;
+    const st = this.state();
+    const changed = st !== undefined && st.context !== json;
+    if (!st) this.sql.exec(`INSERT INTO state (id, root_post_id, shards, context, created_at) VALUES (1, ?, ?, ?, ?)`, pc.rootPostId, pc.shards, json, now);
+    else if (changed) this.sql.exec(`UPDATE state SET context = ? WHERE id = 1`, json);
+    this.contextCache = { json, parsed: JSON.parse(json) as StoredContext };
+    // Changed rules may already be met by the current totals.
+    if (changed) this.changed(`UPDATE state SET version = version + 1`, now);
+  }
+
+  private context(): StoredContext {
+    if (!this.contextCache) {
+      const json = this.state()!.context;
+      this.contextCache = { json, parsed: JSON.parse(json) as StoredContext };
+    }
+    return this.contextCache.parsed;
+  }
+
+  /** Applies a count update, then checks thresholds and schedules the flush, in the same write. */
+  private changed(update: string, now: number, ...binds: number[]): void {
+    this.sql.exec(update, ...binds);
+    this.evaluate(now);
+    this.schedule(now + FLUSH_MS);
+  }
+
+  private totals(): { reposts: number; views: number } {
+    return this.sql
+      .exec<{ reposts: number; views: number }>(
+        `SELECT s.own_reposts + COALESCE((SELECT SUM(reposts) FROM shard_totals), 0) AS reposts,
+                s.own_views + COALESCE((SELECT SUM(views) FROM shard_totals), 0) AS views FROM state s`,
+      )
+      .one();
+  }
+
+  /**
+   * Marks every newly met level; an escalating level also gets its outbox row (one per level,
+   * keyed `spread:<root>:<level>`), in the same synchronous write as the count that crossed it.
+   */
+  private evaluate(now: number): void {
+    const { rules, categories, verdict } = this.context();
+    if (rules.length === 0) return;
+    const totals = this.totals();
+    const crossed = new Set(this.sql.exec<{ name: string }>(`SELECT name FROM levels`).toArray().map((r) => r.name));
+    const root = this.state()!.root_post_id;
+    for (const rule of rules) {
+      if (crossed.has(rule.level) || totals[rule.metric] < rule.value) continue;
+      crossed.add(rule.level);
+      this.sql.exec(`INSERT INTO levels (name, action, metric, threshold, crossed_at) VALUES (?, ?, ?, ?, ?)`, rule.level, rule.action, rule.metric, rule.value, now);
+      if (rule.action !== "escalate") continue;
+      const payload = { level: rule.level, metric: rule.metric, threshold: rule.value, reposts: totals.reposts, views: totals.views, categories, verdict };
+      this.sql.exec(`INSERT INTO outbox (dedupe_key, payload, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, `spread:${root}:${rule.level}`, JSON.stringify(payload), now);
+      this.schedule(now);
+    }
+  }
+
+  private body(): SpreadBody {
+    const totals = this.totals();
+    const rows = this.sql.exec<{ name: string; action: string; crossed_at: number }>(`SELECT name, action, crossed_at FROM levels ORDER BY crossed_at, name`).toArray();
+    const levels: LevelView[] = rows.map((r) => ({ name: r.name, crossedAt: new Date(r.crossed_at).toISOString() }));
+    return { rootPostId: this.state()!.root_post_id, reposts: totals.reposts, views: totals.views, levels, escalated: rows.some((r) => r.action === "escalate") };
+  }
+
+  /** Moves the alarm earlier if needed; never later, so steady traffic cannot starve a flush. */
+  private schedule(at: number): void {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
   }
 }

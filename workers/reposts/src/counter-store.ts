@@ -1,0 +1,54 @@
+import type { CountBody, IdempotencyInput } from "./types";
+
+/**
+ * Storage shared by the coordinator and shard objects: who has reposted (exact dedup) and
+ * idempotency records. All functions are synchronous SQL, so a caller can group them with its
+ * count update in one atomic write (no `await` in between).
+ */
+
+/** How long a retried request with the same Idempotency-Key replays the first response. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export function createCommonTables(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS reposters (account_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`);
+  sql.exec(`CREATE TABLE IF NOT EXISTS idem (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
+  sql.exec(`CREATE INDEX IF NOT EXISTS idem_expires ON idem (expires_at)`);
+}
+
+/** True when the account was new (and is now recorded). */
+export function addReposter(sql: SqlStorage, accountId: string, now: number): boolean {
+  return sql.exec(`INSERT INTO reposters (account_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING`, accountId, now).rowsWritten > 0;
+}
+
+export type IdemLookup = { kind: "none" } | { kind: "replay"; body: CountBody } | { kind: "reused" };
+
+export function lookupIdempotency(sql: SqlStorage, idem: IdempotencyInput | undefined, now: number): IdemLookup {
+  if (!idem) return { kind: "none" };
+  const row = sql.exec<{ fingerprint: string; response: string }>(`SELECT fingerprint, response FROM idem WHERE key = ? AND expires_at > ?`, idem.key, now).toArray()[0];
+  if (!row) return { kind: "none" };
+  if (row.fingerprint !== idem.fingerprint) return { kind: "reused" };
+  return { kind: "replay", body: JSON.parse(row.response) as CountBody };
+}
+
+export function storeIdempotency(sql: SqlStorage, idem: IdempotencyInput | undefined, body: CountBody, now: number): void {
+  if (!idem) return;
+  sql.exec(
+    `INSERT INTO idem (key, fingerprint, response, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET fingerprint = excluded.fingerprint, response = excluded.response, expires_at = excluded.expires_at`,
+    idem.key,
+    idem.fingerprint,
+    JSON.stringify(body),
+    now + IDEMPOTENCY_TTL_MS,
+  );
+}
+
+/** Drops expired idempotency records; returns the next expiry still pending, if any. */
+export function sweepIdempotency(sql: SqlStorage, now: number): number | null {
+  sql.exec(`DELETE FROM idem WHERE expires_at <= ?`, now);
+  const next = sql.exec<{ at: number | null }>(`SELECT MIN(expires_at) AS at FROM idem`).one().at;
+  return next ?? null;
+}
+
+/** Exponential backoff for alarm retries: 1 s, 2 s, 4 s ... capped at 5 minutes. */
+export function backoffMs(failures: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, failures - 1), 300_000);
+}

@@ -1,0 +1,105 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createRouter } from "../../../../pkg/app";
+import { ApiError } from "../../../../pkg/errors";
+import { IdSchema, problemResponses } from "../../../../pkg/schemas";
+import { requireRole, type Principal } from "../../../../pkg/principal";
+import { countRepost, countViews, postContext, unwrap } from "../counting";
+import type { Env } from "../env";
+import { assertRepostable, resolvePost } from "../resolve";
+import { AccountIdSchema, CountSchema, IdempotencyHeaders, PostIdParams } from "../schemas";
+import type { IdempotencyInput } from "../types";
+
+const RepostBody = z
+  .object({
+    accountId: AccountIdSchema,
+    repostPostId: IdSchema.optional().openapi({ description: "The id of the new repost post, if screened; later reposts of it count toward the root" }),
+  })
+  .strict()
+  .openapi("Repost");
+
+const ViewsBody = z
+  .object({ count: z.number().int().min(1).max(10_000).default(1).openapi({ description: "Views in this batch (1-10,000)" }) })
+  .strict()
+  .openapi("Views");
+
+const countResponses = {
+  200: { description: "Counted (or already counted)", content: { "application/json": { schema: CountSchema } } },
+  ...problemResponses(401, 403, 404, 409, 415, 422, 503),
+};
+
+const repost = createRoute({
+  method: "post",
+  path: "/v1/posts/{postId}/reposts",
+  tags: ["spread"],
+  summary: "Count a repost: once per (root post, account); reposts of reposts count toward the root.",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("app")] as const,
+  request: { params: PostIdParams, headers: IdempotencyHeaders, body: { required: true, content: { "application/json": { schema: RepostBody } } } },
+  responses: countResponses,
+});
+
+const views = createRoute({
+  method: "post",
+  path: "/v1/posts/{postId}/views",
+  tags: ["spread"],
+  summary: "Add a batch of views to a post's root (counts, not unique viewers).",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("app")] as const,
+  request: { params: PostIdParams, headers: IdempotencyHeaders, body: { required: true, content: { "application/json": { schema: ViewsBody } } } },
+  responses: countResponses,
+});
+
+/** Idempotency keys are per API key, so two apps cannot collide or replay each other's answers. */
+function idempotency(principal: Principal | undefined, key: string | undefined, fingerprint: string): IdempotencyInput | undefined {
+  return key ? { key: `${principal?.keyId ?? "-"}:${key}`, fingerprint } : undefined;
+}
+
+export const countRoutes = createRouter<Env>()
+  .openapi(repost, async (c) => {
+    const { postId } = c.req.valid("param");
+    const { accountId, repostPostId } = c.req.valid("json");
+    const key = c.req.valid("header")["idempotency-key"];
+    if (repostPostId === postId) throw new ApiError(422, "repost_of_itself", "`repostPostId` must be the new repost's id, not the reposted post's.");
+    const post = await resolvePost(c.env.DB, postId);
+    assertRepostable(post);
+    if (repostPostId !== undefined) await recordChain(c.env.DB, repostPostId, post.rootPostId);
+    const pc = await postContext(c.env, post);
+    const idem = idempotency(c.get("principal"), key, `repost|${postId}|${accountId}|${repostPostId ?? ""}`);
+    const { body, replayed } = unwrap(await countRepost(c.env, pc, accountId, idem));
+    if (replayed) c.header("idempotent-replayed", "true");
+    return c.json(body, 200);
+  })
+  .openapi(views, async (c) => {
+    const { postId } = c.req.valid("param");
+    const { count } = c.req.valid("json");
+    const key = c.req.valid("header")["idempotency-key"];
+    const post = await resolvePost(c.env.DB, postId);
+    assertRepostable(post);
+    const pc = await postContext(c.env, post);
+    const idem = idempotency(c.get("principal"), key, `views|${postId}|${count}`);
+    const { body, replayed } = unwrap(await countViews(c.env, pc, count, idem));
+    if (replayed) c.header("idempotent-replayed", "true");
+    return c.json(body, 200);
+  });
+
+/**
+ * Records repost -> root before counting (idempotent, harmless if the count then fails), so
+ * a later repost of this repost resolves to the root. A repost id already chained to another
+ * root, or that is itself a counted root, is a conflict.
+ */
+async function recordChain(db: D1Database, repostPostId: string, rootPostId: string): Promise<void> {
+  if (repostPostId === rootPostId) throw new ApiError(422, "repost_of_itself", "`repostPostId` must be the new repost's id, not the root post's.");
+  const [, chained] = await db.batch<{ root_post_id: string }>([
+    db
+      .prepare(
+        `INSERT INTO repost_chain (repost_post_id, root_post_id, created_at)
+         SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM post_spread WHERE root_post_id = ?1) ON CONFLICT DO NOTHING`,
+      )
+      .bind(repostPostId, rootPostId, Date.now()),
+    db.prepare(`SELECT root_post_id FROM repost_chain WHERE repost_post_id = ?`).bind(repostPostId),
+  ]);
+  const existing = chained?.results[0]?.root_post_id;
+  if (existing !== rootPostId) {
+    throw new ApiError(409, "repost_chain_conflict", "`repostPostId` is already recorded as a repost of another post, or has spread of its own.");
+  }
+}

@@ -1,0 +1,148 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { postSpread } from "../../../../db/schema";
+import { createRouter } from "../../../../pkg/app";
+import { auditInsert } from "../../../../pkg/audit";
+import { createDb } from "../../../../pkg/db";
+import { ApiError } from "../../../../pkg/errors";
+import { requireRole } from "../../../../pkg/principal";
+import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
+import type { Env } from "../env";
+import { resolvePost } from "../resolve";
+import { ALLOWED_SHARD_COUNTS, coordinatorName } from "../shards";
+import { PostIdParams, SpreadSchema } from "../schemas";
+import type { SpreadBody } from "../types";
+
+interface SpreadRow {
+  root_post_id: string;
+  reposts: number;
+  views: number;
+  levels: string;
+  escalated: number;
+  shards: number;
+  updated_at: number;
+}
+
+function toBody(r: SpreadRow): SpreadBody {
+  const levels = JSON.parse(r.levels) as { name: string; crossedAt: number }[];
+  return {
+    rootPostId: r.root_post_id,
+    reposts: r.reposts,
+    views: r.views,
+    levels: levels.map((l) => ({ name: l.name, crossedAt: isoOrNull(l.crossedAt)! })),
+    escalated: r.escalated === 1,
+  };
+}
+
+const getSpread = createRoute({
+  method: "get",
+  path: "/v1/posts/{postId}/spread",
+  tags: ["spread"],
+  summary: "A post's spread (of its root), from D1 (flushed within about a second); `?live=1` asks its counting object.",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("app", "operator")] as const,
+  request: {
+    params: PostIdParams,
+    query: z.object({ live: z.enum(["0", "1", "true", "false"]).optional().openapi({ description: "1 = exact live figures from the post's object" }) }),
+  },
+  responses: {
+    200: { description: "Spread", content: { "application/json": { schema: SpreadSchema } } },
+    ...problemResponses(401, 403, 404, 422),
+  },
+});
+
+const TopQuery = z.object({
+  since: z.iso.datetime({ offset: true }).optional().openapi({ description: "Only posts counted since this time (default: 24 hours ago)" }),
+  metric: z.enum(["reposts", "views"]).default("reposts"),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+const topSpread = createRoute({
+  method: "get",
+  path: "/v1/spread/top",
+  tags: ["spread"],
+  summary: "Most spread posts with counts changed since a time (operator), from D1.",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("operator")] as const,
+  request: { query: TopQuery },
+  responses: {
+    200: {
+      description: "Top posts",
+      content: { "application/json": { schema: z.object({ since: z.string(), metric: z.string(), posts: z.array(SpreadSchema.extend({ updatedAt: z.string() })) }) } },
+    },
+    ...problemResponses(401, 403, 422),
+  },
+});
+
+const setShards = createRoute({
+  method: "put",
+  path: "/v1/posts/{postId}/spread/shards",
+  tags: ["spread"],
+  summary: "Pre-mark a post hot (operator): its counting shard count, settable only before its first count.",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("operator")] as const,
+  request: {
+    params: PostIdParams,
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z
+            .object({ shards: z
+                .number()
+                .int()
+                .refine((n) => (ALLOWED_SHARD_COUNTS as readonly number[]).includes(n), `One of ${ALLOWED_SHARD_COUNTS.join(", ")}`)
+                .openapi({ enum: [...ALLOWED_SHARD_COUNTS] }) })
+            .strict()
+            .openapi("SpreadShards"),
+        },
+      },
+    },
+  },
+  responses: {
+    200: { description: "Shard count", content: { "application/json": { schema: z.object({ rootPostId: z.string(), shards: z.number().int() }) } } },
+    ...problemResponses(401, 403, 404, 409, 415, 422),
+  },
+});
+
+export const spreadRoutes = createRouter<Env>()
+  .openapi(getSpread, async (c) => {
+    const { postId } = c.req.valid("param");
+    const { live } = c.req.valid("query");
+    const post = await resolvePost((c.env.DB as D1Database), postId);
+    if (live === "1" || live === "true") {
+      const body = await c.env.POST_COUNTER.getByName(coordinatorName(post.rootPostId)).spread();
+      if (body) return c.json(body, 200);
+    }
+    const row = await (c.env.DB as D1Database).prepare(`SELECT * FROM post_spread WHERE root_post_id = ?`).bind(post.rootPostId).first<SpreadRow>();
+    const body: SpreadBody = row ? toBody(row) : { rootPostId: post.rootPostId, reposts: 0, views: 0, levels: [], escalated: false };
+    return c.json(body, 200);
+  })
+  .openapi(topSpread, async (c) => {
+    const { since, metric, limit } = c.req.valid("query");
+    const sinceMs = since ? Date.parse(since) : Date.now() - 86_400_000;
+    // `metric` is one of two literal column names (validated above), never caller text.
+    const { results } = await (c.env.DB as D1Database).prepare(`SELECT * FROM post_spread WHERE updated_at >= ? AND ${metric} > 0 ORDER BY ${metric} DESC, root_post_id LIMIT ?`)
+      .bind(sinceMs, limit)
+      .all<SpreadRow>();
+    return c.json({ since: new Date(sinceMs).toISOString(), metric, posts: results.map((r) => ({ ...toBody(r), updatedAt: isoOrNull(r.updated_at)! })) }, 200);
+  })
+  .openapi(setShards, async (c) => {
+    const { postId } = c.req.valid("param");
+    const { shards } = c.req.valid("json");
+    const post = await resolvePost((c.env.DB as D1Database), postId);
+    if (post.shards === null) {
+      const now = Date.now();
+      const db = createDb((c.env.DB as D1Database));
+      await db.batch([
+        db.insert(postSpread).values({ rootPostId: post.rootPostId, shards, createdAt: now, updatedAt: now }).onConflictDoNothing(),
+        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "spread.shards_set", subjectType: "post", subjectId: post.rootPostId, details: { shards } }),
+      ]);
+    }
+    const current = await (c.env.DB as D1Database).prepare(`SELECT shards FROM post_spread WHERE root_post_id = ?`).bind(post.rootPostId).first<{ shards: number }>();
+    if (current?.shards !== shards) {
+      throw new ApiError(409, "shards_locked", `Counting of this post has started with ${current?.shards} shard(s); the shard count is fixed from the first count.`, {
+        shards: current?.shards,
+      });
+    }
+    return c.json({ rootPostId: post.rootPostId, shards }, 200);
+  });

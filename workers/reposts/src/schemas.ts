@@ -1,0 +1,34 @@
+import { z } from "@hono/zod-openapi";
+import { IdSchema } from "../../../pkg/schemas";
+
+export const PostIdParams = z.object({ postId: IdSchema.openapi({ param: { name: "postId", in: "path" }, example: "pst_mf3k2a9x0q1w2e3r" }) });
+
+/** The app's own id for a user: opaque to Gatehouse, who need not be registered here. */
+export const AccountIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:@-]{1,128}$/, "Use 1-128 characters: letters, digits and . _ : @ -")
+  .openapi({ example: "user-8812" });
+
+export const IdempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,200}$/, "Use 1-200 visible ASCII characters")
+    .optional()
+    .openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "Replays the first response for 24 h instead of counting again" }),
+});
+
+export const LevelSchema = z.object({ name: z.string(), crossedAt: z.string() });
+
+export const SpreadSchema = z
+  .object({
+    rootPostId: z.string(),
+    reposts: z.number().int(),
+    views: z.number().int(),
+    levels: z.array(LevelSchema).openapi({ description: "Threshold levels crossed so far, oldest first" }),
+    escalated: z.boolean(),
+  })
+  .openapi("PostSpread");
+
+export const CountSchema = SpreadSchema.extend({
+  counted: z.boolean().openapi({ description: "False when this account had already reposted this post" }),
+}).openapi("SpreadCount");

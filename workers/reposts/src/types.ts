@@ -1,0 +1,48 @@
+/** Shapes exchanged between the worker and its Durable Objects (RPC arguments are plain JSON). */
+
+export type Metric = "reposts" | "views";
+export type Action = "escalate" | "label";
+
+/** One threshold as it applies to one post (already chosen for its categories and verdict). */
+export interface Rule {
+  level: string;
+  metric: Metric;
+  value: number;
+  action: Action;
+}
+
+/** What an object needs to know about its root post; passed on every call (cheap, always current). */
+export interface PostContext {
+  rootPostId: string;
+  shards: number;
+  rules: Rule[];
+  categories: string[];
+  verdict: string;
+}
+
+export interface LevelView {
+  name: string;
+  crossedAt: string;
+}
+
+/** The API body of a count (repost or views) and of a live spread read. */
+export interface SpreadBody {
+  rootPostId: string;
+  reposts: number;
+  views: number;
+  levels: LevelView[];
+  escalated: boolean;
+}
+
+export interface CountBody extends SpreadBody {
+  /** False when the account had already reposted (or a retried request replayed). */
+  counted: boolean;
+}
+
+/** A retried request's key: scoped to the caller's API key; the fingerprint is of the request. */
+export interface IdempotencyInput {
+  key: string;
+  fingerprint: string;
+}
+
+export type CountOutcome = { ok: true; body: CountBody; replayed: boolean } | { ok: false; code: "idempotency_key_reused" };
