@@ -122,7 +122,7 @@ export class PostCounter extends DurableObject<Env> {
       // Captured synchronously: the snapshot and its version belong together.
       const snapshot = this.body();
       const version = st.version;
-      const levels = this.sql.exec<{ name: string; crossed_at: number }>(`SELECT name, crossed_at FROM levels ORDER BY crossed_at, name`).toArray();
+      const levels = this.sql.exec<{ name: string; crossed_at: number }>(`SELECT name, crossed_at FROM levels ORDER BY crossed_at, rowid`).toArray();
       const statements = outbox.map((o) =>
         this.env.DB.prepare(
           `INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
@@ -236,7 +236,7 @@ export class PostCounter extends DurableObject<Env> {
 
   private body(): SpreadBody {
     const totals = this.totals();
-    const rows = this.sql.exec<{ name: string; action: string; crossed_at: number }>(`SELECT name, action, crossed_at FROM levels ORDER BY crossed_at, name`).toArray();
+    const rows = this.sql.exec<{ name: string; action: string; crossed_at: number }>(`SELECT name, action, crossed_at FROM levels ORDER BY crossed_at, rowid`).toArray();
     const levels: LevelView[] = rows.map((r) => ({ name: r.name, crossedAt: new Date(r.crossed_at).toISOString() }));
     return { rootPostId: this.state()!.root_post_id, reposts: totals.reposts, views: totals.views, levels, escalated: rows.some((r) => r.action === "escalate") };
   }

@@ -1,5 +1,6 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { newId } from "../../../pkg/ids";
+import { call } from "../../../test/support/call";
 import type { Env } from "../src/env";
 import { coordinatorName, shardName } from "../src/shards";
 
@@ -44,20 +45,8 @@ export async function reviewRows(rootPostId: string) {
   return results;
 }
 
+/** Replaces the rules through the admin endpoint (which also drops the isolate's rules cache). */
 export async function setRules(rules: { level: string; metric: "reposts" | "views"; value: number; action: "escalate" | "label"; category?: string | null; verdict?: string | null }[]) {
-  const stmts = [testEnv.DB.prepare(`DELETE FROM spread_thresholds`)];
-  for (const r of rules) {
-    stmts.push(
-      testEnv.DB.prepare(`INSERT INTO spread_thresholds (id, level, metric, value, action, category, verdict, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0)`).bind(
-        newId("thr"),
-        r.level,
-        r.metric,
-        r.value,
-        r.action,
-        r.category ?? null,
-        r.verdict ?? null,
-      ),
-    );
-  }
-  await testEnv.DB.batch(stmts);
+  const res = await call(`/v1/spread/thresholds`, { role: "admin", method: "PUT", body: { rules } });
+  if (res.status !== 200) throw new Error(`setRules: ${res.status} ${await res.text()}`);
 }
