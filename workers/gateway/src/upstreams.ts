@@ -21,6 +21,7 @@ export const ROUTE_OWNERS: Record<string, Upstream> = {
   reports: "MODERATION",
   "review-queue": "MODERATION",
   moderation: "MODERATION",
+  audit: "MODERATION",
 };
 
 /** Segments served without an API key: public profiles and provider webhooks (HMAC-verified by their worker). */
