@@ -28,7 +28,7 @@ export function readDevVar(file, name) {
 
 /**
  * @param {{ timeoutMs?: number, env?: Record<string, string> }} [options]
- * @returns {Promise<{ baseUrl: string, adminKey: string, stop: () => Promise<void>, output: () => string }>}
+ * @returns {Promise<{ baseUrl: string, adminKey: string, state: string, stop: () => Promise<void>, output: () => string }>}
  */
 export async function startStack(options = {}) {
   const port = await freePort();
@@ -73,5 +73,6 @@ export async function startStack(options = {}) {
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  return { baseUrl, adminKey: readDevVar(join(root, ".dev.vars"), "ADMIN_KEY"), stop, output };
+  // `state` is the throw-away persistence dir, e.g. for `wrangler d1 execute DB --local --persist-to <state>`.
+  return { baseUrl, adminKey: readDevVar(join(root, ".dev.vars"), "ADMIN_KEY"), state, stop, output };
 }
