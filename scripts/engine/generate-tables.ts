@@ -23,6 +23,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+// @ts-expect-error opencc-js ships no types for its dictionary modules
 import TSCharacters from "opencc-js/dict/TSCharacters";
 import { pinyin } from "pinyin-pro";
 

@@ -115,9 +115,26 @@ const isWordUnit = (u: number): boolean => {
   return (v >= 0 || v === F_EXPAND) && !isCjk(u);
 };
 
-/** Whether the `@`/`$` at `i` stands for a letter: a neighbouring code unit is a word symbol. */
+/** Longest run of `@`/`$` looked through by `leetAt` (keeps it O(1) per character). */
+const LEET_REACH = 4;
+
+/**
+ * Whether the `@`/`$` at `i` stands for a letter: the nearest code unit that is
+ * not `@`/`$` on either side (within LEET_REACH) is a word symbol ("pa$$", "p@ss").
+ */
 export function leetAt(text: string, i: number): boolean {
-  return (i > 0 && isWordUnit(text.charCodeAt(i - 1))) || (i + 1 < text.length && isWordUnit(text.charCodeAt(i + 1)));
+  for (let j = i - 1; j >= 0 && j >= i - LEET_REACH; j--) {
+    const u = text.charCodeAt(j);
+    if (FOLD_BMP[u] !== F_LEET) {
+      if (isWordUnit(u)) return true;
+      break;
+    }
+  }
+  for (let j = i + 1; j < text.length && j <= i + LEET_REACH; j++) {
+    const u = text.charCodeAt(j);
+    if (FOLD_BMP[u] !== F_LEET) return isWordUnit(u);
+  }
+  return false;
 }
 
 export const leetLetter = (u: number): number => (u === 0x40 ? 0x61 /* a */ : 0x73 /* s */);

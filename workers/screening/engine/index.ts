@@ -24,7 +24,7 @@ export function compile(entries: TermEntry[], options: CompileOptions = {}): Mat
   validateInput(entries, options);
   const maxGap = options.maxGap ?? DEFAULT_MAX_GAP;
   const patterns = buildPatterns(entries, options);
-  return new CompiledMatcher(buildTables(patterns, entries, maxGap));
+  return new CompiledMatcher(buildTables(patterns, entries, maxGap, options.denseMinFrequency));
 }
 
 /** Load a matcher from `serialize()` bytes. Throws EngineFormatError on bad bytes. */

@@ -17,7 +17,7 @@
  *     symbol, a reset or the end of text), covering whole runs.
  */
 import { boundaryAfter, boundaryBefore, F_IGNORE, F_NOISE, FOLD_BMP, F_EXPAND, F_LEET, F_SURROGATE, step, symbolsAt } from "./fold.js";
-import { findEdge } from "./build/automaton.js";
+import { buildDenseRows, findEdge } from "./build/automaton.js";
 import {
   C_IGNORE, C_NOISE, C_OTHER, C_SLOW, FIRST_CLASS, MAX_PATTERN_SYMBOLS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables,
 } from "./tables.js";
@@ -27,6 +27,10 @@ export interface Runtime extends Tables {
   classTable: Uint16Array;
   /** First state on the dictionary chain of s with own outputs (s itself if it has some), or -1. */
   emitHead: Int32Array;
+  /** Per state: EMIT_ON_SYMBOL if its chain has ordinary patterns, EMIT_ON_FLUSH if it has patterns with repeats. */
+  emitMask: Uint8Array;
+  /** DFA rows of the dense states over the dense classes (buildDenseRows). */
+  denseRows: Int32Array;
   /** Class of a folded symbol (slow path only). */
   classOfSymbol: Map<number, number>;
 }
@@ -45,9 +49,19 @@ export function makeRuntime(t: Tables): Runtime {
       : C_NOISE;
   }
   const N = t.fail.length;
-  const emitHead = new Int32Array(N);
-  for (let s = 0; s < N; s++) emitHead[s] = t.outStart[s + 1]! > t.outStart[s]! ? s : t.dictLink[s]!;
-  return { ...t, classTable, emitHead, classOfSymbol };
+  const { outStart, outList, dictLink, patFlags } = t;
+  const emitHead = new Int32Array(N), emitMask = new Uint8Array(N), ownMask = new Uint8Array(N);
+  for (let s = 0; s < N; s++) {
+    const own = outStart[s + 1]! > outStart[s]!;
+    emitHead[s] = own ? s : dictLink[s]!;
+    for (let o = outStart[s]!; o < outStart[s + 1]!; o++) ownMask[s]! |= patFlags[outList[o]!]! & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL;
+  }
+  for (let s = 0; s < N; s++) {
+    let mask = 0;
+    for (let x = emitHead[s]!; x >= 0 && mask !== 3; x = dictLink[x]!) mask |= ownMask[x]!;
+    emitMask[s] = mask;
+  }
+  return { ...t, classTable, emitHead, emitMask, classOfSymbol, denseRows: buildDenseRows(t) };
 }
 
 /** Receives candidate matches; returning true stops the scan. */
@@ -66,6 +80,7 @@ const runLenRing = new Int32Array(RING);
 const slowSymbols = new Int32Array(8);
 
 const EV_SYMBOL = 0, EV_FLUSH = 1;
+const EMIT_ON_SYMBOL = 1, EMIT_ON_FLUSH = 2;
 
 function emit(
   m: Runtime, sink: Sink, text: string, S: number, event: number,
@@ -110,7 +125,8 @@ function emit(
 /** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const classTable = m.classTable, rootRow = m.rootRow, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
-  const edgeTarget = m.edgeTarget, fail = m.fail, emitHead = m.emitHead;
+  const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
+  const denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates, denseLimit = FIRST_CLASS + D;
   const gapLimit = m.maxGap + 1;
   const n = text.length;
   // S: automaton state; cur: class of the current run (-1 after a reset);
@@ -135,11 +151,12 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           runLen++;
           posRing[++symIdx & MASK] = start;
           symEnd = i;
-          if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
+          if (emitMask[S]! & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
         } else {
-          if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+          if (emitMask[S]! & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
           let s = S;
           for (;;) {
+            if (s < denseStates && c < denseLimit) { s = denseRows[s * D + c - FIRST_CLASS]!; break; }
             if (s === 0) { s = rootRow[c - FIRST_CLASS]!; break; }
             let lo = edgeStart[s]!, hi = edgeStart[s + 1]!, t = 0;
             if (hi - lo <= 8) {
@@ -155,17 +172,17 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           posRing[++symIdx & MASK] = start;
           symEnd = i;
           cur = c;
-          if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
+          if (emitMask[S]! & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
         }
       } else if (c === C_NOISE) {
         if (++gap === gapLimit) {
-          if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+          if (emitMask[S]! & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
           S = 0;
           cur = -1;
         }
       } else if (c === C_OTHER) {
         gap = 0;
-        if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+        if (emitMask[S]! & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
         S = 0;
         cur = -1;
       } // C_IGNORE: invisible
@@ -173,6 +190,6 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       c = m.classOfSymbol.get(slowSymbols[j]!) ?? C_OTHER;
     }
   }
-  if (emitHead[S]! >= 0 && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+  if (emitMask[S]! & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
   return false;
 }

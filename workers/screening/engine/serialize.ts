@@ -2,7 +2,8 @@
  * Binary form of the compiled tables (version 1).
  *
  *   header: 16 little-endian u32 words (magic "GHSE", version, total bytes,
- *           checksum, endianness probe, section counts, maxGap)
+ *           checksum of all other words, endianness probe, maxGap, section counts,
+ *           dense classes and states)
  *   body:   the typed arrays of tables.ts in a fixed order, each 8-byte aligned,
  *           then the category names as UTF-8 JSON.
  *
@@ -12,6 +13,7 @@
  * Arrays are views into the loaded bytes (no copy when they are 8-byte aligned).
  */
 import { EngineFormatError } from "./types.js";
+import { MAX_DENSE_CLASSES, MAX_DENSE_STATES } from "./build/automaton.js";
 import { FIRST_CLASS, MAX_PATTERN_SYMBOLS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
 
 export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
@@ -48,10 +50,12 @@ const SECTIONS: [keyof Tables, Ctor, (c: Counts) => number][] = [
 
 const align8 = (n: number) => (n + 7) & ~7;
 
+/** Checksum of every word except the checksum word itself (header word 3). */
 function checksum(words: Uint32Array): number {
   // Each step is a bijection of h for a fixed word, so any single changed word changes the result.
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < words.length; i++) {
+    if (i === 3) continue;
     h = Math.imul(h ^ words[i]!, 0x9e3779b1);
     h ^= h >>> 15;
   }
@@ -78,8 +82,8 @@ export function serializeTables(t: Tables): Uint8Array {
   }
   bytes.set(cats, off);
   const header = new Uint32Array(buf, 0, HEADER_WORDS);
-  header.set([FORMAT_MAGIC, FORMAT_VERSION, size, 0, ENDIAN_PROBE, t.maxGap, c.A, c.N, c.E, c.O, c.P, c.R, c.T, cats.length]);
-  header[3] = checksum(new Uint32Array(buf, HEADER_BYTES));
+  header.set([FORMAT_MAGIC, FORMAT_VERSION, size, 0, ENDIAN_PROBE, t.maxGap, c.A, c.N, c.E, c.O, c.P, c.R, c.T, cats.length, t.denseClasses, t.denseStates]);
+  header[3] = checksum(new Uint32Array(buf));
   return bytes;
 }
 
@@ -102,13 +106,14 @@ export function deserializeTables(input: Uint8Array): Tables {
   if (size !== bytes.length) fail(size > bytes.length ? `truncated (${bytes.length} of ${size} bytes)` : `length mismatch (${bytes.length} bytes, header says ${size})`);
   if (size % 8 !== 0) fail("length not a multiple of 8");
   if (new Uint32Array(buf, base + 16, 1)[0] !== ENDIAN_PROBE) fail("written on a platform of different endianness");
-  if (checksum(new Uint32Array(buf, base + HEADER_BYTES, (size - HEADER_BYTES) / 4)) !== dv.getUint32(12, true)) fail("checksum mismatch (corrupted bytes)");
+  if (checksum(new Uint32Array(buf, base, size / 4)) !== dv.getUint32(12, true)) fail("checksum mismatch (corrupted bytes)");
   const h = (i: number) => dv.getUint32(i * 4, true);
   const maxGap = h(5);
   const c: Counts = { A: h(6), N: h(7), E: h(8), O: h(9), P: h(10), R: h(11), T: h(12) };
   const catLen = h(13);
+
   let off = HEADER_BYTES;
-  const t: Partial<Tables> = { maxGap };
+  const t: Partial<Tables> = { maxGap, denseClasses: h(14), denseStates: h(15) };
   for (const [name, ctor, len] of SECTIONS) {
     const n = len(c);
     if (off + n * ctor.BYTES_PER_ELEMENT > size) fail(`section ${name} overruns the data`);
@@ -117,7 +122,7 @@ export function deserializeTables(input: Uint8Array): Tables {
   }
   if (align8(off + catLen) !== size) fail("size does not match section counts");
   try {
-    const cats = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(buf, base + off, catLen)));
+    const cats = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, base + off, catLen)));
     if (!Array.isArray(cats) || !cats.every((x) => typeof x === "string")) throw 0;
     t.categories = cats;
   } catch {
@@ -132,6 +137,8 @@ function validate(t: Tables): void {
   const A = t.alphabet.length, N = t.fail.length, E = t.edgeTarget.length, P = t.patTerm.length, T = t.termIds.length;
   const bad = (what: string): never => fail(`invalid ${what}`);
   if (t.maxGap > 64) bad("maxGap");
+  if (t.denseClasses > Math.min(A, MAX_DENSE_CLASSES) || t.denseStates > N || t.denseStates * t.denseClasses > MAX_DENSE_STATES * MAX_DENSE_CLASSES) bad("dense sizes");
+  for (let s = 1; s < t.denseStates; s++) if (t.fail[s]! >= s) bad("dense state order");
   if (N < 1 || t.depth[0] !== 0 || t.fail[0] !== 0 || t.dictLink[0] !== -1) bad("root");
   for (let i = 0; i < A; i++) {
     const cp = t.alphabet[i]!;

@@ -11,6 +11,8 @@
  *     strictly increasing, targets of depth depth[s] + 1; the root's are also in rootRow;
  *   - fail[s] and dictLink[s] (next state with own outputs, or -1) have smaller depth,
  *     so every chain terminates;
+ *   - states 0 .. denseStates-1 are "dense": their path uses only dense classes, and
+ *     fail[s] < s among them, so their DFA rows can be derived in one pass;
  *   - outputs of s are outList[outStart[s] .. outStart[s+1]), patterns with exactly depth[s] runs.
  */
 
@@ -34,6 +36,10 @@ export const P_CHECK_END = 4;
 
 export interface Tables {
   maxGap: number;
+  /** Classes FIRST_CLASS .. FIRST_CLASS + denseClasses - 1 have full DFA rows in dense states. */
+  denseClasses: number;
+  /** States 0 .. denseStates - 1 are dense (BFS order, so fail[s] < s); see buildDenseRows. */
+  denseStates: number;
   /** Folded code point of class FIRST_CLASS + i. */
   alphabet: Int32Array;
   /** Next state from the root, by class - FIRST_CLASS (0 = stay at root). */

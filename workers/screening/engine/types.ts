@@ -24,6 +24,11 @@ export interface CompileOptions {
   allow?: string[];
   /** Most noise characters (code points) skipped in a row between two characters of a term (default 3). */
   maxGap?: number;
+  /**
+   * Tuning: a character used by at least this many patterns gets full DFA rows in
+   * shallow states (faster scans, more memory). Default max(16, patterns / 1000).
+   */
+  denseMinFrequency?: number;
 }
 
 /** A match: UTF-16 offsets into the original text; `text.slice(start, end)` is the occurrence. */

@@ -1,53 +1,63 @@
 /**
  * Builds the flat Aho–Corasick tables (see tables.ts) from patterns.
  *
- * Steps: collapse each pattern into runs of equal symbols and map symbols to
- * dense class ids; sort the collapsed sequences so the trie can be built in one
- * pass without per-node maps (each sequence shares a prefix with the previous
- * one); lay edges out CSR-style; compute failure and dictionary links in BFS order.
+ * Steps: collapse each pattern into runs of equal symbols and give symbols class
+ * ids by frequency; build the trie from the sorted collapsed sequences (no
+ * per-node maps); renumber states in BFS order with the "dense" states first;
+ * lay edges out CSR-style; compute failure and dictionary links.
  */
 import { EngineInputError, type TermEntry } from "../types.js";
 import { FIRST_CLASS, MAX_CLASSES, type Tables } from "../tables.js";
 import type { Pattern } from "./patterns.js";
 
-export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], maxGap: number): Tables {
-  // 1. Alphabet and collapsed class sequences.
-  const classOf = new Map<number, number>();
-  const alphabet: number[] = [];
+/** Dense DFA rows: at most this many classes (the most frequent ones) ... */
+export const MAX_DENSE_CLASSES = 64;
+/** ... for at most this many states (the shallowest whose path uses only those classes) ... */
+export const MAX_DENSE_STATES = 48_000;
+/** ... of depth at most this. Deeper states use sparse edges plus failure links. */
+const MAX_DENSE_DEPTH = 5;
+
+export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], maxGap: number, denseMinFrequency?: number): Tables {
   const P = patterns.length;
-  const seqs: Uint16Array[] = new Array(P);
+
+  // 1. Collapse patterns into runs; class ids by descending frequency, so the
+  //    classes worth dense rows (Latin letters in a mixed list) come first.
+  const freq = new Map<number, number>();
+  const runSyms: number[][] = new Array(P);
   const patRunStart = new Int32Array(P + 1);
   const runLensList: number[] = [];
-  const patLen = new Uint16Array(P);
-  const patFlags = new Uint8Array(P);
-  const patTerm = new Int32Array(P);
+  const patLen = new Uint16Array(P), patFlags = new Uint8Array(P), patTerm = new Int32Array(P);
   for (let p = 0; p < P; p++) {
     const { symbols, term, flags } = patterns[p]!;
-    const runs: number[] = [];
+    const syms: number[] = [];
     for (let i = 0; i < symbols.length; ) {
       const sym = symbols[i]!;
       let j = i + 1;
       while (j < symbols.length && symbols[j] === sym) j++;
-      let c = classOf.get(sym);
-      if (c === undefined) {
-        c = FIRST_CLASS + alphabet.length;
-        if (c > MAX_CLASSES) throw new EngineInputError(`engine: more than ${MAX_CLASSES - FIRST_CLASS} distinct characters in terms`);
-        classOf.set(sym, c);
-        alphabet.push(sym);
-      }
-      runs.push(c);
+      syms.push(sym);
+      freq.set(sym, (freq.get(sym) ?? 0) + 1);
       runLensList.push(j - i);
       i = j;
     }
-    seqs[p] = Uint16Array.from(runs);
+    runSyms[p] = syms;
     patRunStart[p + 1] = runLensList.length;
     patLen[p] = symbols.length;
     patFlags[p] = flags;
     patTerm[p] = term;
   }
+  const alphabet = [...freq.keys()].sort((a, b) => freq.get(b)! - freq.get(a)! || a - b);
   const A = alphabet.length;
+  if (A + FIRST_CLASS > MAX_CLASSES) throw new EngineInputError(`engine: more than ${MAX_CLASSES - FIRST_CLASS} distinct characters in terms`);
+  const classOf = new Map<number, number>();
+  alphabet.forEach((sym, i) => classOf.set(sym, FIRST_CLASS + i));
+  const seqs = runSyms.map((syms) => Uint16Array.from(syms, (sym) => classOf.get(sym)!));
+  // Dense classes: frequent enough to pay for a row entry in every dense state.
+  const minFreq = denseMinFrequency ?? Math.max(16, P / 1000);
+  let denseClasses = 0;
+  while (denseClasses < Math.min(A, MAX_DENSE_CLASSES) && freq.get(alphabet[denseClasses]!)! >= minFreq) denseClasses++;
 
-  // 2. Trie from sorted sequences. Node creation order is DFS, children in class order.
+  // 2. Trie from sorted sequences: each shares a prefix with the previous one, so
+  //    no per-node maps are needed. These "DFS ids" are renumbered in step 3.
   const order = Array.from({ length: P }, (_, i) => i).sort((a, b) => {
     const x = seqs[a]!, y = seqs[b]!;
     const n = Math.min(x.length, y.length);
@@ -55,10 +65,10 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
     return x.length - y.length;
   });
   let cap = 1024;
-  let parent = new Int32Array(cap), label = new Uint16Array(cap), depth = new Uint16Array(cap);
+  let parent = new Int32Array(cap), label = new Uint16Array(cap);
   let nodes = 1;
   const endNode = new Int32Array(P);
-  const path: number[] = [0]; // path[d] = node at depth d of the previous sequence
+  const path: number[] = [0];
   let prev: Uint16Array = new Uint16Array(0);
   for (const p of order) {
     const s = seqs[p]!;
@@ -70,86 +80,139 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
         cap *= 2;
         const np = new Int32Array(cap); np.set(parent); parent = np;
         const nl = new Uint16Array(cap); nl.set(label); label = nl;
-        const nd = new Uint16Array(cap); nd.set(depth); depth = nd;
       }
       parent[nodes] = path[d]!;
       label[nodes] = s[d]!;
-      depth[nodes] = d + 1;
       path.push(nodes++);
     }
     endNode[p] = path[s.length]!;
     prev = s;
   }
   const N = nodes;
+  // Children of each DFS id, CSR-style (creation order is class order).
+  const kidStart = new Int32Array(N + 1);
+  for (let v = 1; v < N; v++) kidStart[parent[v]! + 1]!++;
+  for (let v = 0; v < N; v++) kidStart[v + 1]! += kidStart[v]!;
+  const kids = new Int32Array(Math.max(0, N - 1));
+  const kidFill = kidStart.slice(0, N);
+  for (let v = 1; v < N; v++) kids[kidFill[parent[v]!]!++] = v;
 
-  // 3. CSR edges (children were created in class order per parent).
-  const edgeStart = new Int32Array(N + 1);
-  for (let v = 1; v < N; v++) edgeStart[parent[v]! + 1]!++;
-  for (let v = 0; v < N; v++) edgeStart[v + 1]! += edgeStart[v]!;
-  const fillPos = edgeStart.slice(0, N);
-  const edgeClass = new Uint16Array(N - 1), edgeTarget = new Int32Array(N - 1);
-  for (let v = 1; v < N; v++) {
-    const k = fillPos[parent[v]!]!++;
-    edgeClass[k] = label[v]!;
-    edgeTarget[k] = v;
-  }
-  const rootRow = new Int32Array(A);
-  for (let k = edgeStart[0]!; k < edgeStart[1]!; k++) rootRow[edgeClass[k]! - FIRST_CLASS] = edgeTarget[k]!;
-
-  // 4. Outputs (CSR).
-  const outStart = new Int32Array(N + 1);
-  for (let p = 0; p < P; p++) outStart[endNode[p]! + 1]!++;
-  for (let v = 0; v < N; v++) outStart[v + 1]! += outStart[v]!;
-  const outList = new Int32Array(P);
-  const outFill = outStart.slice(0, N);
-  for (let p = 0; p < P; p++) outList[outFill[endNode[p]!]!++] = p;
-
-  // 5. Failure and dictionary links, BFS so a node's fail target is done before it.
-  const fail = new Int32Array(N), dictLink = new Int32Array(N).fill(-1);
-  const queue = new Int32Array(N);
-  let qh = 0, qt = 0;
-  for (let k = edgeStart[0]!; k < edgeStart[1]!; k++) queue[qt++] = edgeTarget[k]!;
-  while (qh < qt) {
-    const s = queue[qh++]!;
-    for (let k = edgeStart[s]!; k < edgeStart[s + 1]!; k++) {
-      const c = edgeClass[k]!, child = edgeTarget[k]!;
-      let f = fail[s]!, t = 0;
-      for (;;) {
-        if (f === 0) { t = rootRow[c - FIRST_CLASS]!; break; }
-        t = findEdge(edgeStart, edgeClass, edgeTarget, f, c);
-        if (t > 0) break;
-        f = fail[f]!;
+  // 3. Renumber in BFS order, dense states first: states of depth <= MAX_DENSE_DEPTH
+  //    whose whole path uses dense classes, shallowest first, up to MAX_DENSE_STATES.
+  //    A dense state's parent and failure target are then dense too, with smaller ids.
+  const bfs = new Int32Array(N), depthOld = new Uint16Array(N), dense = new Uint8Array(N);
+  let qt = 1;
+  dense[0] = 1;
+  let denseStates = 1;
+  for (let qh = 0; qh < qt; qh++) {
+    const v = bfs[qh]!;
+    for (let k = kidStart[v]!; k < kidStart[v + 1]!; k++) {
+      const w = kids[k]!;
+      depthOld[w] = depthOld[v]! + 1;
+      if (dense[v] && label[w]! < FIRST_CLASS + denseClasses && depthOld[w]! <= MAX_DENSE_DEPTH && denseStates < MAX_DENSE_STATES) {
+        dense[w] = 1;
+        denseStates++;
       }
-      fail[child] = t;
-      dictLink[child] = outStart[t + 1]! > outStart[t]! ? t : dictLink[t]!;
-      queue[qt++] = child;
+      bfs[qt++] = w;
+    }
+  }
+  const newId = new Int32Array(N);
+  const oldOf = new Int32Array(N);
+  {
+    let nd = 0, ns = denseStates;
+    for (let i = 0; i < N; i++) {
+      const v = bfs[i]!;
+      const id = dense[v] ? nd++ : ns++;
+      newId[v] = id;
+      oldOf[id] = v;
     }
   }
 
-  // 6. Terms.
+  // 4. Edges (CSR by new id, classes increasing) and depths.
+  const edgeStart = new Int32Array(N + 1);
+  const edgeClass = new Uint16Array(Math.max(0, N - 1)), edgeTarget = new Int32Array(Math.max(0, N - 1));
+  const depth = new Uint16Array(N);
+  let e = 0;
+  for (let s = 0; s < N; s++) {
+    const v = oldOf[s]!;
+    depth[s] = depthOld[v]!;
+    edgeStart[s] = e;
+    for (let k = kidStart[v]!; k < kidStart[v + 1]!; k++) {
+      const w = kids[k]!;
+      edgeClass[e] = label[w]!;
+      edgeTarget[e++] = newId[w]!;
+    }
+  }
+  edgeStart[N] = e;
+  const rootRow = new Int32Array(A);
+  for (let k = edgeStart[0]!; k < edgeStart[1]!; k++) rootRow[edgeClass[k]! - FIRST_CLASS] = edgeTarget[k]!;
+
+  // 5. Outputs (CSR).
+  const outStart = new Int32Array(N + 1);
+  for (let p = 0; p < P; p++) outStart[newId[endNode[p]!]! + 1]!++;
+  for (let v = 0; v < N; v++) outStart[v + 1]! += outStart[v]!;
+  const outList = new Int32Array(P);
+  const outFill = outStart.slice(0, N);
+  for (let p = 0; p < P; p++) outList[outFill[newId[endNode[p]!]!]!++] = p;
+
+  // 6. Failure and dictionary links, in BFS order so a state's failure target is done first.
+  const fail = new Int32Array(N), dictLink = new Int32Array(N).fill(-1);
+  for (let i = 1; i < N; i++) {
+    const child = newId[bfs[i]!]!;
+    const s = newId[parent[bfs[i]!]!]!;
+    const c = label[bfs[i]!]!;
+    let t = 0;
+    if (s !== 0) {
+      for (let f = fail[s]!; ; f = fail[f]!) {
+        if (f === 0) { t = rootRow[c - FIRST_CLASS]!; break; }
+        t = findEdge(edgeStart, edgeClass, edgeTarget, f, c);
+        if (t > 0) break;
+      }
+    }
+    fail[child] = t;
+    dictLink[child] = outStart[t + 1]! > outStart[t]! ? t : dictLink[t]!;
+  }
+
+  // 7. Terms.
   const T = entries.length;
   const termIds = new Float64Array(T), termSeverity = new Float64Array(T), termCategory = new Uint32Array(T);
   const categories: string[] = [];
   const catIndex = new Map<string, number>();
   for (let t = 0; t < T; t++) {
-    const e = entries[t]!;
-    termIds[t] = e.id;
-    termSeverity[t] = e.severity;
-    let ci = catIndex.get(e.category);
-    if (ci === undefined) { ci = categories.length; categories.push(e.category); catIndex.set(e.category, ci); }
+    const en = entries[t]!;
+    termIds[t] = en.id;
+    termSeverity[t] = en.severity;
+    let ci = catIndex.get(en.category);
+    if (ci === undefined) { ci = categories.length; categories.push(en.category); catIndex.set(en.category, ci); }
     termCategory[t] = ci;
   }
 
   return {
-    maxGap,
+    maxGap, denseClasses, denseStates,
     alphabet: Int32Array.from(alphabet),
-    rootRow, edgeStart, edgeClass, edgeTarget, fail, dictLink,
-    depth: depth.slice(0, N),
+    rootRow, edgeStart, edgeClass, edgeTarget, fail, dictLink, depth,
     outStart, outList,
     patTerm, patFlags, patLen, patRunStart,
     runLens: Uint16Array.from(runLensList),
     termIds, termSeverity, termCategory, categories,
   };
+}
+
+/**
+ * Full DFA rows for the dense states (ids < denseStates) over the dense classes:
+ * row(s)[c] = goto(s, c) if it exists, else row(fail(s))[c]. Derived, not stored:
+ * computed at compile and load time in one pass (fail(s) < s for dense states).
+ */
+export function buildDenseRows(t: Tables): Int32Array {
+  const D = t.denseClasses, DN = t.denseStates;
+  const rows = new Int32Array(DN * D);
+  const { edgeStart, edgeClass, edgeTarget, fail } = t;
+  const limit = FIRST_CLASS + D;
+  for (let s = 0; s < DN; s++) {
+    if (s > 0) rows.copyWithin(s * D, fail[s]! * D, fail[s]! * D + D);
+    for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end && edgeClass[k]! < limit; k++) rows[s * D + edgeClass[k]! - FIRST_CLASS] = edgeTarget[k]!;
+  }
+  return rows;
 }
 
 /** Target of the edge of `s` labelled `c`, or 0 if none. Edges are sorted by class. */

@@ -125,5 +125,7 @@ export function validateInput(entries: readonly TermEntry[], options: CompileOpt
   if (dup.length) throw new EngineInputError(`engine: duplicate ids: ${[...new Set(dup)].join(", ")}`, [...new Set(dup)]);
   const g = options.maxGap;
   if (g !== undefined && (!Number.isInteger(g) || g < 0 || g > 64)) throw new EngineInputError("engine: maxGap must be an integer in 0..64");
+  const d = options.denseMinFrequency;
+  if (d !== undefined && (!Number.isInteger(d) || d < 1)) throw new EngineInputError("engine: denseMinFrequency must be a positive integer");
   if (options.allow !== undefined && !Array.isArray(options.allow)) throw new EngineInputError("engine: allow must be an array of strings");
 }

@@ -1,0 +1,74 @@
+/** Edge cases: empty inputs, big texts, surrogates, astral characters, bad compile input. */
+import { describe, expect, it } from "vitest";
+import { compile, EngineInputError, type TermEntry } from "../index.js";
+import { referenceFindAll } from "./reference.js";
+
+const t = (id: number, pattern: string, flags?: TermEntry["flags"]): TermEntry => ({ id, pattern, category: "c", severity: 1, flags });
+
+describe("edge cases", () => {
+  it("empty text and empty dictionary", () => {
+    expect(compile([t(1, "a")]).findAll("")).toEqual([]);
+    expect(compile([t(1, "a")]).test("")).toBe(false);
+    expect(compile([]).findAll("some text")).toEqual([]);
+    expect(compile([], { allow: ["x"] }).test("x")).toBe(false);
+  });
+
+  it("1 MB text", () => {
+    const m = compile([t(1, "needle"), t(2, "词语")]);
+    const text = ("lorem ipsum 中文文本 " + "x".repeat(50)).repeat(15_000) + " n-e-e-d-l-e 詞語";
+    expect(text.length).toBeGreaterThan(1_000_000);
+    const hits = m.findAll(text);
+    expect(hits.map((h) => text.slice(h.start, h.end))).toEqual(["n-e-e-d-l-e", "詞語"]);
+    expect(m.test(text)).toBe(true);
+    const long = "a".repeat(1_000_000);
+    expect(compile([t(1, "a", { wholeWord: false, repeats: false })]).findAll(long)).toHaveLength(1_000_000);
+    expect(compile([t(1, "aa", { wholeWord: false })]).findAll(long)).toEqual([{ termId: 1, start: 0, end: 1_000_000 }]);
+    expect(compile([t(1, "sa", { wholeWord: false })]).findAll("@$".repeat(100_000))).toEqual([]);
+  });
+
+  it("lone surrogates are noise and never crash", () => {
+    const m = compile([t(1, "ab", { wholeWord: false })]);
+    expect(m.findAll("a\ud800b")).toEqual([{ termId: 1, start: 0, end: 3 }]);
+    expect(m.findAll("a\udc00b")).toEqual([{ termId: 1, start: 0, end: 3 }]);
+    expect(m.findAll("\ud800")).toEqual([]);
+    expect(m.findAll("ab\ud800")).toEqual([{ termId: 1, start: 0, end: 2 }]);
+    expect(m.findAll("\udfffab\ud83d")).toEqual([{ termId: 1, start: 1, end: 3 }]);
+  });
+
+  it("astral characters: emoji are noise, CJK extension B are letters", () => {
+    const m = compile([t(1, "𠀀𠀁"), t(2, "ok")]);
+    expect(m.findAll("x𠀀𠀁y")).toEqual([{ termId: 1, start: 1, end: 5 }]);
+    expect(m.findAll("𠀀😀𠀁")).toEqual([{ termId: 1, start: 0, end: 6 }]);
+    expect(m.findAll("o👍k 👨‍👩‍👧 ok")).toEqual([{ termId: 2, start: 0, end: 4 }, { termId: 2, start: 14, end: 16 }]);
+    expect(m.findAll("𝐨𝐤")).toEqual([{ termId: 2, start: 0, end: 4 }]);
+  });
+
+  it("agrees with the reference on a mixed astral text", () => {
+    const entries = [t(1, "𠀀"), t(2, "ok"), t(3, "a"), t(4, "词")];
+    const text = "𠀀𠀀 ok😀ok a\ud800a 词\u200b词 \ud83d";
+    expect(compile(entries).findAll(text)).toEqual(referenceFindAll(entries, {}, text));
+  });
+});
+
+describe("compile input validation", () => {
+  it("duplicate ids", () => {
+    const err = (() => { try { compile([t(1, "a"), t(2, "b"), t(1, "c"), t(2, "d")]); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(EngineInputError);
+    expect((err as EngineInputError).ids).toEqual([1, 2]);
+    expect((err as EngineInputError).message).toMatch(/duplicate ids: 1, 2/);
+  });
+
+  it("patterns empty after normalisation", () => {
+    const err = (() => { try { compile([t(1, "a"), t(5, " - "), t(6, "\u200b"), t(7, "😀")]); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(EngineInputError);
+    expect((err as EngineInputError).ids).toEqual([5, 6, 7]);
+  });
+
+  it("malformed entries, too-long patterns and bad options", () => {
+    expect(() => compile([{ id: 1.5, pattern: "a", category: "c", severity: 1 }])).toThrow(EngineInputError);
+    expect(() => compile([{ id: 1, pattern: 3 as unknown as string, category: "c", severity: 1 }])).toThrow(EngineInputError);
+    expect(() => compile([t(1, "a".repeat(257))])).toThrow(/longer than 256/);
+    expect(() => compile([t(1, "a")], { maxGap: -1 })).toThrow(EngineInputError);
+    expect(() => compile([t(1, "a")], { allow: ["--"] })).toThrow(EngineInputError);
+  });
+});

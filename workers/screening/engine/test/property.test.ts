@@ -1,0 +1,64 @@
+/** Property tests: the engine agrees with the naive reference on random dictionaries and texts. */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { compile, load, type CompileOptions, type TermEntry } from "../index.js";
+import { referenceFindAll } from "./reference.js";
+
+// Small alphabets so matches, overlaps, runs and disguises are frequent.
+const TERM_CHARS = ["a", "b", "c", "s", "o", "l", "词", "语", "法", "一", "é", "x"];
+const TEXT_CHARS = [
+  ...TERM_CHARS, ...TERM_CHARS, "A", "Ａ", "а", "ο", "0", "1", "i", "I", "@", "$", "詞", "語", "壹", "①", "ﬁ", "⑩",
+  " ", " ", "-", ".", "*", "\u200b", "\u0301", "😀", "𠀀", "\ud800", "\udc00", "z", "中",
+];
+
+const termArb = fc.record({
+  pattern: fc.array(fc.constantFrom(...TERM_CHARS, " ", "-"), { minLength: 1, maxLength: 5 }).map((a) => a.join("")),
+  category: fc.constantFrom("a", "b"),
+  severity: fc.integer({ min: 0, max: 3 }),
+  flags: fc.record(
+    { wholeWord: fc.boolean(), repeats: fc.boolean(), pinyin: fc.boolean(), initials: fc.boolean() },
+    { requiredKeys: [] },
+  ),
+});
+const dictArb = fc
+  .array(termArb, { minLength: 0, maxLength: 12 })
+  .map((ts) => ts.filter((t) => /[^ -]/.test(t.pattern)).map((t, i): TermEntry => ({ id: i * 7 + 1, ...t })));
+const optionsArb = fc.record(
+  {
+    maxGap: fc.integer({ min: 0, max: 3 }),
+    // 1 gives dense DFA rows to every character, exercising the dense path.
+    denseMinFrequency: fc.constantFrom(1, 2, 1000),
+    allow: fc.array(fc.array(fc.constantFrom(...TERM_CHARS), { minLength: 1, maxLength: 6 }).map((a) => a.join("")), { maxLength: 2 }),
+  },
+  { requiredKeys: [] },
+);
+const textArb = fc.array(fc.constantFrom(...TEXT_CHARS), { maxLength: 80 }).map((a) => a.join(""));
+
+describe("engine vs reference", () => {
+  it("findAll, test and load(serialize()) agree with the reference", () => {
+    fc.assert(
+      fc.property(dictArb, optionsArb, fc.array(textArb, { minLength: 1, maxLength: 4 }), (dict, options: CompileOptions, texts) => {
+        const m = compile(dict, options);
+        const loaded = load(m.serialize());
+        for (const text of texts) {
+          const want = referenceFindAll(dict, options, text);
+          expect(m.findAll(text)).toEqual(want);
+          expect(loaded.findAll(text)).toEqual(want);
+          expect(m.test(text)).toBe(want.length > 0);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("agrees on longer texts built from embedded terms", () => {
+    fc.assert(
+      fc.property(dictArb, fc.array(fc.oneof(textArb, fc.constantFrom("abc", "词语", "s o l", "fa lun", "ab-c", "aabbcc")), { maxLength: 30 }), (dict, parts) => {
+        const text = parts.join(" ");
+        const m = compile(dict, { denseMinFrequency: 1 });
+        expect(m.findAll(text)).toEqual(referenceFindAll(dict, {}, text));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
