@@ -14,6 +14,16 @@ export const LOCAL_SECRETS = {
   },
   "workers/registration": {
     ENVIRONMENT: () => "development",
+    // Local dev: SMS to a D1 outbox readable at GET /v1/dev/sms; identities to manual review.
+    SMS_SENDER: () => "local",
+    IDENTITY_VERIFIER: () => "manual",
+    // JSON on one line (.dev.vars values are single lines); add a key id + switch the active
+    // one to rehearse rotation.
+    VAULT_MASTER_KEYS: () => JSON.stringify({ local1: b64key() }),
+    VAULT_ACTIVE_KID: () => "local1",
+    BLIND_INDEX_KEY: hex32,
+    CODE_HMAC_KEY: hex32,
+    IDV_WEBHOOK_SECRET: hex32,
   },
   "workers/screening": {
     ENVIRONMENT: () => "development",

@@ -1,8 +1,14 @@
-import { createApp } from "../../../pkg/app";
-import { mountInternalRoutes } from "../../../pkg/internal-routes";
+import { buildApp } from "./app";
+import { localSmsEnabled } from "./config";
 import type { Env } from "./env";
 
-const app = createApp<Env>("registration");
-mountInternalRoutes(app, "registration");
+// Built on the first request of an isolate, when the configuration is known: the dev routes
+// exist only where the local SMS sender is configured.
+let app: ReturnType<typeof buildApp> | undefined;
 
-export default app;
+export default {
+  fetch(request, env, ctx) {
+    app ??= buildApp({ devRoutes: localSmsEnabled(env) });
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

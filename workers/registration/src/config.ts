@@ -1,0 +1,55 @@
+import { ApiError } from "../../../pkg/errors";
+import { log } from "../../../pkg/log";
+import type { Db } from "../../../pkg/db";
+import type { Deps, Env } from "./env";
+import { HttpIdentityVerifier, ManualReviewVerifier, type IdentityVerifier } from "./identity-verifier";
+import { HttpSmsSender, LocalSmsSender, type SmsSender } from "./sms";
+
+function int(value: string | undefined, fallback: number, min: number, max: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= min && n <= max ? n : fallback;
+}
+
+export interface CodePolicy {
+  ttlMs: number;
+  cooldownMs: number;
+  perHour: number;
+  perDay: number;
+  maxAttempts: number;
+}
+
+export function codePolicy(env: Env): CodePolicy {
+  return {
+    ttlMs: int(env.CODE_TTL_SECONDS, 600, 60, 3600) * 1000,
+    cooldownMs: int(env.CODE_RESEND_COOLDOWN_SECONDS, 60, 1, 3600) * 1000,
+    perHour: int(env.CODE_MAX_PER_HOUR, 5, 1, 100),
+    perDay: int(env.CODE_MAX_PER_DAY, 10, 1, 1000),
+    maxAttempts: int(env.CODE_MAX_ATTEMPTS, 5, 1, 20),
+  };
+}
+
+/** At most N accounts of a kind per identity (default: one public, one personal). */
+export function identityLimit(env: Env, kind: "public" | "personal"): number {
+  return kind === "public" ? int(env.MAX_PUBLIC_ACCOUNTS_PER_IDENTITY, 1, 1, 100) : int(env.MAX_PERSONAL_ACCOUNTS_PER_IDENTITY, 1, 1, 100);
+}
+
+export function localSmsEnabled(env: Pick<Env, "SMS_SENDER">): boolean {
+  return env.SMS_SENDER === "local";
+}
+
+function unavailable(what: string, code: string): ApiError {
+  log("error", "registration_misconfigured", { what });
+  return new ApiError(503, code, "A verification service is not configured on this deployment.");
+}
+
+export function smsSender(env: Env, db: Db, deps: Deps): SmsSender {
+  if (localSmsEnabled(env)) return new LocalSmsSender(db, deps.now);
+  if (!env.SMS_GATEWAY_URL || !env.SMS_GATEWAY_KEY) throw unavailable("SMS_GATEWAY_URL/SMS_GATEWAY_KEY", "sms_unavailable");
+  return new HttpSmsSender(env.SMS_GATEWAY_URL, env.SMS_GATEWAY_KEY, deps.fetch);
+}
+
+export function identityVerifier(env: Env, deps: Deps): IdentityVerifier {
+  if (env.IDENTITY_VERIFIER !== "http") return new ManualReviewVerifier();
+  if (!env.IDV_URL || !env.IDV_KEY) throw unavailable("IDV_URL/IDV_KEY", "identity_provider_unavailable");
+  return new HttpIdentityVerifier(env.IDV_URL, env.IDV_KEY, deps.fetch);
+}

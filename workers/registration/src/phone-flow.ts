@@ -1,0 +1,114 @@
+import { eq, sql } from "drizzle-orm";
+import { phoneCodes } from "../../../db/schema";
+import type { Db } from "../../../pkg/db";
+import { ApiError } from "../../../pkg/errors";
+import { timingSafeEqualStr } from "../../../pkg/ids";
+import { log } from "../../../pkg/log";
+import type { Principal } from "../../../pkg/principal";
+import { codeMessage, issueCode } from "./codes";
+import { codePolicy, smsSender } from "./config";
+import type { Deps, Env } from "./env";
+import { concurrentChange, guard, isGuardFailure, transition, type LoadedAccount } from "./repo";
+import { SmsDeliveryError } from "./sms";
+import { codeHmac, loadVaultKeys } from "./vault";
+
+export interface PhoneTarget {
+  accountId: string;
+  phoneBidx: string;
+  e164: string;
+}
+
+export type CodeDelivery = { codeSent: true } | { codeSent: false; reason: string; retryAfterSeconds?: number };
+
+/**
+ * Issues a code (if the phone's cooldown and caps allow) and sends it. Delivery failures
+ * are reported, not thrown: the account exists either way and can ask for a resend.
+ */
+export async function registerPhoneCode(env: Env, db: Db, deps: Deps, target: PhoneTarget, requestId?: string): Promise<CodeDelivery> {
+  const keys = await loadVaultKeys(env);
+  const policy = codePolicy(env);
+  const issued = await issueCode(db, keys, policy, target.phoneBidx, target.accountId, deps.now());
+  if (!issued.issued) return { codeSent: false, reason: issued.reason, retryAfterSeconds: issued.retryAfterSeconds };
+  try {
+    await smsSender(env, db, deps).send({ e164: target.e164, phoneBidx: target.phoneBidx }, codeMessage(issued.code, policy.ttlMs));
+  } catch (err) {
+    if (!(err instanceof SmsDeliveryError) && !(err instanceof ApiError)) throw err;
+    log("warn", "sms_delivery_failed", { requestId, accountId: target.accountId, error: err.message.slice(0, 100) });
+    return { codeSent: false, reason: "SMS_DELIVERY_FAILED" };
+  }
+  return { codeSent: true };
+}
+
+/** The 429 of a refused send, with Retry-After. */
+export function throttled(reason: string, retryAfterSeconds: number): ApiError {
+  const detail =
+    reason === "CODE_RESEND_COOLDOWN"
+      ? "A code was sent less than a minute ago; wait before asking for another."
+      : reason === "CODE_HOURLY_CAP"
+        ? "Too many codes were sent to this phone in the last hour."
+        : "Too many codes were sent to this phone today.";
+  return new ApiError(429, reason, detail, { retryAfterSeconds, headers: { "retry-after": String(retryAfterSeconds) } });
+}
+
+/**
+ * Checks a submitted code. Wrong tries are counted with a conditional increment (exact
+ * across isolates); the code locks after the policy's maximum. A right code is consumed
+ * in the same transaction that moves the account on, guarded so it works once only.
+ */
+export async function verifyPhoneCode(env: Env, db: Db, deps: Deps, loaded: LoadedAccount, code: string, actor: Principal, requestId?: string): Promise<void> {
+  const { account, vault } = loaded;
+  if (account.status !== "pending_phone") {
+    throw new ApiError(409, "INVALID_TRANSITION", `The phone of an account that is ${account.status} cannot be verified.`, { status: account.status });
+  }
+  if (!vault?.phoneBidx) throw new ApiError(409, "CODE_NOT_ACTIVE", "No code is active for this account; request a new one.");
+  const policy = codePolicy(env);
+  const now = deps.now();
+  const row = await db.select().from(phoneCodes).where(eq(phoneCodes.phoneBidx, vault.phoneBidx)).get();
+  if (!row || row.accountId !== account.id || !row.codeHmac) throw new ApiError(409, "CODE_NOT_ACTIVE", "No code is active for this account; request a new one.");
+  if (row.attempts >= policy.maxAttempts) throw locked(row.lastSentAt, policy.cooldownMs, now);
+  if (row.expiresAt <= now) throw new ApiError(410, "CODE_EXPIRED", "This code has expired; request a new one.");
+
+  const keys = await loadVaultKeys(env);
+  const submitted = await codeHmac(keys, vault.phoneBidx, code);
+  if (!timingSafeEqualStr(submitted, row.codeHmac)) {
+    const counted = await db.all<{ attempts: number }>(sql`
+      UPDATE phone_codes SET attempts = attempts + 1
+      WHERE phone_bidx = ${vault.phoneBidx} AND code_hmac = ${row.codeHmac} AND attempts < ${policy.maxAttempts}
+      RETURNING attempts`);
+    const attempts = counted[0]?.attempts ?? policy.maxAttempts;
+    if (attempts >= policy.maxAttempts) throw locked(row.lastSentAt, policy.cooldownMs, now);
+    throw new ApiError(422, "CODE_INCORRECT", "The code is not correct.", { attemptsRemaining: policy.maxAttempts - attempts });
+  }
+
+  try {
+    await transition(db, loaded, "phone_verified", {
+      actor,
+      requestId,
+      now,
+      audit: { action: "account.phone_verified" },
+      extra: [
+        // Runs first in the batch's extra statements: the code must still be the active one.
+        guard(
+          db,
+          sql`EXISTS (SELECT 1 FROM phone_codes WHERE phone_bidx = ${vault.phoneBidx} AND code_hmac = ${row.codeHmac}
+                AND attempts < ${policy.maxAttempts} AND expires_at > ${now} AND account_id = ${account.id})`,
+        ),
+        db.update(phoneCodes).set({ codeHmac: null }).where(eq(phoneCodes.phoneBidx, vault.phoneBidx)),
+      ],
+    });
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "CONCURRENT_CHANGE") {
+      throw new ApiError(409, "CODE_NOT_ACTIVE", "This code was already used or replaced; request a new one.");
+    }
+    if (isGuardFailure(err)) throw concurrentChange();
+    throw err;
+  }
+}
+
+function locked(lastSentAt: number, cooldownMs: number, now: number): ApiError {
+  const retryAfterSeconds = Math.max(1, Math.ceil((lastSentAt + cooldownMs - now) / 1000));
+  return new ApiError(429, "CODE_LOCKED", "Too many wrong codes: this code is locked. Request a new code.", {
+    retryAfterSeconds,
+    headers: { "retry-after": String(retryAfterSeconds) },
+  });
+}

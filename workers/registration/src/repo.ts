@@ -1,0 +1,186 @@
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import { accounts, accountState, identityBindings, identityVault, type AccountStatus } from "../../../db/schema";
+import { auditInsert, type AuditEntry } from "../../../pkg/audit";
+import type { Db } from "../../../pkg/db";
+import { ApiError } from "../../../pkg/errors";
+import type { Principal } from "../../../pkg/principal";
+import { isoOrNull } from "../../../pkg/schemas";
+import { maskDocumentNumber, maskName } from "./documents";
+import { maskPhone } from "./phone";
+import { nextStatus, type AccountEvent } from "./state-machine";
+import { decryptField, loadVaultKeys, unwrapDataKey, type VaultSecrets } from "./vault";
+
+export type AccountRow = typeof accounts.$inferSelect;
+export type VaultRow = typeof identityVault.$inferSelect;
+export interface LoadedAccount {
+  account: AccountRow;
+  statusBeforeSuspension: AccountStatus | null;
+  warningCount: number;
+  vault: VaultRow | null;
+}
+
+export async function loadAccount(db: Db, id: string): Promise<LoadedAccount> {
+  const row = await db
+    .select({ account: accounts, state: accountState, vault: identityVault })
+    .from(accounts)
+    .leftJoin(accountState, eq(accountState.accountId, accounts.id))
+    .leftJoin(identityVault, eq(identityVault.accountId, accounts.id))
+    .where(eq(accounts.id, id))
+    .get();
+  if (!row) throw new ApiError(404, "account_not_found", "No account has this id.");
+  return {
+    account: row.account,
+    statusBeforeSuspension: (row.state?.statusBeforeSuspension as AccountStatus | null | undefined) ?? null,
+    warningCount: row.state?.warningCount ?? 0,
+    vault: row.vault,
+  };
+}
+
+/**
+ * A statement that aborts its `db.batch` (a transaction) unless `condition` holds: it
+ * inserts NULL into a NOT NULL column only when the condition is false.
+ */
+export function guard(db: Db, condition: SQL) {
+  return batchRaw(db, sql`INSERT INTO registration_guards (ok) SELECT NULL WHERE NOT (${condition})`);
+}
+
+/**
+ * A raw statement for `db.batch`. Drizzle 0.45's D1 batch cannot bind parameters of raw
+ * statements (it reads an unset prepared statement), so values are inlined — Drizzle
+ * escapes strings; callers pass only ids, hashes and numbers.
+ */
+export function batchRaw(db: Db, query: SQL) {
+  return db.run(query.inlineParams());
+}
+
+/** The text of an error and its causes (Drizzle wraps D1's errors). */
+export function errorText(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let i = 0; e && i < 5; i++) {
+    parts.push(String((e as Error).message ?? e));
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(" | ");
+}
+
+export const isGuardFailure = (err: unknown) => errorText(err).includes("registration_guards.ok");
+
+export const concurrentChange = () => new ApiError(409, "CONCURRENT_CHANGE", "The account changed while this request was processed; read it again and retry.");
+
+/** Statements that free an account's identity binding and phone for someone else. */
+export function releaseIdentity(db: Db, accountId: string) {
+  return [
+    db.delete(identityBindings).where(eq(identityBindings.accountId, accountId)),
+    db.update(identityVault).set({ phoneBidx: null }).where(eq(identityVault.accountId, accountId)),
+  ] as const;
+}
+
+type BatchItem = Parameters<Db["batch"]>[0][number];
+
+/**
+ * Moves an account through the state machine in one transaction: a guard that the status
+ * is still the one read, the update, extra statements of the change, and its audit row.
+ */
+export async function transition(
+  db: Db,
+  loaded: LoadedAccount,
+  event: AccountEvent,
+  opts: { actor: Principal | SystemActor; requestId?: string; now: number; audit: Omit<AuditEntry, "subjectType" | "subjectId">; extra?: BatchItem[] },
+): Promise<AccountStatus> {
+  const { account } = loaded;
+  const to = nextStatus(account.status, event, loaded.statusBeforeSuspension);
+  if (!to) throw new ApiError(409, "INVALID_TRANSITION", `An account that is ${account.status} cannot ${event.replace(/_/g, " ")}.`, { status: account.status });
+  const stateSet =
+    event === "suspend" ? { statusBeforeSuspension: account.status } : event === "restore" ? { statusBeforeSuspension: null } : null;
+  const statements: BatchItem[] = [
+    guard(db, sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${account.id} AND status = ${account.status})`),
+    db
+      .update(accounts)
+      .set({ status: to, updatedAt: opts.now, ...(to === "verified" && account.verifiedAt == null ? { verifiedAt: opts.now } : {}) })
+      .where(and(eq(accounts.id, account.id), eq(accounts.status, account.status))),
+    ...(stateSet
+      ? [
+          db
+            .insert(accountState)
+            .values({ accountId: account.id, ...stateSet })
+            .onConflictDoUpdate({ target: accountState.accountId, set: stateSet }),
+        ]
+      : []),
+    ...(opts.extra ?? []),
+    auditInsert(db, opts.actor as Principal, opts.requestId, {
+      ...opts.audit,
+      subjectType: "account",
+      subjectId: account.id,
+      details: { from: account.status, to, ...(opts.audit.details ?? {}) },
+    }),
+  ];
+  try {
+    await db.batch(statements as [BatchItem, ...BatchItem[]]);
+  } catch (err) {
+    if (isGuardFailure(err)) throw concurrentChange();
+    throw err;
+  }
+  return to;
+}
+
+/** Actors without an API key (the identity provider's webhook), recorded as such in the audit log. */
+export interface SystemActor {
+  keyId: string;
+  role: "system";
+}
+export const IDV_ACTOR: SystemActor = { keyId: "identity-provider", role: "system" };
+
+export interface MaskedIdentity {
+  documentType: string | null;
+  name: string | null;
+  documentNumber: string | null;
+  phone: string | null;
+  erased: boolean;
+}
+
+/** The plaintext identity of an account (reveal, identity check). Null once erased. */
+export async function decryptIdentity(env: VaultSecrets, vault: VaultRow): Promise<{ name: string; documentNumber: string; phone: string } | null> {
+  if (!vault.wrappedKey || !vault.kid || !vault.nameCt || !vault.documentCt || !vault.phoneCt) return null;
+  const keys = await loadVaultKeys(env);
+  const key = await unwrapDataKey(keys, vault.accountId, vault.kid, vault.wrappedKey);
+  const [name, documentNumber, phone] = await Promise.all([
+    decryptField(key, "name_ct", vault.accountId, vault.nameCt),
+    decryptField(key, "document_ct", vault.accountId, vault.documentCt),
+    decryptField(key, "phone_ct", vault.accountId, vault.phoneCt),
+  ]);
+  return { name, documentNumber, phone };
+}
+
+/**
+ * Masked forms are computed at read time from the decrypted fields rather than stored:
+ * they then vanish with the data key on erasure, and the table holds nothing readable.
+ */
+export async function maskedIdentity(env: VaultSecrets, vault: VaultRow | null): Promise<MaskedIdentity> {
+  if (!vault) return { documentType: null, name: null, documentNumber: null, phone: null, erased: false };
+  const plain = await decryptIdentity(env, vault);
+  if (!plain) return { documentType: vault.documentType, name: null, documentNumber: null, phone: null, erased: true };
+  return {
+    documentType: vault.documentType,
+    name: maskName(plain.name),
+    documentNumber: maskDocumentNumber(plain.documentNumber),
+    phone: maskPhone(plain.phone),
+    erased: false,
+  };
+}
+
+export async function accountView(env: VaultSecrets, loaded: LoadedAccount) {
+  const { account } = loaded;
+  return {
+    id: account.id,
+    handle: account.handle,
+    displayName: account.displayName,
+    kind: account.kind,
+    status: account.status,
+    warningCount: loaded.warningCount,
+    identity: await maskedIdentity(env, loaded.vault),
+    createdAt: isoOrNull(account.createdAt)!,
+    updatedAt: isoOrNull(account.updatedAt)!,
+    verifiedAt: isoOrNull(account.verifiedAt),
+  };
+}

@@ -1,0 +1,240 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, asc, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
+import { accounts, auditLog, publisherLicences } from "../../../../db/schema";
+import { createRouter } from "../../../../pkg/app";
+import { auditInsert } from "../../../../pkg/audit";
+import { createDb } from "../../../../pkg/db";
+import { ApiError } from "../../../../pkg/errors";
+import { newId } from "../../../../pkg/ids";
+import { requireRole } from "../../../../pkg/principal";
+import { IdSchema, isoOrNull, problemResponses } from "../../../../pkg/schemas";
+import type { Deps, Env } from "../env";
+import { guard, isGuardFailure } from "../repo";
+import { ReasonSchema } from "../schemas";
+
+/** Scope categories are snake_case words, e.g. political_news (screening matches them against post categories). */
+const ScopeItem = z.string().regex(/^[a-z][a-z0-9_]{2,39}$/, "snake_case category, e.g. political_news");
+
+const LicenceSchema = z
+  .object({
+    id: z.string(),
+    accountId: z.string(),
+    scope: z.array(z.string()),
+    licenceNumber: z.string(),
+    issuer: z.string(),
+    expiresAt: z.string(),
+    revokedAt: z.string().nullable(),
+    revokedReason: z.string().nullable(),
+    active: z.boolean().openapi({ description: "Not revoked and not expired, right now" }),
+    createdAt: z.string(),
+    createdBy: z.string(),
+  })
+  .openapi("PublisherLicence");
+
+const GrantBody = z
+  .object({
+    accountId: IdSchema,
+    scope: z.array(ScopeItem).min(1).max(20).refine((s) => new Set(s).size === s.length, "Scope items must be unique"),
+    licenceNumber: z.string().trim().min(1).max(100),
+    issuer: z.string().trim().min(1).max(200),
+    expiresAt: z.iso.datetime({ offset: true }),
+  })
+  .strict()
+  .openapi("GrantPublisherLicence");
+
+const LicenceParam = z.object({ id: IdSchema.openapi({ param: { name: "id", in: "path" } }) });
+
+const grant = createRoute({
+  method: "post",
+  path: "/v1/publishers",
+  tags: ["publishers"],
+  summary: "Grant a news-publisher licence to a verified public account (operator).",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("operator")] as const,
+  request: { body: { required: true, content: { "application/json": { schema: GrantBody } } } },
+  responses: {
+    201: { description: "Granted", content: { "application/json": { schema: LicenceSchema } } },
+    ...problemResponses(401, 403, 404, 409, 415, 422),
+  },
+});
+
+const revoke = createRoute({
+  method: "post",
+  path: "/v1/publishers/{id}/revoke",
+  tags: ["publishers"],
+  summary: "Revoke a licence (operator); it stops counting at once.",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("operator")] as const,
+  request: { params: LicenceParam, body: { required: true, content: { "application/json": { schema: z.object({ reason: ReasonSchema }).strict().openapi("RevokeLicence") } } } },
+  responses: {
+    200: { description: "Revoked", content: { "application/json": { schema: LicenceSchema } } },
+    ...problemResponses(401, 403, 404, 409, 415, 422),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/publishers",
+  tags: ["publishers"],
+  summary: "List licences (operator): active only by default, `?state=all` for every licence, `?accountId=` for one account.",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("operator")] as const,
+  request: {
+    query: z.object({
+      accountId: IdSchema.optional(),
+      state: z.enum(["active", "inactive", "all"]).default("active"),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  responses: {
+    200: { description: "Licences", content: { "application/json": { schema: z.object({ licences: z.array(LicenceSchema) }) } } },
+    ...problemResponses(401, 403, 422),
+  },
+});
+
+const history = createRoute({
+  method: "get",
+  path: "/v1/publishers/{id}/history",
+  tags: ["publishers"],
+  summary: "The audit history of a licence (operator): grant and revocation, who and why.",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("operator")] as const,
+  request: { params: LicenceParam },
+  responses: {
+    200: {
+      description: "Events, oldest first",
+      content: {
+        "application/json": {
+          schema: z.object({
+            licence: LicenceSchema,
+            events: z.array(z.object({ at: z.string(), action: z.string(), actorKeyId: z.string(), actorRole: z.string(), reason: z.string().nullable() })),
+          }),
+        },
+      },
+    },
+    ...problemResponses(401, 403, 404, 422),
+  },
+});
+
+type LicenceRow = typeof publisherLicences.$inferSelect;
+const view = (r: LicenceRow, now: number) => ({
+  id: r.id,
+  accountId: r.accountId,
+  scope: JSON.parse(r.scope) as string[],
+  licenceNumber: r.licenceNumber,
+  issuer: r.issuer,
+  expiresAt: isoOrNull(r.expiresAt)!,
+  revokedAt: isoOrNull(r.revokedAt),
+  revokedReason: r.revokedReason,
+  active: r.revokedAt == null && r.expiresAt > now,
+  createdAt: isoOrNull(r.createdAt)!,
+  createdBy: r.createdBy,
+});
+
+export const publisherRoutes = (deps: Deps) =>
+  createRouter<Env>()
+    .openapi(grant, async (c) => {
+      const body = c.req.valid("json");
+      const now = deps.now();
+      const expiresAt = Date.parse(body.expiresAt);
+      if (expiresAt <= now) {
+        throw new ApiError(422, "validation_failed", "Some fields are missing or invalid; see `errors`.", {
+          errors: [{ field: "expiresAt", code: "LICENCE_EXPIRED", message: "The expiry must be in the future." }],
+        });
+      }
+      const db = createDb(c.env.DB);
+      const account = await db.select({ status: accounts.status, kind: accounts.kind }).from(accounts).where(eq(accounts.id, body.accountId)).get();
+      if (!account) throw new ApiError(404, "account_not_found", "No account has this id.");
+      if (account.kind !== "public" || account.status !== "verified") {
+        throw new ApiError(409, "PUBLISHER_NOT_ELIGIBLE", "Only verified public accounts can hold a news-publisher licence.", { status: account.status, kind: account.kind });
+      }
+      const row: LicenceRow = {
+        id: newId("lic"),
+        accountId: body.accountId,
+        scope: JSON.stringify(body.scope),
+        licenceNumber: body.licenceNumber,
+        issuer: body.issuer,
+        expiresAt,
+        revokedAt: null,
+        revokedReason: null,
+        createdAt: now,
+        createdBy: c.get("principal")!.keyId,
+      };
+      try {
+        await db.batch([
+          // The account must still qualify when the licence is written.
+          guard(db, sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${body.accountId} AND kind = 'public' AND status = 'verified')`),
+          db.insert(publisherLicences).values(row),
+          auditInsert(db, c.get("principal")!, c.get("requestId"), {
+            action: "publisher.licence_granted",
+            subjectType: "publisher_licence",
+            subjectId: row.id,
+            details: { accountId: row.accountId, scope: body.scope, expiresAt },
+          }),
+        ]);
+      } catch (err) {
+        if (isGuardFailure(err)) throw new ApiError(409, "PUBLISHER_NOT_ELIGIBLE", "Only verified public accounts can hold a news-publisher licence.");
+        throw err;
+      }
+      return c.json(view(row, now), 201);
+    })
+    .openapi(revoke, async (c) => {
+      const { id } = c.req.valid("param");
+      const { reason } = c.req.valid("json");
+      const db = createDb(c.env.DB);
+      const now = deps.now();
+      const row = await db.select().from(publisherLicences).where(eq(publisherLicences.id, id)).get();
+      if (!row) throw new ApiError(404, "licence_not_found", "No licence has this id.");
+      if (row.revokedAt != null) throw new ApiError(409, "LICENCE_ALREADY_REVOKED", "This licence is already revoked.");
+      try {
+        await db.batch([
+          guard(db, sql`EXISTS (SELECT 1 FROM publisher_licences WHERE id = ${id} AND revoked_at IS NULL)`),
+          db.update(publisherLicences).set({ revokedAt: now, revokedReason: reason }).where(eq(publisherLicences.id, id)),
+          auditInsert(db, c.get("principal")!, c.get("requestId"), {
+            action: "publisher.licence_revoked",
+            subjectType: "publisher_licence",
+            subjectId: id,
+            reason,
+            details: { accountId: row.accountId },
+          }),
+        ]);
+      } catch (err) {
+        if (isGuardFailure(err)) throw new ApiError(409, "LICENCE_ALREADY_REVOKED", "This licence is already revoked.");
+        throw err;
+      }
+      return c.json(view({ ...row, revokedAt: now, revokedReason: reason }, now), 200);
+    })
+    .openapi(list, async (c) => {
+      const { accountId, state, limit } = c.req.valid("query");
+      const now = deps.now();
+      const active = and(isNull(publisherLicences.revokedAt), gt(publisherLicences.expiresAt, now));
+      const inactive = or(sql`${publisherLicences.revokedAt} IS NOT NULL`, lte(publisherLicences.expiresAt, now));
+      const conds = [accountId ? eq(publisherLicences.accountId, accountId) : undefined, state === "active" ? active : state === "inactive" ? inactive : undefined].filter(
+        (x) => x !== undefined,
+      );
+      const rows = await createDb(c.env.DB)
+        .select()
+        .from(publisherLicences)
+        .where(conds.length ? and(...conds) : undefined)
+        .orderBy(desc(publisherLicences.createdAt))
+        .limit(limit);
+      return c.json({ licences: rows.map((r) => view(r, now)) }, 200);
+    })
+    .openapi(history, async (c) => {
+      const { id } = c.req.valid("param");
+      const db = createDb(c.env.DB);
+      const row = await db.select().from(publisherLicences).where(eq(publisherLicences.id, id)).get();
+      if (!row) throw new ApiError(404, "licence_not_found", "No licence has this id.");
+      const events = await db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.subjectType, "publisher_licence"), eq(auditLog.subjectId, id)))
+        .orderBy(asc(auditLog.at));
+      return c.json(
+        {
+          licence: view(row, deps.now()),
+          events: events.map((e) => ({ at: isoOrNull(e.at)!, action: e.action, actorKeyId: e.actorKeyId, actorRole: e.actorRole, reason: e.reason })),
+        },
+        200,
+      );
+    });

@@ -1,0 +1,63 @@
+import { env } from "cloudflare:test";
+import { expect } from "vitest";
+import { call, problem } from "../../../test/support/call";
+import { checkChar } from "../src/documents";
+import type { Env } from "../src/env";
+
+export const testEnv = env as unknown as Env;
+
+/** A valid 18-character resident id: region + birth date + sequence, with its check character. */
+export function residentId(region = "110105", birth = "19491231", seq = "002"): string {
+  const first17 = `${region}${birth}${seq}`;
+  return first17 + checkChar(first17);
+}
+
+let counter = 0;
+/** Unique-per-call registration input (handle, phone, document). */
+export function registration(overrides: Partial<{ handle: string; displayName: string; kind: "public" | "personal"; name: string; documentType: string; documentNumber: string; phone: string }> = {}) {
+  counter++;
+  const n = String(counter).padStart(3, "0");
+  return {
+    handle: overrides.handle ?? `user_${Date.now().toString(36)}_${n}`,
+    displayName: overrides.displayName ?? `User ${n}`,
+    kind: overrides.kind ?? "public",
+    identity: {
+      name: overrides.name ?? "张三丰",
+      documentType: overrides.documentType ?? "cn_resident_id",
+      documentNumber: overrides.documentNumber ?? residentId("110105", "19800101", n),
+    },
+    phone: overrides.phone ?? `+86139${String(counter).padStart(8, "0")}`,
+  };
+}
+
+export type Registration = ReturnType<typeof registration>;
+
+export async function register(body: Registration = registration()): Promise<{ id: string; body: Registration; json: any }> {
+  const res = await call("/v1/accounts", { role: "app", body });
+  if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
+  const json = (await res.json()) as any;
+  return { id: json.account.id, body, json };
+}
+
+/** The latest code sent to a phone, read back through the local sender's dev route. */
+export async function latestCode(phone: string): Promise<string> {
+  const res = await call(`/v1/dev/sms?phone=${encodeURIComponent(phone)}`, { role: "admin" });
+  expect(res.status).toBe(200);
+  const { messages } = (await res.json()) as { messages: { body: string }[] };
+  const m = /(\d{6})/.exec(messages[0]?.body ?? "");
+  if (!m) throw new Error("no code sent");
+  return m[1]!;
+}
+
+/** Registers, verifies the phone and approves the identity: a verified account. */
+export async function verifiedAccount(body: Registration = registration()): Promise<{ id: string; body: Registration }> {
+  const { id } = await register(body);
+  const code = await latestCode(body.phone);
+  const v = await call(`/v1/accounts/${id}/phone/verify`, { role: "app", body: { code } });
+  expect(v.status).toBe(200);
+  const r = await call(`/v1/accounts/${id}/review`, { role: "operator", body: { decision: "approve", reason: "documents checked" } });
+  expect(r.status).toBe(200);
+  return { id, body };
+}
+
+export { call, problem };
