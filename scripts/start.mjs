@@ -3,7 +3,8 @@
 //  1. writes `.dev.vars` (random ADMIN_KEY and local secrets) for every worker where absent,
 //  2. applies the D1 migrations to the local database (they carry the default data),
 //  3. runs every worker in one `wrangler dev` with all configs; the gateway listens on PORT (8787).
-// Environment: PORT, GATEHOUSE_STATE (local persistence dir, default .wrangler/state).
+// Environment: PORT, GATEHOUSE_STATE (local persistence dir, default .wrangler/state),
+// GATEHOUSE_RATE_LIMIT (per-key requests a minute at the gateway, default 600).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -55,6 +56,8 @@ applyMigrations();
 console.log(`\ngatehouse: starting the gateway on http://localhost:${port} (admin key: ADMIN_KEY in ${join(root, ".dev.vars")})\n`);
 const args = ["dev", ...WORKER_CONFIGS.flatMap((c) => ["-c", c]), "--port", port, "--ip", "127.0.0.1", "--persist-to", state, "--show-interactive-dev-session=false"];
 if (process.env.GATEHOUSE_INSPECTOR_PORT) args.push("--inspector-port", process.env.GATEHOUSE_INSPECTOR_PORT);
+// A lower per-key limit for the gateway, e.g. for the end-to-end tests.
+if (process.env.GATEHOUSE_RATE_LIMIT) args.push("--var", `RATE_LIMIT_PER_MINUTE:${process.env.GATEHOUSE_RATE_LIMIT}`);
 const child = spawn(wrangler, args, { cwd: root, env, stdio: "inherit" });
 const stop = (signal) => child.kill(signal);
 process.on("SIGINT", stop);

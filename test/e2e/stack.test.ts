@@ -77,3 +77,31 @@ describe("forwarding to function workers", () => {
     expect(await problemCode(res)).toBe("route_not_found");
   });
 });
+
+describe("limits and credentials over HTTP", () => {
+  it("refuses unknown keys and malformed Authorization headers", async () => {
+    const unknown = await http("/v1/keys", { key: "gh_" + "B".repeat(43) });
+    expect(unknown.status).toBe(401);
+    expect(await problemCode(unknown)).toBe("invalid_key");
+    const malformed = await http("/v1/keys", { headers: { authorization: "Token abc" } });
+    expect(malformed.status).toBe(401);
+    expect(await problemCode(malformed)).toBe("invalid_authorization_header");
+  });
+
+  it("rate-limits a key past its per-minute limit with Retry-After, leaving other keys alone", async () => {
+    const busy = await newKey("operator");
+    const quiet = await newKey("operator");
+    let limited: Response | undefined;
+    // The e2e stack allows 120 requests a minute per key (GATEHOUSE_RATE_LIMIT); windows are
+    // minute-aligned, so a boundary crossed mid-loop can need up to twice that.
+    for (let i = 0; i < 300 && !limited; i++) {
+      const res = await http("/v1/review-queue?limit=1", { key: busy.key });
+      if (res.status === 429) limited = res;
+      else expect(res.status).toBe(200);
+    }
+    expect(limited, "no 429 within 300 requests").toBeDefined();
+    expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await problemCode(limited!)).toBe("rate_limited");
+    expect((await http("/v1/review-queue?limit=1", { key: quiet.key })).status).toBe(200);
+  });
+});
