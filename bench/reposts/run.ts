@@ -1,0 +1,171 @@
+// `npm run bench:reposts`: spread counting on the local stack (loopback only, bounded in time).
+// One hot post (by a public account, so sharded over HOT_SHARDS objects) and many cold posts,
+// each phase beside a no-op baseline through the same gateway and worker (an authenticated
+// GET of a post's spread: the same auth, routing and D1 post lookup, minus the counting object).
+// Ends by checking that the final counts (live and flushed to D1) equal what was acknowledged.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { startStack } from "../../scripts/stack.mjs";
+
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 8_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const COLD_POSTS = 200;
+// The gateway limits each key to 600 requests a minute: spread the load over enough app keys.
+const APP_KEYS = 60;
+
+const root = join(import.meta.dirname, "..", "..");
+const id = (prefix: string) => `${prefix}_${Date.now().toString(36)}${randomBytes(10).toString("hex")}`;
+
+interface Phase {
+  name: string;
+  ok: number;
+  other: Map<number, number>;
+  latencies: number[];
+  ms: number;
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function main() {
+  console.log("starting the local stack...");
+  const stack = await startStack();
+  try {
+    const admin = { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" };
+    const keys: string[] = [];
+    for (let i = 0; i < APP_KEYS; i++) {
+      const res = await fetch(`${stack.baseUrl}/v1/keys`, { method: "POST", headers: admin, body: JSON.stringify({ role: "app", name: `bench-${i}` }) });
+      if (res.status !== 201) throw new Error(`key creation: ${res.status} ${await res.text()}`);
+      keys.push(((await res.json()) as { key: string }).key);
+    }
+
+    // Posts are written by screening; seed them straight into the stack's local D1.
+    const publisher = id("acc");
+    const hot = id("pst");
+    const cold = Array.from({ length: COLD_POSTS }, () => id("pst"));
+    const now = Date.now();
+    const postRow = (p: string, account: string) => `('${p}', '${account}', '${"0".repeat(64)}', 'post', 'allow', '[]', '[]', 1, ${now})`;
+    const seed =
+      `INSERT INTO accounts (id, handle, display_name, kind, status, created_at, updated_at) VALUES ('${publisher}', 'bench_${publisher}', 'Bench', 'public', 'verified', ${now}, ${now});` +
+      `INSERT INTO posts (id, account_id, content_hash, kind, verdict, reasons, categories, policy_version, created_at) VALUES ${[postRow(hot, publisher), ...cold.map((p) => postRow(p, id("acc")))].join(",")};`;
+    const r = spawnSync(join(root, "node_modules/.bin/wrangler"), ["d1", "execute", "DB", "--local", "--persist-to", stack.state, "--command", seed, "-c", "wrangler.toml"], {
+      cwd: root,
+      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`seeding D1 failed:\n${r.stderr}\n${r.stdout}`);
+
+    let keyTurn = 0;
+    const send = (method: string, path: string, body?: unknown) =>
+      fetch(`${stack.baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${keys[keyTurn++ % keys.length]}`, ...(body ? { "content-type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+
+    /** CONCURRENCY loops issuing requests until the phase's time is up. */
+    async function phase(name: string, next: () => { method: string; path: string; body?: unknown; onOk?: (b: unknown) => void }): Promise<Phase> {
+      const out: Phase = { name, ok: 0, other: new Map(), latencies: [], ms: 0 };
+      const started = performance.now();
+      const deadline = started + PHASE_MS;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (performance.now() < deadline) {
+            const req = next();
+            const t = performance.now();
+            const res = await send(req.method, req.path, req.body);
+            const text = await res.text();
+            out.latencies.push(performance.now() - t);
+            if (res.status === 200) {
+              out.ok++;
+              req.onOk?.(JSON.parse(text));
+            } else out.other.set(res.status, (out.other.get(res.status) ?? 0) + 1);
+          }
+        }),
+      );
+      out.ms = performance.now() - started;
+      out.latencies.sort((a, b) => a - b);
+      return out;
+    }
+
+    // Expected totals: what the stack acknowledged with 200 (a failed request counts nothing).
+    const expected = new Map<string, { reposts: Set<string>; views: number }>();
+    const expect = (p: string) => {
+      let e = expected.get(p);
+      if (!e) expected.set(p, (e = { reposts: new Set(), views: 0 }));
+      return e;
+    };
+    let n = 0;
+    const results: Phase[] = [];
+
+    results.push(await phase("no-op baseline (GET spread)", () => ({ method: "GET", path: `/v1/posts/${cold[n++ % COLD_POSTS]}/spread` })));
+    results.push(
+      await phase("hot post: reposts (10% repeats)", () => {
+        const i = n++;
+        const account = i % 10 === 0 && i > 0 ? `hot-${Math.floor(i / 2)}` : `hot-${i}`;
+        return { method: "POST", path: `/v1/posts/${hot}/reposts`, body: { accountId: account }, onOk: () => expect(hot).reposts.add(account) };
+      }),
+    );
+    results.push(
+      await phase(`cold posts (${COLD_POSTS}): reposts`, () => {
+        const i = n++;
+        const post = cold[i % COLD_POSTS]!;
+        const account = `cold-${i}`;
+        return { method: "POST", path: `/v1/posts/${post}/reposts`, body: { accountId: account }, onOk: () => expect(post).reposts.add(account) };
+      }),
+    );
+    results.push(
+      await phase("hot post: view batches of 10", () => ({ method: "POST", path: `/v1/posts/${hot}/views`, body: { count: 10 }, onOk: () => (expect(hot).views += 10) })),
+    );
+    results.push(await phase("no-op baseline again", () => ({ method: "GET", path: `/v1/posts/${cold[n++ % COLD_POSTS]}/spread` })));
+
+    console.log(`\nphases of ${PHASE_MS / 1000} s, ${CONCURRENCY} concurrent requests, loopback, ${APP_KEYS} app keys\n`);
+    console.log("phase                               req/s     p50 ms   p99 ms   ok      other");
+    for (const p of results) {
+      const other = [...p.other].map(([s, c]) => `${s}x${c}`).join(" ") || "-";
+      console.log(
+        `${p.name.padEnd(34)} ${((p.ok * 1000) / p.ms).toFixed(0).padStart(6)} ${pct(p.latencies, 50).toFixed(1).padStart(9)} ${pct(p.latencies, 99).toFixed(1).padStart(8)}   ${String(p.ok).padEnd(7)} ${other}`,
+      );
+    }
+
+    // Shards report every 250 ms and the coordinator flushes to D1 every second: wait for both.
+    const mismatches: string[] = [];
+    const deadline = Date.now() + 20_000;
+    let pending = [...expected.entries()];
+    while (pending.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const still: typeof pending = [];
+      for (const [post, e] of pending) {
+        const d1 = (await (await send("GET", `/v1/posts/${post}/spread`)).json()) as { reposts: number; views: number };
+        if (d1.reposts !== e.reposts.size || d1.views !== e.views) still.push([post, e]);
+      }
+      pending = still;
+    }
+    for (const [post, e] of pending) {
+      const d1 = (await (await send("GET", `/v1/posts/${post}/spread`)).json()) as { reposts: number; views: number };
+      mismatches.push(`${post === hot ? "hot" : post}: D1 ${d1.reposts}/${d1.views}, sent ${e.reposts.size}/${e.views}`);
+    }
+    const hotLive = (await (await send("GET", `/v1/posts/${hot}/spread?live=1`)).json()) as { reposts: number; views: number; levels: { name: string }[] };
+    const hotExp = expected.get(hot)!;
+    if (hotLive.reposts !== hotExp.reposts.size || hotLive.views !== hotExp.views) mismatches.push(`hot live: ${hotLive.reposts}/${hotLive.views}`);
+    const coldTotal = cold.reduce((s, p) => s + (expected.get(p)?.reposts.size ?? 0), 0);
+    console.log(
+      `\nhot post: ${hotExp.reposts.size} distinct reposts, ${hotExp.views} views acknowledged; live ${hotLive.reposts}/${hotLive.views}; levels ${hotLive.levels.map((l) => l.name).join(", ") || "none"}`,
+    );
+    console.log(`cold posts: ${coldTotal} reposts acknowledged over ${COLD_POSTS} posts`);
+    if (mismatches.length > 0) {
+      console.log(`COUNT MISMATCH (${mismatches.length}):\n  ${mismatches.slice(0, 10).join("\n  ")}`);
+      process.exitCode = 1;
+    } else console.log("final counts (live and flushed to D1) equal what was acknowledged: OK");
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
