@@ -1,4 +1,4 @@
-import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, index, primaryKey, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const VERDICTS = ["allow", "review", "block"] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -29,3 +29,99 @@ export const posts = sqliteTable(
   },
   (t) => [index("posts_account_idx").on(t.accountId, t.createdAt)],
 );
+
+/**
+ * Screening categories and what each severity (1–10) of a match in them leads to.
+ * `ranges` is a JSON array of `{ min, max, action }`; severities no range covers are allowed.
+ * `licence_required`: matches only pass for accounts holding a current publisher licence
+ * whose scope names this category (`political_news`). Seeded by a custom migration.
+ */
+export const screeningCategories = sqliteTable("screening_categories", {
+  name: text("name").primaryKey(),
+  ranges: text("ranges").notNull(),
+  licenceRequired: integer("licence_required", { mode: "boolean" }).notNull().default(false),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** A named list of terms; every term of it belongs to the list's category. */
+export const termLists = sqliteTable("term_lists", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  category: text("category").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Terms of the lists. The integer id is the engine's `termId`, so reasons can name the
+ * term; AUTOINCREMENT never reuses an id, so ids in older policy versions stay unambiguous.
+ * `flags` is a JSON object of engine flags (null = engine defaults).
+ */
+export const terms = sqliteTable(
+  "terms",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    listId: text("list_id").notNull(),
+    pattern: text("pattern").notNull(),
+    severity: integer("severity").notNull(),
+    flags: text("flags"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("terms_list_pattern_idx").on(t.listId, t.pattern)],
+);
+
+/** Phrases whose occurrences never count as a term match (e.g. a place name containing a term). */
+export const allowPhrases = sqliteTable("allow_phrases", {
+  id: text("id").primaryKey(),
+  phrase: text("phrase").notNull().unique(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** Domains whose links block a post; subdomains are included. Stored lower-case, punycode. */
+export const blockedDomains = sqliteTable("blocked_domains", {
+  id: text("id").primaryKey(),
+  domain: text("domain").notNull().unique(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** The action for each kind of contact or advert found in a post. Seeded. */
+export const contactRules = sqliteTable("contact_rules", {
+  kind: text("kind", { enum: ["phone", "qq", "wechat", "email", "url"] }).primaryKey(),
+  action: text("action", { enum: VERDICTS }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Immutable published policies. `config` is the JSON snapshot of categories, contact rules
+ * and blocked domains taken at publish time, so a version (and a rollback to it) means
+ * exactly what was published; the compiled matcher lives in `policy_chunks`.
+ */
+export const policyVersions = sqliteTable("policy_versions", {
+  version: integer("version").primaryKey(),
+  contentHash: text("content_hash").notNull(),
+  termCount: integer("term_count").notNull(),
+  allowCount: integer("allow_count").notNull(),
+  byteSize: integer("byte_size").notNull(),
+  chunkCount: integer("chunk_count").notNull(),
+  config: text("config").notNull(),
+  createdAt: integer("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+});
+
+/** The serialized matcher of a version, base64 in chunks well under D1's 2 MB row limit. */
+export const policyChunks = sqliteTable(
+  "policy_chunks",
+  {
+    version: integer("version").notNull(),
+    seq: integer("seq").notNull(),
+    data: text("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.version, t.seq] })],
+);
+
+/** One row (id = 1): the version every isolate should screen with. */
+export const policyCurrent = sqliteTable("policy_current", {
+  id: integer("id").primaryKey(),
+  version: integer("version").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
