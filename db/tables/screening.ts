@@ -125,3 +125,17 @@ export const policyCurrent = sqliteTable("policy_current", {
   version: integer("version").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/**
+ * Web outlets of news publishers: a reprint whose source URL is on one of these domains
+ * (subdomains included) counts as authorised while the account holds a current licence.
+ */
+export const publisherOutlets = sqliteTable(
+  "publisher_outlets",
+  {
+    domain: text("domain").primaryKey(),
+    accountId: text("account_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("publisher_outlets_account_idx").on(t.accountId)],
+);
