@@ -76,8 +76,16 @@ async function main() {
           while (performance.now() < deadline) {
             const req = next();
             const t = performance.now();
-            const res = await send(req.method, req.path, req.body);
-            const text = await res.text();
+            let res: Response;
+            let text: string;
+            try {
+              res = await send(req.method, req.path, req.body);
+              text = await res.text();
+            } catch {
+              // A dropped connection: the request may or may not have counted; reported as "net".
+              out.other.set(0, (out.other.get(0) ?? 0) + 1);
+              continue;
+            }
             out.latencies.push(performance.now() - t);
             if (res.status === 200) {
               out.ok++;
@@ -160,6 +168,9 @@ async function main() {
       console.log(`COUNT MISMATCH (${mismatches.length}):\n  ${mismatches.slice(0, 10).join("\n  ")}`);
       process.exitCode = 1;
     } else console.log("final counts (live and flushed to D1) equal what was acknowledged: OK");
+  } catch (err) {
+    console.error(stack.output().slice(-3000));
+    throw err;
   } finally {
     await stack.stop();
   }
