@@ -58,7 +58,7 @@ export function throttled(reason: string, retryAfterSeconds: number): ApiError {
 export async function verifyPhoneCode(env: Env, db: Db, deps: Deps, loaded: LoadedAccount, code: string, actor: Principal, requestId?: string): Promise<void> {
   const { account, vault } = loaded;
   if (account.status !== "pending_phone") {
-    throw new ApiError(409, "INVALID_TRANSITION", `The phone of an account that is ${account.status} cannot be verified.`, { status: account.status });
+    throw new ApiError(409, "INVALID_TRANSITION", `The phone of an account that is ${account.status} cannot be verified.`, { accountStatus: account.status });
   }
   if (!vault?.phoneBidx) throw new ApiError(409, "CODE_NOT_ACTIVE", "No code is active for this account; request a new one.");
   const policy = codePolicy(env);

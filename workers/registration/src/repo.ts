@@ -90,7 +90,7 @@ export async function transition(
 ): Promise<AccountStatus> {
   const { account } = loaded;
   const to = nextStatus(account.status, event, loaded.statusBeforeSuspension);
-  if (!to) throw new ApiError(409, "INVALID_TRANSITION", `An account that is ${account.status} cannot ${event.replace(/_/g, " ")}.`, { status: account.status });
+  if (!to) throw new ApiError(409, "INVALID_TRANSITION", `An account that is ${account.status} cannot ${event.replace(/_/g, " ")}.`, { accountStatus: account.status });
   const stateSet =
     event === "suspend" ? { statusBeforeSuspension: account.status } : event === "restore" ? { statusBeforeSuspension: null } : null;
   const statements: BatchItem[] = [

@@ -61,3 +61,19 @@ export async function verifiedAccount(body: Registration = registration()): Prom
 }
 
 export { call, problem };
+
+/** Calls an app built in the test (injected clock/fetch, other configuration) like `call` does. */
+export function caller(app: { fetch: (req: Request, env: unknown) => Response | Promise<Response> }, envOverrides: Partial<Env> = {}) {
+  return (path: string, init: { method?: string; role?: "app" | "operator" | "admin"; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.role) headers.set("x-gatehouse-principal", `${init.role}:key_test${init.role}`);
+    const body = init.rawBody ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined);
+    if (body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+    const req = new Request(`https://worker.test${path}`, { method: init.method ?? (body !== undefined ? "POST" : "GET"), headers, body });
+    return Promise.resolve(app.fetch(req, { ...testEnv, ...envOverrides }));
+  };
+}
+
+export async function phoneState(accountId: string) {
+  return testEnv.DB.prepare("SELECT * FROM phone_codes WHERE account_id = ?").bind(accountId).first<Record<string, number | string | null>>();
+}

@@ -151,7 +151,7 @@ export const actionRoutes = (deps: Deps) =>
       const row = (await loadRows(db, [id])).get(id);
       if (!row) throw new ApiError(404, "account_not_found", "No account has this id.");
       const p = plan(action, row);
-      if (!p.ok) throw new ApiError(409, p.code, p.detail, { status: row.status });
+      if (!p.ok) throw new ApiError(409, p.code, p.detail, { accountStatus: row.status });
       await commit(db, statements(db, { id, from: row.status, to: p.to }, action, reason, c.get("principal")!, c.get("requestId"), deps.now()));
       return c.json({ accountId: id, ok: true, status: p.to }, 200);
     });

@@ -57,7 +57,7 @@ export const phoneRoutes = (deps: Deps) =>
       const db = createDb(c.env.DB);
       const loaded = await loadAccount(db, id);
       if (loaded.account.status !== "pending_phone") {
-        throw new ApiError(409, "INVALID_TRANSITION", `An account that is ${loaded.account.status} has no phone to verify.`, { status: loaded.account.status });
+        throw new ApiError(409, "INVALID_TRANSITION", `An account that is ${loaded.account.status} has no phone to verify.`, { accountStatus: loaded.account.status });
       }
       const plain = loaded.vault?.phoneBidx ? await decryptIdentity(c.env, loaded.vault) : null;
       if (!plain || !loaded.vault?.phoneBidx) throw new ApiError(409, "CODE_NOT_ACTIVE", "This account has no phone on record.");

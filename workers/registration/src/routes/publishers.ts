@@ -146,7 +146,7 @@ export const publisherRoutes = (deps: Deps) =>
       const account = await db.select({ status: accounts.status, kind: accounts.kind }).from(accounts).where(eq(accounts.id, body.accountId)).get();
       if (!account) throw new ApiError(404, "account_not_found", "No account has this id.");
       if (account.kind !== "public" || account.status !== "verified") {
-        throw new ApiError(409, "PUBLISHER_NOT_ELIGIBLE", "Only verified public accounts can hold a news-publisher licence.", { status: account.status, kind: account.kind });
+        throw new ApiError(409, "PUBLISHER_NOT_ELIGIBLE", "Only verified public accounts can hold a news-publisher licence.", { accountStatus: account.status, accountKind: account.kind });
       }
       const row: LicenceRow = {
         id: newId("lic"),
