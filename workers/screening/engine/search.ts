@@ -31,6 +31,11 @@ export interface Runtime extends Tables {
   emitMask: Uint8Array;
   /** DFA rows of the dense states over the dense classes (buildDenseRows). */
   denseRows: Int32Array;
+  /**
+   * Per state: bit (class & 31) is set for each of its edge classes. A clear bit
+   * proves there is no edge, so most misses skip the edge search entirely.
+   */
+  edgeSig: Int32Array;
   /** Class of a folded symbol (slow path only). */
   classOfSymbol: Map<number, number>;
 }
@@ -38,16 +43,7 @@ export interface Runtime extends Tables {
 export function makeRuntime(t: Tables): Runtime {
   const classOfSymbol = new Map<number, number>();
   for (let i = 0; i < t.alphabet.length; i++) classOfSymbol.set(t.alphabet[i]!, FIRST_CLASS + i);
-  const classTable = new Uint16Array(0x10000);
-  for (let u = 0; u < 0x10000; u++) {
-    const v = FOLD_BMP[u]!;
-    classTable[u] =
-      v >= 0 ? (classOfSymbol.get(v) ?? C_OTHER)
-      : v === F_NOISE ? C_NOISE
-      : v === F_IGNORE ? C_IGNORE
-      : v === F_EXPAND || v === F_LEET || v === F_SURROGATE ? C_SLOW
-      : C_NOISE;
-  }
+  const classTable = classTableFor(t.alphabet);
   const N = t.fail.length;
   const { outStart, outList, dictLink, patFlags } = t;
   const emitHead = new Int32Array(N), emitMask = new Uint8Array(N), ownMask = new Uint8Array(N);
@@ -61,7 +57,49 @@ export function makeRuntime(t: Tables): Runtime {
     for (let x = emitHead[s]!; x >= 0 && mask !== 3; x = dictLink[x]!) mask |= ownMask[x]!;
     emitMask[s] = mask;
   }
-  return { ...t, classTable, emitHead, emitMask, classOfSymbol, denseRows: buildDenseRows(t) };
+  const edgeSig = new Int32Array(N);
+  for (let st = 0; st < N; st++) {
+    let sig = 0;
+    for (let k = t.edgeStart[st]!; k < t.edgeStart[st + 1]!; k++) sig |= 1 << (t.edgeClass[k]! & 31);
+    edgeSig[st] = sig;
+  }
+  return { ...t, classTable, emitHead, emitMask, classOfSymbol, denseRows: buildDenseRows(t), edgeSig };
+}
+
+/** Class table with no alphabet, and BMP code units grouped by their folded symbol. Built once. */
+let base: { table: Uint16Array; units: Uint16Array; syms: Int32Array } | undefined;
+
+function classBase(): NonNullable<typeof base> {
+  if (base) return base;
+  const table = new Uint16Array(0x10000);
+  let n = 0;
+  for (let u = 0; u < 0x10000; u++) {
+    const v = FOLD_BMP[u]!;
+    if (v >= 0) { table[u] = C_OTHER; n++; }
+    else table[u] = v === F_NOISE ? C_NOISE : v === F_IGNORE ? C_IGNORE : v === F_EXPAND || v === F_LEET || v === F_SURROGATE ? C_SLOW : C_NOISE;
+  }
+  const order = new Uint32Array(n);
+  for (let u = 0, k = 0; u < 0x10000; u++) if (FOLD_BMP[u]! >= 0) order[k++] = u;
+  const units = Uint16Array.from(order.sort((a, b) => FOLD_BMP[a]! - FOLD_BMP[b]! || a - b));
+  const syms = Int32Array.from(units, (u) => FOLD_BMP[u]!);
+  return (base = { table, units, syms });
+}
+
+/** Class of every BMP code unit for this alphabet: base table plus the preimages of each alphabet symbol. */
+function classTableFor(alphabet: Int32Array): Uint16Array {
+  const { table, units, syms } = classBase();
+  const out = table.slice();
+  for (let i = 0; i < alphabet.length; i++) {
+    const sym = alphabet[i]!;
+    let lo = 0, hi = syms.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (syms[mid]! < sym) lo = mid + 1;
+      else hi = mid;
+    }
+    for (; lo < syms.length && syms[lo] === sym; lo++) out[units[lo]!] = FIRST_CLASS + i;
+  }
+  return out;
 }
 
 /** Receives candidate matches; returning true stops the scan. */
@@ -126,13 +164,14 @@ function emit(
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const classTable = m.classTable, rootRow = m.rootRow, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
-  const denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates, denseLimit = FIRST_CLASS + D;
+  const edgeSig = m.edgeSig, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates, denseLimit = FIRST_CLASS + D;
   const gapLimit = m.maxGap + 1;
   const n = text.length;
   // S: automaton state; cur: class of the current run (-1 after a reset);
   // runLen: length of the current run; runIdx / symIdx: index of the current run / last symbol;
   // symEnd: end offset of the last symbol; gap: noise code points since it.
-  let S = 0, cur = -1, runLen = 0, runIdx = 0, symIdx = 0, symEnd = 0, gap = 0;
+  // mask: emitMask[S], kept in a local to save a load per symbol.
+  let S = 0, mask = 0, cur = -1, runLen = 0, runIdx = 0, symIdx = 0, symEnd = 0, gap = 0;
   let nSlow = 0;
   for (let i = 0; i < n; ) {
     const start = i;
@@ -151,45 +190,50 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           runLen++;
           posRing[++symIdx & MASK] = start;
           symEnd = i;
-          if (emitMask[S]! & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
+          if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
         } else {
-          if (emitMask[S]! & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+          if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
           let s = S;
           for (;;) {
             if (s < denseStates && c < denseLimit) { s = denseRows[s * D + c - FIRST_CLASS]!; break; }
             if (s === 0) { s = rootRow[c - FIRST_CLASS]!; break; }
-            let lo = edgeStart[s]!, hi = edgeStart[s + 1]!, t = 0;
-            if (hi - lo <= 8) {
-              for (; lo < hi; lo++) if (edgeClass[lo] === c) { t = edgeTarget[lo]!; break; }
-            } else t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-            if (t !== 0) { s = t; break; }
+            if ((edgeSig[s]! >> (c & 31)) & 1) {
+              let lo = edgeStart[s]!, hi = edgeStart[s + 1]!, t = 0;
+              if (hi - lo <= 8) {
+                for (; lo < hi; lo++) if (edgeClass[lo] === c) { t = edgeTarget[lo]!; break; }
+              } else t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+              if (t !== 0) { s = t; break; }
+            }
             s = fail[s]!;
           }
           S = s;
+          mask = emitMask[s]!;
           runLenRing[runIdx & MASK] = runLen;
           runStartRing[++runIdx & MASK] = start;
           runLen = 1;
           posRing[++symIdx & MASK] = start;
           symEnd = i;
           cur = c;
-          if (emitMask[S]! & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
+          if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
         }
       } else if (c === C_NOISE) {
         if (++gap === gapLimit) {
-          if (emitMask[S]! & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+          if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
           S = 0;
+          mask = 0;
           cur = -1;
         }
       } else if (c === C_OTHER) {
         gap = 0;
-        if (emitMask[S]! & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+        if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
         S = 0;
+        mask = 0;
         cur = -1;
       } // C_IGNORE: invisible
       if (++j >= nSlow) break;
       c = m.classOfSymbol.get(slowSymbols[j]!) ?? C_OTHER;
     }
   }
-  if (emitMask[S]! & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+  if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
   return false;
 }

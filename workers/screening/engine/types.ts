@@ -26,7 +26,7 @@ export interface CompileOptions {
   maxGap?: number;
   /**
    * Tuning: a character used by at least this many patterns gets full DFA rows in
-   * shallow states (faster scans, more memory). Default max(16, patterns / 1000).
+   * shallow states (faster scans, more memory). Default max(16, patterns / 200).
    */
   denseMinFrequency?: number;
 }

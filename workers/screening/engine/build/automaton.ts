@@ -15,32 +15,33 @@ export const MAX_DENSE_CLASSES = 64;
 /** ... for at most this many states (the shallowest whose path uses only those classes) ... */
 export const MAX_DENSE_STATES = 48_000;
 /** ... of depth at most this. Deeper states use sparse edges plus failure links. */
-const MAX_DENSE_DEPTH = 5;
+const MAX_DENSE_DEPTH = 4;
 
 export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], maxGap: number, denseMinFrequency?: number): Tables {
   const P = patterns.length;
 
-  // 1. Collapse patterns into runs; class ids by descending frequency, so the
-  //    classes worth dense rows (Latin letters in a mixed list) come first.
+  // 1. Collapse patterns into runs (flat: run r of pattern p is runSym/runLens[patRunStart[p] + r]);
+  //    class ids by descending frequency, so the classes worth dense rows
+  //    (Latin letters in a mixed list) come first.
   const freq = new Map<number, number>();
-  const runSyms: number[][] = new Array(P);
   const patRunStart = new Int32Array(P + 1);
-  const runLensList: number[] = [];
+  let R = 0;
+  for (let p = 0; p < P; p++) R += patterns[p]!.symbols.length;
+  const runSym = new Int32Array(R), runLensAll = new Uint16Array(R);
   const patLen = new Uint16Array(P), patFlags = new Uint8Array(P), patTerm = new Int32Array(P);
+  R = 0;
   for (let p = 0; p < P; p++) {
     const { symbols, term, flags } = patterns[p]!;
-    const syms: number[] = [];
     for (let i = 0; i < symbols.length; ) {
       const sym = symbols[i]!;
       let j = i + 1;
       while (j < symbols.length && symbols[j] === sym) j++;
-      syms.push(sym);
+      runSym[R] = sym;
+      runLensAll[R++] = j - i;
       freq.set(sym, (freq.get(sym) ?? 0) + 1);
-      runLensList.push(j - i);
       i = j;
     }
-    runSyms[p] = syms;
-    patRunStart[p + 1] = runLensList.length;
+    patRunStart[p + 1] = R;
     patLen[p] = symbols.length;
     patFlags[p] = flags;
     patTerm[p] = term;
@@ -50,52 +51,58 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
   if (A + FIRST_CLASS > MAX_CLASSES) throw new EngineInputError(`engine: more than ${MAX_CLASSES - FIRST_CLASS} distinct characters in terms`);
   const classOf = new Map<number, number>();
   alphabet.forEach((sym, i) => classOf.set(sym, FIRST_CLASS + i));
-  const seqs = runSyms.map((syms) => Uint16Array.from(syms, (sym) => classOf.get(sym)!));
+  const runClass = new Uint16Array(R);
+  for (let r = 0; r < R; r++) runClass[r] = classOf.get(runSym[r]!)!;
   // Dense classes: frequent enough to pay for a row entry in every dense state.
-  const minFreq = denseMinFrequency ?? Math.max(16, P / 1000);
+  const minFreq = denseMinFrequency ?? Math.max(16, P / 200);
   let denseClasses = 0;
   while (denseClasses < Math.min(A, MAX_DENSE_CLASSES) && freq.get(alphabet[denseClasses]!)! >= minFreq) denseClasses++;
 
-  // 2. Trie from sorted sequences: each shares a prefix with the previous one, so
-  //    no per-node maps are needed. These "DFS ids" are renumbered in step 3.
-  const order = Array.from({ length: P }, (_, i) => i).sort((a, b) => {
-    const x = seqs[a]!, y = seqs[b]!;
-    const n = Math.min(x.length, y.length);
-    for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-    return x.length - y.length;
-  });
-  let cap = 1024;
-  let parent = new Int32Array(cap), label = new Uint16Array(cap);
+  // 2. Trie by insertion ("old ids", renumbered in step 3). Root children in a
+  //    dense array, other children in sibling lists (few per node).
+  const cap = R + 1; // each run adds at most one node
+  const parent = new Int32Array(cap), label = new Uint16Array(cap);
+  const firstChild = new Int32Array(cap), nextSibling = new Int32Array(cap);
+  const rootChild = new Int32Array(A);
   let nodes = 1;
   const endNode = new Int32Array(P);
-  const path: number[] = [0];
-  let prev: Uint16Array = new Uint16Array(0);
-  for (const p of order) {
-    const s = seqs[p]!;
-    let lcp = 0;
-    while (lcp < s.length && lcp < prev.length && s[lcp] === prev[lcp]) lcp++;
-    path.length = lcp + 1;
-    for (let d = lcp; d < s.length; d++) {
-      if (nodes === cap) {
-        cap *= 2;
-        const np = new Int32Array(cap); np.set(parent); parent = np;
-        const nl = new Uint16Array(cap); nl.set(label); label = nl;
+  for (let p = 0; p < P; p++) {
+    let v = 0;
+    for (let r = patRunStart[p]!; r < patRunStart[p + 1]!; r++) {
+      const c = runClass[r]!;
+      let w = v === 0 ? rootChild[c - FIRST_CLASS]! : firstChild[v]!;
+      if (v !== 0) while (w !== 0 && label[w] !== c) w = nextSibling[w]!;
+      if (w === 0) {
+        w = nodes++;
+        parent[w] = v;
+        label[w] = c;
+        if (v === 0) rootChild[c - FIRST_CLASS] = w;
+        else { nextSibling[w] = firstChild[v]!; firstChild[v] = w; }
       }
-      parent[nodes] = path[d]!;
-      label[nodes] = s[d]!;
-      path.push(nodes++);
+      v = w;
     }
-    endNode[p] = path[s.length]!;
-    prev = s;
+    endNode[p] = v;
   }
   const N = nodes;
-  // Children of each DFS id, CSR-style (creation order is class order).
+  // Children of each old id, CSR-style, sorted by class.
   const kidStart = new Int32Array(N + 1);
   for (let v = 1; v < N; v++) kidStart[parent[v]! + 1]!++;
   for (let v = 0; v < N; v++) kidStart[v + 1]! += kidStart[v]!;
   const kids = new Int32Array(Math.max(0, N - 1));
-  const kidFill = kidStart.slice(0, N);
-  for (let v = 1; v < N; v++) kids[kidFill[parent[v]!]!++] = v;
+  {
+    let k = 0;
+    for (let c = 0; c < A; c++) if (rootChild[c]) kids[k++] = rootChild[c]!;
+    for (let v = 1; v < N; v++) {
+      const lo = kidStart[v]!;
+      let hi = lo;
+      for (let w = firstChild[v]!; w !== 0; w = nextSibling[w]!) {
+        // insertion sort by class: sibling lists are short
+        let i = hi++;
+        while (i > lo && label[kids[i - 1]!]! > label[w]!) { kids[i] = kids[i - 1]!; i--; }
+        kids[i] = w;
+      }
+    }
+  }
 
   // 3. Renumber in BFS order, dense states first: states of depth <= MAX_DENSE_DEPTH
   //    whose whole path uses dense classes, shallowest first, up to MAX_DENSE_STATES.
@@ -193,7 +200,7 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
     rootRow, edgeStart, edgeClass, edgeTarget, fail, dictLink, depth,
     outStart, outList,
     patTerm, patFlags, patLen, patRunStart,
-    runLens: Uint16Array.from(runLensList),
+    runLens: runLensAll.slice(0, R),
     termIds, termSeverity, termCategory, categories,
   };
 }

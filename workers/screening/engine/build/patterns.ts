@@ -75,13 +75,15 @@ export function buildPatterns(entries: readonly TermEntry[], options: CompileOpt
     const flags = e.flags ?? {};
     const repeats = flags.repeats !== false ? P_REPEATS : 0;
     const wholeWord = flags.wholeWord !== false;
-    const seen = new Set<string>();
+    let seen: Set<string> | undefined; // only terms with variants need de-duplication
     const add = (f: FoldedString) => {
       if (f.symbols.length === 0) return;
       if (f.symbols.length > MAX_PATTERN_SYMBOLS) return void tooLong.push(e.id);
-      const key = f.symbols.join(",");
-      if (seen.has(key)) return;
-      seen.add(key);
+      if (flags.pinyin || flags.initials) {
+        const key = f.symbols.join(",");
+        if ((seen ??= new Set()).has(key)) return;
+        seen.add(key);
+      }
       let pf = repeats;
       if (wholeWord && isWordOrigin(f.origins[0]!)) pf |= P_CHECK_START;
       if (wholeWord && isWordOrigin(f.origins[f.origins.length - 1]!)) pf |= P_CHECK_END;
