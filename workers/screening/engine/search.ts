@@ -45,23 +45,22 @@ export function makeRuntime(t: Tables): Runtime {
   for (let i = 0; i < t.alphabet.length; i++) classOfSymbol.set(t.alphabet[i]!, FIRST_CLASS + i);
   const classTable = classTableFor(t.alphabet);
   const N = t.fail.length;
-  const { outStart, outList, dictLink, patFlags } = t;
-  const emitHead = new Int32Array(N), emitMask = new Uint8Array(N), ownMask = new Uint8Array(N);
+  const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass } = t;
+  const emitHead = new Int32Array(N), emitMask = new Uint8Array(N), ownMask = new Uint8Array(N), edgeSig = new Int32Array(N);
   for (let s = 0; s < N; s++) {
-    const own = outStart[s + 1]! > outStart[s]!;
-    emitHead[s] = own ? s : dictLink[s]!;
-    for (let o = outStart[s]!; o < outStart[s + 1]!; o++) ownMask[s]! |= patFlags[outList[o]!]! & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL;
+    const o0 = outStart[s]!, o1 = outStart[s + 1]!;
+    emitHead[s] = o1 > o0 ? s : dictLink[s]!;
+    let own = 0;
+    for (let o = o0; o < o1; o++) own |= patFlags[outList[o]!]! & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL;
+    ownMask[s] = own;
+    let sig = 0;
+    for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) sig |= 1 << (edgeClass[k]! & 31);
+    edgeSig[s] = sig;
   }
   for (let s = 0; s < N; s++) {
     let mask = 0;
     for (let x = emitHead[s]!; x >= 0 && mask !== 3; x = dictLink[x]!) mask |= ownMask[x]!;
     emitMask[s] = mask;
-  }
-  const edgeSig = new Int32Array(N);
-  for (let st = 0; st < N; st++) {
-    let sig = 0;
-    for (let k = t.edgeStart[st]!; k < t.edgeStart[st + 1]!; k++) sig |= 1 << (t.edgeClass[k]! & 31);
-    edgeSig[st] = sig;
   }
   return { ...t, classTable, emitHead, emitMask, classOfSymbol, denseRows: buildDenseRows(t), edgeSig };
 }
