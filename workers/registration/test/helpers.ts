@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import { call, problem } from "../../../test/support/call";
 import { checkChar } from "../src/documents";
+import type { buildApp } from "../src/app";
 import type { Env } from "../src/env";
 
 export const testEnv = env as unknown as Env;
@@ -63,7 +64,7 @@ export async function verifiedAccount(body: Registration = registration()): Prom
 export { call, problem };
 
 /** Calls an app built in the test (injected clock/fetch, other configuration) like `call` does. */
-export function caller(app: { fetch: (req: Request, env: unknown) => Response | Promise<Response> }, envOverrides: Partial<Env> = {}) {
+export function caller(app: ReturnType<typeof buildApp>, envOverrides: Partial<Env> = {}) {
   return (path: string, init: { method?: string; role?: "app" | "operator" | "admin"; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}) => {
     const headers = new Headers(init.headers);
     if (init.role) headers.set("x-gatehouse-principal", `${init.role}:key_test${init.role}`);
