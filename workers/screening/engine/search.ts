@@ -30,12 +30,20 @@ export interface Runtime extends Tables {
   /** Per state: EMIT_ON_SYMBOL if its chain has ordinary patterns, EMIT_ON_FLUSH if it has patterns with repeats. */
   emitMask: Uint8Array;
   /** DFA rows of the dense states over the dense classes (buildDenseRows). */
-  denseRows: Int32Array;
+  denseRows: Uint16Array;
   /**
-   * Per state: bit (class & 31) is set for each of its edge classes. A clear bit
-   * proves there is no edge, so most misses skip the edge search entirely.
+   * Edge signatures: per state, bit (c - FIRST_CLASS) & 31 of sigDense for each
+   * edge class c below the dense limit, bit c & 31 of sigSparse for the others.
+   * A clear bit proves there is no edge, so most misses skip the edge search.
    */
-  edgeSig: Int32Array;
+  sigDense: Int32Array;
+  sigSparse: Int32Array;
+  /**
+   * For dense states: the first state on the failure chain (excluding s) with an
+   * edge of a non-dense class, or the root. A non-dense class jumps straight
+   * there instead of walking the (dense-only) chain one state at a time.
+   */
+  escape: Int32Array;
   /** Class of a folded symbol (slow path only). */
   classOfSymbol: Map<number, number>;
 }
@@ -46,23 +54,35 @@ export function makeRuntime(t: Tables): Runtime {
   const classTable = classTableFor(t.alphabet);
   const N = t.fail.length;
   const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass } = t;
-  const emitHead = new Int32Array(N), emitMask = new Uint8Array(N), ownMask = new Uint8Array(N), edgeSig = new Int32Array(N);
+  const emitHead = new Int32Array(N), emitMask = new Uint8Array(N), ownMask = new Uint8Array(N);
+  const sigDense = new Int32Array(N), sigSparse = new Int32Array(N);
+  const limit = FIRST_CLASS + t.denseClasses;
   for (let s = 0; s < N; s++) {
     const o0 = outStart[s]!, o1 = outStart[s + 1]!;
     emitHead[s] = o1 > o0 ? s : dictLink[s]!;
     let own = 0;
     for (let o = o0; o < o1; o++) own |= patFlags[outList[o]!]! & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL;
     ownMask[s] = own;
-    let sig = 0;
-    for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) sig |= 1 << (edgeClass[k]! & 31);
-    edgeSig[s] = sig;
+    let sd = 0, ss = 0;
+    for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) {
+      const c = edgeClass[k]!;
+      if (c < limit) sd |= 1 << ((c - FIRST_CLASS) & 31);
+      else ss |= 1 << (c & 31);
+    }
+    sigDense[s] = sd;
+    sigSparse[s] = ss;
+  }
+  const escape = new Int32Array(t.denseStates);
+  for (let s = 1; s < t.denseStates; s++) {
+    const f = t.fail[s]!;
+    escape[s] = f === 0 || sigSparse[f] !== 0 ? f : escape[f]!;
   }
   for (let s = 0; s < N; s++) {
     let mask = 0;
     for (let x = emitHead[s]!; x >= 0 && mask !== 3; x = dictLink[x]!) mask |= ownMask[x]!;
     emitMask[s] = mask;
   }
-  return { ...t, classTable, emitHead, emitMask, classOfSymbol, denseRows: buildDenseRows(t), edgeSig };
+  return { ...t, classTable, emitHead, emitMask, classOfSymbol, denseRows: buildDenseRows(t), sigDense, sigSparse, escape };
 }
 
 /** Class table with no alphabet, and BMP code units grouped by their folded symbol. Built once. */
@@ -163,7 +183,7 @@ function emit(
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const classTable = m.classTable, rootRow = m.rootRow, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
-  const edgeSig = m.edgeSig, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates, denseLimit = FIRST_CLASS + D;
+  const sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates, denseLimit = FIRST_CLASS + D;
   const gapLimit = m.maxGap + 1;
   const n = text.length;
   // S: automaton state; cur: class of the current run (-1 after a reset);
@@ -194,16 +214,21 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
           let s = S;
           for (;;) {
-            if (s < denseStates && c < denseLimit) { s = denseRows[s * D + c - FIRST_CLASS]!; break; }
-            if (s === 0) { s = rootRow[c - FIRST_CLASS]!; break; }
-            if ((edgeSig[s]! >> (c & 31)) & 1) {
-              let lo = edgeStart[s]!, hi = edgeStart[s + 1]!, t = 0;
-              if (hi - lo <= 8) {
-                for (; lo < hi; lo++) if (edgeClass[lo] === c) { t = edgeTarget[lo]!; break; }
-              } else t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-              if (t !== 0) { s = t; break; }
+            if (c < denseLimit) {
+              if (s < denseStates) { s = denseRows[s * D + c - FIRST_CLASS]!; break; }
+              if ((sigDense[s]! >> ((c - FIRST_CLASS) & 31)) & 1) {
+                const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+                if (t !== 0) { s = t; break; }
+              }
+              s = fail[s]!;
+            } else {
+              if (s === 0) { s = rootRow[c - FIRST_CLASS]!; break; }
+              if ((sigSparse[s]! >> (c & 31)) & 1) {
+                const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+                if (t !== 0) { s = t; break; }
+              }
+              s = s < denseStates ? escape[s]! : fail[s]!;
             }
-            s = fail[s]!;
           }
           S = s;
           mask = emitMask[s]!;

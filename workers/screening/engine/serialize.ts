@@ -13,7 +13,7 @@
  * Arrays are views into the loaded bytes (no copy when they are 8-byte aligned).
  */
 import { EngineFormatError } from "./types.js";
-import { MAX_DENSE_CLASSES, MAX_DENSE_STATES } from "./build/automaton.js";
+import { MAX_DENSE_CLASSES, MAX_DENSE_TARGETS } from "./build/automaton.js";
 import { FIRST_CLASS, MAX_PATTERN_SYMBOLS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
 
 export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
@@ -143,8 +143,7 @@ function validate(t: Tables): void {
   const A = alphabet.length, N = failLink.length, E = edgeTarget.length, P = patTerm.length, T = termIds.length;
   const bad = (what: string): never => fail(`invalid ${what}`);
   if (t.maxGap > 64) bad("maxGap");
-  if (t.denseClasses > Math.min(A, MAX_DENSE_CLASSES) || t.denseStates > N || t.denseStates * t.denseClasses > MAX_DENSE_STATES * MAX_DENSE_CLASSES) bad("dense sizes");
-  for (let s = 1; s < t.denseStates; s++) if (failLink[s]! >= s) bad("dense state order");
+  if (t.denseClasses > Math.min(A, MAX_DENSE_CLASSES) || t.denseStates > Math.min(N, MAX_DENSE_TARGETS)) bad("dense sizes");
   if (N < 1 || depth[0] !== 0 || failLink[0] !== 0 || dictLink[0] !== -1) bad("root");
   for (let i = 0; i < A; i++) {
     const cp = alphabet[i]!, r = rootRow[i]!;
@@ -174,6 +173,11 @@ function validate(t: Tables): void {
     }
   }
   if (!ok) bad("automaton");
+  // Dense rows are Uint16 and built in id order: targets by dense classes must fit, fail[s] < s.
+  for (let s = 1; s < t.denseStates; s++) if (failLink[s]! >= s) bad("dense state order");
+  for (let s = 0, lim = FIRST_CLASS + t.denseClasses; s < t.denseStates; s++) {
+    for (let k = es[s]!; k < es[s + 1]! && edgeClass[k]! < lim; k++) if (edgeTarget[k]! > MAX_DENSE_TARGETS) bad("dense row target");
+  }
   if (patRunStart[0] !== 0 || patRunStart[P] !== runLens.length) bad("pattern runs");
   for (let p = 0; p < P && ok; p++) {
     const r0 = patRunStart[p]!, r1 = patRunStart[p + 1]!;

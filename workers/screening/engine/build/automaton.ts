@@ -12,10 +12,10 @@ import type { Pattern } from "./patterns.js";
 
 /** Dense DFA rows: at most this many classes (the most frequent ones) ... */
 export const MAX_DENSE_CLASSES = 64;
-/** ... for at most this many states (the shallowest whose path uses only those classes) ... */
-export const MAX_DENSE_STATES = 48_000;
+/** ... for the shallowest states whose path uses only those classes, while ids in rows fit in 16 bits ... */
+export const MAX_DENSE_TARGETS = 0xffff;
 /** ... of depth at most this. Deeper states use sparse edges plus failure links. */
-const MAX_DENSE_DEPTH = 4;
+const MAX_DENSE_DEPTH = 5;
 
 export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], maxGap: number, denseMinFrequency?: number): Tables {
   const P = patterns.length;
@@ -104,21 +104,38 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
     }
   }
 
-  // 3. Renumber in BFS order, dense states first: states of depth <= MAX_DENSE_DEPTH
-  //    whose whole path uses dense classes, shallowest first, up to MAX_DENSE_STATES.
-  //    A dense state's parent and failure target are then dense too, with smaller ids.
-  const bfs = new Int32Array(N), depthOld = new Uint16Array(N), dense = new Uint8Array(N);
+  // 3. Renumber in BFS order: dense states, then "frontier" states (non-dense
+  //    children of dense states by a dense class), then the rest. Dense states are
+  //    the shallowest (depth <= MAX_DENSE_DEPTH) whose whole path uses dense
+  //    classes; their parent and failure target are dense too, with smaller ids.
+  //    Every target in a dense row is dense or frontier, so rows fit in Uint16
+  //    as long as dense + frontier states stay within MAX_DENSE_TARGETS.
+  const bfs = new Int32Array(N), depthOld = new Uint16Array(N), status = new Uint8Array(N); // 2 dense, 1 frontier
+  const limit = FIRST_CLASS + denseClasses;
+  const denseKids = (v: number) => {
+    let k = kidStart[v]!;
+    while (k < kidStart[v + 1]! && label[kids[k]!]! < limit) k++;
+    return k - kidStart[v]!;
+  };
+  status[0] = 2;
+  let used = 1 + denseKids(0), denseStates = 1, frontier = 0;
   let qt = 1;
-  dense[0] = 1;
-  let denseStates = 1;
   for (let qh = 0; qh < qt; qh++) {
     const v = bfs[qh]!;
     for (let k = kidStart[v]!; k < kidStart[v + 1]!; k++) {
       const w = kids[k]!;
       depthOld[w] = depthOld[v]! + 1;
-      if (dense[v] && label[w]! < FIRST_CLASS + denseClasses && depthOld[w]! <= MAX_DENSE_DEPTH && denseStates < MAX_DENSE_STATES) {
-        dense[w] = 1;
-        denseStates++;
+      if (status[v] === 2 && label[w]! < limit) {
+        // reserved as frontier when v became dense; upgrade if the budget allows
+        const more = denseKids(w);
+        if (depthOld[w]! <= MAX_DENSE_DEPTH && used + more <= MAX_DENSE_TARGETS) {
+          status[w] = 2;
+          denseStates++;
+          used += more;
+        } else {
+          status[w] = 1;
+          frontier++;
+        }
       }
       bfs[qt++] = w;
     }
@@ -126,10 +143,10 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
   const newId = new Int32Array(N);
   const oldOf = new Int32Array(N);
   {
-    let nd = 0, ns = denseStates;
+    let nd = 0, nf = denseStates, nr = denseStates + frontier;
     for (let i = 0; i < N; i++) {
       const v = bfs[i]!;
-      const id = dense[v] ? nd++ : ns++;
+      const id = status[v] === 2 ? nd++ : status[v] === 1 ? nf++ : nr++;
       newId[v] = id;
       oldOf[id] = v;
     }
@@ -210,9 +227,9 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
  * row(s)[c] = goto(s, c) if it exists, else row(fail(s))[c]. Derived, not stored:
  * computed at compile and load time in one pass (fail(s) < s for dense states).
  */
-export function buildDenseRows(t: Tables): Int32Array {
+export function buildDenseRows(t: Tables): Uint16Array {
   const D = t.denseClasses, DN = t.denseStates;
-  const rows = new Int32Array(DN * D);
+  const rows = new Uint16Array(DN * D);
   const { edgeStart, edgeClass, edgeTarget, fail } = t;
   const limit = FIRST_CLASS + D;
   for (let s = 0; s < DN; s++) {
@@ -225,6 +242,10 @@ export function buildDenseRows(t: Tables): Int32Array {
 /** Target of the edge of `s` labelled `c`, or 0 if none. Edges are sorted by class. */
 export function findEdge(edgeStart: Int32Array, edgeClass: Uint16Array, edgeTarget: Int32Array, s: number, c: number): number {
   let lo = edgeStart[s]!, hi = edgeStart[s + 1]!;
+  if (hi - lo <= 8) {
+    for (; lo < hi; lo++) if (edgeClass[lo] === c) return edgeTarget[lo]!;
+    return 0;
+  }
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const m = edgeClass[mid]!;
