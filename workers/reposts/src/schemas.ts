@@ -14,7 +14,7 @@ export const IdempotencyHeaders = z.object({
     .string()
     .regex(/^[\x21-\x7e]{1,200}$/, "Use 1-200 visible ASCII characters")
     .optional()
-    .openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "Replays the first response for 24 h instead of counting again" }),
+    .openapi({ param: { name: "idempotency-key", in: "header" }, description: "Replays the first response for 24 h instead of counting again" }),
 });
 
 export const LevelSchema = z.object({ name: z.string(), crossedAt: z.string() });

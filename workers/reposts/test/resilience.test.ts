@@ -1,0 +1,65 @@
+import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { call } from "../../../test/support/call";
+import type { PostContext } from "../src/types";
+import { coordinator, insertPost, settle, spreadRow } from "./helpers";
+
+const ctx = (rootPostId: string): PostContext => ({ rootPostId, shards: 2, rules: [], categories: [], verdict: "allow" });
+
+describe("resilience", () => {
+  it("ignores a stale or repeated shard report (absolute, versioned totals)", async () => {
+    const post = await insertPost();
+    const c = coordinator(post);
+    await c.reportShard(ctx(post), 0, 10, 5, 4);
+    await c.reportShard(ctx(post), 1, 7, 0, 2);
+    // A retried report and a late, older one change nothing.
+    await c.reportShard(ctx(post), 0, 10, 5, 4);
+    expect(await c.reportShard(ctx(post), 0, 8, 1, 3)).toMatchObject({ reposts: 17, views: 5 });
+    expect(await c.reportShard(ctx(post), 1, 9, 2, 3)).toMatchObject({ reposts: 19, views: 7 });
+    await runDurableObjectAlarm(c);
+    expect(await spreadRow(post)).toMatchObject({ reposts: 19, views: 7 });
+  });
+
+  it("loses and doubles nothing when every object is aborted repeatedly mid-stream (clients retry with their Idempotency-Key)", async () => {
+    const post = await insertPost();
+    await call(`/v1/posts/${post}/spread/shards`, { role: "operator", method: "PUT", body: { shards: 2 } });
+    const send = (i: number) =>
+      call(`/v1/posts/${post}/views`, { role: "app", body: { count: 3 }, headers: { "idempotency-key": `views-${i}` } });
+    const attempt = async (i: number): Promise<number> => {
+      for (let tries = 0; tries < 10; tries++) {
+        const res = await send(i).catch(() => null);
+        if (res?.status === 200) return tries;
+      }
+      throw new Error(`request ${i} never succeeded`);
+    };
+    let done = false;
+    const all = Promise.all(Array.from({ length: 300 }, (_, i) => attempt(i))).finally(() => (done = true));
+    // Abort every object repeatedly while the stream runs.
+    while (!done) {
+      await new Promise((r) => setTimeout(r, 15));
+      await abortAllDurableObjects();
+    }
+    const retries = await all;
+    // (A request an abort catches in flight fails and is retried above with the same key.)
+    // Whether or not an abort hit a request, the retried key never counts twice.
+    await settle(post, 2);
+    expect((await coordinator(post).spread())!.views).toBe(900);
+    expect((await spreadRow(post))!.views).toBe(900);
+    expect(retries.length).toBe(300);
+  });
+});
+
+describe("openapi", () => {
+  it("publishes every public route for the gateway's merged document", async () => {
+    const res = await call(`/openapi.json`);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/v1/posts/{postId}/reposts",
+      "/v1/posts/{postId}/spread",
+      "/v1/posts/{postId}/spread/shards",
+      "/v1/posts/{postId}/views",
+      "/v1/spread/thresholds",
+      "/v1/spread/top",
+    ]);
+  });
+});
