@@ -1,0 +1,121 @@
+// `npm run bench:registration`: the identity vault's cost on the local stack (loopback only,
+// bounded in time). Phases, all through the same gateway, auth and worker:
+//   baseline  GET /v1/accounts/:id of an erased account (same route and D1 join, no crypto)
+//   read      GET /v1/accounts/:id (unwrap the data key, decrypt 3 fields, mask)
+//   register  POST /v1/accounts (validate, 3 encryptions + 2 blind indexes, one D1 batch,
+//             code issue + local SMS insert)
+import { createHash } from "node:crypto";
+import { startStack } from "../../scripts/stack.mjs";
+
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 6_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+// The gateway limits each key to 600 requests a minute: spread the load over enough keys.
+const KEYS = 40;
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+function residentId(n: number): string {
+  // Unique per n: birth dates walk forward from 1950, the sequence number varies.
+  const d = new Date(Date.UTC(1950, 0, 1) + (n % 20_000) * 86_400_000);
+  const first17 = `110105${d.toISOString().slice(0, 10).replace(/-/g, "")}${String(Math.floor(n / 20_000) % 1000).padStart(3, "0")}`;
+  const sum = WEIGHTS.reduce((s, w, i) => s + w * Number(first17[i]), 0);
+  return first17 + "10X98765432"[sum % 11];
+}
+
+interface Phase {
+  name: string;
+  ok: number;
+  other: Map<number, number>;
+  latencies: number[];
+  ms: number;
+}
+const pct = (s: number[], p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN);
+
+async function main() {
+  console.log("starting the local stack...");
+  const stack = await startStack();
+  try {
+    const admin = { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" };
+    const mkKey = async (role: string, i: number) => {
+      const res = await fetch(`${stack.baseUrl}/v1/keys`, { method: "POST", headers: admin, body: JSON.stringify({ role, name: `bench-${role}-${i}` }) });
+      if (res.status !== 201) throw new Error(`key creation: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { key: string }).key;
+    };
+    const appKeys = await Promise.all(Array.from({ length: KEYS }, (_, i) => mkKey("app", i)));
+    const operator = await mkKey("operator", 0);
+    let turn = 0;
+    let serial = Number(BigInt(`0x${createHash("sha256").update(String(Date.now())).digest("hex").slice(0, 6)}`) % 100_000n);
+    const nextRegistration = () => {
+      const n = serial++;
+      return {
+        handle: `bench_${n.toString(36)}_${Date.now().toString(36)}`,
+        displayName: `Bench ${n}`,
+        kind: "personal",
+        identity: { name: "张三", documentType: "cn_resident_id", documentNumber: residentId(n) },
+        phone: `+86139${String(n).padStart(8, "0")}`,
+      };
+    };
+    const register = async () => {
+      const res = await fetch(`${stack.baseUrl}/v1/accounts`, { method: "POST", headers: { authorization: `Bearer ${appKeys[turn++ % KEYS]}`, "content-type": "application/json" }, body: JSON.stringify(nextRegistration()) });
+      if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { account: { id: string } }).account.id;
+    };
+
+    const live = await register();
+    const erased = await register();
+    const del = await fetch(`${stack.baseUrl}/v1/accounts/${erased}/identity`, { method: "DELETE", headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" }, body: JSON.stringify({ reason: "benchmark baseline" }) });
+    if (del.status !== 200) throw new Error(`erase: ${del.status}`);
+
+    async function phase(name: string, next: () => { method: string; path: string; body?: unknown }): Promise<Phase> {
+      const out: Phase = { name, ok: 0, other: new Map(), latencies: [], ms: 0 };
+      const started = performance.now();
+      const deadline = started + PHASE_MS;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (performance.now() < deadline) {
+            const req = next();
+            const t = performance.now();
+            const res = await fetch(`${stack.baseUrl}${req.path}`, {
+              method: req.method,
+              headers: { authorization: `Bearer ${appKeys[turn++ % KEYS]}`, ...(req.body ? { "content-type": "application/json" } : {}) },
+              body: req.body ? JSON.stringify(req.body) : undefined,
+            });
+            await res.arrayBuffer();
+            if (res.status === 200 || res.status === 201) {
+              out.ok++;
+              out.latencies.push(performance.now() - t);
+            } else out.other.set(res.status, (out.other.get(res.status) ?? 0) + 1);
+          }
+        }),
+      );
+      out.ms = performance.now() - started;
+      out.latencies.sort((a, b) => a - b);
+      return out;
+    }
+
+    // Warm-up (isolates, D1 statement caches, vault key import).
+    await phase("warm-up", () => ({ method: "GET", path: `/v1/accounts/${live}` }));
+    const phases = [
+      await phase("baseline: GET erased account (no crypto)", () => ({ method: "GET", path: `/v1/accounts/${erased}` })),
+      await phase("read: GET account (unwrap + 3 decrypts + masks)", () => ({ method: "GET", path: `/v1/accounts/${live}` })),
+      await phase("register: POST /v1/accounts", () => ({ method: "POST", path: "/v1/accounts", body: nextRegistration() })),
+    ];
+    console.log(`\n${CONCURRENCY} concurrent clients, ${PHASE_MS / 1000} s per phase, local wrangler dev (workerd + local D1)\n`);
+    console.log("phase".padEnd(52), "req/s".padStart(8), "p50 ms".padStart(8), "p99 ms".padStart(8), "  non-2xx");
+    for (const p of phases) {
+      console.log(
+        p.name.padEnd(52),
+        ((p.ok / p.ms) * 1000).toFixed(0).padStart(8),
+        pct(p.latencies, 50).toFixed(1).padStart(8),
+        pct(p.latencies, 99).toFixed(1).padStart(8),
+        "  " + ([...p.other].map(([s, n]) => `${s}×${n}`).join(" ") || "-"),
+      );
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
