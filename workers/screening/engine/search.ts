@@ -33,7 +33,8 @@ export interface Runtime extends Tables {
   denseRows: Uint16Array;
   /**
    * Edge signatures: per state, bit (c - FIRST_CLASS) & 31 of sigDense for each
-   * edge class c below the dense limit, bit c & 31 of sigSparse for the others.
+   * edge class c below the dense limit, bit c & 63 of the 64-bit sigSparse
+   * (two words per state) for the others.
    * A clear bit proves there is no edge, so most misses skip the edge search.
    */
   sigDense: Int32Array;
@@ -55,7 +56,7 @@ export function makeRuntime(t: Tables): Runtime {
   const N = t.fail.length;
   const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass } = t;
   const emitHead = new Int32Array(N), emitMask = new Uint8Array(N), ownMask = new Uint8Array(N);
-  const sigDense = new Int32Array(N), sigSparse = new Int32Array(N);
+  const sigDense = new Int32Array(N), sigSparse = new Int32Array(2 * N);
   const limit = FIRST_CLASS + t.denseClasses;
   for (let s = 0; s < N; s++) {
     const o0 = outStart[s]!, o1 = outStart[s + 1]!;
@@ -63,26 +64,33 @@ export function makeRuntime(t: Tables): Runtime {
     let own = 0;
     for (let o = o0; o < o1; o++) own |= patFlags[outList[o]!]! & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL;
     ownMask[s] = own;
-    let sd = 0, ss = 0;
+    let sd = 0;
     for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) {
       const c = edgeClass[k]!;
       if (c < limit) sd |= 1 << ((c - FIRST_CLASS) & 31);
-      else ss |= 1 << (c & 31);
+      else sigSparse[2 * s + ((c >> 5) & 1)]! |= 1 << (c & 31);
     }
     sigDense[s] = sd;
-    sigSparse[s] = ss;
   }
   const escape = new Int32Array(t.denseStates);
   for (let s = 1; s < t.denseStates; s++) {
     const f = t.fail[s]!;
-    escape[s] = f === 0 || sigSparse[f] !== 0 ? f : escape[f]!;
+    escape[s] = f === 0 || (sigSparse[2 * f]! | sigSparse[2 * f + 1]!) !== 0 ? f : escape[f]!;
   }
   for (let s = 0; s < N; s++) {
     let mask = 0;
     for (let x = emitHead[s]!; x >= 0 && mask !== 3; x = dictLink[x]!) mask |= ownMask[x]!;
     emitMask[s] = mask;
   }
-  return { ...t, classTable, emitHead, emitMask, classOfSymbol, denseRows: buildDenseRows(t), sigDense, sigSparse, escape };
+  // An explicit literal (not a spread) keeps the object's shape small and fast.
+  return {
+    maxGap: t.maxGap, denseClasses: t.denseClasses, denseStates: t.denseStates,
+    alphabet: t.alphabet, rootRow: t.rootRow, edgeStart: t.edgeStart, edgeClass: t.edgeClass, edgeTarget: t.edgeTarget,
+    fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
+    patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
+    termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
+    classTable, emitHead, emitMask, classOfSymbol, denseRows: buildDenseRows(t), sigDense, sigSparse, escape,
+  };
 }
 
 /** Class table with no alphabet, and BMP code units grouped by their folded symbol. Built once. */
@@ -223,7 +231,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
               s = fail[s]!;
             } else {
               if (s === 0) { s = rootRow[c - FIRST_CLASS]!; break; }
-              if ((sigSparse[s]! >> (c & 31)) & 1) {
+              if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
                 const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
                 if (t !== 0) { s = t; break; }
               }
