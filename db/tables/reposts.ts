@@ -15,8 +15,10 @@ export const postSpread = sqliteTable(
     /** JSON array of `{ name, crossedAt }` (crossedAt in ms). */
     levels: text("levels").notNull().default("[]"),
     escalated: integer("escalated", { mode: "boolean" }).notNull().default(false),
-    /** Counting objects this post is sharded over; fixed at the post's first count. */
+    /** Counting shards of the post's current epoch; set at its first count, only ever raised. */
     shards: integer("shards").notNull().default(1),
+    /** JSON array of the shard counts of earlier epochs (frozen), oldest first; "[]" if never raised. */
+    shardHistory: text("shard_history").notNull().default("[]"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

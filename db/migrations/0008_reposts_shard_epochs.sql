@@ -1,0 +1,1 @@
+ALTER TABLE `post_spread` ADD `shard_history` text DEFAULT '[]' NOT NULL;
