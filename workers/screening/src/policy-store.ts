@@ -1,0 +1,137 @@
+/**
+ * Published policy versions in D1: gathering the current lists, compiling and storing a new
+ * immutable version in chunks, loading a version back, making a version current.
+ */
+import { asc, desc, eq, sql } from "drizzle-orm";
+import { allowPhrases, blockedDomains, contactRules, policyChunks, policyCurrent, policyVersions, screeningCategories, termLists, terms } from "../../../db/schema";
+import { ApiError } from "../../../pkg/errors";
+import type { Db } from "../../../pkg/db";
+import { sha256Hex } from "../../../pkg/ids";
+import { compile, EngineInputError, load, type Matcher, type TermEntry } from "../engine/index";
+import { base64ToBytes, bytesToBase64 } from "./base64";
+import type { PolicyConfig, SeverityRange } from "./policy-config";
+
+/** Base64 characters per chunk row: far under D1's 2 MB row limit (bound as a parameter). */
+export const CHUNK_CHARS = 1_500_000;
+
+export interface PolicyDraft {
+  entries: TermEntry[];
+  allow: string[];
+  config: PolicyConfig;
+  contentHash: string;
+}
+
+/** Everything a version is made of, read in one round trip, plus the hash of it all. */
+export async function readDraft(db: Db): Promise<PolicyDraft> {
+  const [termRows, allowRows, domainRows, categoryRows, ruleRows] = await db.batch([
+    db
+      .select({ id: terms.id, pattern: terms.pattern, severity: terms.severity, flags: terms.flags, category: termLists.category })
+      .from(terms)
+      .innerJoin(termLists, eq(terms.listId, termLists.id))
+      .orderBy(asc(terms.id)),
+    db.select({ phrase: allowPhrases.phrase }).from(allowPhrases).orderBy(asc(allowPhrases.phrase)),
+    db.select({ domain: blockedDomains.domain }).from(blockedDomains).orderBy(asc(blockedDomains.domain)),
+    db.select().from(screeningCategories).orderBy(asc(screeningCategories.name)),
+    db.select({ kind: contactRules.kind, action: contactRules.action }).from(contactRules).orderBy(asc(contactRules.kind)),
+  ]);
+  const entries: TermEntry[] = termRows.map((t) => ({
+    id: t.id,
+    pattern: t.pattern,
+    category: t.category,
+    severity: t.severity,
+    ...(t.flags ? { flags: JSON.parse(t.flags) as TermEntry["flags"] } : {}),
+  }));
+  const config: PolicyConfig = {
+    categories: Object.fromEntries(categoryRows.map((c) => [c.name, { ranges: JSON.parse(c.ranges) as SeverityRange[], licenceRequired: c.licenceRequired }])),
+    contactRules: Object.fromEntries(ruleRows.map((r) => [r.kind, r.action])),
+    blockedDomains: domainRows.map((d) => d.domain),
+  };
+  const allow = allowRows.map((a) => a.phrase);
+  const contentHash = await sha256Hex(JSON.stringify({ entries, allow, config }));
+  return { entries, allow, config, contentHash };
+}
+
+export interface VersionInfo {
+  version: number;
+  contentHash: string;
+  termCount: number;
+  allowCount: number;
+  byteSize: number;
+  createdAt: number;
+  createdBy: string;
+}
+
+export async function currentVersion(db: Db): Promise<number | null> {
+  const row = await db.select({ version: policyCurrent.version }).from(policyCurrent).where(eq(policyCurrent.id, 1)).get();
+  return row?.version ?? null;
+}
+
+/** The statements that store a compiled draft as `version` and make it current (for one db.batch). */
+export async function buildPublish(db: Db, draft: PolicyDraft, createdBy: string) {
+  let matcher: Matcher;
+  try {
+    matcher = compile(draft.entries, { allow: draft.allow });
+  } catch (e) {
+    if (e instanceof EngineInputError) {
+      throw new ApiError(422, "policy_invalid", "The engine refused some terms or allow phrases; fix or delete them and publish again.", {
+        errors: (e.ids.length ? e.ids : [0]).slice(0, 100).map((id) => ({ field: e.ids.length ? `terms[${id}]` : "allow", code: "ENGINE_REFUSED", message: e.message.slice(0, 200) })),
+      });
+    }
+    throw e;
+  }
+  const bytes = matcher.serialize();
+  const b64 = bytesToBase64(bytes);
+  const chunks: string[] = [];
+  for (let i = 0; i < b64.length; i += CHUNK_CHARS) chunks.push(b64.slice(i, i + CHUNK_CHARS));
+  if (chunks.length === 0) chunks.push("");
+  const latest = await db.select({ v: sql<number>`coalesce(max(${policyVersions.version}), 0)` }).from(policyVersions).get();
+  const version = (latest?.v ?? 0) + 1;
+  const now = Date.now();
+  const info: VersionInfo = {
+    version,
+    contentHash: draft.contentHash,
+    termCount: draft.entries.length,
+    allowCount: draft.allow.length,
+    byteSize: bytes.length,
+    createdAt: now,
+    createdBy,
+  };
+  const statements = [
+    // A concurrent publish that took the same number fails here, and the whole batch with it.
+    db.insert(policyVersions).values({ ...info, chunkCount: chunks.length, config: JSON.stringify(draft.config) }),
+    ...chunks.map((data, seq) => db.insert(policyChunks).values({ version, seq, data })),
+    db.insert(policyCurrent).values({ id: 1, version, updatedAt: now }).onConflictDoUpdate({ target: policyCurrent.id, set: { version, updatedAt: now } }),
+  ] as const;
+  return { info, statements, matcher };
+}
+
+export async function getVersion(db: Db, version: number): Promise<(VersionInfo & { config: string; chunkCount: number }) | undefined> {
+  return db.select().from(policyVersions).where(eq(policyVersions.version, version)).get();
+}
+
+export async function listVersions(db: Db, limit: number, before?: number): Promise<VersionInfo[]> {
+  const q = db
+    .select({
+      version: policyVersions.version,
+      contentHash: policyVersions.contentHash,
+      termCount: policyVersions.termCount,
+      allowCount: policyVersions.allowCount,
+      byteSize: policyVersions.byteSize,
+      createdAt: policyVersions.createdAt,
+      createdBy: policyVersions.createdBy,
+    })
+    .from(policyVersions);
+  return (before ? q.where(sql`${policyVersions.version} < ${before}`) : q).orderBy(desc(policyVersions.version)).limit(limit);
+}
+
+/** Reads a version's chunks and config and loads the matcher (no compile). */
+export async function loadVersion(db: Db, version: number): Promise<{ matcher: Matcher; config: PolicyConfig }> {
+  const [meta, chunks] = await db.batch([
+    db.select({ config: policyVersions.config, chunkCount: policyVersions.chunkCount }).from(policyVersions).where(eq(policyVersions.version, version)),
+    db.select({ data: policyChunks.data }).from(policyChunks).where(eq(policyChunks.version, version)).orderBy(asc(policyChunks.seq)),
+  ]);
+  const m = meta[0];
+  if (!m || chunks.length !== m.chunkCount) throw new Error(`policy version ${version} is missing or incomplete`);
+  const matcher = load(base64ToBytes(chunks.map((c) => c.data).join("")));
+  return { matcher, config: JSON.parse(m.config) as PolicyConfig };
+}

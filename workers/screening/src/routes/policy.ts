@@ -1,0 +1,273 @@
+/** Admin API of the published policy: categories, publish, versions, rollback, outlets, cache stats. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { asc, eq } from "drizzle-orm";
+import { policyCurrent, publisherOutlets, screeningCategories } from "../../../../db/schema";
+import { createRouter } from "../../../../pkg/app";
+import { auditInsert } from "../../../../pkg/audit";
+import { createDb } from "../../../../pkg/db";
+import { ApiError } from "../../../../pkg/errors";
+import { requireRole } from "../../../../pkg/principal";
+import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
+import { normalizeDomain } from "../domains";
+import type { Env } from "../env";
+import { cacheStats } from "../policy-cache";
+import { buildPublish, currentVersion, getVersion, listVersions, readDraft, type VersionInfo } from "../policy-store";
+import { CategoryNameSchema, SeveritySchema, VerdictSchema } from "../schemas";
+
+const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], tags: ["policy"] };
+const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
+
+const VersionSchema = z
+  .object({
+    version: z.number().int(),
+    contentHash: z.string(),
+    termCount: z.number().int(),
+    allowCount: z.number().int(),
+    byteSize: z.number().int().openapi({ description: "Size of the serialized matcher" }),
+    createdAt: z.string(),
+    createdBy: z.string(),
+  })
+  .openapi("PolicyVersion");
+const versionView = (v: VersionInfo) => ({ ...v, createdAt: isoOrNull(v.createdAt)! });
+
+const RangeSchema = z.object({ min: SeveritySchema, max: SeveritySchema, action: VerdictSchema }).strict();
+const CategorySchema = z
+  .object({ name: z.string(), ranges: z.array(RangeSchema), licenceRequired: z.boolean(), updatedAt: z.string().nullable() })
+  .openapi("ScreeningCategory");
+const CategoryBody = z
+  .object({
+    ranges: z.array(RangeSchema).max(10),
+    licenceRequired: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    b.ranges.forEach((r, i) => {
+      if (r.min > r.max) ctx.addIssue({ code: "custom", path: ["ranges", i, "min"], message: "min must not exceed max" });
+      b.ranges.forEach((o, j) => {
+        if (j > i && r.min <= o.max && o.min <= r.max) ctx.addIssue({ code: "custom", path: ["ranges", j], message: `overlaps ranges[${i}]` });
+      });
+    });
+  })
+  .openapi("UpdateScreeningCategory");
+const categoryView = (r: typeof screeningCategories.$inferSelect) => ({
+  name: r.name,
+  ranges: JSON.parse(r.ranges) as z.infer<typeof RangeSchema>[],
+  licenceRequired: r.licenceRequired,
+  updatedAt: r.updatedAt ? isoOrNull(r.updatedAt) : null,
+});
+const OutletSchema = z.object({ domain: z.string(), accountId: z.string(), createdAt: z.string() }).openapi("PublisherOutlet");
+
+export const policyRoutes = createRouter<Env>()
+  .openapi(
+    createRoute({
+      ...admin,
+      method: "get",
+      path: "/v1/policy",
+      summary: "The current policy version and whether the lists changed since (admin).",
+      responses: {
+        200: { description: "Policy", ...json(z.object({ current: VersionSchema.nullable(), unpublishedChanges: z.boolean() })) },
+        ...problemResponses(401, 403),
+      },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const v = await currentVersion(db);
+      const info = v ? await getVersion(db, v) : undefined;
+      const draft = await readDraft(db);
+      const { config: _c, chunkCount: _n, ...rest } = info ?? ({} as never);
+      return c.json({ current: info ? versionView(rest as VersionInfo) : null, unpublishedChanges: draft.contentHash !== info?.contentHash }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...admin,
+      method: "get",
+      path: "/v1/policy/versions",
+      summary: "Published versions, newest first (admin). `cursor` = the last version seen.",
+      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.coerce.number().int().positive().optional() }) },
+      responses: {
+        200: { description: "Versions", ...json(z.object({ current: z.number().int().nullable(), versions: z.array(VersionSchema), nextCursor: z.string().nullable() })) },
+        ...problemResponses(401, 403, 422),
+      },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const db = createDb(c.env.DB);
+      const [current, versions] = await Promise.all([currentVersion(db), listVersions(db, limit, cursor)]);
+      const last = versions[versions.length - 1];
+      return c.json({ current, versions: versions.map(versionView), nextCursor: versions.length === limit && last ? String(last.version) : null }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...admin,
+      method: "post",
+      path: "/v1/policy/publish",
+      summary: "Compile the current lists into a new immutable version and make it current (admin).",
+      responses: { 201: { description: "Published", ...json(VersionSchema) }, ...problemResponses(401, 403, 409, 422) },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const draft = await readDraft(db);
+      const v = await currentVersion(db);
+      const cur = v ? await getVersion(db, v) : undefined;
+      if (cur && cur.contentHash === draft.contentHash) {
+        throw new ApiError(409, "no_changes", `Nothing changed since version ${cur.version}, the current one.`, { currentVersion: cur.version });
+      }
+      const principal = c.get("principal")!;
+      const { info, statements } = await buildPublish(db, draft, principal.keyId);
+      try {
+        await db.batch([
+          ...statements,
+          auditInsert(db, principal, c.get("requestId"), {
+            action: "policy.publish",
+            subjectType: "policy_version",
+            subjectId: String(info.version),
+            details: { terms: info.termCount, bytes: info.byteSize, previous: v },
+          }),
+        ]);
+      } catch (e) {
+        if (/UNIQUE|PRIMARY KEY/i.test(String((e as Error).message) + String((e as { cause?: Error }).cause?.message ?? ""))) {
+          throw new ApiError(409, "publish_conflict", "Another publish happened at the same time; check GET /v1/policy and retry if needed.");
+        }
+        throw e;
+      }
+      return c.json(versionView(info), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...admin,
+      method: "post",
+      path: "/v1/policy/rollback",
+      summary: "Make an earlier version current again (admin); recorded in the audit log.",
+      request: { body: { required: true, ...json(z.object({ version: z.number().int().positive(), reason: z.string().trim().max(500).optional() }).strict()) } },
+      responses: { 200: { description: "Current version", ...json(VersionSchema) }, ...problemResponses(401, 403, 404, 409, 415, 422) },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const { version, reason } = c.req.valid("json");
+      const target = await getVersion(db, version);
+      if (!target) throw new ApiError(404, "version_not_found", `There is no policy version ${version}.`);
+      const v = await currentVersion(db);
+      if (v === version) throw new ApiError(409, "already_current", `Version ${version} is already current.`);
+      const now = Date.now();
+      await db.batch([
+        db.insert(policyCurrent).values({ id: 1, version, updatedAt: now }).onConflictDoUpdate({ target: policyCurrent.id, set: { version, updatedAt: now } }),
+        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "policy.rollback", subjectType: "policy_version", subjectId: String(version), reason: reason ?? null, details: { previous: v } }),
+      ]);
+      const { config: _c, chunkCount: _n, ...info } = target;
+      return c.json(versionView(info), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...admin,
+      method: "get",
+      path: "/v1/policy/categories",
+      summary: "Screening categories and their severity → action ranges (admin).",
+      responses: { 200: { description: "Categories", ...json(z.object({ categories: z.array(CategorySchema) })) }, ...problemResponses(401, 403) },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const rows = await db.select().from(screeningCategories).orderBy(asc(screeningCategories.name));
+      return c.json({ categories: rows.map(categoryView) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...admin,
+      method: "put",
+      path: "/v1/policy/categories/{name}",
+      summary: "Create or update a category's ranges (admin); severities no range covers are allowed. Takes effect at the next publish.",
+      request: { params: z.object({ name: CategoryNameSchema }), body: { required: true, ...json(CategoryBody) } },
+      responses: { 200: { description: "Category", ...json(CategorySchema) }, ...problemResponses(401, 403, 415, 422) },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const { name } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const existing = await db.select().from(screeningCategories).where(eq(screeningCategories.name, name)).get();
+      const row = { name, ranges: JSON.stringify(body.ranges), licenceRequired: body.licenceRequired ?? existing?.licenceRequired ?? false, updatedAt: Date.now() };
+      await db.batch([
+        db.insert(screeningCategories).values(row).onConflictDoUpdate({ target: screeningCategories.name, set: { ranges: row.ranges, licenceRequired: row.licenceRequired, updatedAt: row.updatedAt } }),
+        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: existing ? "category.update" : "category.create", subjectType: "category", subjectId: name, details: { ranges: body.ranges } }),
+      ]);
+      return c.json(categoryView(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...admin,
+      method: "get",
+      path: "/v1/policy/outlets",
+      summary: "Web outlets of news publishers, for reprint sources given as URLs (admin).",
+      responses: { 200: { description: "Outlets", ...json(z.object({ outlets: z.array(OutletSchema) })) }, ...problemResponses(401, 403) },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const rows = await db.select().from(publisherOutlets).orderBy(asc(publisherOutlets.domain)).limit(1000);
+      return c.json({ outlets: rows.map((r) => ({ ...r, createdAt: isoOrNull(r.createdAt)! })) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...admin,
+      method: "put",
+      path: "/v1/policy/outlets/{domain}",
+      summary: "Register a publisher's outlet domain (admin); reprints citing URLs on it (subdomains included) count as that publisher's. Live at once.",
+      request: { params: z.object({ domain: z.string().max(253) }), body: { required: true, ...json(z.object({ accountId: z.string().min(1).max(100) }).strict()) } },
+      responses: { 200: { description: "Outlet", ...json(OutletSchema) }, ...problemResponses(401, 403, 415, 422) },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const domain = normalizeDomain(c.req.valid("param").domain);
+      if (!domain) throw new ApiError(422, "validation_failed", "Not a domain name.", { errors: [{ field: "domain", code: "INVALID_DOMAIN", message: "Not a domain name such as example.com." }] });
+      const { accountId } = c.req.valid("json");
+      const row = { domain, accountId, createdAt: Date.now() };
+      await db.batch([
+        db.insert(publisherOutlets).values(row).onConflictDoUpdate({ target: publisherOutlets.domain, set: { accountId } }),
+        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "outlet.set", subjectType: "account", subjectId: accountId, details: { domain } }),
+      ]);
+      return c.json({ ...row, createdAt: isoOrNull(row.createdAt)! }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...admin,
+      method: "delete",
+      path: "/v1/policy/outlets/{domain}",
+      summary: "Remove a publisher outlet domain (admin).",
+      request: { params: z.object({ domain: z.string().max(253) }) },
+      responses: { 200: { description: "Removed", ...json(OutletSchema) }, ...problemResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const db = createDb(c.env.DB);
+      const domain = normalizeDomain(c.req.valid("param").domain) ?? "";
+      const row = await db.select().from(publisherOutlets).where(eq(publisherOutlets.domain, domain)).get();
+      if (!row) throw new ApiError(404, "outlet_not_found", "No outlet with this domain.");
+      await db.batch([
+        db.delete(publisherOutlets).where(eq(publisherOutlets.domain, domain)),
+        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "outlet.remove", subjectType: "account", subjectId: row.accountId, details: { domain } }),
+      ]);
+      return c.json({ ...row, createdAt: isoOrNull(row.createdAt)! }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      security: [{ bearer: [] }],
+      middleware: [requireRole("operator")],
+      tags: ["policy"],
+      method: "get",
+      path: "/v1/policy/cache",
+      summary: "This isolate's matcher cache: loaded version, first-load time, loads and hits (operator).",
+      responses: {
+        200: {
+          description: "Cache",
+          ...json(z.object({ version: z.number().int().nullable(), terms: z.number().int(), loadMs: z.number().nullable(), loadedAt: z.string().nullable(), loads: z.number().int(), hits: z.number().int() })),
+        },
+        ...problemResponses(401, 403),
+      },
+    }),
+    (c) => c.json(cacheStats(), 200),
+  );

@@ -1,0 +1,221 @@
+/** POST /v1/screen: the verdict on one post, recorded for the reposts and moderation workers. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { createRouter } from "../../../../pkg/app";
+import { createDb } from "../../../../pkg/db";
+import { ApiError } from "../../../../pkg/errors";
+import { newId, sha256Hex } from "../../../../pkg/ids";
+import { requireRole } from "../../../../pkg/principal";
+import { problemResponses } from "../../../../pkg/schemas";
+import type { AccountStatus } from "../../../../db/schema";
+import { decide, type Reason } from "../decide";
+import { hostOf } from "../domains";
+import type { Env } from "../env";
+import { policyFor } from "../policy-cache";
+import { VerdictSchema } from "../schemas";
+import { hasLoneSurrogate, MAX_TEXT_BYTES, MAX_TITLE_BYTES, utf8Length } from "../text";
+
+/** App-chosen post ids are opaque but bounded: no spaces, no control characters. */
+const POST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const ScreenBody = z
+  .object({
+    accountId: z.string().min(1).max(100),
+    text: z.string().openapi({ description: `At most ${MAX_TEXT_BYTES} bytes of UTF-8` }),
+    title: z.string().optional().openapi({ description: `At most ${MAX_TITLE_BYTES} bytes of UTF-8` }),
+    kind: z.enum(["post", "news", "reprint"]),
+    source: z
+      .object({ postId: z.string().regex(POST_ID).optional(), url: z.string().min(1).max(2048).optional() })
+      .strict()
+      .optional()
+      .openapi({ description: "For reprints: the original post, or the outlet URL it comes from" }),
+    links: z.array(z.string().max(2048)).max(100).optional(),
+    postId: z.string().regex(POST_ID, "letters, digits and . _ : - (1–128)").optional(),
+  })
+  .strict()
+  .openapi("ScreenRequest");
+
+const ReasonSchema = z
+  .object({
+    code: z.string(),
+    action: VerdictSchema,
+    category: z.string().optional(),
+    severity: z.number().int().optional(),
+    termId: z.number().int().optional(),
+    field: z.string().optional(),
+    start: z.number().int().optional(),
+    end: z.number().int().optional(),
+    excerpt: z.string().optional(),
+  })
+  .openapi("ScreenReason");
+
+const ScreenResult = z
+  .object({
+    postId: z.string(),
+    verdict: VerdictSchema,
+    reasons: z.array(ReasonSchema),
+    categories: z.array(z.string()),
+    policyVersion: z.number().int(),
+    reasonsTruncated: z.boolean(),
+  })
+  .openapi("ScreenResult");
+
+const app = { security: [{ bearer: [] }], middleware: [requireRole("app")], tags: ["screen"] };
+
+function invalid(field: string, code: string, status: "text_too_long" | "invalid_text", message: string): ApiError {
+  return new ApiError(422, status, message, { errors: [{ field, code, message }] });
+}
+
+export const screenRoutes = createRouter<Env>()
+  .openapi(
+    createRoute({
+      ...app,
+      method: "post",
+      path: "/v1/screen",
+      summary: "Screen a post before it goes out (app): allow, review or block, with every reason.",
+      description:
+        "The post is recorded (id, account, SHA-256 of title + \"\\n\" + text, verdict, reasons without excerpts, policy version); a review verdict opens a review-queue item. A postId that was already screened is refused (409 post_exists).",
+      request: { body: { required: true, content: { "application/json": { schema: ScreenBody } } } },
+      responses: {
+        200: { description: "Verdict", content: { "application/json": { schema: ScreenResult } } },
+        ...problemResponses(401, 403, 404, 409, 415, 422, 503),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      for (const [field, value, max] of [
+        ["text", body.text, MAX_TEXT_BYTES],
+        ["title", body.title, MAX_TITLE_BYTES],
+      ] as const) {
+        if (value === undefined) continue;
+        if (hasLoneSurrogate(value)) throw invalid(field, "LONE_SURROGATE", "invalid_text", `${field} contains an unpaired UTF-16 surrogate; send valid Unicode.`);
+        if (utf8Length(value) > max) throw invalid(field, "TOO_LONG", "text_too_long", `${field} is longer than ${max} bytes of UTF-8.`);
+      }
+      for (const [i, link] of (body.links ?? []).entries()) {
+        if (hasLoneSurrogate(link)) throw invalid(`links[${i}]`, "LONE_SURROGATE", "invalid_text", `links[${i}] contains an unpaired UTF-16 surrogate.`);
+      }
+
+      const now = Date.now();
+      const d1 = c.env.DB;
+      const reprint = body.kind === "reprint";
+      const sourceHosts = reprint && body.source?.url ? hostSuffixes(hostOf(body.source.url)) : [];
+      // One round trip for everything the decision needs.
+      const reads: D1PreparedStatement[] = [
+        d1.prepare("SELECT status FROM accounts WHERE id = ?").bind(body.accountId),
+        d1.prepare("SELECT scope FROM publisher_licences WHERE account_id = ? AND revoked_at IS NULL AND expires_at > ?").bind(body.accountId, now),
+        d1.prepare("SELECT version FROM policy_current WHERE id = 1"),
+        d1.prepare("SELECT 1 AS taken FROM posts WHERE id = ?").bind(body.postId ?? ""),
+        d1
+          .prepare(
+            `SELECT 1 AS ok FROM posts p JOIN publisher_licences l ON l.account_id = p.account_id AND l.revoked_at IS NULL AND l.expires_at > ?
+             WHERE p.id = ? LIMIT 1`,
+          )
+          .bind(now, reprint ? (body.source?.postId ?? "") : ""),
+        d1
+          .prepare(
+            `SELECT 1 AS ok FROM publisher_outlets o JOIN publisher_licences l ON l.account_id = o.account_id AND l.revoked_at IS NULL AND l.expires_at > ?
+             WHERE o.domain IN (SELECT value FROM json_each(?)) LIMIT 1`,
+          )
+          .bind(now, JSON.stringify(sourceHosts)),
+      ];
+      const [account, licences, current, taken, sourcePost, sourceOutlet] = await d1.batch(reads);
+      const status = (account!.results[0] as { status: AccountStatus } | undefined)?.status;
+      if (!status) throw new ApiError(404, "account_not_found", "There is no account with this accountId.");
+      if (body.postId && taken!.results.length) throw new ApiError(409, "post_exists", "A post with this postId was already screened; screen an edited post under a new id.");
+      const version = (current!.results[0] as { version: number } | undefined)?.version;
+      if (version === undefined) throw new ApiError(503, "policy_not_published", "No screening policy has been published yet (POST /v1/policy/publish).");
+
+      const db = createDb(d1);
+      const { policy, fresh } = await policyFor(db, version);
+      const scopes = licenceScopes(licences!.results as { scope: string }[]);
+      const outcome = decide(policy, {
+        kind: body.kind,
+        text: body.text,
+        ...(body.title !== undefined ? { title: body.title } : {}),
+        links: body.links ?? [],
+        accountStatus: status,
+        licenceScopes: scopes,
+        reprintSourceAuthorised: sourcePost!.results.length > 0 || sourceOutlet!.results.length > 0,
+      });
+
+      const postId = body.postId ?? newId("pst");
+      const contentHash = await sha256Hex(`${body.title ?? ""}\n${body.text}`);
+      // Stored reasons keep codes and offsets, never excerpts: no post text at rest.
+      const stored = JSON.stringify(outcome.reasons.map(({ excerpt: _e, ...r }) => r));
+      const writes: D1PreparedStatement[] = [
+        d1
+          .prepare(
+            `INSERT INTO posts (id, account_id, content_hash, kind, verdict, reasons, categories, policy_version, source_post_id, source_url, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .bind(postId, body.accountId, contentHash, body.kind, outcome.verdict, stored, JSON.stringify(outcome.categories), version, body.source?.postId ?? null, body.source?.url ?? null, now),
+      ];
+      if (outcome.verdict === "review") {
+        const first = outcome.reasons.find((r) => r.action === "review")!;
+        writes.push(
+          d1
+            .prepare(
+              `INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
+               VALUES (?, ?, 'post', ?, 'screening', ?, 'open', ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
+            )
+            .bind(newId("rq"), `screening:${postId}`, postId, first.code, JSON.stringify(reviewDetails(outcome.reasons, outcome.categories, version, body.accountId)), now),
+        );
+      }
+      try {
+        await d1.batch(writes);
+      } catch (e) {
+        if (/UNIQUE|PRIMARY KEY/i.test(String((e as Error).message))) throw new ApiError(409, "post_exists", "A post with this postId was already screened; screen an edited post under a new id.");
+        throw e;
+      }
+      if (fresh) c.header("server-timing", `policy-load;desc="v${version}";dur=${policy.loadMs}`);
+      return c.json(
+        { postId, verdict: outcome.verdict, reasons: outcome.reasons, categories: outcome.categories, policyVersion: version, reasonsTruncated: outcome.truncated },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      ...app,
+      method: "post",
+      path: "/v1/screen/noop",
+      summary: "Does nothing (app): the benchmark baseline for authentication and forwarding.",
+      responses: { 200: { description: "Nothing done", content: { "application/json": { schema: z.object({ ok: z.literal(true) }) } } }, ...problemResponses(401, 403) },
+    }),
+    (c) => c.json({ ok: true as const }, 200),
+  );
+
+/** `a.b.example.com` → itself and every parent with at least two labels. */
+function hostSuffixes(host: string | null): string[] {
+  if (!host) return [];
+  const labels = host.split(".");
+  const out: string[] = [];
+  for (let i = 0; i + 2 <= labels.length; i++) out.push(labels.slice(i).join("."));
+  return out;
+}
+
+/** Union of the scopes of current licences; null when there is none. */
+function licenceScopes(rows: { scope: string }[]): Set<string> | null {
+  if (rows.length === 0) return null;
+  const scopes = new Set<string>();
+  for (const r of rows) {
+    try {
+      const parsed: unknown = JSON.parse(r.scope);
+      if (Array.isArray(parsed)) for (const s of parsed) if (typeof s === "string") scopes.add(s);
+    } catch {
+      /* a malformed scope grants nothing beyond the licence itself */
+    }
+  }
+  return scopes;
+}
+
+/** Non-personal details for moderators: codes, categories, term ids, counts. */
+function reviewDetails(reasons: Reason[], categories: string[], version: number, accountId: string) {
+  return {
+    verdict: "review",
+    accountId,
+    policyVersion: version,
+    categories,
+    reasonCodes: [...new Set(reasons.map((r) => r.code))],
+    termIds: [...new Set(reasons.flatMap((r) => (r.termId !== undefined ? [r.termId] : [])))].slice(0, 50),
+  };
+}

@@ -1,0 +1,21 @@
+/** Request and response schemas shared by the screening routes. */
+import { z } from "@hono/zod-openapi";
+import { VERDICTS } from "../../../db/schema";
+import { CONTACT_KINDS } from "./contacts";
+import { MAX_SEVERITY, MIN_SEVERITY } from "./terms-import";
+
+export const VerdictSchema = z.enum(VERDICTS);
+export const ContactKindSchema = z.enum(CONTACT_KINDS);
+export const SeveritySchema = z.number().int().min(MIN_SEVERITY).max(MAX_SEVERITY);
+export const FlagsSchema = z
+  .object({ wholeWord: z.boolean().optional(), pinyin: z.boolean().optional(), initials: z.boolean().optional(), repeats: z.boolean().optional() })
+  .strict()
+  .openapi("TermFlags", { description: "Engine flags; omitted ones take the engine defaults (wholeWord, repeats true; pinyin, initials false)." });
+
+export const CategoryNameSchema = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, "lower-case letters, digits and _ (2–40)");
+
+/** Cursor pages: `nextCursor` is null on the last page. */
+export const cursorOf = <T>(rows: T[], limit: number, key: (row: T) => string | number): string | null =>
+  rows.length === limit && rows.length > 0 ? String(key(rows[rows.length - 1]!)) : null;
+
+export const NotFoundParams = z.object({ id: z.string().min(1).max(100) });
