@@ -72,7 +72,9 @@ export class CompiledMatcher implements Matcher {
 
   constructor(readonly tables: Tables) {
     this.rt = makeRuntime(tables);
-    this.hasAllow = tables.patTerm.some((t) => t < 0);
+    let hasAllow = false;
+    for (let p = 0; p < tables.patTerm.length && !hasAllow; p++) hasAllow = tables.patTerm[p]! < 0;
+    this.hasAllow = hasAllow;
   }
 
   get termCount(): number {

@@ -25,8 +25,6 @@ import {
 export interface Runtime extends Tables {
   /** Class of every BMP code unit. */
   classTable: Uint16Array;
-  /** First state on the dictionary chain of s with own outputs (s itself if it has some), or -1. */
-  emitHead: Int32Array;
   /** Per state: EMIT_ON_SYMBOL if its chain has ordinary patterns, EMIT_ON_FLUSH if it has patterns with repeats. */
   emitMask: Uint8Array;
   /** DFA rows of the dense states over the dense classes (buildDenseRows). */
@@ -55,15 +53,13 @@ export function makeRuntime(t: Tables): Runtime {
   const classTable = classTableFor(t.alphabet);
   const N = t.fail.length;
   const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass } = t;
-  const emitHead = new Int32Array(N), emitMask = new Uint8Array(N), ownMask = new Uint8Array(N);
+  const emitMask = new Uint8Array(N);
   const sigDense = new Int32Array(N), sigSparse = new Int32Array(2 * N);
   const limit = FIRST_CLASS + t.denseClasses;
   for (let s = 0; s < N; s++) {
-    const o0 = outStart[s]!, o1 = outStart[s + 1]!;
-    emitHead[s] = o1 > o0 ? s : dictLink[s]!;
     let own = 0;
-    for (let o = o0; o < o1; o++) own |= patFlags[outList[o]!]! & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL;
-    ownMask[s] = own;
+    for (let o = outStart[s]!, o1 = outStart[s + 1]!; o < o1; o++) own |= patFlags[outList[o]!]! & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL;
+    emitMask[s] = own; // own outputs only; the dictionary chain is added below
     let sd = 0;
     for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) {
       const c = edgeClass[k]!;
@@ -77,9 +73,12 @@ export function makeRuntime(t: Tables): Runtime {
     const f = t.fail[s]!;
     escape[s] = f === 0 || (sigSparse[2 * f]! | sigSparse[2 * f + 1]!) !== 0 ? f : escape[f]!;
   }
+  // Add the masks of the dictionary chain. dictLink targets have own outputs and
+  // smaller depth; the chain is walked on own masks, so visiting order does not matter.
+  const ownMask = emitMask.slice();
   for (let s = 0; s < N; s++) {
-    let mask = 0;
-    for (let x = emitHead[s]!; x >= 0 && mask !== 3; x = dictLink[x]!) mask |= ownMask[x]!;
+    let mask = ownMask[s]!;
+    for (let x = dictLink[s]!; x >= 0 && mask !== 3; x = dictLink[x]!) mask |= ownMask[x]!;
     emitMask[s] = mask;
   }
   // An explicit literal (not a spread) keeps the object's shape small and fast.
@@ -89,7 +88,7 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitHead, emitMask, classOfSymbol, denseRows: buildDenseRows(t), sigDense, sigSparse, escape,
+    classTable, emitMask, classOfSymbol, denseRows: buildDenseRows(t), sigDense, sigSparse, escape,
   };
 }
 
@@ -154,7 +153,7 @@ function emit(
   const { outStart, outList, patFlags, patRunStart, runLens, patLen, patTerm, dictLink } = m;
   const d = m.depth[S]!;
   const activeStart = runStartRing[(runIdx - d + 1) & MASK]!;
-  for (let t = m.emitHead[S]!; t >= 0; t = dictLink[t]!) {
+  for (let t = S; t >= 0; t = dictLink[t]!) {
     for (let o = outStart[t]!, oe = outStart[t + 1]!; o < oe; o++) {
       const p = outList[o]!;
       const f = patFlags[p]!;
