@@ -56,6 +56,15 @@ class TestSink implements Sink {
       pe[w++] = pe[i]!;
     }
     ps.length = pe.length = w;
+    // Every remaining and future candidate starts at or after activeStart (it never
+    // decreases), so spans ending before it can cover nothing more: drop them to
+    // keep this linear on long texts.
+    if (activeStart !== Infinity) {
+      const as = this.allowStarts, ae = this.allowEnds;
+      let k = 0;
+      for (let i = 0; i < as.length; i++) if (ae[i]! >= activeStart) { as[k] = as[i]!; ae[k++] = ae[i]!; }
+      as.length = ae.length = k;
+    }
     return false;
   }
 }

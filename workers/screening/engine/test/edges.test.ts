@@ -72,3 +72,15 @@ describe("compile input validation", () => {
     expect(() => compile([t(1, "a")], { allow: ["--"] })).toThrow(EngineInputError);
   });
 });
+
+describe("allow list at scale", () => {
+  it("test() stays fast with many allow-listed occurrences", () => {
+    const m = compile([t(1, "sex", { wholeWord: false })], { allow: ["Sussex"] });
+    const text = "Sussex ".repeat(100_000);
+    const t0 = performance.now();
+    expect(m.test(text)).toBe(false);
+    expect(m.findAll(text)).toEqual([]);
+    expect(m.test(text + "sex")).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  });
+});
