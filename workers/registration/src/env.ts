@@ -15,6 +15,8 @@ export interface Env extends VaultSecrets {
   IDV_WEBHOOK_SECRET?: string;
   MAX_PUBLIC_ACCOUNTS_PER_IDENTITY?: string;
   MAX_PERSONAL_ACCOUNTS_PER_IDENTITY?: string;
+  /** Unverified registrations older than this give up their identity and phone when claimed (default 24). */
+  PENDING_PHONE_TTL_HOURS?: string;
   CODE_TTL_SECONDS?: string;
   CODE_RESEND_COOLDOWN_SECONDS?: string;
   CODE_MAX_PER_HOUR?: string;

@@ -192,3 +192,26 @@ describe("publisher licences", () => {
     expect((await problem(await call(`/v1/publishers/lic_missing000000/revoke`, { role: "operator", body: { reason: "nothing" } }))).code).toBe("licence_not_found");
   });
 });
+
+describe("stale unverified registrations", () => {
+  it("release identity and phone to a newer registration after the TTL, and only then", async () => {
+    const documentNumber = residentId("350102", "19720101", "909");
+    const squatter = await register(registration({ documentNumber }));
+    const fresh = registration({ documentNumber, phone: squatter.body.phone });
+    expect((await problem(await call("/v1/accounts", { role: "app", body: fresh }))).code).toBe("PHONE_TAKEN");
+    await testEnv.DB.prepare("UPDATE accounts SET created_at = ? WHERE id = ?").bind(Date.now() - 25 * 3_600_000, squatter.id).run();
+    const res = await call("/v1/accounts", { role: "app", body: fresh });
+    expect(res.status).toBe(201);
+    expect(((await (await call(`/v1/accounts/${squatter.id}`, { role: "operator" })).json()) as any).status).toBe("closed");
+    const audit = await testEnv.DB.prepare("SELECT actor_role, action FROM audit_log WHERE subject_id = ? AND action = 'account.expired_unverified'").bind(squatter.id).first();
+    expect(audit).toEqual({ actor_role: "system", action: "account.expired_unverified" });
+  });
+
+  it("never expire an account that verified its phone", async () => {
+    const documentNumber = residentId("350102", "19720101", "910");
+    const { id, body } = await register(registration({ documentNumber }));
+    await call(`/v1/accounts/${id}/phone/verify`, { role: "app", body: { code: /(\d{6})/.exec(((await (await call(`/v1/dev/sms?phone=${encodeURIComponent(body.phone)}`, { role: "admin" })).json()) as any).messages[0].body)![1] } });
+    await testEnv.DB.prepare("UPDATE accounts SET created_at = ? WHERE id = ?").bind(Date.now() - 48 * 3_600_000, id).run();
+    expect((await problem(await call("/v1/accounts", { role: "app", body: registration({ documentNumber }) }))).code).toBe("IDENTITY_LIMIT");
+  });
+});

@@ -12,6 +12,7 @@ import { identityLimit } from "../config";
 import type { Deps, Env } from "../env";
 import { registerPhoneCode } from "../phone-flow";
 import { validateRegistration } from "../registration-input";
+import { expireStalePending } from "../stale";
 import { accountView, batchRaw, errorText, loadAccount } from "../repo";
 import { AccountIdParam, AccountSchema, PhoneVerificationSchema, RegisterBody } from "../schemas";
 import { encryptField, identityIndex, loadVaultKeys, newDataKey, phoneIndex } from "../vault";
@@ -109,6 +110,7 @@ export const accountRoutes = (deps: Deps) =>
         encryptField(dataKey.key, "document_ct", accountId, v.documentNumber),
         encryptField(dataKey.key, "phone_ct", accountId, v.phone),
       ]);
+      await expireStalePending(db, c.env, now, { identityBidx, kind: v.kind, phoneBidx });
       // A friendly answer for the common case; the unique index decides under concurrency.
       const phoneOwner = await db.select({ id: identityVault.accountId }).from(identityVault).where(eq(identityVault.phoneBidx, phoneBidx)).get();
       if (phoneOwner) throw new ApiError(409, "PHONE_TAKEN", "This phone number already belongs to an account.");
