@@ -27,7 +27,8 @@ export function normalizeDomain(input: string): string | null {
 export function hostOf(link: string): string | null {
   const s = link.trim();
   if (!s) return null;
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `http://${s}`;
+  // Protocol-relative links ("//host/path") are links too.
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : s.startsWith("//") ? `http:${s}` : `http://${s}`;
   try {
     const host = new URL(withScheme).hostname.replace(/\.$/, "");
     return host || null;

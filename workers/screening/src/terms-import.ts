@@ -188,3 +188,27 @@ function engineCheck(rows: TermRow[], rowAt: string[], errors: FieldError[]): vo
     }
   }
 }
+
+/** Bytes of JSON per insert statement: one bound parameter, well under D1's 100 KB statement limit. */
+export const IMPORT_CHUNK_BYTES = 90_000;
+
+/** Rows as JSON arrays `[[pattern, severity, flagsJson|null], ...]`, each at most IMPORT_CHUNK_BYTES of UTF-8. */
+export function importPayloads(rows: TermRow[], maxBytes = IMPORT_CHUNK_BYTES): string[] {
+  const out: string[] = [];
+  const encoder = new TextEncoder();
+  let parts: string[] = [];
+  let bytes = 2;
+  for (const r of rows) {
+    const item = JSON.stringify([r.pattern, r.severity, r.flags ? JSON.stringify(r.flags) : null]);
+    const size = encoder.encode(item).length + 1;
+    if (parts.length && bytes + size > maxBytes) {
+      out.push(`[${parts.join(",")}]`);
+      parts = [];
+      bytes = 2;
+    }
+    parts.push(item);
+    bytes += size;
+  }
+  if (parts.length) out.push(`[${parts.join(",")}]`);
+  return out;
+}

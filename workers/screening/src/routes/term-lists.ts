@@ -11,7 +11,7 @@ import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, PageQuerySchema, problemResponses } from "../../../../pkg/schemas";
 import type { Env } from "../env";
 import { CategoryNameSchema, cursorOf, FlagsSchema, SeveritySchema } from "../schemas";
-import { ImportError, MAX_PATTERN_LENGTH, patternKey, rowsFromCsv, rowsFromJson, validateRows, type TermRow } from "../terms-import";
+import { ImportError, importPayloads, MAX_PATTERN_LENGTH, patternKey, rowsFromCsv, rowsFromJson, validateRows, type TermRow } from "../terms-import";
 import { hasLoneSurrogate } from "../text";
 
 const TermListSchema = z
@@ -69,37 +69,16 @@ async function assertCategory(db: Db, name: string): Promise<void> {
 
 const isUnique = (e: unknown) => /UNIQUE constraint failed/i.test(String((e as Error)?.message ?? e) + String((e as { cause?: Error })?.cause?.message ?? ""));
 
-/** One JSON parameter per statement, kept under D1's 100 KB statement limit with room to spare. */
-export const IMPORT_CHUNK_BYTES = 90_000;
-
-/** Multi-row inserts through json_each: ~2–4k rows per statement instead of 25 with bound values. */
-function insertStatements(d1: D1Database, listId: string, rows: TermRow[], now: number) {
-  const statements: D1PreparedStatement[] = [];
-  let batch: unknown[] = [];
-  let bytes = 2;
-  const flush = () => {
-    if (batch.length === 0) return;
-    const payload = JSON.stringify(batch);
-    statements.push(
-      d1
-        .prepare(
-          `INSERT INTO terms (list_id, pattern, severity, flags, created_at)
-           SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?2 FROM json_each(?3)`,
-        )
-        .bind(listId, now, payload),
-    );
-    batch = [];
-    bytes = 2;
-  };
-  for (const r of rows) {
-    const item = [r.pattern, r.severity, r.flags ? JSON.stringify(r.flags) : null];
-    const size = new TextEncoder().encode(JSON.stringify(item)).length + 1;
-    if (bytes + size > IMPORT_CHUNK_BYTES) flush();
-    batch.push(item);
-    bytes += size;
-  }
-  flush();
-  return statements;
+/** Multi-row inserts through json_each: thousands of rows per statement instead of 25 with bound values. */
+function insertStatements(d1: D1Database, listId: string, rows: TermRow[], now: number): D1PreparedStatement[] {
+  return importPayloads(rows).map((payload) =>
+    d1
+      .prepare(
+        `INSERT INTO terms (list_id, pattern, severity, flags, created_at)
+         SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?2 FROM json_each(?3)`,
+      )
+      .bind(listId, now, payload),
+  );
 }
 
 export const termListRoutes = createRouter<Env>()
