@@ -205,7 +205,8 @@ export const termListRoutes = createRouter<Env>()
       request: {
         params: ListParams,
         body: {
-          required: true,
+          // Not `required`: that makes the validator parse a CSV body as JSON. The handler reads either.
+          required: false,
           content: {
             "application/json": { schema: z.array(z.unknown()).openapi({ description: "Array of { pattern: string, severity: 1..10, flags?: TermFlags }" }) },
             "text/csv": { schema: z.string() },
@@ -222,7 +223,10 @@ export const termListRoutes = createRouter<Env>()
       const list = await findList(db, c.req.valid("param").id);
       const isCsv = (c.req.header("content-type") ?? "").toLowerCase().startsWith("text/csv");
       const errors: FieldError[] = [];
-      const raw = isCsv ? rowsFromCsv(await c.req.text(), errors) : rowsFromJson(await c.req.json(), errors);
+      const text = await c.req.text();
+      if (text.trim() === "") throw new ApiError(422, "import_invalid", "The import is empty.", { errors: [{ field: "(body)", code: "EMPTY_IMPORT", message: "Send a JSON array or CSV." }] });
+      // The body guard has already refused malformed JSON.
+      const raw = isCsv ? rowsFromCsv(text, errors) : rowsFromJson(JSON.parse(text), errors);
       const existing = await db.select({ pattern: terms.pattern }).from(terms).where(eq(terms.listId, list.id));
       let rows: TermRow[];
       try {

@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import { call } from "../../../test/support/call";
+import { createList, importTerms, publish, screen, seedAccount, testEnv } from "./helpers";
+
+describe("term lists", () => {
+  it("creates, reads, renames, pages and deletes lists with their terms", async () => {
+    const id = await createList("violence-a", "violence");
+    const got = await call(`/v1/term-lists/${id}`, { role: "admin" });
+    expect(await got.json()).toMatchObject({ id, name: "violence-a", category: "violence", termCount: 0 });
+    await importTerms(id, [{ pattern: "砍人", severity: 8 }]);
+    const patched = await call(`/v1/term-lists/${id}`, { role: "admin", method: "PATCH", body: { name: "violence-b", category: "terrorism" } });
+    expect(await patched.json()).toMatchObject({ name: "violence-b", category: "terrorism", termCount: 1 });
+
+    const second = await createList("violence-c", "violence");
+    const page1 = (await (await call("/v1/term-lists?limit=1", { role: "admin" })).json()) as { lists: { id: string }[]; nextCursor: string };
+    expect(page1.lists).toHaveLength(1);
+    const page2 = (await (await call(`/v1/term-lists?limit=1&cursor=${page1.nextCursor}`, { role: "admin" })).json()) as { lists: { id: string }[] };
+    expect(new Set([page1.lists[0]!.id, page2.lists[0]!.id])).toEqual(new Set([id, second]));
+
+    const del = await call(`/v1/term-lists/${id}`, { role: "admin", method: "DELETE" });
+    expect(await del.json()).toEqual({ id, deletedTerms: 1 });
+    const gone = await testEnv.DB.prepare("SELECT count(*) AS n FROM terms WHERE list_id = ?").bind(id).first<{ n: number }>();
+    expect(gone!.n).toBe(0);
+    expect((await call(`/v1/term-lists/${id}`, { role: "admin" })).status).toBe(404);
+    const audit = await testEnv.DB.prepare("SELECT action FROM audit_log WHERE subject_id = ? ORDER BY at").bind(id).all<{ action: string }>();
+    expect(audit.results.map((a) => a.action)).toEqual(["term_list.create", "term_list.import", "term_list.update", "term_list.delete"]);
+  });
+
+  it("imports JSON and CSV, pages terms, updates and deletes one", async () => {
+    const id = await createList("fraud-io", "fraud");
+    const json = await importTerms(id, [
+      { pattern: "  假发票 ", severity: 4, flags: { pinyin: true } },
+      { pattern: "pyramid scheme", severity: 7 },
+    ]);
+    expect(json.imported).toBe(2);
+    const csv = await call(`/v1/term-lists/${id}/terms`, {
+      role: "admin",
+      rawBody: 'pattern,severity,flags\n"ponzi, inc",6,\n返利,3,pinyin;initials;!repeats\n',
+      contentType: "text/csv",
+    });
+    if (csv.status !== 201) throw new Error(await csv.text());
+    expect(await csv.json()).toMatchObject({ imported: 2 });
+
+    const page = (await (await call(`/v1/term-lists/${id}/terms?limit=3`, { role: "admin" })).json()) as { terms: { id: number; pattern: string; flags: unknown }[]; nextCursor: string };
+    expect(page.terms.map((t) => t.pattern)).toEqual(["假发票", "pyramid scheme", "ponzi, inc"]);
+    expect(page.terms[0]!.flags).toEqual({ pinyin: true });
+    const rest = (await (await call(`/v1/term-lists/${id}/terms?limit=3&cursor=${page.nextCursor}`, { role: "admin" })).json()) as { terms: { id: number; flags: unknown }[]; nextCursor: null };
+    expect(rest.terms).toHaveLength(1);
+    expect(rest.terms[0]!.flags).toEqual({ pinyin: true, initials: true, repeats: false });
+    expect(rest.nextCursor).toBeNull();
+
+    const termId = page.terms[1]!.id;
+    const upd = await call(`/v1/term-lists/${id}/terms/${termId}`, { role: "admin", method: "PATCH", body: { severity: 2, flags: { wholeWord: false } } });
+    expect(await upd.json()).toMatchObject({ id: termId, severity: 2, flags: { wholeWord: false }, pattern: "pyramid scheme" });
+    const del = await call(`/v1/term-lists/${id}/terms/${termId}`, { role: "admin", method: "DELETE" });
+    expect(del.status).toBe(200);
+    expect((await call(`/v1/term-lists/${id}/terms/${termId}`, { role: "admin", method: "DELETE" })).status).toBe(404);
+  });
+
+  it("imports 20,000 rows in one call through a handful of statements", async () => {
+    const id = await createList("bulk", "rumour");
+    const rows = Array.from({ length: 20_000 }, (_, i) => ({ pattern: `谣言${i.toString(36)}号`, severity: 1 + (i % 10) }));
+    const r = await importTerms(id, rows);
+    expect(r.imported).toBe(20_000);
+    expect(r.lastTermId - r.firstTermId).toBe(19_999);
+    const n = await testEnv.DB.prepare("SELECT count(*) AS n, min(severity) AS lo, max(severity) AS hi FROM terms WHERE list_id = ?").bind(id).first();
+    expect(n).toEqual({ n: 20_000, lo: 1, hi: 10 });
+    const last = await testEnv.DB.prepare("SELECT pattern, severity FROM terms WHERE id = ?").bind(r.lastTermId).first();
+    expect(last).toEqual({ pattern: `谣言${(19_999).toString(36)}号`, severity: 10 });
+  });
+});
+
+describe("allow-list, blocked domains, contact rules, categories", () => {
+  it("adds, lists and removes allow phrases and blocked domains", async () => {
+    const a = await call("/v1/allow-list", { role: "admin", body: { phrases: ["反诈骗", "anti-fraud"] } });
+    const added = (await a.json()) as { phrases: { id: string }[] };
+    expect(added.phrases).toHaveLength(2);
+    const list = (await (await call("/v1/allow-list", { role: "admin" })).json()) as { phrases: { phrase: string }[] };
+    expect(list.phrases.map((p) => p.phrase).sort()).toEqual(["anti-fraud", "反诈骗"]);
+    expect((await call(`/v1/allow-list/${added.phrases[0]!.id}`, { role: "admin", method: "DELETE" })).status).toBe(200);
+
+    const d = await call("/v1/blocked-domains", { role: "admin", body: { domains: ["Bad.Example.", "例子.中国"] } });
+    const doms = (await d.json()) as { domains: { id: string; domain: string }[] };
+    expect(doms.domains.map((x) => x.domain)).toEqual(["bad.example", "xn--fsqu00a.xn--fiqs8s"]);
+    expect((await call(`/v1/blocked-domains/${doms.domains[0]!.id}`, { role: "admin", method: "DELETE" })).status).toBe(200);
+    const after = (await (await call("/v1/blocked-domains", { role: "admin" })).json()) as { domains: unknown[] };
+    expect(after.domains).toHaveLength(1);
+  });
+
+  it("lists seeded categories and contact rules, updates them", async () => {
+    const cats = (await (await call("/v1/policy/categories", { role: "admin" })).json()) as { categories: { name: string; licenceRequired: boolean }[] };
+    expect(cats.categories.map((c) => c.name)).toEqual(["fraud", "political_news", "pornography", "rumour", "terrorism", "violence"]);
+    expect(cats.categories.find((c) => c.name === "political_news")!.licenceRequired).toBe(true);
+    const put = await call("/v1/policy/categories/spam", { role: "admin", method: "PUT", body: { ranges: [{ min: 1, max: 10, action: "review" }] } });
+    expect(await put.json()).toMatchObject({ name: "spam", licenceRequired: false, ranges: [{ min: 1, max: 10, action: "review" }] });
+    const rules = (await (await call("/v1/contact-rules", { role: "admin" })).json()) as { rules: { kind: string; action: string }[] };
+    expect(Object.fromEntries(rules.rules.map((r) => [r.kind, r.action]))).toEqual({ email: "review", phone: "review", qq: "review", url: "allow", wechat: "review" });
+  });
+});
+
+describe("policy versions", () => {
+  it("publishes, refuses a publish without changes, rolls back, and screening follows the current version", async () => {
+    const account = await seedAccount();
+    const list = await createList("rollback-test", "pornography");
+    await importTerms(list, [{ pattern: "黄片", severity: 9 }]);
+    const v1 = await publish();
+    expect((await screen({ accountId: account, text: "卖黄片" })).verdict).toBe("block");
+
+    const again = await call("/v1/policy/publish", { role: "admin", method: "POST" });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: "no_changes", currentVersion: v1 });
+
+    const cats = await call("/v1/policy/categories/pornography", { role: "admin", method: "PUT", body: { ranges: [{ min: 1, max: 10, action: "review" }] } });
+    expect(cats.status).toBe(200);
+    const status = (await (await call("/v1/policy", { role: "admin" })).json()) as { current: { version: number }; unpublishedChanges: boolean };
+    expect(status).toMatchObject({ current: { version: v1 }, unpublishedChanges: true });
+    const v2 = await publish();
+    expect(v2).toBe(v1 + 1);
+    const r2 = await screen({ accountId: account, text: "卖黄片" });
+    expect(r2).toMatchObject({ verdict: "review", policyVersion: v2 });
+
+    const rb = await call("/v1/policy/rollback", { role: "admin", body: { version: v1, reason: "too lenient" } });
+    expect(rb.status).toBe(200);
+    expect(await rb.json()).toMatchObject({ version: v1 });
+    expect(await screen({ accountId: account, text: "卖黄片" })).toMatchObject({ verdict: "block", policyVersion: v1 });
+    const audit = await testEnv.DB.prepare("SELECT reason, details FROM audit_log WHERE action = 'policy.rollback'").first<{ reason: string; details: string }>();
+    expect(audit!.reason).toBe("too lenient");
+    expect(JSON.parse(audit!.details)).toEqual({ previous: v2 });
+
+    const versions = (await (await call("/v1/policy/versions", { role: "admin" })).json()) as { current: number; versions: { version: number; termCount: number }[] };
+    expect(versions.current).toBe(v1);
+    expect(versions.versions.map((v) => v.version).slice(0, 2)).toEqual([v2, v1]);
+
+    // Old versions stay immutable: their chunks are still there and complete.
+    const chunks = await testEnv.DB.prepare("SELECT v.chunk_count AS want, (SELECT count(*) FROM policy_chunks c WHERE c.version = v.version) AS have FROM policy_versions v").all();
+    for (const row of chunks.results) expect(row.have).toBe(row.want);
+  });
+
+  it("exposes this isolate's cache: loaded version, first-load time, loads", async () => {
+    const res = await call("/v1/policy/cache", { role: "operator" });
+    const stats = (await res.json()) as { version: number; loads: number; loadMs: number; hits: number };
+    expect(stats.version).toBeGreaterThan(0);
+    expect(stats.loads).toBeGreaterThanOrEqual(1);
+    expect(stats.loadMs).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -1,0 +1,216 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, problem } from "../../../test/support/call";
+import { createList, importTerms, publish, seedAccount, testEnv } from "./helpers";
+
+let account: string;
+let list: string;
+
+const count = async (table: string) => (await testEnv.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+
+describe("before any publish", () => {
+  it("screening answers 503 policy_not_published and records nothing", async () => {
+    account = await seedAccount();
+    const res = await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "hi" } });
+    expect(res.status).toBe(503);
+    expect((await problem(res)).code).toBe("policy_not_published");
+    expect(await count("posts")).toBe(0);
+  });
+});
+
+describe("screen input errors", () => {
+  beforeAll(async () => {
+    list = await createList("errors", "fraud");
+    await importTerms(list, [{ pattern: "刷单", severity: 3 }]);
+    await publish();
+  });
+
+  it.each([
+    [{ kind: "post", text: "x" }, "accountId", "INVALID_INVALID_TYPE"],
+    [{ accountId: "acc_x", text: "x" }, "kind", "INVALID_INVALID_VALUE"],
+    [{ accountId: "acc_x", kind: "blog", text: "x" }, "kind", "INVALID_INVALID_VALUE"],
+    [{ accountId: "acc_x", kind: "post", text: 42 }, "text", "INVALID_INVALID_TYPE"],
+    [{ accountId: "acc_x", kind: "post", text: "x", links: "http://a.b" }, "links", "INVALID_INVALID_TYPE"],
+    [{ accountId: "acc_x", kind: "post", text: "x", postId: "has space" }, "postId", "INVALID_INVALID_FORMAT"],
+    [{ accountId: "acc_x", kind: "post", text: "x", extra: 1 }, "(body)", "INVALID_UNRECOGNIZED_KEYS"],
+  ])("422 validation_failed for %j", async (body, field, code) => {
+    const res = await call("/v1/screen", { role: "app", body });
+    expect(res.status).toBe(422);
+    const p = await problem(res);
+    expect(p.code).toBe("validation_failed");
+    expect(p.errors).toContainEqual(expect.objectContaining({ field, code }));
+  });
+
+  it("404 account_not_found for an unknown account, nothing recorded", async () => {
+    const res = await call("/v1/screen", { role: "app", body: { accountId: "acc_nobody", kind: "post", text: "刷单" } });
+    expect(res.status).toBe(404);
+    expect((await problem(res)).code).toBe("account_not_found");
+    expect(await count("posts")).toBe(0);
+    expect(await count("review_queue")).toBe(0);
+  });
+
+  it("422 text_too_long past 64 KiB of UTF-8 (CJK counts 3 bytes), exactly 64 KiB passes", async () => {
+    const ok = await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "a".repeat(65_536) } });
+    expect(ok.status).toBe(200);
+    const res = await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "中".repeat(21_846) } });
+    expect(res.status).toBe(422);
+    const p = await problem(res);
+    expect(p.code).toBe("text_too_long");
+    expect(p.errors).toEqual([expect.objectContaining({ field: "text", code: "TOO_LONG" })]);
+  });
+
+  it("422 invalid_text for lone surrogates in text or title", async () => {
+    for (const body of [
+      `{"accountId":"${account}","kind":"post","text":"bad \\ud800 text"}`,
+      `{"accountId":"${account}","kind":"post","text":"ok","title":"\\udc00"}`,
+    ]) {
+      const res = await call("/v1/screen", { role: "app", rawBody: body });
+      expect(res.status).toBe(422);
+      expect((await problem(res)).code).toBe("invalid_text");
+    }
+  });
+
+  it("409 post_exists when a postId is screened twice; the first record stands", async () => {
+    const first = await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "刷单", postId: "dup-1" } });
+    expect(first.status).toBe(200);
+    const again = await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "clean", postId: "dup-1" } });
+    expect(again.status).toBe(409);
+    expect((await problem(again)).code).toBe("post_exists");
+    const row = await testEnv.DB.prepare("SELECT verdict FROM posts WHERE id = 'dup-1'").first<{ verdict: string }>();
+    expect(row!.verdict).toBe("review");
+    expect(await testEnv.DB.prepare("SELECT count(*) AS n FROM review_queue WHERE dedupe_key = 'screening:dup-1'").first()).toEqual({ n: 1 });
+  });
+
+  it("400 malformed_json and 415 for other media types", async () => {
+    const bad = await call("/v1/screen", { role: "app", rawBody: "{nope" });
+    expect(bad.status).toBe(400);
+    expect((await problem(bad)).code).toBe("malformed_json");
+    const csv = await call("/v1/screen", { role: "app", rawBody: "a,b", contentType: "text/csv" });
+    expect(csv.status).toBe(415);
+  });
+});
+
+describe("import errors: all-or-nothing, every bad row reported", () => {
+  it("reports empty, duplicate, out-of-range and malformed rows and writes nothing", async () => {
+    const id = await createList("bad-import", "fraud");
+    await importTerms(id, [{ pattern: "already", severity: 1 }]);
+    const before = await count("terms");
+    const res = await call(`/v1/term-lists/${id}/terms`, {
+      role: "admin",
+      body: [
+        { pattern: "fine", severity: 5 },
+        { pattern: "   ", severity: 5 },
+        { pattern: "dup", severity: 5 },
+        { pattern: "DUP", severity: 5 },
+        { pattern: "already", severity: 5 },
+        { pattern: "range", severity: 11 },
+        { pattern: "frac", severity: 2.5 },
+        { pattern: "flags", severity: 2, flags: { shout: true } },
+        "not an object",
+        { pattern: "x".repeat(200), severity: 1 },
+        { pattern: "！！！", severity: 1 },
+      ],
+    });
+    expect(res.status).toBe(422);
+    const p = await problem(res);
+    expect(p.code).toBe("import_invalid");
+    expect(p.errors!.map((e) => [e.field, e.code])).toEqual([
+      ["rows[8]", "INVALID_ROW"],
+      ["rows[1].pattern", "EMPTY_PATTERN"],
+      ["rows[3].pattern", "DUPLICATE_PATTERN"],
+      ["rows[4].pattern", "DUPLICATE_PATTERN"],
+      ["rows[5].severity", "SEVERITY_RANGE"],
+      ["rows[6].severity", "SEVERITY_RANGE"],
+      ["rows[7].flags", "INVALID_FLAGS"],
+      ["rows[9].pattern", "PATTERN_TOO_LONG"],
+    ]);
+    expect(await count("terms")).toBe(before);
+  });
+
+  it("reports patterns the engine would refuse", async () => {
+    const id = await createList("engine-refuses", "fraud");
+    const res = await call(`/v1/term-lists/${id}/terms`, { role: "admin", body: [{ pattern: "ok", severity: 1 }, { pattern: "！！！", severity: 1 }] });
+    expect(res.status).toBe(422);
+    expect((await problem(res)).errors).toEqual([expect.objectContaining({ field: "rows[1].pattern", code: "PATTERN_REJECTED" })]);
+  });
+
+  it("CSV errors name lines", async () => {
+    const id = await createList("bad-csv", "fraud");
+    const header = await call(`/v1/term-lists/${id}/terms`, { role: "admin", rawBody: "word,level\nx,1\n", contentType: "text/csv" });
+    expect((await problem(header)).errors).toEqual([expect.objectContaining({ field: "line 1", code: "CSV_HEADER" })]);
+    const rows = await call(`/v1/term-lists/${id}/terms`, { role: "admin", rawBody: "pattern,severity\nok,1\n,2\nx,high\na,1,extra\nok,3\n", contentType: "text/csv" });
+    expect((await problem(rows)).errors!.map((e) => [e.field, e.code])).toEqual([
+      ["line 5", "CSV_COLUMNS"],
+      ["line 3.pattern", "EMPTY_PATTERN"],
+      ["line 4.severity", "SEVERITY_RANGE"],
+      ["line 6.pattern", "DUPLICATE_PATTERN"],
+    ]);
+  });
+
+  it("empty imports, non-arrays and unknown lists", async () => {
+    const id = await createList("empty", "fraud");
+    for (const [body, contentType] of [
+      ["[]", "application/json"],
+      ["", "text/csv"],
+      ["pattern,severity\n", "text/csv"],
+    ] as const) {
+      const res = await call(`/v1/term-lists/${id}/terms`, { role: "admin", rawBody: body, method: "POST", contentType });
+      expect(res.status).toBe(422);
+      expect((await problem(res)).errors![0]!.code).toBe("EMPTY_IMPORT");
+    }
+    const obj = await call(`/v1/term-lists/${id}/terms`, { role: "admin", body: { pattern: "x", severity: 1 } });
+    expect(obj.status).toBe(422);
+    const missing = await call(`/v1/term-lists/tl_nothere/terms`, { role: "admin", body: [{ pattern: "x", severity: 1 }] });
+    expect(missing.status).toBe(404);
+    expect((await problem(missing)).code).toBe("term_list_not_found");
+  });
+});
+
+describe("admin input errors", () => {
+  it.each([
+    ["/v1/term-lists", "POST", { name: "x", category: "nope" }, 422, "unknown_category"],
+    ["/v1/term-lists", "POST", { name: "", category: "fraud" }, 422, "validation_failed"],
+    ["/v1/allow-list", "POST", { phrases: ["a", " ", "a"] }, 422, "validation_failed"],
+    ["/v1/blocked-domains", "POST", { domains: ["not a domain", "ok.example", "OK.example"] }, 422, "validation_failed"],
+    ["/v1/contact-rules/fax", "PUT", { action: "block" }, 422, "validation_failed"],
+    ["/v1/contact-rules/phone", "PUT", { action: "delete" }, 422, "validation_failed"],
+    ["/v1/policy/categories/fraud", "PUT", { ranges: [{ min: 1, max: 5, action: "review" }, { min: 5, max: 9, action: "block" }] }, 422, "validation_failed"],
+    ["/v1/policy/categories/fraud", "PUT", { ranges: [{ min: 6, max: 2, action: "review" }] }, 422, "validation_failed"],
+    ["/v1/policy/categories/Bad-Name", "PUT", { ranges: [] }, 422, "validation_failed"],
+    ["/v1/policy/rollback", "POST", { version: 999 }, 404, "version_not_found"],
+    ["/v1/policy/outlets/not_a_domain", "PUT", { accountId: "acc_x" }, 422, "validation_failed"],
+    ["/v1/term-lists/tl_none", "PATCH", { name: "x" }, 404, "term_list_not_found"],
+    ["/v1/term-lists/tl_none/terms/1", "PATCH", { severity: 3 }, 404, "term_not_found"],
+  ])("%s %s %j → %i %s", async (path, method, body, status, code) => {
+    const res = await call(path, { role: "admin", method, body });
+    expect(res.status).toBe(status);
+    expect((await problem(res)).code).toBe(code);
+  });
+
+  it("reports each bad allow phrase and domain, adding none", async () => {
+    const before = await count("blocked_domains");
+    const res = await call("/v1/blocked-domains", { role: "admin", body: { domains: ["not a domain", "ok.example", "OK.example"] } });
+    expect((await problem(res)).errors!.map((e) => [e.field, e.code])).toEqual([
+      ["domains[0]", "INVALID_DOMAIN"],
+      ["domains[2]", "DUPLICATE_DOMAIN"],
+    ]);
+    expect(await count("blocked_domains")).toBe(before);
+  });
+
+  it("409s: duplicate list name, duplicate pattern on update, rollback to the current version", async () => {
+    await createList("taken", "fraud");
+    const dup = await call("/v1/term-lists", { role: "admin", body: { name: "taken", category: "fraud" } });
+    expect(dup.status).toBe(409);
+    expect((await problem(dup)).code).toBe("term_list_name_taken");
+
+    const id = await createList("upd", "fraud");
+    const r = await importTerms(id, [{ pattern: "one", severity: 1 }, { pattern: "two", severity: 1 }]);
+    const clash = await call(`/v1/term-lists/${id}/terms/${r.lastTermId}`, { role: "admin", method: "PATCH", body: { pattern: "ONE" } });
+    expect(clash.status).toBe(409);
+    expect((await problem(clash)).code).toBe("duplicate_pattern");
+
+    const current = ((await (await call("/v1/policy/versions", { role: "admin" })).json()) as { current: number }).current;
+    const same = await call("/v1/policy/rollback", { role: "admin", body: { version: current } });
+    expect(same.status).toBe(409);
+    expect((await problem(same)).code).toBe("already_current");
+  });
+});
