@@ -2,6 +2,14 @@
  * Turns term entries and allow phrases into patterns: folded symbol sequences
  * with flags. A term yields one pattern, plus pinyin / initials variants when
  * asked; all point at the same term index.
+ *
+ * Pinyin comes from a precomputed char → readings table (data/pinyin.generated.ts,
+ * ~90 KB, generated from pinyin-pro) rather than importing pinyin-pro here: the
+ * screening worker bundles this module, and pinyin-pro with its dictionaries is
+ * several hundred KB of code to parse at cold start. The cost is that readings
+ * are per character, not per word; polyphonic characters therefore yield up to
+ * MAX_PINYIN_VARIANTS spellings (行 → xing / hang), which keeps recall and adds a
+ * few extra Latin patterns.
  */
 import { isCjk, step, symbolsAt } from "../fold.js";
 import { PINYIN_FIRST, PINYIN_READINGS } from "../data/pinyin.generated.js";
