@@ -1,4 +1,4 @@
-import type { CountBody, IdempotencyInput } from "./types";
+import type { CountBody, IdempotencyInput, PriorLookup } from "./types";
 
 /**
  * Storage shared by the coordinator and shard objects: who has reposted (exact dedup) and
@@ -13,6 +13,30 @@ export function createCommonTables(sql: SqlStorage): void {
   sql.exec(`CREATE TABLE IF NOT EXISTS reposters (account_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`);
   sql.exec(`CREATE TABLE IF NOT EXISTS idem (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
   sql.exec(`CREATE INDEX IF NOT EXISTS idem_expires ON idem (expires_at)`);
+  // One row once a shard raise froze this object: it then takes no new accounts.
+  sql.exec(`CREATE TABLE IF NOT EXISTS frozen (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)`);
+}
+
+export function isFrozen(sql: SqlStorage): boolean {
+  return sql.exec(`SELECT 1 FROM frozen`).toArray().length > 0;
+}
+
+export function freeze(sql: SqlStorage, now: number): void {
+  sql.exec(`INSERT INTO frozen (id, at) VALUES (1, ?) ON CONFLICT DO NOTHING`, now);
+}
+
+export function hasReposter(sql: SqlStorage, accountId: string): boolean {
+  return sql.exec(`SELECT 1 FROM reposters WHERE account_id = ?`, accountId).toArray().length > 0;
+}
+
+/** Answers a later epoch's question: did this (frozen) object count the account, or see the request key? */
+export function priorLookup(sql: SqlStorage, accountId: string | null, idem: IdempotencyInput | undefined): PriorLookup {
+  const found = lookupIdempotency(sql, idem, Date.now());
+  return {
+    seen: accountId !== null && hasReposter(sql, accountId),
+    replay: found.kind === "replay" ? found.body : null,
+    reused: found.kind === "reused",
+  };
 }
 
 /** True when the account was new (and is now recorded). */

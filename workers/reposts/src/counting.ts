@@ -1,7 +1,7 @@
 import { ApiError } from "../../../pkg/errors";
 import type { Env } from "./env";
-import type { ResolvedPost } from "./resolve";
-import { ALLOWED_SHARD_COUNTS, coordinatorName, shardName, shardOf } from "./shards";
+import { resolvePost, type ResolvedPost } from "./resolve";
+import { ALLOWED_SHARD_COUNTS, coordinatorName, ownerOf, shardName } from "./shards";
 import { loadThresholds, rulesFor } from "./thresholds";
 import type { CountBody, CountOutcome, IdempotencyInput, PostContext } from "./types";
 
@@ -11,42 +11,74 @@ function configuredShards(value: string | undefined, fallback: number): number {
 }
 
 /**
- * The root post's shard count, fixed at its first count (so an account's shard never moves
- * and dedup stays exact): HOT_SHARDS for posts by public accounts, else DEFAULT_SHARDS, unless
- * an operator set it beforehand. Concurrent first counts agree through the D1 row.
+ * The root post's shard layout. The first count fixes epoch 0 (so an account's shard never
+ * moves and dedup stays exact): HOT_SHARDS for posts by public accounts, else DEFAULT_SHARDS,
+ * unless an operator set it beforehand. Concurrent first counts agree through the D1 row.
  */
-export async function ensureShards(env: Env, post: ResolvedPost): Promise<number> {
-  if (post.shards !== null) return post.shards;
+export async function ensureLayout(env: Env, post: ResolvedPost): Promise<{ shards: number; history: number[] }> {
+  if (post.shards !== null) return { shards: post.shards, history: post.history };
   const wanted = post.authorKind === "public" ? configuredShards(env.HOT_SHARDS, 8) : configuredShards(env.DEFAULT_SHARDS, 1);
   const now = Date.now();
-  const [, read] = await env.DB.batch<{ shards: number }>([
+  const [, read] = await env.DB.batch<{ shards: number; shard_history: string }>([
     env.DB.prepare(`INSERT INTO post_spread (root_post_id, shards, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`).bind(post.rootPostId, wanted, now, now),
-    env.DB.prepare(`SELECT shards FROM post_spread WHERE root_post_id = ?`).bind(post.rootPostId),
+    env.DB.prepare(`SELECT shards, shard_history FROM post_spread WHERE root_post_id = ?`).bind(post.rootPostId),
   ]);
-  return read?.results[0]?.shards ?? wanted;
+  const row = read?.results[0];
+  return row ? { shards: row.shards, history: JSON.parse(row.shard_history) as number[] } : { shards: wanted, history: [] };
 }
 
 export async function postContext(env: Env, post: ResolvedPost): Promise<PostContext> {
-  const [shards, rows] = await Promise.all([ensureShards(env, post), loadThresholds(env.DB)]);
-  return { rootPostId: post.rootPostId, shards, rules: rulesFor(rows, post.categories, post.verdict), categories: post.categories, verdict: post.verdict };
+  const [layout, rows] = await Promise.all([ensureLayout(env, post), loadThresholds(env.DB)]);
+  return {
+    rootPostId: post.rootPostId,
+    shards: layout.shards,
+    epoch: layout.history.length,
+    history: layout.history,
+    rules: rulesFor(rows, post.categories, post.verdict),
+    categories: post.categories,
+    verdict: post.verdict,
+  };
 }
 
-/** Routes a repost to the object that owns its account: the coordinator, or the account's shard. */
-export function countRepost(env: Env, pc: PostContext, accountId: string, idem?: IdempotencyInput): Promise<CountOutcome> {
-  return guard(() => {
-    if (pc.shards <= 1) return env.POST_COUNTER.getByName(coordinatorName(pc.rootPostId)).repost(pc, accountId, idem);
-    const shard = shardOf(accountId, pc.shards);
-    return env.REPOST_SHARD.getByName(shardName(pc.rootPostId, shard)).repost(pc, shard, accountId, idem);
-  });
+/** Routes a repost to the object that owns its account in the current epoch. */
+function repostTo(env: Env, pc: PostContext, accountId: string, idem?: IdempotencyInput): Promise<CountOutcome> {
+  const owner = ownerOf(pc.epoch, pc.shards, accountId);
+  if (owner.kind === "coordinator") return env.POST_COUNTER.getByName(coordinatorName(pc.rootPostId)).repost(pc, accountId, idem);
+  return env.REPOST_SHARD.getByName(shardName(pc.rootPostId, owner.index, owner.epoch)).repost(pc, owner.index, accountId, idem);
 }
 
 /** Views are plain counts: any shard may take them (the idempotency key's shard, so a retry lands where the first try did). */
-export function countViews(env: Env, pc: PostContext, count: number, idem?: IdempotencyInput): Promise<CountOutcome> {
-  return guard(() => {
-    if (pc.shards <= 1) return env.POST_COUNTER.getByName(coordinatorName(pc.rootPostId)).view(pc, count, idem);
-    const shard = idem ? shardOf(idem.key, pc.shards) : Math.floor(Math.random() * pc.shards);
-    return env.REPOST_SHARD.getByName(shardName(pc.rootPostId, shard)).view(pc, shard, count, idem);
-  });
+function viewsTo(env: Env, pc: PostContext, count: number, idem?: IdempotencyInput): Promise<CountOutcome> {
+  const owner = ownerOf(pc.epoch, pc.shards, idem?.key ?? String(Math.random()));
+  if (owner.kind === "coordinator") return env.POST_COUNTER.getByName(coordinatorName(pc.rootPostId)).view(pc, count, idem);
+  return env.REPOST_SHARD.getByName(shardName(pc.rootPostId, owner.index, owner.epoch)).view(pc, owner.index, count, idem);
+}
+
+export function countRepost(env: Env, post: ResolvedPost, accountId: string, idem?: IdempotencyInput) {
+  return withLayout(env, post, (pc) => repostTo(env, pc, accountId, idem));
+}
+
+export function countViews(env: Env, post: ResolvedPost, count: number, idem?: IdempotencyInput) {
+  return withLayout(env, post, (pc) => viewsTo(env, pc, count, idem));
+}
+
+/**
+ * Runs a count against the post's current layout. An object frozen by a shard raise answers
+ * "moved": the layout is re-read once and the count goes to the new epoch. While a raise is
+ * between freezing and publishing its new layout, the caller is asked to retry.
+ */
+async function withLayout(env: Env, post: ResolvedPost, run: (pc: PostContext) => Promise<CountOutcome>): Promise<{ body: CountBody; replayed: boolean }> {
+  const pc = await postContext(env, post);
+  let outcome = await guard(() => run(pc));
+  if (!outcome.ok && outcome.code === "moved") {
+    const fresh = await postContext(env, await resolvePost(env.DB, post.rootPostId));
+    if (fresh.epoch !== pc.epoch) outcome = await guard(() => run(fresh));
+  }
+  if (outcome.ok) return outcome;
+  if (outcome.code === "moved") {
+    throw new ApiError(503, "post_resharding", "This post is moving to more counting shards; retry in a second.", { headers: { "retry-after": "1" } });
+  }
+  throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.");
 }
 
 /** An overloaded object is the caller's cue to back off; it is not retried here (that would add load). */
@@ -59,9 +91,4 @@ async function guard(run: () => Promise<CountOutcome>): Promise<CountOutcome> {
     }
     throw err;
   }
-}
-
-export function unwrap(outcome: CountOutcome): { body: CountBody; replayed: boolean } {
-  if (!outcome.ok) throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.");
-  return outcome;
 }

@@ -1,9 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
 import { log } from "../../../pkg/log";
 import { newId } from "../../../pkg/ids";
-import { addReposter, backoffMs, createCommonTables, lookupIdempotency, storeIdempotency, sweepIdempotency } from "./counter-store";
+import {
+  addReposter,
+  backoffMs,
+  createCommonTables,
+  freeze,
+  hasReposter,
+  isFrozen,
+  lookupIdempotency,
+  priorLookup,
+  storeIdempotency,
+  sweepIdempotency,
+} from "./counter-store";
 import type { Env } from "./env";
-import type { CountBody, CountOutcome, IdempotencyInput, LevelView, PostContext, Rule, SpreadBody } from "./types";
+import type { CountBody, CountOutcome, IdempotencyInput, LevelView, PostContext, PriorLookup, Rule, SpreadBody } from "./types";
 
 /** Write-behind delay: counts reach D1 at most this long after they change (one D1 write per interval). */
 export const FLUSH_MS = 1000;
@@ -49,7 +60,7 @@ export class PostCounter extends DurableObject<Env> {
       own_reposts INTEGER NOT NULL DEFAULT 0, own_views INTEGER NOT NULL DEFAULT 0,
       version INTEGER NOT NULL DEFAULT 0, flushed_version INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
       created_at INTEGER NOT NULL)`);
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS shard_totals (shard INTEGER PRIMARY KEY, reposts INTEGER NOT NULL, views INTEGER NOT NULL, version INTEGER NOT NULL)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS shard_totals (slot TEXT PRIMARY KEY, reposts INTEGER NOT NULL, views INTEGER NOT NULL, version INTEGER NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS levels (name TEXT PRIMARY KEY, action TEXT NOT NULL, metric TEXT NOT NULL, threshold INTEGER NOT NULL, crossed_at INTEGER NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (dedupe_key TEXT PRIMARY KEY, payload TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
     void ctx.blockConcurrencyWhile(async () => {
@@ -63,6 +74,8 @@ export class PostCounter extends DurableObject<Env> {
     const prior = lookupIdempotency(this.sql, idem, now);
     if (prior.kind === "reused") return { ok: false, code: "idempotency_key_reused" };
     if (prior.kind === "replay") return { ok: true, body: prior.body, replayed: true };
+    // After a shard raise the new epoch's shards own new accounts; this set is frozen.
+    if (isFrozen(this.sql) && !hasReposter(this.sql, accountId)) return { ok: false, code: "moved" };
     this.touch(pc, now);
     const counted = addReposter(this.sql, accountId, now);
     if (counted) this.changed(`UPDATE state SET own_reposts = own_reposts + 1, version = version + 1`, now);
@@ -88,21 +101,31 @@ export class PostCounter extends DurableObject<Env> {
    * A shard's absolute totals. Absolute (not deltas) and version-guarded, so a retried or
    * reordered report can never count twice. Returns the post's totals for the shard to cache.
    */
-  async reportShard(pc: PostContext, shard: number, reposts: number, views: number, version: number): Promise<SpreadBody> {
+  async reportShard(pc: PostContext, slot: string, reposts: number, views: number, version: number): Promise<SpreadBody> {
     const now = Date.now();
     this.touch(pc, now);
     const applied = this.sql
       .exec(
-        `INSERT INTO shard_totals (shard, reposts, views, version) VALUES (?, ?, ?, ?)
-         ON CONFLICT(shard) DO UPDATE SET reposts = excluded.reposts, views = excluded.views, version = excluded.version
+        `INSERT INTO shard_totals (slot, reposts, views, version) VALUES (?, ?, ?, ?)
+         ON CONFLICT(slot) DO UPDATE SET reposts = excluded.reposts, views = excluded.views, version = excluded.version
          WHERE excluded.version > shard_totals.version`,
-        shard,
+        slot,
         reposts,
         views,
         version,
       ).rowsWritten;
     if (applied > 0) this.changed(`UPDATE state SET version = version + 1`, now);
     return this.body();
+  }
+
+  /** Shard raise, step 1 (when this object counts accounts itself): take no new accounts from now on. */
+  async freeze(): Promise<void> {
+    freeze(this.sql, Date.now());
+  }
+
+  /** A later epoch's shard asks whether this object already counted an account or saw a request key. */
+  async lookup(accountId: string | null, idem?: IdempotencyInput): Promise<PriorLookup> {
+    return priorLookup(this.sql, accountId, idem);
   }
 
   /** The exact live figures (null before the first count). */

@@ -1,9 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
 import { log } from "../../../pkg/log";
-import { addReposter, backoffMs, createCommonTables, lookupIdempotency, storeIdempotency, sweepIdempotency } from "./counter-store";
+import {
+  addReposter,
+  backoffMs,
+  createCommonTables,
+  freeze,
+  hasReposter,
+  isFrozen,
+  lookupIdempotency,
+  priorLookup,
+  storeIdempotency,
+  sweepIdempotency,
+} from "./counter-store";
 import type { Env } from "./env";
-import { coordinatorName } from "./shards";
-import type { CountBody, CountOutcome, IdempotencyInput, PostContext, SpreadBody } from "./types";
+import { coordinatorName, ownerOf, shardName, slotOf } from "./shards";
+import type { CountBody, CountOutcome, IdempotencyInput, PostContext, PriorLookup, SpreadBody } from "./types";
 
 /** How often a busy shard reports its totals to the coordinator (one RPC per interval, not per write). */
 export const REPORT_MS = 250;
@@ -11,6 +22,7 @@ export const REPORT_MS = 250;
 type ShardRow = {
   root_post_id: string;
   shard: number;
+  epoch: number;
   context: string;
   reposts: number;
   views: number;
@@ -38,7 +50,7 @@ export class RepostShard extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     createCommonTables(this.sql);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS state (
-      id INTEGER PRIMARY KEY CHECK (id = 1), root_post_id TEXT NOT NULL, shard INTEGER NOT NULL, context TEXT NOT NULL,
+      id INTEGER PRIMARY KEY CHECK (id = 1), root_post_id TEXT NOT NULL, shard INTEGER NOT NULL, epoch INTEGER NOT NULL DEFAULT 0, context TEXT NOT NULL,
       reposts INTEGER NOT NULL DEFAULT 0, views INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,
       reported_version INTEGER NOT NULL DEFAULT 0, reported_reposts INTEGER NOT NULL DEFAULT 0, reported_views INTEGER NOT NULL DEFAULT 0,
       last_global TEXT, failures INTEGER NOT NULL DEFAULT 0)`);
@@ -52,8 +64,21 @@ export class RepostShard extends DurableObject<Env> {
     const prior = lookupIdempotency(this.sql, idem, now);
     if (prior.kind === "reused") return { ok: false, code: "idempotency_key_reused" };
     if (prior.kind === "replay") return { ok: true, body: prior.body, replayed: true };
+    if (isFrozen(this.sql) && !hasReposter(this.sql, accountId)) return { ok: false, code: "moved" };
+    let seenEarlier = false;
+    if (pc.epoch > 0 && !hasReposter(this.sql, accountId)) {
+      // After a raise, an account new to this shard may have been counted in an earlier (frozen) epoch.
+      const earlier = await this.askEarlierEpochs(pc, accountId, accountId, idem);
+      if (earlier.reused) return { ok: false, code: "idempotency_key_reused" };
+      if (earlier.replay) return { ok: true, body: earlier.replay, replayed: true };
+      seenEarlier = earlier.seen;
+      // Other calls ran during the await: a twin of this request may have finished.
+      const again = lookupIdempotency(this.sql, idem, now);
+      if (again.kind === "replay") return { ok: true, body: again.body, replayed: true };
+    }
     this.touch(pc, shard);
-    const counted = addReposter(this.sql, accountId, now);
+    // The insert and the increment are synchronous: concurrent twins count once.
+    const counted = addReposter(this.sql, accountId, now) && !seenEarlier;
     if (counted) this.changed(`UPDATE state SET reposts = reposts + 1, version = version + 1`, now);
     const body: CountBody = { ...this.estimate(), counted };
     storeIdempotency(this.sql, idem, body, now);
@@ -65,11 +90,28 @@ export class RepostShard extends DurableObject<Env> {
     const prior = lookupIdempotency(this.sql, idem, now);
     if (prior.kind === "reused") return { ok: false, code: "idempotency_key_reused" };
     if (prior.kind === "replay") return { ok: true, body: prior.body, replayed: true };
+    if (pc.epoch > 0 && idem) {
+      // A retried batch may have been counted in an earlier epoch (routed by the same key).
+      const earlier = await this.askEarlierEpochs(pc, idem.key, null, idem);
+      if (earlier.reused) return { ok: false, code: "idempotency_key_reused" };
+      if (earlier.replay) return { ok: true, body: earlier.replay, replayed: true };
+      const again = lookupIdempotency(this.sql, idem, now);
+      if (again.kind === "replay") return { ok: true, body: again.body, replayed: true };
+    }
     this.touch(pc, shard);
     this.changed(`UPDATE state SET views = views + ?, version = version + 1`, now, count);
     const body: CountBody = { ...this.estimate(), counted: true };
     storeIdempotency(this.sql, idem, body, now);
     return { ok: true, body, replayed: false };
+  }
+
+  /** Shard raise, step 1: this epoch takes no new accounts from now on (it still reports its totals). */
+  async freeze(): Promise<void> {
+    freeze(this.sql, Date.now());
+  }
+
+  async lookup(accountId: string | null, idem?: IdempotencyInput): Promise<PriorLookup> {
+    return priorLookup(this.sql, accountId, idem);
   }
 
   /** This shard's own totals and what the coordinator has acknowledged (for tests and diagnostics). */
@@ -88,7 +130,7 @@ export class RepostShard extends DurableObject<Env> {
     if (st.version > st.reported_version) {
       const pc = { ...(JSON.parse(st.context) as PostContext) };
       try {
-        const global = await this.env.POST_COUNTER.getByName(coordinatorName(st.root_post_id)).reportShard(pc, st.shard, st.reposts, st.views, st.version);
+        const global = await this.env.POST_COUNTER.getByName(coordinatorName(st.root_post_id)).reportShard(pc, slotOf(st.epoch, st.shard), st.reposts, st.views, st.version);
         this.sql.exec(
           `UPDATE state SET last_global = ?, reported_version = ?, reported_reposts = ?, reported_views = ?, failures = 0 WHERE reported_version < ?`,
           JSON.stringify(global),
@@ -120,9 +162,26 @@ export class RepostShard extends DurableObject<Env> {
     const json = JSON.stringify(pc);
     if (this.contextJson === json) return;
     const st = this.state();
-    if (!st) this.sql.exec(`INSERT INTO state (id, root_post_id, shard, context) VALUES (1, ?, ?, ?)`, pc.rootPostId, shard, json);
+    if (!st) this.sql.exec(`INSERT INTO state (id, root_post_id, shard, epoch, context) VALUES (1, ?, ?, ?, ?)`, pc.rootPostId, shard, pc.epoch, json);
     else if (st.context !== json) this.sql.exec(`UPDATE state SET context = ?, version = version + 1 WHERE id = 1`, json);
     this.contextJson = json;
+  }
+
+  /** Asks the owner of `routingKey` in every earlier epoch (one RPC each, in parallel). */
+  private async askEarlierEpochs(pc: PostContext, routingKey: string, accountId: string | null, idem: IdempotencyInput | undefined): Promise<PriorLookup> {
+    const answers = await Promise.all(
+      pc.history.map((count, epoch) => {
+        const owner = ownerOf(epoch, count, routingKey);
+        return owner.kind === "coordinator"
+          ? this.env.POST_COUNTER.getByName(coordinatorName(pc.rootPostId)).lookup(accountId, idem)
+          : this.env.REPOST_SHARD.getByName(shardName(pc.rootPostId, owner.index, owner.epoch)).lookup(accountId, idem);
+      }),
+    );
+    return {
+      seen: answers.some((a) => a.seen),
+      replay: answers.find((a) => a.replay)?.replay ?? null,
+      reused: answers.some((a) => a.reused),
+    };
   }
 
   private changed(update: string, now: number, ...binds: number[]): void {

@@ -9,6 +9,8 @@ export interface ResolvedPost {
   categories: string[];
   /** Shard count fixed for the root post, or null before its first count. */
   shards: number | null;
+  /** Shard counts of earlier epochs (empty unless the post was raised). */
+  history: number[];
   authorKind: string | null;
   target: { verdict: string | null; removedAt: number | null };
   root: { removedAt: number | null };
@@ -25,6 +27,7 @@ interface Row {
   p_categories: string | null;
   a_kind: string | null;
   shards: number | null;
+  shard_history: string | null;
 }
 
 /**
@@ -38,7 +41,7 @@ export async function resolvePost(db: D1Database, postId: string): Promise<Resol
                          EXISTS (SELECT 1 FROM repost_chain WHERE repost_post_id = ?1) AS via_chain)
        SELECT r.root, r.via_chain, t.verdict AS t_verdict, t.removed_at AS t_removed,
               p.id AS p_id, p.verdict AS p_verdict, p.removed_at AS p_removed, p.categories AS p_categories,
-              a.kind AS a_kind, s.shards
+              a.kind AS a_kind, s.shards, s.shard_history
        FROM r LEFT JOIN posts t ON t.id = ?1 LEFT JOIN posts p ON p.id = r.root
               LEFT JOIN accounts a ON a.id = p.account_id LEFT JOIN post_spread s ON s.root_post_id = r.root`,
     )
@@ -51,10 +54,20 @@ export async function resolvePost(db: D1Database, postId: string): Promise<Resol
     verdict: row.p_verdict ?? "allow",
     categories: parseCategories(row.p_categories),
     shards: row.shards,
+    history: parseHistory(row.shard_history),
     authorKind: row.a_kind,
     target: { verdict: row.t_verdict, removedAt: row.t_removed },
     root: { removedAt: row.p_removed },
   };
+}
+
+function parseHistory(json: string | null): number[] {
+  try {
+    const v: unknown = JSON.parse(json ?? "[]");
+    return Array.isArray(v) ? v.filter((n): n is number => Number.isInteger(n) && n > 0) : [];
+  } catch {
+    return [];
+  }
 }
 
 function parseCategories(json: string | null): string[] {

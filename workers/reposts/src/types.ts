@@ -14,7 +14,12 @@ export interface Rule {
 /** What an object needs to know about its root post; passed on every call (cheap, always current). */
 export interface PostContext {
   rootPostId: string;
+  /** Shard count of the current epoch. */
   shards: number;
+  /** Current shard epoch: 0 is the layout of the first count; each raise starts a new one. */
+  epoch: number;
+  /** Shard counts of the earlier (frozen) epochs, oldest first; `history.length === epoch`. */
+  history: number[];
   rules: Rule[];
   categories: string[];
   verdict: string;
@@ -45,4 +50,15 @@ export interface IdempotencyInput {
   fingerprint: string;
 }
 
-export type CountOutcome = { ok: true; body: CountBody; replayed: boolean } | { ok: false; code: "idempotency_key_reused" };
+export type CountOutcome =
+  | { ok: true; body: CountBody; replayed: boolean }
+  | { ok: false; code: "idempotency_key_reused" }
+  /** The object was frozen by a shard raise: re-read the post's layout and send it to the new epoch. */
+  | { ok: false; code: "moved" };
+
+/** What a frozen object of an earlier epoch knows about an account and a request key. */
+export interface PriorLookup {
+  seen: boolean;
+  replay: CountBody | null;
+  reused: boolean;
+}

@@ -87,16 +87,19 @@ describe("refusals", () => {
     expect((await coordinator(b).spread())!.reposts).toBe(1);
   });
 
-  it("409 when the shard count is changed after counting started; same count is idempotent", async () => {
+  it("409 when the shard count would be lowered or not a multiple; the same count is idempotent", async () => {
     const post = await insertPost();
     const put = (shards: number) => call(`/v1/posts/${post}/spread/shards`, { role: "operator", method: "PUT", body: { shards } });
     expect((await put(4)).status).toBe(200);
-    expect((await put(4)).status).toBe(200);
-    await expectProblem(await put(8), 409, "shards_locked");
+    expect(await (await put(4)).json()).toEqual({ rootPostId: post, shards: 4, epoch: 0 });
+    const lowered = await expectProblem(await put(2), 409, "shards_locked");
+    expect((lowered as unknown as { shards: number }).shards).toBe(4);
     await expectProblem(await put(3), 422, "validation_failed");
+    await expectProblem(await put(32), 422, "validation_failed");
     const other = await insertPost();
     await repost(other, { accountId: "u1" });
-    await expectProblem(await call(`/v1/posts/${other}/spread/shards`, { role: "operator", method: "PUT", body: { shards: 16 } }), 409, "shards_locked");
+    expect((await call(`/v1/posts/${other}/spread/shards`, { role: "operator", method: "PUT", body: { shards: 2 } })).status).toBe(200);
+    await expectProblem(await call(`/v1/posts/${other}/spread/shards`, { role: "operator", method: "PUT", body: { shards: 1 } }), 409, "shards_locked");
   });
 
   it("422 for conflicting or malformed threshold rules, leaving the rules unchanged", async () => {

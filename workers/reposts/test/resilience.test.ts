@@ -4,18 +4,18 @@ import { call } from "../../../test/support/call";
 import type { PostContext } from "../src/types";
 import { coordinator, insertPost, settle, spreadRow } from "./helpers";
 
-const ctx = (rootPostId: string): PostContext => ({ rootPostId, shards: 2, rules: [], categories: [], verdict: "allow" });
+const ctx = (rootPostId: string): PostContext => ({ rootPostId, shards: 2, epoch: 0, history: [], rules: [], categories: [], verdict: "allow" });
 
 describe("resilience", () => {
   it("ignores a stale or repeated shard report (absolute, versioned totals)", async () => {
     const post = await insertPost();
     const c = coordinator(post);
-    await c.reportShard(ctx(post), 0, 10, 5, 4);
-    await c.reportShard(ctx(post), 1, 7, 0, 2);
+    await c.reportShard(ctx(post), "0:0", 10, 5, 4);
+    await c.reportShard(ctx(post), "0:1", 7, 0, 2);
     // A retried report and a late, older one change nothing.
-    await c.reportShard(ctx(post), 0, 10, 5, 4);
-    expect(await c.reportShard(ctx(post), 0, 8, 1, 3)).toMatchObject({ reposts: 17, views: 5 });
-    expect(await c.reportShard(ctx(post), 1, 9, 2, 3)).toMatchObject({ reposts: 19, views: 7 });
+    await c.reportShard(ctx(post), "0:0", 10, 5, 4);
+    expect(await c.reportShard(ctx(post), "0:0", 8, 1, 3)).toMatchObject({ reposts: 17, views: 5 });
+    expect(await c.reportShard(ctx(post), "0:1", 9, 2, 3)).toMatchObject({ reposts: 19, views: 7 });
     await runDurableObjectAlarm(c);
     expect(await spreadRow(post)).toMatchObject({ reposts: 19, views: 7 });
   });

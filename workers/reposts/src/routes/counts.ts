@@ -3,7 +3,7 @@ import { createRouter } from "../../../../pkg/app";
 import { ApiError } from "../../../../pkg/errors";
 import { IdSchema, problemResponses } from "../../../../pkg/schemas";
 import { requireRole, type Principal } from "../../../../pkg/principal";
-import { countRepost, countViews, postContext, unwrap } from "../counting";
+import { countRepost, countViews } from "../counting";
 import type { Env } from "../env";
 import { assertRepostable, resolvePost } from "../resolve";
 import { AccountIdSchema, CountSchema, IdempotencyHeaders, PostIdParams } from "../schemas";
@@ -63,9 +63,8 @@ export const countRoutes = createRouter<Env>()
     const post = await resolvePost(c.env.DB, postId);
     assertRepostable(post);
     if (repostPostId !== undefined) await recordChain(c.env.DB, repostPostId, post.rootPostId);
-    const pc = await postContext(c.env, post);
     const idem = idempotency(c.get("principal"), key, `repost|${postId}|${accountId}|${repostPostId ?? ""}`);
-    const { body, replayed } = unwrap(await countRepost(c.env, pc, accountId, idem));
+    const { body, replayed } = await countRepost(c.env, post, accountId, idem);
     if (replayed) c.header("idempotent-replayed", "true");
     return c.json(body, 200);
   })
@@ -75,9 +74,8 @@ export const countRoutes = createRouter<Env>()
     const key = c.req.valid("header")["idempotency-key"];
     const post = await resolvePost(c.env.DB, postId);
     assertRepostable(post);
-    const pc = await postContext(c.env, post);
     const idem = idempotency(c.get("principal"), key, `views|${postId}|${count}`);
-    const { body, replayed } = unwrap(await countViews(c.env, pc, count, idem));
+    const { body, replayed } = await countViews(c.env, post, count, idem);
     if (replayed) c.header("idempotent-replayed", "true");
     return c.json(body, 200);
   });

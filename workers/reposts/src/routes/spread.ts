@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { and, eq, sql } from "drizzle-orm";
 import { postSpread } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditInsert } from "../../../../pkg/audit";
@@ -8,7 +9,7 @@ import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
 import type { Env } from "../env";
 import { resolvePost } from "../resolve";
-import { ALLOWED_SHARD_COUNTS, coordinatorName } from "../shards";
+import { ALLOWED_SHARD_COUNTS, coordinatorName, shardName } from "../shards";
 import { PostIdParams, SpreadSchema } from "../schemas";
 import type { SpreadBody } from "../types";
 
@@ -77,7 +78,8 @@ const setShards = createRoute({
   method: "put",
   path: "/v1/posts/{postId}/spread/shards",
   tags: ["spread"],
-  summary: "Pre-mark a post hot (operator): its counting shard count, settable only before its first count.",
+  summary:
+    "Set a post's counting shards (operator): any allowed count before its first count; afterwards only raised to a multiple (a new epoch: new accounts go to the new shards, earlier ones stay deduplicated).",
   security: [{ bearer: [] }],
   middleware: [requireRole("operator")] as const,
   request: {
@@ -87,11 +89,13 @@ const setShards = createRoute({
       content: {
         "application/json": {
           schema: z
-            .object({ shards: z
+            .object({
+              shards: z
                 .number()
                 .int()
                 .refine((n) => (ALLOWED_SHARD_COUNTS as readonly number[]).includes(n), `One of ${ALLOWED_SHARD_COUNTS.join(", ")}`)
-                .openapi({ enum: [...ALLOWED_SHARD_COUNTS] }) })
+                .openapi({ enum: [...ALLOWED_SHARD_COUNTS] }),
+            })
             .strict()
             .openapi("SpreadShards"),
         },
@@ -99,7 +103,7 @@ const setShards = createRoute({
     },
   },
   responses: {
-    200: { description: "Shard count", content: { "application/json": { schema: z.object({ rootPostId: z.string(), shards: z.number().int() }) } } },
+    200: { description: "Shard layout", content: { "application/json": { schema: z.object({ rootPostId: z.string(), shards: z.number().int(), epoch: z.number().int() }) } } },
     ...problemResponses(401, 403, 404, 409, 415, 422),
   },
 });
@@ -129,20 +133,45 @@ export const spreadRoutes = createRouter<Env>()
   .openapi(setShards, async (c) => {
     const { postId } = c.req.valid("param");
     const { shards } = c.req.valid("json");
-    const post = await resolvePost((c.env.DB as D1Database), postId);
+    const d1 = c.env.DB as D1Database;
+    const db = createDb(d1);
+    const principal = c.get("principal")!;
+    const post = await resolvePost(d1, postId);
+    const root = post.rootPostId;
+    const now = Date.now();
     if (post.shards === null) {
-      const now = Date.now();
-      const db = createDb((c.env.DB as D1Database));
       await db.batch([
-        db.insert(postSpread).values({ rootPostId: post.rootPostId, shards, createdAt: now, updatedAt: now }).onConflictDoNothing(),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "spread.shards_set", subjectType: "post", subjectId: post.rootPostId, details: { shards } }),
+        db.insert(postSpread).values({ rootPostId: root, shards, createdAt: now, updatedAt: now }).onConflictDoNothing(),
+        auditInsert(db, principal, c.get("requestId"), { action: "spread.shards_set", subjectType: "post", subjectId: root, details: { shards } }),
       ]);
     }
-    const current = await (c.env.DB as D1Database).prepare(`SELECT shards FROM post_spread WHERE root_post_id = ?`).bind(post.rootPostId).first<{ shards: number }>();
-    if (current?.shards !== shards) {
-      throw new ApiError(409, "shards_locked", `Counting of this post has started with ${current?.shards} shard(s); the shard count is fixed from the first count.`, {
-        shards: current?.shards,
-      });
+    const current = (await d1.prepare(`SELECT shards, shard_history FROM post_spread WHERE root_post_id = ?`).bind(root).first<{ shards: number; shard_history: string }>())!;
+    const history = JSON.parse(current.shard_history) as number[];
+    if (current.shards === shards) return c.json({ rootPostId: root, shards, epoch: history.length }, 200);
+    if (shards < current.shards || shards % current.shards !== 0) {
+      throw new ApiError(409, "shards_locked", `This post counts over ${current.shards} shard(s); that can only be raised, to a multiple of it.`, { shards: current.shards });
     }
-    return c.json({ rootPostId: post.rootPostId, shards }, 200);
+    // Raise, step 1: freeze the current epoch, so no account can be counted there after the
+    // new shards start asking it "have you counted this account?".
+    const epoch = history.length;
+    if (epoch === 0 && current.shards === 1) await c.env.POST_COUNTER.getByName(coordinatorName(root)).freeze();
+    else await Promise.all(Array.from({ length: current.shards }, (_, i) => c.env.REPOST_SHARD.getByName(shardName(root, i, epoch)).freeze()));
+    // Step 2: publish the new epoch, with its audit record, in one transaction. The first
+    // statement fails the whole batch if another raise got there first (compare-and-set).
+    const nextHistory = JSON.stringify([...history, current.shards]);
+    try {
+      await db.batch([
+        db
+          .select({ guard: sql`CASE WHEN count(*) = 1 THEN 1 ELSE json('layout changed') END` })
+          .from(postSpread)
+          .where(and(eq(postSpread.rootPostId, root), eq(postSpread.shards, current.shards), eq(postSpread.shardHistory, current.shard_history))),
+        db.update(postSpread).set({ shards, shardHistory: nextHistory }).where(eq(postSpread.rootPostId, root)),
+        auditInsert(db, principal, c.get("requestId"), { action: "spread.shards_raised", subjectType: "post", subjectId: root, details: { from: current.shards, to: shards, epoch: epoch + 1 } }),
+      ]);
+    } catch (err) {
+      const e = err as Error & { cause?: { message?: string } };
+      if (!/malformed JSON/i.test(`${e.message} ${e.cause?.message ?? ""}`)) throw err;
+      throw new ApiError(409, "shards_locked", "The shard layout of this post changed concurrently; read it again and retry.");
+    }
+    return c.json({ rootPostId: root, shards, epoch: epoch + 1 }, 200);
   });
