@@ -1,5 +1,4 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, sql } from "drizzle-orm";
 import { postSpread } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditInsert } from "../../../../pkg/audit";
@@ -9,7 +8,8 @@ import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
 import type { Env } from "../env";
 import { resolvePost } from "../resolve";
-import { ALLOWED_SHARD_COUNTS, coordinatorName, shardName } from "../shards";
+import { raiseShards } from "../resharding";
+import { ALLOWED_SHARD_COUNTS, coordinatorName } from "../shards";
 import { PostIdParams, SpreadSchema } from "../schemas";
 import type { SpreadBody } from "../types";
 
@@ -145,33 +145,11 @@ export const spreadRoutes = createRouter<Env>()
         auditInsert(db, principal, c.get("requestId"), { action: "spread.shards_set", subjectType: "post", subjectId: root, details: { shards } }),
       ]);
     }
-    const current = (await d1.prepare(`SELECT shards, shard_history FROM post_spread WHERE root_post_id = ?`).bind(root).first<{ shards: number; shard_history: string }>())!;
-    const history = JSON.parse(current.shard_history) as number[];
-    if (current.shards === shards) return c.json({ rootPostId: root, shards, epoch: history.length }, 200);
-    if (shards < current.shards || shards % current.shards !== 0) {
-      throw new ApiError(409, "shards_locked", `This post counts over ${current.shards} shard(s); that can only be raised, to a multiple of it.`, { shards: current.shards });
+    const result = await raiseShards(c.env, root, shards, { keyId: principal.keyId, role: principal.role, requestId: c.get("requestId") });
+    if (!result.ok) {
+      throw result.code === "not_a_raise"
+        ? new ApiError(409, "shards_locked", `This post counts over ${result.shards} shard(s); that can only be raised, to a multiple of it.`, { shards: result.shards })
+        : new ApiError(409, "shards_locked", "The shard layout of this post changed concurrently; read it again and retry.");
     }
-    // Raise, step 1: freeze the current epoch, so no account can be counted there after the
-    // new shards start asking it "have you counted this account?".
-    const epoch = history.length;
-    if (epoch === 0 && current.shards === 1) await c.env.POST_COUNTER.getByName(coordinatorName(root)).freeze();
-    else await Promise.all(Array.from({ length: current.shards }, (_, i) => c.env.REPOST_SHARD.getByName(shardName(root, i, epoch)).freeze()));
-    // Step 2: publish the new epoch, with its audit record, in one transaction. The first
-    // statement fails the whole batch if another raise got there first (compare-and-set).
-    const nextHistory = JSON.stringify([...history, current.shards]);
-    try {
-      await db.batch([
-        db
-          .select({ guard: sql`CASE WHEN count(*) = 1 THEN 1 ELSE json('layout changed') END` })
-          .from(postSpread)
-          .where(and(eq(postSpread.rootPostId, root), eq(postSpread.shards, current.shards), eq(postSpread.shardHistory, current.shard_history))),
-        db.update(postSpread).set({ shards, shardHistory: nextHistory }).where(eq(postSpread.rootPostId, root)),
-        auditInsert(db, principal, c.get("requestId"), { action: "spread.shards_raised", subjectType: "post", subjectId: root, details: { from: current.shards, to: shards, epoch: epoch + 1 } }),
-      ]);
-    } catch (err) {
-      const e = err as Error & { cause?: { message?: string } };
-      if (!/malformed JSON/i.test(`${e.message} ${e.cause?.message ?? ""}`)) throw err;
-      throw new ApiError(409, "shards_locked", "The shard layout of this post changed concurrently; read it again and retry.");
-    }
-    return c.json({ rootPostId: root, shards, epoch: epoch + 1 }, 200);
+    return c.json({ rootPostId: root, shards: result.shards, epoch: result.epoch }, 200);
   });
