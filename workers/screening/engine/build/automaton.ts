@@ -15,7 +15,7 @@ export const MAX_DENSE_CLASSES = 64;
 /** ... for the shallowest states whose path uses only those classes, while ids in rows fit in 16 bits ... */
 export const MAX_DENSE_TARGETS = 0xffff;
 /** ... of depth at most this. Deeper states use sparse edges plus failure links. */
-const MAX_DENSE_DEPTH = 5;
+const MAX_DENSE_DEPTH = 4;
 
 export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], maxGap: number, denseMinFrequency?: number): Tables {
   const P = patterns.length;
