@@ -94,10 +94,14 @@ export class CompiledMatcher implements Matcher {
     const sink = new CollectSink();
     scan(this.rt, text, sink);
     const { terms, starts, ends } = sink;
+    const ids = this.tables.termIds;
     let idx = Array.from({ length: terms.length }, (_, i) => i);
     if (sink.allowStarts.length) idx = idx.filter((i) => !coveredSorted(sink, starts[i]!, ends[i]!));
-    const ids = this.tables.termIds;
-    idx.sort((a, b) => starts[a]! - starts[b]! || ends[a]! - ends[b]! || ids[terms[a]!]! - ids[terms[b]!]!);
+    const order = (a: number, b: number) => starts[a]! - starts[b]! || ends[a]! - ends[b]! || ids[terms[a]!]! - ids[terms[b]!]!;
+    // Candidates mostly arrive in order already; sort only when they do not.
+    let sorted = true;
+    for (let k = 1; k < idx.length && sorted; k++) sorted = order(idx[k - 1]!, idx[k]!) <= 0;
+    if (!sorted) idx.sort(order);
     const out: Match[] = [];
     let last: Match | undefined;
     for (const i of idx) {
