@@ -43,6 +43,8 @@ export interface Runtime extends Tables {
    * there instead of walking the (dense-only) chain one state at a time.
    */
   escape: Int32Array;
+  /** Per class c - FIRST_CLASS: [root's child by c, its sigSparse words]; one cache line for the commonest step. */
+  rootPack: Int32Array;
   /** Class of a folded symbol (slow path only). */
   classOfSymbol: Map<number, number>;
 }
@@ -73,6 +75,14 @@ export function makeRuntime(t: Tables): Runtime {
     const f = t.fail[s]!;
     escape[s] = f === 0 || (sigSparse[2 * f]! | sigSparse[2 * f + 1]!) !== 0 ? f : escape[f]!;
   }
+  const A = t.alphabet.length;
+  const rootPack = new Int32Array(3 * A);
+  for (let i = 0; i < A; i++) {
+    const child = t.rootRow[i]!;
+    rootPack[3 * i] = child;
+    rootPack[3 * i + 1] = sigSparse[2 * child]!;
+    rootPack[3 * i + 2] = sigSparse[2 * child + 1]!;
+  }
   // Add the masks of the dictionary chain. dictLink targets have own outputs and
   // smaller depth; the chain is walked on own masks, so visiting order does not matter.
   const ownMask = emitMask.slice();
@@ -88,7 +98,7 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, classOfSymbol, denseRows: buildDenseRows(t), sigDense, sigSparse, escape,
+    classTable, emitMask, classOfSymbol, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack,
   };
 }
 
@@ -190,14 +200,15 @@ function emit(
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const classTable = m.classTable, rootRow = m.rootRow, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
-  const sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates, denseLimit = FIRST_CLASS + D;
+  const rootPack = m.rootPack, sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates, denseLimit = FIRST_CLASS + D;
   const gapLimit = m.maxGap + 1;
   const n = text.length;
   // S: automaton state; cur: class of the current run (-1 after a reset);
   // runLen: length of the current run; runIdx / symIdx: index of the current run / last symbol;
   // symEnd: end offset of the last symbol; gap: noise code points since it.
   // mask: emitMask[S], kept in a local to save a load per symbol.
-  let S = 0, mask = 0, cur = -1, runLen = 0, runIdx = 0, symIdx = 0, symEnd = 0, gap = 0;
+  // rc: if S was reached from the root by a non-dense class, that class - FIRST_CLASS, else -1.
+  let S = 0, mask = 0, cur = -1, runLen = 0, runIdx = 0, symIdx = 0, symEnd = 0, gap = 0, rc = -1;
   let nSlow = 0;
   for (let i = 0; i < n; ) {
     const start = i;
@@ -220,21 +231,30 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         } else {
           if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
           let s = S;
-          for (;;) {
-            if (c < denseLimit) {
-              if (s < denseStates) { s = denseRows[s * D + c - FIRST_CLASS]!; break; }
-              if ((sigDense[s]! >> ((c - FIRST_CLASS) & 31)) & 1) {
-                const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-                if (t !== 0) { s = t; break; }
+          if (rc >= 0 && c >= denseLimit) {
+            // S is the root's child by class rc: its signature sits next to the root
+            // edge we just took, and its failure target is the root.
+            const t = (rootPack[3 * rc + 1 + ((c >> 5) & 1)]! >> (c & 31)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
+            if (t !== 0) { s = t; rc = -1; }
+            else { rc = c - FIRST_CLASS; s = rootPack[3 * rc]!; }
+          } else {
+            rc = -1;
+            for (;;) {
+              if (c < denseLimit) {
+                if (s < denseStates) { s = denseRows[s * D + c - FIRST_CLASS]!; break; }
+                if ((sigDense[s]! >> ((c - FIRST_CLASS) & 31)) & 1) {
+                  const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+                  if (t !== 0) { s = t; break; }
+                }
+                s = fail[s]!;
+              } else {
+                if (s === 0) { rc = c - FIRST_CLASS; s = rootPack[3 * rc]!; break; }
+                if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
+                  const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+                  if (t !== 0) { s = t; break; }
+                }
+                s = s < denseStates ? escape[s]! : fail[s]!;
               }
-              s = fail[s]!;
-            } else {
-              if (s === 0) { s = rootRow[c - FIRST_CLASS]!; break; }
-              if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
-                const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-                if (t !== 0) { s = t; break; }
-              }
-              s = s < denseStates ? escape[s]! : fail[s]!;
             }
           }
           S = s;
@@ -253,6 +273,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           S = 0;
           mask = 0;
           cur = -1;
+          rc = -1;
         }
       } else if (c === C_OTHER) {
         gap = 0;
@@ -260,6 +281,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         S = 0;
         mask = 0;
         cur = -1;
+        rc = -1;
       } // C_IGNORE: invisible
       if (++j >= nSlow) break;
       c = m.classOfSymbol.get(slowSymbols[j]!) ?? C_OTHER;
