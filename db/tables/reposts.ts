@@ -37,7 +37,8 @@ export const repostChain = sqliteTable(
 );
 
 export const SPREAD_METRICS = ["reposts", "views"] as const;
-export const SPREAD_ACTIONS = ["escalate", "label"] as const;
+/** escalate: one review-queue item; label: informational; shard: raise the post to HOT_SHARDS counting shards. */
+export const SPREAD_ACTIONS = ["escalate", "label", "shard"] as const;
 
 /**
  * Spread threshold rules. A level (e.g. "spreading", "escalate") is crossed when any of its

@@ -14,6 +14,8 @@ import {
   sweepIdempotency,
 } from "./counter-store";
 import type { Env } from "./env";
+import { raiseShards } from "./resharding";
+import { ALLOWED_SHARD_COUNTS } from "./shards";
 import type { CountBody, CountOutcome, IdempotencyInput, LevelView, PostContext, PriorLookup, Rule, SpreadBody } from "./types";
 
 /** Write-behind delay: counts reach D1 at most this long after they change (one D1 write per interval). */
@@ -62,6 +64,8 @@ export class PostCounter extends DurableObject<Env> {
       created_at INTEGER NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS shard_totals (slot TEXT PRIMARY KEY, reposts INTEGER NOT NULL, views INTEGER NOT NULL, version INTEGER NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS levels (name TEXT PRIMARY KEY, action TEXT NOT NULL, metric TEXT NOT NULL, threshold INTEGER NOT NULL, crossed_at INTEGER NOT NULL)`);
+    // A pending automatic shard raise (a "shard" level was crossed); done by the alarm, retried.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS raise_task (id INTEGER PRIMARY KEY CHECK (id = 1), target INTEGER NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (dedupe_key TEXT PRIMARY KEY, payload TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
@@ -140,6 +144,9 @@ export class PostCounter extends DurableObject<Env> {
     let next = sweepIdempotency(this.sql, now);
     const st = this.state();
     if (!st) return;
+    // A failed raise does not hold up escalations: it is retried on its own backoff.
+    const raiseRetryAt = await this.runRaiseTask(st, now);
+    if (raiseRetryAt !== null) next = Math.min(next ?? Infinity, raiseRetryAt);
     const outbox = this.sql.exec<{ dedupe_key: string; payload: string; created_at: number }>(`SELECT dedupe_key, payload, created_at FROM outbox`).toArray();
     if (outbox.length > 0 || st.version > st.flushed_version) {
       // Captured synchronously: the snapshot and its version belong together.
@@ -179,7 +186,7 @@ export class PostCounter extends DurableObject<Env> {
         this.sql.exec(`UPDATE outbox SET attempts = attempts + 1`);
         const failures = st.failures + 1;
         log("warn", "spread_flush_failed", { rootPostId: st.root_post_id, failures, outbox: outbox.length, error: (err as Error).name });
-        this.schedule(now + backoffMs(failures));
+        this.schedule(Math.min(now + backoffMs(failures), next ?? Infinity));
         return;
       }
       // Other calls may have run during the await: remove only what was delivered, only raise the mark.
@@ -191,6 +198,27 @@ export class PostCounter extends DurableObject<Env> {
     if (pending > 0) next = Date.now();
     else if (after.version > after.flushed_version) next = Math.min(next ?? Infinity, Date.now() + FLUSH_MS);
     if (next !== null) this.schedule(next);
+  }
+
+  /**
+   * Raises the post to HOT_SHARDS shards once a "shard" level is crossed. On failure the task
+   * stays and the time of its retry (with backoff) is returned; null when done or none.
+   */
+  private async runRaiseTask(st: StateRow, now: number): Promise<number | null> {
+    const task = this.sql.exec<{ target: number }>(`SELECT target FROM raise_task`).toArray()[0];
+    if (!task) return null;
+    try {
+      const result = await raiseShards(this.env, st.root_post_id, task.target, { keyId: "system:spread-threshold", role: "system" }, () => freeze(this.sql, Date.now()));
+      // Raised, already at the target, or beyond it (an operator raised meanwhile): done either way.
+      if (!result.ok && result.code === "layout_changed") throw new Error("layout changed during the raise");
+      this.sql.exec(`DELETE FROM raise_task`);
+      log("info", "spread_shards_raised", { rootPostId: st.root_post_id, result: result.ok ? result.shards : result.code });
+      return null;
+    } catch (err) {
+      const attempts = this.sql.exec<{ attempts: number }>(`UPDATE raise_task SET attempts = attempts + 1 RETURNING attempts`).one().attempts;
+      log("warn", "spread_raise_failed", { rootPostId: st.root_post_id, attempts, error: (err as Error).name });
+      return now + backoffMs(attempts);
+    }
   }
 
   // --- internals (all synchronous) ---
@@ -250,6 +278,13 @@ export class PostCounter extends DurableObject<Env> {
       if (crossed.has(rule.level) || totals[rule.metric] < rule.value) continue;
       crossed.add(rule.level);
       this.sql.exec(`INSERT INTO levels (name, action, metric, threshold, crossed_at) VALUES (?, ?, ?, ?, ?)`, rule.level, rule.action, rule.metric, rule.value, now);
+      if (rule.action === "shard") {
+        const target = Number(this.env.HOT_SHARDS);
+        const hot = (ALLOWED_SHARD_COUNTS as readonly number[]).includes(target) ? target : 8;
+        this.sql.exec(`INSERT INTO raise_task (id, target, created_at) VALUES (1, ?, ?) ON CONFLICT DO NOTHING`, hot, now);
+        this.schedule(now);
+        continue;
+      }
       if (rule.action !== "escalate") continue;
       const payload = { level: rule.level, metric: rule.metric, threshold: rule.value, reposts: totals.reposts, views: totals.views, categories, verdict };
       this.sql.exec(`INSERT INTO outbox (dedupe_key, payload, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, `spread:${root}:${rule.level}`, JSON.stringify(payload), now);

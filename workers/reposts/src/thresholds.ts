@@ -14,7 +14,7 @@ export interface ThresholdRow {
  * The rules that apply to a post with these categories and verdict. Per (level, metric) the
  * most specific matching rules win (category + verdict > category > verdict > any), so a
  * category can loosen or tighten a default; among equally specific ones the lowest value wins.
- * A level escalates if any of its chosen rules does, so a level has one action.
+ * A level has one action: escalate if any chosen rule of it escalates, else shard, else label.
  */
 export function rulesFor(rows: ThresholdRow[], categories: string[], verdict: string): Rule[] {
   const best = new Map<string, { score: number; rule: Rule }>();
@@ -29,9 +29,14 @@ export function rulesFor(rows: ThresholdRow[], categories: string[], verdict: st
     }
   }
   const rules = [...best.values()].map((b) => b.rule);
-  const escalating = new Set(rules.filter((r) => r.action === "escalate").map((r) => r.level));
+  const strength: Record<Action, number> = { label: 0, shard: 1, escalate: 2 };
+  const levelAction = new Map<string, Action>();
+  for (const r of rules) {
+    const cur = levelAction.get(r.level);
+    if (!cur || strength[r.action] > strength[cur]) levelAction.set(r.level, r.action);
+  }
   return rules
-    .map((r) => ({ ...r, action: escalating.has(r.level) ? ("escalate" as const) : ("label" as const) }))
+    .map((r) => ({ ...r, action: levelAction.get(r.level)! }))
     .sort((a, b) => a.value - b.value || a.level.localeCompare(b.level) || a.metric.localeCompare(b.metric));
 }
 

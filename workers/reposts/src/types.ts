@@ -1,7 +1,7 @@
 /** Shapes exchanged between the worker and its Durable Objects (RPC arguments are plain JSON). */
 
 export type Metric = "reposts" | "views";
-export type Action = "escalate" | "label";
+export type Action = "escalate" | "label" | "shard";
 
 /** One threshold as it applies to one post (already chosen for its categories and verdict). */
 export interface Rule {

@@ -37,7 +37,9 @@ export async function settle(rootPostId: string, shards = 1): Promise<void> {
 }
 
 export async function spreadRow(rootPostId: string) {
-  return testEnv.DB.prepare(`SELECT * FROM post_spread WHERE root_post_id = ?`).bind(rootPostId).first<{ reposts: number; views: number; version: number; levels: string; escalated: number; shards: number }>();
+  return testEnv.DB.prepare(`SELECT * FROM post_spread WHERE root_post_id = ?`)
+    .bind(rootPostId)
+    .first<{ reposts: number; views: number; version: number; levels: string; escalated: number; shards: number; shard_history: string }>();
 }
 
 export async function reviewRows(rootPostId: string) {
@@ -46,7 +48,7 @@ export async function reviewRows(rootPostId: string) {
 }
 
 /** Replaces the rules through the admin endpoint (which also drops the isolate's rules cache). */
-export async function setRules(rules: { level: string; metric: "reposts" | "views"; value: number; action: "escalate" | "label"; category?: string | null; verdict?: string | null }[]) {
+export async function setRules(rules: { level: string; metric: "reposts" | "views"; value: number; action: "escalate" | "label" | "shard"; category?: string | null; verdict?: string | null }[]) {
   const res = await call(`/v1/spread/thresholds`, { role: "admin", method: "PUT", body: { rules } });
   if (res.status !== 200) throw new Error(`setRules: ${res.status} ${await res.text()}`);
 }

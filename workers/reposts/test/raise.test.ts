@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, problem } from "../../../test/support/call";
-import { coordinator, insertPost, settle, shard, spreadRow, testEnv } from "./helpers";
+import { coordinator, insertPost, setRules, settle, shard, spreadRow, testEnv } from "./helpers";
 import { shardName } from "../src/shards";
 
 type Count = { reposts: number; views: number; counted: boolean };
@@ -74,6 +74,29 @@ describe("raising the shards of a post that is already counting", () => {
     expect(await retry.json()).toEqual(await first.json());
     await settleEpochs(post, [1, 4]);
     expect((await coordinator(post).spread())!.views).toBe(9);
+  });
+
+  it("raises a post automatically when it crosses a 'shard' level, and keeps counting exactly", async () => {
+    await setRules([
+      { level: "hot", metric: "reposts", value: 60, action: "shard" },
+      { level: "escalate", metric: "reposts", value: 150, action: "escalate" },
+    ]);
+    const post = await insertPost();
+    await Promise.all(Array.from({ length: 100 }, (_, i) => repost(post, `h-${i}`)));
+    await settle(post); // the coordinator's alarm runs the raise (HOT_SHARDS = 8)
+    const row = await testEnv.DB.prepare(`SELECT shards, shard_history FROM post_spread WHERE root_post_id = ?`).bind(post).first<{ shards: number; shard_history: string }>();
+    expect(row).toEqual({ shards: 8, shard_history: "[1]" });
+    const audit = await testEnv.DB.prepare(`SELECT actor_key_id, actor_role FROM audit_log WHERE action = 'spread.shards_raised' AND subject_id = ?`).bind(post).all();
+    expect(audit.results).toEqual([{ actor_key_id: "system:spread-threshold", actor_role: "system" }]);
+    // 100 repeats and 100 new accounts after the raise.
+    await Promise.all(Array.from({ length: 200 }, (_, i) => repost(post, `h-${i}`)));
+    await settleEpochs(post, [1, 8]);
+    await settle(post);
+    const spread = (await coordinator(post).spread())!;
+    expect(spread).toMatchObject({ reposts: 200, escalated: true });
+    expect(spread.levels.map((l) => l.name)).toEqual(["hot", "escalate"]);
+    expect((await spreadRow(post))!.reposts).toBe(200);
+    expect((await testEnv.DB.prepare(`SELECT COUNT(*) AS n FROM review_queue WHERE subject_id = ?`).bind(post).first<{ n: number }>())!.n).toBe(1);
   });
 
   it("lets only one of two concurrent raises publish its epoch", async () => {

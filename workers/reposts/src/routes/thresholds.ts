@@ -69,7 +69,7 @@ function checkRules(rules: RuleInput[]): FieldError[] {
   return errors;
 }
 
-const view = (r: { level: string; metric: "reposts" | "views"; value: number; action: "escalate" | "label"; category: string | null; verdict: string | null }) => ({
+const view = (r: { level: string; metric: "reposts" | "views"; value: number; action: (typeof SPREAD_ACTIONS)[number]; category: string | null; verdict: string | null }) => ({
   level: r.level,
   metric: r.metric,
   value: r.value,
