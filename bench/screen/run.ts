@@ -1,0 +1,177 @@
+// `npm run bench:screen`: POST /v1/screen on the local stack (loopback only, bounded in time)
+// with a 50,000-term published policy and 1–4 KB posts, beside a baseline measured in the same
+// run: an authenticated no-op POST with the same bodies through the same gateway and worker
+// (the cost of auth and forwarding alone). Also prints import, publish and first-load times, and
+// the engine time per 4 KB post measured in-process with the same engine and the same terms.
+import autocannon, { type Result } from "autocannon";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { makeBenchData, mulberry32 } from "../engine/data";
+import { startStack } from "../../scripts/stack.mjs";
+import { compile, load } from "../../workers/screening/engine/index";
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const TERMS = 50_000;
+const POSTS = 400;
+// The gateway limits each key to 600 requests a minute: spread the load over enough app keys.
+const APP_KEYS = 120;
+// Categories that decide by severity (political_news is left out: it gates on licences).
+const CATEGORIES = ["terrorism", "violence", "pornography", "rumour", "fraud"];
+
+const root = join(import.meta.dirname, "..", "..");
+
+function fmt(n: number, d = 0) {
+  return n.toFixed(d).padStart(9);
+}
+
+async function main() {
+  const data = makeBenchData(TERMS, 1_000_000);
+  const rnd = mulberry32(7);
+  // Posts of 1–4 KB (UTF-8) cut from the benchmark text, which embeds terms every few hundred characters.
+  const posts: string[] = [];
+  const enc = new TextEncoder();
+  for (let i = 0; i < POSTS; i++) {
+    const targetBytes = 1024 + Math.floor(rnd() * 3072);
+    const start = Math.floor(rnd() * (data.text.length - 5000));
+    let s = data.text.slice(start, start + targetBytes);
+    while (enc.encode(s).length > targetBytes) s = s.slice(0, -16);
+    posts.push(s.replace(/[\uD800-\uDBFF]$/, "").replace(/^[\uDC00-\uDFFF]/, ""));
+  }
+
+  console.log("starting the local stack...");
+  const stack = await startStack();
+  try {
+    const admin = { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" };
+    const keys: string[] = [];
+    for (let i = 0; i < APP_KEYS; i++) {
+      const res = await fetch(`${stack.baseUrl}/v1/keys`, { method: "POST", headers: admin, body: JSON.stringify({ role: "app", name: `bench-${i}` }) });
+      if (res.status !== 201) throw new Error(`key creation: ${res.status} ${await res.text()}`);
+      keys.push(((await res.json()) as { key: string }).key);
+    }
+
+    // Accounts are written by registration; seed a verified one straight into the stack's local D1.
+    const accountId = `acc_bench${Date.now().toString(36)}`;
+    const now = Date.now();
+    const seed = `INSERT INTO accounts (id, handle, display_name, kind, status, created_at, updated_at, verified_at) VALUES ('${accountId}', 'bench_${accountId}', 'Bench', 'public', 'verified', ${now}, ${now}, ${now});`;
+    const r = spawnSync(join(root, "node_modules/.bin/wrangler"), ["d1", "execute", "DB", "--local", "--persist-to", stack.state, "--command", seed, "-c", "wrangler.toml"], {
+      cwd: root,
+      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`seeding D1 failed:\n${r.stderr}\n${r.stdout}`);
+
+    // One list per category; terms spread round-robin, severities 1–10.
+    const rows: { pattern: string; severity: number }[][] = CATEGORIES.map(() => []);
+    data.terms.forEach((pattern, i) => rows[i % CATEGORIES.length]!.push({ pattern, severity: 1 + (i % 10) }));
+    let importMs = 0;
+    for (const [i, category] of CATEGORIES.entries()) {
+      const list = await fetch(`${stack.baseUrl}/v1/term-lists`, { method: "POST", headers: admin, body: JSON.stringify({ name: `bench-${category}`, category }) });
+      if (list.status !== 201) throw new Error(`list: ${list.status} ${await list.text()}`);
+      const { id } = (await list.json()) as { id: string };
+      const t = performance.now();
+      const imp = await fetch(`${stack.baseUrl}/v1/term-lists/${id}/terms`, { method: "POST", headers: admin, body: JSON.stringify(rows[i]) });
+      importMs += performance.now() - t;
+      if (imp.status !== 201) throw new Error(`import: ${imp.status} ${(await imp.text()).slice(0, 2000)}`);
+    }
+    let t = performance.now();
+    const pub = await fetch(`${stack.baseUrl}/v1/policy/publish`, { method: "POST", headers: { authorization: admin.authorization } });
+    const publishMs = performance.now() - t;
+    if (pub.status !== 201) throw new Error(`publish: ${pub.status} ${await pub.text()}`);
+    const version = (await pub.json()) as { version: number; termCount: number; byteSize: number };
+
+    // First screen request: the isolate loads the matcher (reported in server-timing).
+    t = performance.now();
+    const first = await fetch(`${stack.baseUrl}/v1/screen`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${keys[0]}`, "content-type": "application/json" },
+      body: JSON.stringify({ accountId, kind: "post", text: posts[0] }),
+    });
+    const firstMs = performance.now() - t;
+    const firstTiming = first.headers.get("server-timing");
+    const firstBody = (await first.json()) as { verdict: string; reasons: unknown[] };
+    if (first.status !== 200) throw new Error(`screen: ${first.status} ${JSON.stringify(firstBody)}`);
+
+    let turn = 0;
+    const run = (path: string) =>
+      autocannon({
+        url: stack.baseUrl,
+        connections: CONNECTIONS,
+        duration: DURATION_S,
+        requests: [
+          {
+            setupRequest: (req) => {
+              const i = turn++;
+              return {
+                ...req,
+                method: "POST",
+                path,
+                headers: { authorization: `Bearer ${keys[i % keys.length]}`, "content-type": "application/json" },
+                body: JSON.stringify({ accountId, kind: "post", text: posts[i % posts.length] }),
+              };
+            },
+          },
+        ],
+      });
+
+    // Warm both paths a little, then measure: baseline, screening, baseline again.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${stack.baseUrl}/v1/screen/noop`, { method: "POST", headers: { authorization: `Bearer ${keys[i]}`, "content-type": "application/json" }, body: "{}" })));
+    const base1 = await run("/v1/screen/noop");
+    const screen = await run("/v1/screen");
+    const base2 = await run("/v1/screen/noop");
+
+    const cache = (await (await fetch(`${stack.baseUrl}/v1/policy/cache`, { headers: { authorization: admin.authorization } })).json()) as Record<string, unknown>;
+    const verdicts = await fetch(`${stack.baseUrl}/v1/screen`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${keys[1]}`, "content-type": "application/json" },
+      body: JSON.stringify({ accountId, kind: "post", text: posts[1] }),
+    });
+    const sample = (await verdicts.json()) as { verdict: string; reasons: unknown[] };
+
+    // Engine time per 4 KB post, in-process (Node) with the same engine, terms and posts.
+    const entries = data.terms.map((pattern, i) => ({ id: i + 1, pattern, category: CATEGORIES[i % CATEGORIES.length]!, severity: 1 + (i % 10) }));
+    const matcher = load(compile(entries).serialize());
+    const fourK = posts.map((p) => {
+      let s = p;
+      while (enc.encode(s).length < 4096) s += p;
+      while (enc.encode(s).length > 4096) s = s.slice(0, -8);
+      return s.replace(/[\uD800-\uDBFF]$/, "");
+    });
+    for (let i = 0; i < 200; i++) matcher.findAll(fourK[i % fourK.length]!);
+    let matches = 0;
+    const ROUNDS = 5000;
+    t = performance.now();
+    for (let i = 0; i < ROUNDS; i++) matches += matcher.findAll(fourK[i % fourK.length]!).length;
+    const engineUs = ((performance.now() - t) * 1000) / ROUNDS;
+
+    const rps = (x: Result) => x.requests.average;
+    const baseRps = (rps(base1) + rps(base2)) / 2;
+    const line = (name: string, x: Result) =>
+      console.log(`${name.padEnd(38)}${fmt(rps(x))}${fmt(x.latency.p50, 1)}${fmt(x.latency.p99, 1)}${fmt(x.requests.total)}   ${x.non2xx}/${x.errors}`);
+    console.log(`\n${TERMS} terms in ${CATEGORIES.length} lists; ${POSTS} posts of 1–4 KB; ${DURATION_S} s per phase, ${CONNECTIONS} connections, loopback, ${APP_KEYS} app keys\n`);
+    console.log(`import (5 calls of 10,000 rows)      ${importMs.toFixed(0)} ms`);
+    console.log(`publish (compile + store)            ${publishMs.toFixed(0)} ms, version ${version.version}, ${(version.byteSize / 1e6).toFixed(1)} MB serialized`);
+    console.log(`first screen request                 ${firstMs.toFixed(0)} ms (server-timing: ${firstTiming ?? "none"})`);
+    console.log(`isolate cache                        ${JSON.stringify(cache)}`);
+    console.log(`sample verdict                       ${sample.verdict}, ${sample.reasons.length} reasons\n`);
+    console.log("phase                                    req/s   p50 ms   p99 ms    total   non2xx/errors");
+    line("baseline: POST /v1/screen/noop", base1);
+    line("POST /v1/screen", screen);
+    line("baseline again", base2);
+    const codes = (x: Result) => JSON.stringify(Object.fromEntries(Object.entries(x.statusCodeStats ?? {}).map(([k, v]) => [k, v.count])));
+    console.log(`status codes: baseline ${codes(base1)}, screen ${codes(screen)}, baseline again ${codes(base2)}`);
+    if (process.env.BENCH_DEBUG) console.log(stack.output().split("\n").filter((l) => /"level":"(error|warn)"|Error/.test(l)).slice(-30).join("\n"));
+    console.log(`\nscreening throughput: ${((rps(screen) / baseRps) * 100).toFixed(0)}% of the baseline's (target ≥ 70%)`);
+    console.log(`engine time per 4 KB post (in-process, Node, same engine and terms): ${engineUs.toFixed(0)} µs, ${(matches / ROUNDS).toFixed(1)} matches per post`);
+  } catch (err) {
+    console.error(stack.output().slice(-3000));
+    throw err;
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
