@@ -45,18 +45,25 @@ async function main() {
     // Posts are written by screening; seed them straight into the stack's local D1.
     const publisher = id("acc");
     const hot = id("pst");
+    // An ordinary post (1 shard) driven past the default "hot" level (1,000 reposts): its
+    // coordinator raises it to HOT_SHARDS mid-run while the reposts keep coming.
+    const rising = id("pst");
     const cold = Array.from({ length: COLD_POSTS }, () => id("pst"));
     const now = Date.now();
     const postRow = (p: string, account: string) => `('${p}', '${account}', '${"0".repeat(64)}', 'post', 'allow', '[]', '[]', 1, ${now})`;
     const seed =
       `INSERT INTO accounts (id, handle, display_name, kind, status, created_at, updated_at) VALUES ('${publisher}', 'bench_${publisher}', 'Bench', 'public', 'verified', ${now}, ${now});` +
-      `INSERT INTO posts (id, account_id, content_hash, kind, verdict, reasons, categories, policy_version, created_at) VALUES ${[postRow(hot, publisher), ...cold.map((p) => postRow(p, id("acc")))].join(",")};`;
-    const r = spawnSync(join(root, "node_modules/.bin/wrangler"), ["d1", "execute", "DB", "--local", "--persist-to", stack.state, "--command", seed, "-c", "wrangler.toml"], {
-      cwd: root,
-      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
-      encoding: "utf8",
-    });
-    if (r.status !== 0) throw new Error(`seeding D1 failed:\n${r.stderr}\n${r.stdout}`);
+      `INSERT INTO posts (id, account_id, content_hash, kind, verdict, reasons, categories, policy_version, created_at) VALUES ${[postRow(hot, publisher), postRow(rising, id("acc")), ...cold.map((p) => postRow(p, id("acc")))].join(",")};`;
+    const d1 = (command: string) => {
+      const r = spawnSync(join(root, "node_modules/.bin/wrangler"), ["d1", "execute", "DB", "--local", "--persist-to", stack.state, "--json", "--command", command, "-c", "wrangler.toml"], {
+        cwd: root,
+        env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+        encoding: "utf8",
+      });
+      if (r.status !== 0) throw new Error(`wrangler d1 execute failed:\n${r.stderr}\n${r.stdout}`);
+      return JSON.parse(r.stdout) as { results: Record<string, unknown>[] }[];
+    };
+    d1(seed);
 
     let keyTurn = 0;
     const send = (method: string, path: string, body?: unknown) =>
@@ -67,13 +74,17 @@ async function main() {
       });
 
     /** CONCURRENCY loops issuing requests until the phase's time is up. */
-    async function phase(name: string, next: () => { method: string; path: string; body?: unknown; onOk?: (b: unknown) => void }): Promise<Phase> {
+    async function phase(
+      name: string,
+      next: () => { method: string; path: string; body?: unknown; onOk?: (b: unknown) => void },
+      until: { ms?: number; ok?: number } = {},
+    ): Promise<Phase> {
       const out: Phase = { name, ok: 0, other: new Map(), latencies: [], ms: 0 };
       const started = performance.now();
-      const deadline = started + PHASE_MS;
+      const deadline = started + (until.ms ?? PHASE_MS);
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
-          while (performance.now() < deadline) {
+          while (performance.now() < deadline && (until.ok === undefined || out.ok < until.ok)) {
             const req = next();
             const t = performance.now();
             let res: Response;
@@ -128,6 +139,16 @@ async function main() {
     results.push(
       await phase("hot post: view batches of 10", () => ({ method: "POST", path: `/v1/posts/${hot}/views`, body: { count: 10 }, onOk: () => (expect(hot).views += 10) })),
     );
+    results.push(
+      await phase(
+        "rising post: 1,400 reposts, raised 1->8",
+        () => {
+          const account = `rise-${n++}`;
+          return { method: "POST", path: `/v1/posts/${rising}/reposts`, body: { accountId: account }, onOk: () => expect(rising).reposts.add(account) };
+        },
+        { ok: 1400, ms: 30_000 },
+      ),
+    );
     results.push(await phase("no-op baseline again", () => ({ method: "GET", path: `/v1/posts/${cold[n++ % COLD_POSTS]}/spread` })));
 
     console.log(`\nphases of ${PHASE_MS / 1000} s, ${CONCURRENCY} concurrent requests, loopback, ${APP_KEYS} app keys\n`);
@@ -154,7 +175,7 @@ async function main() {
     }
     for (const [post, e] of pending) {
       const d1 = (await (await send("GET", `/v1/posts/${post}/spread`)).json()) as { reposts: number; views: number };
-      mismatches.push(`${post === hot ? "hot" : post}: D1 ${d1.reposts}/${d1.views}, sent ${e.reposts.size}/${e.views}`);
+      mismatches.push(`${post === hot ? "hot" : post === rising ? "rising" : post}: D1 ${d1.reposts}/${d1.views}, sent ${e.reposts.size}/${e.views}`);
     }
     const hotLive = (await (await send("GET", `/v1/posts/${hot}/spread?live=1`)).json()) as { reposts: number; views: number; levels: { name: string }[] };
     const hotExp = expected.get(hot)!;
@@ -164,6 +185,12 @@ async function main() {
       `\nhot post: ${hotExp.reposts.size} distinct reposts, ${hotExp.views} views acknowledged; live ${hotLive.reposts}/${hotLive.views}; levels ${hotLive.levels.map((l) => l.name).join(", ") || "none"}`,
     );
     console.log(`cold posts: ${coldTotal} reposts acknowledged over ${COLD_POSTS} posts`);
+    const layout = d1(`SELECT shards, shard_history FROM post_spread WHERE root_post_id = '${rising}'`)[0]?.results[0];
+    console.log(`rising post layout: ${layout?.shards} shards now, earlier epochs ${layout?.shard_history}`);
+    const risingLive = (await (await send("GET", `/v1/posts/${rising}/spread?live=1`)).json()) as { reposts: number; levels: { name: string }[] };
+    console.log(
+      `rising post: ${expected.get(rising)?.reposts.size ?? 0} reposts acknowledged; live ${risingLive.reposts}; levels ${risingLive.levels.map((l) => l.name).join(", ")}`,
+    );
     if (mismatches.length > 0) {
       console.log(`COUNT MISMATCH (${mismatches.length}):\n  ${mismatches.slice(0, 10).join("\n  ")}`);
       process.exitCode = 1;
