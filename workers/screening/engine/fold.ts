@@ -194,7 +194,15 @@ function isWordAt(text: string, i: number): boolean {
  * or just after `end`: the nearest non-IGNORE code point there is not a word
  * character. Looks only at original text, so it works whatever was skipped.
  */
+/** ASCII other than `@` / `$`: 0 = not a word character, 1 = letter or digit; 2 = needs the general path. */
+const ASCII_WORD = new Uint8Array(128).map((_, u) =>
+  u === 0x40 || u === 0x24 ? 2 : (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5a) || (u >= 0x61 && u <= 0x7a) ? 1 : 0,
+);
+
 export function boundaryBefore(text: string, start: number): boolean {
+  if (start === 0) return true;
+  const u = text.charCodeAt(start - 1);
+  if (u < 0x80 && ASCII_WORD[u] !== 2) return ASCII_WORD[u] === 0; // the common case
   let i = start - 1;
   while (i >= 0) {
     if (i > 0 && text.charCodeAt(i) >= 0xdc00 && text.charCodeAt(i) <= 0xdfff && step(text, i - 1) === 2) i--;
@@ -206,6 +214,9 @@ export function boundaryBefore(text: string, start: number): boolean {
 }
 
 export function boundaryAfter(text: string, end: number): boolean {
+  if (end >= text.length) return true;
+  const u = text.charCodeAt(end);
+  if (u < 0x80 && ASCII_WORD[u] !== 2) return ASCII_WORD[u] === 0; // the common case
   let i = end;
   while (i < text.length) {
     const n = symbolsAt(text, i, scratch);

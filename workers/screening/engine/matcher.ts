@@ -6,6 +6,7 @@ import { serializeTables } from "./serialize.js";
 
 /** Collects every candidate and allow span; allow filtering happens at the end. */
 class CollectSink implements Sink {
+  readonly wantsActiveStart = false;
   starts: number[] = [];
   ends: number[] = [];
   terms: number[] = [];
@@ -34,6 +35,9 @@ class TestSink implements Sink {
   allowStarts: number[] = [];
   allowEnds: number[] = [];
   constructor(readonly hasAllow: boolean) {}
+  get wantsActiveStart(): boolean {
+    return this.hasAllow;
+  }
   report(term: number, start: number, end: number, activeStart: number): boolean {
     if (!this.hasAllow) return term >= 0;
     if (term < 0) {

@@ -140,8 +140,9 @@ function classTableFor(alphabet: Int32Array): Uint16Array {
 
 /** Receives candidate matches; returning true stops the scan. */
 export interface Sink {
-  /** `term` is -1 for allow phrases. `activeStart`: no later emission can start before it. */
+  /** `term` is -1 for allow phrases. `activeStart`: no later emission can start before it (0 unless wanted). */
   report(term: number, start: number, end: number, activeStart: number): boolean;
+  readonly wantsActiveStart: boolean;
 }
 
 const RING = MAX_PATTERN_SYMBOLS; // power of two
@@ -161,8 +162,7 @@ function emit(
   runLen: number, runIdx: number, symIdx: number, symEnd: number,
 ): boolean {
   const { outStart, outList, patFlags, patRunStart, runLens, patLen, patTerm, dictLink } = m;
-  const d = m.depth[S]!;
-  const activeStart = runStartRing[(runIdx - d + 1) & MASK]!;
+  const activeStart = sink.wantsActiveStart ? runStartRing[(runIdx - m.depth[S]! + 1) & MASK]! : 0;
   for (let t = S; t >= 0; t = dictLink[t]!) {
     for (let o = outStart[t]!, oe = outStart[t + 1]!; o < oe; o++) {
       const p = outList[o]!;
