@@ -152,11 +152,11 @@ async function main() {
     results.push(await phase("no-op baseline again", () => ({ method: "GET", path: `/v1/posts/${cold[n++ % COLD_POSTS]}/spread` })));
 
     console.log(`\nphases of ${PHASE_MS / 1000} s, ${CONCURRENCY} concurrent requests, loopback, ${APP_KEYS} app keys\n`);
-    console.log("phase                               req/s     p50 ms   p99 ms   ok      other");
+    console.log("phase                                     req/s     p50 ms   p99 ms   ok      other");
     for (const p of results) {
       const other = [...p.other].map(([s, c]) => `${s}x${c}`).join(" ") || "-";
       console.log(
-        `${p.name.padEnd(34)} ${((p.ok * 1000) / p.ms).toFixed(0).padStart(6)} ${pct(p.latencies, 50).toFixed(1).padStart(9)} ${pct(p.latencies, 99).toFixed(1).padStart(8)}   ${String(p.ok).padEnd(7)} ${other}`,
+        `${p.name.padEnd(40)} ${((p.ok * 1000) / p.ms).toFixed(0).padStart(6)} ${pct(p.latencies, 50).toFixed(1).padStart(9)} ${pct(p.latencies, 99).toFixed(1).padStart(8)}   ${String(p.ok).padEnd(7)} ${other}`,
       );
     }
 
