@@ -120,6 +120,23 @@ async function main() {
     const screen = await run("/v1/screen");
     const base2 = await run("/v1/screen/noop");
 
+    // Sequential requests after the load: the worker's own phase timings (server-timing, wall clock).
+    const phases: Record<string, number[]> = {};
+    for (let i = 0; i < 40; i++) {
+      const res = await fetch(`${stack.baseUrl}/v1/screen`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${keys[i % keys.length]}`, "content-type": "application/json" },
+        body: JSON.stringify({ accountId, kind: "post", text: posts[i % posts.length] }),
+      });
+      await res.text();
+      for (const part of (res.headers.get("server-timing") ?? "").split(",")) {
+        const m = /^\s*([\w-]+).*dur=([\d.]+)/.exec(part);
+        if (m) (phases[m[1]!] ??= []).push(Number(m[2]));
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+    const workerPhases = Object.entries(phases).map(([k, v]) => `${k} ${median(v)} ms`).join(", ");
+
     const cache = (await (await fetch(`${stack.baseUrl}/v1/policy/cache`, { headers: { authorization: admin.authorization } })).json()) as Record<string, unknown>;
     const verdicts = await fetch(`${stack.baseUrl}/v1/screen`, {
       method: "POST",
@@ -153,6 +170,7 @@ async function main() {
     console.log(`publish (compile + store)            ${publishMs.toFixed(0)} ms, version ${version.version}, ${(version.byteSize / 1e6).toFixed(1)} MB serialized`);
     console.log(`first screen request                 ${firstMs.toFixed(0)} ms (server-timing: ${firstTiming ?? "none"})`);
     console.log(`isolate cache                        ${JSON.stringify(cache)}`);
+    console.log(`worker phases (median of 40 sequential requests): ${workerPhases}`);
     console.log(`sample verdict                       ${sample.verdict}, ${sample.reasons.length} reasons\n`);
     console.log("phase                                    req/s   p50 ms   p99 ms    total   non2xx/errors");
     line("baseline: POST /v1/screen/noop", base1);

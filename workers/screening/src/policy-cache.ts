@@ -36,6 +36,9 @@ export async function policyFor(db: Db, version: number): Promise<{ policy: Load
     p = (async () => {
       const started = Date.now();
       const { matcher, config } = await loadVersion(db, version);
+      // Build the term index and warm the scan path now, not in the first request's decision.
+      matcher.term(0);
+      matcher.findAll("warm-up 预热 text");
       const loaded: LoadedPolicy = { version, matcher, config, blocked: new Set(config.blockedDomains), loadMs: Date.now() - started, loadedAt: Date.now() };
       // The latest load wins; a request that reads another version number loads that one.
       active = loaded;
