@@ -180,6 +180,8 @@ describe("admin input errors", () => {
     ["/v1/policy/outlets/not_a_domain", "PUT", { accountId: "acc_x" }, 422, "validation_failed"],
     ["/v1/term-lists/tl_none", "PATCH", { name: "x" }, 404, "term_list_not_found"],
     ["/v1/term-lists/tl_none/terms/1", "PATCH", { severity: 3 }, 404, "term_not_found"],
+    ["/v1/term-lists/tl_none/terms/1", "PATCH", { severity: 0 }, 422, "validation_failed"],
+    ["/v1/term-lists/tl_none/terms/abc", "PATCH", { severity: 3 }, 422, "validation_failed"],
   ])("%s %s %j → %i %s", async (path, method, body, status, code) => {
     const res = await call(path, { role: "admin", method, body });
     expect(res.status).toBe(status);
@@ -204,6 +206,9 @@ describe("admin input errors", () => {
 
     const id = await createList("upd", "fraud");
     const r = await importTerms(id, [{ pattern: "one", severity: 1 }, { pattern: "two", severity: 1 }]);
+    const refused = await call(`/v1/term-lists/${id}/terms/${r.lastTermId}`, { role: "admin", method: "PATCH", body: { pattern: "！！！" } });
+    expect(refused.status).toBe(422);
+    expect((await problem(refused)).errors).toEqual([expect.objectContaining({ field: "pattern", code: "PATTERN_REJECTED" })]);
     const clash = await call(`/v1/term-lists/${id}/terms/${r.lastTermId}`, { role: "admin", method: "PATCH", body: { pattern: "ONE" } });
     expect(clash.status).toBe(409);
     expect((await problem(clash)).code).toBe("duplicate_pattern");

@@ -13,6 +13,7 @@ import type { Env } from "../env";
 import { CategoryNameSchema, cursorOf, FlagsSchema, SeveritySchema } from "../schemas";
 import { ImportError, importPayloads, MAX_PATTERN_LENGTH, patternKey, rowsFromCsv, rowsFromJson, validateRows, type TermRow } from "../terms-import";
 import { hasLoneSurrogate } from "../text";
+import { compile, EngineInputError } from "../../engine/index";
 
 const TermListSchema = z
   .object({ id: z.string(), name: z.string(), category: z.string(), termCount: z.number().int(), createdAt: z.string(), updatedAt: z.string() })
@@ -294,6 +295,12 @@ export const termListRoutes = createRouter<Env>()
       if (!term) throw new ApiError(404, "term_not_found", "This list has no term with this id.");
       if (body.pattern !== undefined) {
         if (hasLoneSurrogate(body.pattern)) throw new ApiError(422, "validation_failed", "pattern is not valid text.", { errors: [{ field: "pattern", code: "INVALID_PATTERN", message: "pattern contains an unpaired surrogate." }] });
+        try {
+          compile([{ id: 1, pattern: body.pattern, category: "check", severity: 1 }]);
+        } catch (e) {
+          if (!(e instanceof EngineInputError)) throw e;
+          throw new ApiError(422, "validation_failed", "The engine refuses this pattern.", { errors: [{ field: "pattern", code: "PATTERN_REJECTED", message: "pattern has nothing left to match after normalisation." }] });
+        }
         const key = patternKey(body.pattern);
         const others = await db.select({ id: terms.id, pattern: terms.pattern }).from(terms).where(eq(terms.listId, id));
         if (others.some((o) => o.id !== termId && patternKey(o.pattern) === key)) {
