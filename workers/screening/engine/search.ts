@@ -47,6 +47,12 @@ export interface Runtime extends Tables {
   rootPack: Int32Array;
   /** Class of a folded symbol (slow path only). */
   classOfSymbol: Map<number, number>;
+  /**
+   * Per output slot o (outList order), the pattern's data in one record so an
+   * emission check touches one cache line: [term, flags | runs << 8, first run
+   * index into runLens, length | last run length << 16].
+   */
+  outRec: Int32Array;
 }
 
 export function makeRuntime(t: Tables): Runtime {
@@ -54,13 +60,23 @@ export function makeRuntime(t: Tables): Runtime {
   for (let i = 0; i < t.alphabet.length; i++) classOfSymbol.set(t.alphabet[i]!, FIRST_CLASS + i);
   const classTable = classTableFor(t.alphabet);
   const N = t.fail.length;
-  const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass } = t;
+  const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass, fail, rootRow } = t;
+  const O = outList.length;
+  const outRec = new Int32Array(4 * O);
+  const { patRunStart, patTerm, patLen, runLens } = t;
+  for (let o = 0; o < O; o++) {
+    const p = outList[o]!, r0 = patRunStart[p]!, k = patRunStart[p + 1]! - r0;
+    outRec[4 * o] = patTerm[p]!;
+    outRec[4 * o + 1] = patFlags[p]! | (k << 8);
+    outRec[4 * o + 2] = r0;
+    outRec[4 * o + 3] = patLen[p]! | (runLens[r0 + k - 1]! << 16);
+  }
   const emitMask = new Uint8Array(N);
   const sigDense = new Int32Array(N), sigSparse = new Int32Array(2 * N);
   const limit = FIRST_CLASS + t.denseClasses;
   for (let s = 0; s < N; s++) {
     let own = 0;
-    for (let o = outStart[s]!, o1 = outStart[s + 1]!; o < o1; o++) own |= patFlags[outList[o]!]! & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL;
+    for (let o = outStart[s]!, o1 = outStart[s + 1]!; o < o1; o++) own |= outRec[4 * o + 1]! & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL;
     emitMask[s] = own; // own outputs only; the dictionary chain is added below
     let sd = 0;
     for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) {
@@ -72,13 +88,13 @@ export function makeRuntime(t: Tables): Runtime {
   }
   const escape = new Int32Array(t.denseStates);
   for (let s = 1; s < t.denseStates; s++) {
-    const f = t.fail[s]!;
+    const f = fail[s]!;
     escape[s] = f === 0 || (sigSparse[2 * f]! | sigSparse[2 * f + 1]!) !== 0 ? f : escape[f]!;
   }
   const A = t.alphabet.length;
   const rootPack = new Int32Array(3 * A);
   for (let i = 0; i < A; i++) {
-    const child = t.rootRow[i]!;
+    const child = rootRow[i]!;
     rootPack[3 * i] = child;
     rootPack[3 * i + 1] = sigSparse[2 * child]!;
     rootPack[3 * i + 2] = sigSparse[2 * child + 1]!;
@@ -98,7 +114,7 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, classOfSymbol, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack,
+    classTable, emitMask, classOfSymbol, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
   };
 }
 
@@ -161,36 +177,35 @@ function emit(
   m: Runtime, sink: Sink, text: string, S: number, event: number,
   runLen: number, runIdx: number, symIdx: number, symEnd: number,
 ): boolean {
-  const { outStart, outList, patFlags, patRunStart, runLens, patLen, patTerm, dictLink } = m;
+  const { outStart, outRec, runLens, dictLink } = m;
   const activeStart = sink.wantsActiveStart ? runStartRing[(runIdx - m.depth[S]! + 1) & MASK]! : 0;
   for (let t = S; t >= 0; t = dictLink[t]!) {
     for (let o = outStart[t]!, oe = outStart[t + 1]!; o < oe; o++) {
-      const p = outList[o]!;
-      const f = patFlags[p]!;
-      const r0 = patRunStart[p]!, k = patRunStart[p + 1]! - r0;
+      const b = 4 * o;
+      const fk = outRec[b + 1]!, f = fk & 0xff, k = fk >>> 8;
+      const lens = outRec[b + 3]!, lastRun = lens >>> 16;
       const first = runIdx - k + 1;
+      // Cheap checks first (last run, offsets from the rings, whole word), runs last.
       let start: number;
       if (f & P_REPEATS) {
-        if (event !== EV_FLUSH || runLen < runLens[r0 + k - 1]!) continue;
-        let ok = true;
-        for (let j = 0; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! < runLens[r0 + j]!) { ok = false; break; }
-        if (!ok) continue;
+        if (event !== EV_FLUSH || runLen < lastRun) continue;
         start = runStartRing[first & MASK]!;
       } else {
-        if (event === EV_FLUSH) continue;
-        if (k === 1) {
-          if (runLen < runLens[r0]!) continue;
-        } else {
-          if (runLen !== runLens[r0 + k - 1]! || runLenRing[first & MASK]! < runLens[r0]!) continue;
-          let ok = true;
-          for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! !== runLens[r0 + j]!) { ok = false; break; }
-          if (!ok) continue;
-        }
-        start = posRing[(symIdx - patLen[p]! + 1) & MASK]!;
+        if (event === EV_FLUSH || (k === 1 ? runLen < lastRun : runLen !== lastRun)) continue;
+        start = posRing[(symIdx - (lens & 0xffff) + 1) & MASK]!;
       }
       if (f & P_CHECK_START && !boundaryBefore(text, start)) continue;
       if (f & P_CHECK_END && !boundaryAfter(text, symEnd)) continue;
-      if (sink.report(patTerm[p]!, start, symEnd, activeStart)) return true;
+      if (k > 1) {
+        // Earlier runs: at least the pattern's for repeats; for ordinary patterns the
+        // first run at least (the match may start inside it), the others exactly.
+        const r0 = outRec[b + 2]!;
+        let ok = runLenRing[first & MASK]! >= runLens[r0]!;
+        if (f & P_REPEATS) for (let j = 1; j < k - 1 && ok; j++) ok = runLenRing[(first + j) & MASK]! >= runLens[r0 + j]!;
+        else for (let j = 1; j < k - 1 && ok; j++) ok = runLenRing[(first + j) & MASK]! === runLens[r0 + j]!;
+        if (!ok) continue;
+      }
+      if (sink.report(outRec[b]!, start, symEnd, activeStart)) return true;
     }
   }
   return false;
