@@ -72,9 +72,11 @@ export class RepostShard extends DurableObject<Env> {
       if (earlier.reused) return { ok: false, code: "idempotency_key_reused" };
       if (earlier.replay) return { ok: true, body: earlier.replay, replayed: true };
       seenEarlier = earlier.seen;
-      // Other calls ran during the await: a twin of this request may have finished.
+      // Other calls ran during the await: a twin of this request may have finished, or a raise
+      // may have frozen this epoch (a later epoch could then count the account without us).
       const again = lookupIdempotency(this.sql, idem, now);
       if (again.kind === "replay") return { ok: true, body: again.body, replayed: true };
+      if (isFrozen(this.sql) && !hasReposter(this.sql, accountId)) return { ok: false, code: "moved" };
     }
     this.touch(pc, shard);
     // The insert and the increment are synchronous: concurrent twins count once.
