@@ -24,6 +24,10 @@ interface Member {
 /** Most statements in one group: far below D1's 1,000 queries per invocation. */
 const MAX_GROUP_STATEMENTS = 200;
 const POLL_MS = 1;
+/** A write that ended less than this long ago means requests are arriving concurrently. */
+const BUSY_WINDOW_MS = 20;
+const GATHER_MS = 3;
+let lastWriteEnd = 0;
 
 let collecting: Member[] | null = null;
 let collectingSize = 0;
@@ -46,6 +50,8 @@ export async function commitRecord(d1: D1Database, statements: Write[]): Promise
     const group: Member[] = [member];
     collecting = group;
     collectingSize = statements.length;
+    // Under load (a write finished moments ago) linger briefly so more requests join this group.
+    if (Date.now() - lastWriteEnd < BUSY_WINDOW_MS) await sleep(GATHER_MS);
     while (writing) await sleep(POLL_MS);
     if (collecting === group) collecting = null;
     writing = true;
@@ -53,6 +59,7 @@ export async function commitRecord(d1: D1Database, statements: Write[]): Promise
       await writeGroup(d1, group);
     } finally {
       writing = false;
+      lastWriteEnd = Date.now();
     }
   }
   while (member.state === "pending") await sleep(POLL_MS);

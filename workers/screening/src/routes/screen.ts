@@ -124,6 +124,7 @@ export const screenRoutes = createRouter<Env>()
 
       const db = createDb(d1);
       const { policy, fresh } = await policyFor(db, version);
+      const tLoaded = Date.now();
       const scopes = licenceScopes(JSON.parse(facts.scopes) as string[]);
       const outcome = decide(policy, {
         kind: body.kind,
@@ -163,7 +164,7 @@ export const screenRoutes = createRouter<Env>()
       }
       const t3 = Date.now();
       // Wall-clock phases (workerd's clock only advances across I/O, so CPU-only work reads 0 in production).
-      const timing = [`d1-read;dur=${t1 - t0}`, `decide;dur=${t2 - t1}`, `d1-write;dur=${t3 - t2}`];
+      const timing = [`d1-read;dur=${t1 - t0}`, `decide;dur=${t2 - tLoaded}`, `d1-write;dur=${t3 - t2}`];
       if (fresh) timing.unshift(`policy-load;desc="v${version}";dur=${policy.loadMs}`);
       c.header("server-timing", timing.join(", "));
       return c.json(
