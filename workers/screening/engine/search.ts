@@ -213,7 +213,7 @@ function emit(
 
 /** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
-  const classTable = m.classTable, rootRow = m.rootRow, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
+  const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
   const rootPack = m.rootPack, sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates, denseLimit = FIRST_CLASS + D;
   const gapLimit = m.maxGap + 1;
