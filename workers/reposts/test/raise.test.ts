@@ -22,20 +22,20 @@ async function settleEpochs(post: string, layout: number[]) {
 describe("raising the shards of a post that is already counting", () => {
   it("raises 1 -> 4 -> 16: earlier accounts stay counted once, new ones go to the new shards", async () => {
     const post = await insertPost();
-    await Promise.all(Array.from({ length: 200 }, (_, i) => repost(post, `a-${i}`)));
+    await Promise.all(Array.from({ length: 100 }, (_, i) => repost(post, `a-${i}`)));
     const raised = await setShards(post, 4);
     expect(await raised.json()).toEqual({ rootPostId: post, shards: 4, epoch: 1 });
-    // 200 repeats of epoch-0 accounts and 200 new accounts, concurrently.
-    const second = await Promise.all(Array.from({ length: 400 }, (_, i) => repost(post, `a-${i}`)));
+    // 100 repeats of epoch-0 accounts and 100 new accounts, concurrently.
+    const second = await Promise.all(Array.from({ length: 200 }, (_, i) => repost(post, `a-${i}`)));
     expect(second.every((r) => r.status === 200)).toBe(true);
     const counted = ((await Promise.all(second.map((r) => r.json()))) as Count[]).filter((b) => b.counted).length;
-    expect(counted).toBe(200);
+    expect(counted).toBe(100);
     expect(await (await setShards(post, 16)).json()).toEqual({ rootPostId: post, shards: 16, epoch: 2 });
-    await Promise.all(Array.from({ length: 600 }, (_, i) => repost(post, `a-${i}`)));
+    await Promise.all(Array.from({ length: 300 }, (_, i) => repost(post, `a-${i}`)));
     await call(`/v1/posts/${post}/views`, { role: "app", body: { count: 7 } });
     await settleEpochs(post, [1, 4, 16]);
-    expect(await coordinator(post).spread()).toMatchObject({ reposts: 600, views: 7 });
-    expect(await spreadRow(post)).toMatchObject({ reposts: 600, views: 7, shards: 16 });
+    expect(await coordinator(post).spread()).toMatchObject({ reposts: 300, views: 7 });
+    expect(await spreadRow(post)).toMatchObject({ reposts: 300, views: 7, shards: 16 });
     const audit = await testEnv.DB.prepare(`SELECT details FROM audit_log WHERE action = 'spread.shards_raised' AND subject_id = ?`).bind(post).all<{ details: string }>();
     expect(audit.results.map((r) => JSON.parse(r.details))).toEqual([
       { from: 1, to: 4, epoch: 1 },
@@ -56,13 +56,13 @@ describe("raising the shards of a post that is already counting", () => {
       }
       throw new Error("never counted");
     };
-    const stream = Promise.all(Array.from({ length: 600 }, (_, i) => attempt(`m-${i % 400}`)));
+    const stream = Promise.all(Array.from({ length: 360 }, (_, i) => attempt(`m-${i % 240}`)));
     await new Promise((r) => setTimeout(r, 30));
     expect((await setShards(post, 8)).status).toBe(200);
     await stream;
     await settleEpochs(post, [2, 8]);
-    expect((await coordinator(post).spread())!.reposts).toBe(400);
-    expect((await spreadRow(post))!.reposts).toBe(400);
+    expect((await coordinator(post).spread())!.reposts).toBe(240);
+    expect((await spreadRow(post))!.reposts).toBe(240);
   });
 
   it("replays a views batch retried after a raise instead of counting it again", async () => {
