@@ -144,3 +144,15 @@ describe("policy versions", () => {
     expect(stats.loadMs).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe("internal routes", () => {
+  it("serves its share of the OpenAPI document with every public route", async () => {
+    const res = await call("/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    for (const path of ["/v1/screen", "/v1/screen/noop", "/v1/term-lists", "/v1/term-lists/{id}/terms", "/v1/allow-list", "/v1/blocked-domains", "/v1/contact-rules/{kind}", "/v1/policy/publish", "/v1/policy/rollback", "/v1/policy/versions", "/v1/policy/categories/{name}"]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(Object.keys(doc.paths["/v1/term-lists/{id}/terms"]!.post as object)).toContain("requestBody");
+  });
+});
