@@ -86,7 +86,8 @@ export class CompiledMatcher implements Matcher {
   constructor(readonly tables: Tables) {
     this.rt = makeRuntime(tables);
     let hasAllow = false;
-    for (let p = 0; p < tables.patTerm.length && !hasAllow; p++) hasAllow = tables.patTerm[p]! < 0;
+    const patTerm = tables.patTerm;
+    for (let p = 0; p < patTerm.length && !hasAllow; p++) hasAllow = patTerm[p]! < 0;
     this.hasAllow = hasAllow;
   }
 

@@ -139,8 +139,17 @@ export function deserializeTables(input: Uint8Array): Tables {
   } catch {
     fail("bad category table");
   }
-  validate(t as Tables);
-  return t as Tables;
+  // Re-create as a literal: objects grown key by key are slow to read from.
+  const x = t as Tables;
+  const tables: Tables = {
+    maxGap: x.maxGap, denseClasses: x.denseClasses, denseStates: x.denseStates,
+    alphabet: x.alphabet, rootRow: x.rootRow, edgeStart: x.edgeStart, edgeClass: x.edgeClass, edgeTarget: x.edgeTarget,
+    fail: x.fail, dictLink: x.dictLink, depth: x.depth, outStart: x.outStart, outList: x.outList,
+    patTerm: x.patTerm, patFlags: x.patFlags, patLen: x.patLen, patRunStart: x.patRunStart, runLens: x.runLens,
+    termIds: x.termIds, termSeverity: x.termSeverity, termCategory: x.termCategory, categories: x.categories,
+  };
+  validate(tables);
+  return tables;
 }
 
 /** Check every invariant of tables.ts that the searcher depends on for termination and memory safety. */
