@@ -61,8 +61,7 @@ const PATTERNS: { kind: ContactKind; re: RegExp }[] = [
 ];
 
 /** Every contact or advert in `text`, sorted by start; a hit inside a longer one is dropped. */
-export function detectContacts(text: string): ContactHit[] {
-  const folded = foldForContacts(text);
+export function detectContacts(text: string, folded = foldForContacts(text)): ContactHit[] {
   const raw: ContactHit[] = [];
   for (const { kind, re } of PATTERNS) {
     re.lastIndex = 0;

@@ -64,7 +64,7 @@ export function decide(policy: LoadedPolicy, f: Facts): { verdict: Verdict; reas
     for (const b of blockedHits) {
       reasons.push({ code: "blocked_domain", action: "block", ...(name === "title" ? { field: name } : {}), start: b.start, end: b.end, excerpt: excerpt(value, b.start, b.end) });
     }
-    for (const hit of detectContacts(value)) {
+    for (const hit of detectContacts(value, folded)) {
       // A link already reported as a blocked domain is not reported again as a contact.
       if (blockedHits.some((b) => b.start < hit.end && hit.start < b.end)) continue;
       const action = policy.config.contactRules[hit.kind as ContactKind] ?? "allow";

@@ -156,6 +156,8 @@ describe("accounts and publishers", () => {
     const original = await screen({ accountId: publisher, kind: "news", text: "原文" });
     const reposter = await seedAccount();
     expect((await screen({ accountId: reposter, kind: "reprint", text: "转载", source: { postId: original.postId } })).verdict).toBe("allow");
+    await testEnv.DB.prepare("UPDATE posts SET removed_at = ? WHERE id = ?").bind(Date.now(), original.postId).run();
+    expect((await screen({ accountId: reposter, kind: "reprint", text: "转载", source: { postId: original.postId } })).verdict).toBe("block");
     const none = await screen({ accountId: reposter, kind: "reprint", text: "转载" });
     expect(none.reasons).toEqual([{ code: "reprint_source_not_authorised", action: "block" }]);
     const unlicensedPost = await screen({ accountId: reposter, text: "普通帖子" });

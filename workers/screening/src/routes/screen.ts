@@ -109,7 +109,7 @@ export const screenRoutes = createRouter<Env>()
              (SELECT version FROM policy_current WHERE id = 1) AS version,
              (SELECT 1 FROM posts WHERE id = ?3) AS taken,
              (SELECT 1 FROM posts p JOIN publisher_licences l ON l.account_id = p.account_id AND l.revoked_at IS NULL AND l.expires_at > ?2
-               WHERE p.id = ?4 LIMIT 1) AS source_post_ok,
+               WHERE p.id = ?4 AND p.verdict <> 'block' AND p.removed_at IS NULL LIMIT 1) AS source_post_ok,
              (SELECT 1 FROM publisher_outlets o JOIN publisher_licences l ON l.account_id = o.account_id AND l.revoked_at IS NULL AND l.expires_at > ?2
                WHERE o.domain IN (SELECT value FROM json_each(?5)) LIMIT 1) AS source_outlet_ok`,
         )
