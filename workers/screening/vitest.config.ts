@@ -1,3 +1,3 @@
-import { workerProject } from "../../test/support/worker-project.ts";
+import { workerProject } from "../../test/support/worker-project";
 
 export default workerProject("screening", { configPath: "./wrangler.toml" });
