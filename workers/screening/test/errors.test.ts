@@ -69,7 +69,22 @@ describe("screen input errors", () => {
     }
   });
 
-  it("409 post_exists when a postId is screened twice; the first record stands", async () => {
+  it("a retried identical request gets the recorded verdict back, nothing new recorded", async () => {
+    const body = { accountId: account, kind: "post", title: "t", text: "刷单 again", postId: "retry-1" };
+    const first = (await (await call("/v1/screen", { role: "app", body })).json()) as Record<string, unknown>;
+    const again = await call("/v1/screen", { role: "app", body });
+    expect(again.status).toBe(200);
+    const replay = (await again.json()) as Record<string, unknown>;
+    expect(replay).toMatchObject({ postId: "retry-1", verdict: first.verdict, policyVersion: first.policyVersion, categories: first.categories, replayed: true });
+    expect(replay.reasons).toEqual((first.reasons as Record<string, unknown>[]).map(({ excerpt: _e, ...r }) => r));
+    expect(await testEnv.DB.prepare("SELECT count(*) AS n FROM review_queue WHERE subject_id = 'retry-1'").first()).toEqual({ n: 1 });
+    // Same id, other kind or other account: a different post.
+    expect((await call("/v1/screen", { role: "app", body: { ...body, kind: "news" } })).status).toBe(409);
+    const other = await seedAccount();
+    expect((await call("/v1/screen", { role: "app", body: { ...body, accountId: other } })).status).toBe(409);
+  });
+
+  it("409 post_exists when a different post reuses a postId; the first record stands", async () => {
     const first = await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "刷单", postId: "dup-1" } });
     expect(first.status).toBe(200);
     const again = await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "clean", postId: "dup-1" } });

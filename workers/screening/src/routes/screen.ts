@@ -6,7 +6,7 @@ import { ApiError } from "../../../../pkg/errors";
 import { newId, sha256Hex } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
 import { problemResponses } from "../../../../pkg/schemas";
-import type { AccountStatus } from "../../../../db/schema";
+import type { AccountStatus, Verdict } from "../../../../db/schema";
 import { decide, type Reason } from "../decide";
 import { hostOf } from "../domains";
 import type { Env } from "../env";
@@ -57,6 +57,7 @@ const ScreenResult = z
     categories: z.array(z.string()),
     policyVersion: z.number().int(),
     reasonsTruncated: z.boolean(),
+    replayed: z.boolean().optional().openapi({ description: "True when this is the recorded verdict of an earlier identical request (reasons then carry no excerpts)" }),
   })
   .openapi("ScreenResult");
 
@@ -74,7 +75,7 @@ export const screenRoutes = createRouter<Env>()
       path: "/v1/screen",
       summary: "Screen a post before it goes out (app): allow, review or block, with every reason.",
       description:
-        "The post is recorded (id, account, SHA-256 of title + \"\\n\" + text, verdict, reasons without excerpts, policy version); a review verdict opens a review-queue item. A postId that was already screened is refused (409 post_exists).",
+        "The post is recorded (id, account, SHA-256 of title + \"\\n\" + text, verdict, reasons without excerpts, policy version); a review verdict opens a review-queue item. Repeating a request with the same postId, account, kind and content returns the recorded verdict (`replayed: true`); a different post under a used postId is refused (409 post_exists).",
       request: { body: { required: true, content: { "application/json": { schema: ScreenBody } } } },
       responses: {
         200: { description: "Verdict", content: { "application/json": { schema: ScreenResult } } },
@@ -107,18 +108,31 @@ export const screenRoutes = createRouter<Env>()
              (SELECT status FROM accounts WHERE id = ?1) AS status,
              (SELECT json_group_array(scope) FROM publisher_licences WHERE account_id = ?1 AND revoked_at IS NULL AND expires_at > ?2) AS scopes,
              (SELECT version FROM policy_current WHERE id = 1) AS version,
-             (SELECT 1 FROM posts WHERE id = ?3) AS taken,
+             (SELECT json_object('accountId', account_id, 'contentHash', content_hash, 'kind', kind, 'verdict', verdict, 'reasons', json(reasons),
+                'categories', json(categories), 'policyVersion', policy_version) FROM posts WHERE id = ?3) AS taken,
              (SELECT 1 FROM posts p JOIN publisher_licences l ON l.account_id = p.account_id AND l.revoked_at IS NULL AND l.expires_at > ?2
                WHERE p.id = ?4 AND p.verdict <> 'block' AND p.removed_at IS NULL LIMIT 1) AS source_post_ok,
              (SELECT 1 FROM publisher_outlets o JOIN publisher_licences l ON l.account_id = o.account_id AND l.revoked_at IS NULL AND l.expires_at > ?2
                WHERE o.domain IN (SELECT value FROM json_each(?5)) LIMIT 1) AS source_outlet_ok`,
         )
         .bind(body.accountId, now, body.postId ?? "", reprint ? (body.source?.postId ?? "") : "", JSON.stringify(sourceHosts))
-        .first<{ status: AccountStatus | null; scopes: string; version: number | null; taken: number | null; source_post_ok: number | null; source_outlet_ok: number | null }>();
+        .first<{ status: AccountStatus | null; scopes: string; version: number | null; taken: string | null; source_post_ok: number | null; source_outlet_ok: number | null }>();
       const t1 = Date.now();
       const status = facts?.status;
       if (!status) throw new ApiError(404, "account_not_found", "There is no account with this accountId.");
-      if (body.postId && facts.taken) throw new ApiError(409, "post_exists", "A post with this postId was already screened; screen an edited post under a new id.");
+      const contentHash = await sha256Hex(`${body.title ?? ""}\n${body.text}`);
+      if (body.postId && facts.taken) {
+        // A retry of the same post (same account, kind and content) gets the recorded verdict back;
+        // anything else under a used id is refused.
+        const prior = JSON.parse(facts.taken) as { accountId: string; contentHash: string; kind: string; verdict: Verdict; reasons: Reason[]; categories: string[]; policyVersion: number };
+        if (prior.accountId === body.accountId && prior.contentHash === contentHash && prior.kind === body.kind) {
+          return c.json(
+            { postId: body.postId, verdict: prior.verdict, reasons: prior.reasons, categories: prior.categories, policyVersion: prior.policyVersion, reasonsTruncated: false, replayed: true },
+            200,
+          );
+        }
+        throw new ApiError(409, "post_exists", "A different post with this postId was already screened; screen an edited post under a new id.");
+      }
       const version = facts.version;
       if (version == null) throw new ApiError(503, "policy_not_published", "No screening policy has been published yet (POST /v1/policy/publish).");
 
@@ -138,7 +152,6 @@ export const screenRoutes = createRouter<Env>()
 
       const t2 = Date.now();
       const postId = body.postId ?? newId("pst");
-      const contentHash = await sha256Hex(`${body.title ?? ""}\n${body.text}`);
       // Stored reasons keep codes and offsets, never excerpts: no post text at rest.
       const stored = JSON.stringify(outcome.reasons.map(({ excerpt: _e, ...r }) => r));
       const writes: Write[] = [
