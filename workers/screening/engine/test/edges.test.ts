@@ -84,3 +84,24 @@ describe("allow list at scale", () => {
     expect(performance.now() - t0).toBeLessThan(5_000);
   });
 });
+
+describe("portability", () => {
+  it("engine sources use no Node or Workers APIs (they run in workerd and Node)", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const root = join(import.meta.dirname, "..");
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory() && e.name !== "test") walk(join(dir, e.name));
+        else if (e.isFile() && e.name.endsWith(".ts")) files.push(join(dir, e.name));
+      }
+    };
+    walk(root);
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) {
+      const src = readFileSync(f, "utf8");
+      expect(src, f).not.toMatch(/\bBuffer\b|\bprocess\.|\brequire\(|from "node:|from "fs"|\bcaches\b|\bglobalThis\.(?!gc)/);
+    }
+  });
+});
