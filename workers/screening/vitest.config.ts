@@ -1,3 +1,3 @@
-import { workerProject } from "../../test/support/worker-project";
+import { workerProject } from "../../test/support/worker-project.ts";
 
 export default workerProject("screening", { configPath: "./wrangler.toml" });
