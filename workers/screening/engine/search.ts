@@ -161,8 +161,9 @@ export interface Sink {
   readonly wantsActiveStart: boolean;
 }
 
-const RING = MAX_PATTERN_SYMBOLS; // power of two
+const RING = MAX_PATTERN_SYMBOLS; // power of two; scan() spells RING - 1 as 255
 const MASK = RING - 1;
+if (MASK !== 255) throw new Error("engine: scan() assumes 256-entry rings");
 /** Start offset of the last RING symbols, by symbol index. */
 const posRing = new Int32Array(RING);
 /** Start offset and (once complete) length of the last RING runs, by run index. */
@@ -211,11 +212,105 @@ function emit(
   return false;
 }
 
+/**
+ * Scanner state saved around the slow path (surrogates, multi-symbol folds,
+ * `@`/`$`), which runs out of line so the hot loop stays small:
+ * [S, mask, cur, runLen, runIdx, symIdx, symEnd, gap, rc].
+ */
+const slowState = new Int32Array(9);
+
+/**
+ * One symbol of class `c` (>= FIRST_CLASS), or noise / other, through the same
+ * steps as the hot loop in `scan`, on the state in `st`. Slow path only.
+ */
+function slowClass(m: Runtime, sink: Sink, text: string, st: Int32Array, c: number, start: number, end: number): boolean {
+  let S = st[0]!, mask = st[1]!, cur = st[2]!, runLen = st[3]!, runIdx = st[4]!, symIdx = st[5]!, symEnd = st[6]!, gap = st[7]!, rc = st[8]!;
+  if (c >= FIRST_CLASS) {
+    gap = 0;
+    if (c === cur) {
+      runLen++;
+      posRing[++symIdx & MASK] = start;
+      symEnd = end;
+      if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
+    } else {
+      if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+      const next = transition(m, S, c, rc);
+      S = next >= 0 ? next : -next - 1;
+      rc = next >= 0 ? -1 : c - FIRST_CLASS;
+      mask = m.emitMask[S]!;
+      runLenRing[runIdx & MASK] = runLen;
+      runStartRing[++runIdx & MASK] = start;
+      runLen = 1;
+      posRing[++symIdx & MASK] = start;
+      symEnd = end;
+      cur = c;
+      if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
+    }
+  } else if (c === C_NOISE) {
+    if (++gap === m.maxGap + 1) {
+      if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+      S = 0; mask = 0; cur = -1; rc = -1;
+    }
+  } else if (c === C_OTHER) {
+    gap = 0;
+    if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+    S = 0; mask = 0; cur = -1; rc = -1;
+  } // C_IGNORE: invisible
+  st[0] = S; st[1] = mask; st[2] = cur; st[3] = runLen; st[4] = runIdx; st[5] = symIdx; st[6] = symEnd; st[7] = gap; st[8] = rc;
+  return false;
+}
+
+/**
+ * goto/failure step from S by class c (slow path; the hot loop inlines the same
+ * logic). Returns the next state, or -(state + 1) if it was reached from the root
+ * by a non-dense class (the `rc` fast path of the hot loop).
+ */
+function transition(m: Runtime, S: number, c: number, rc: number): number {
+  const { edgeStart, edgeClass, edgeTarget, fail, rootPack, sigDense, sigSparse, escape, denseRows, denseStates } = m;
+  const D = m.denseClasses, denseLimit = FIRST_CLASS + D;
+  let s = S;
+  if (rc >= 0 && c >= denseLimit) {
+    const t = (rootPack[3 * rc + 1 + ((c >> 5) & 1)]! >> (c & 31)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
+    return t !== 0 ? t : -rootPack[3 * (c - FIRST_CLASS)]! - 1;
+  }
+  for (;;) {
+    if (c < denseLimit) {
+      if (s < denseStates) return denseRows[s * D + c - FIRST_CLASS]!;
+      if ((sigDense[s]! >> ((c - FIRST_CLASS) & 31)) & 1) {
+        const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+        if (t !== 0) return t;
+      }
+      s = fail[s]!;
+    } else {
+      if (s === 0) return -rootPack[3 * (c - FIRST_CLASS)]! - 1;
+      if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
+        const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+        if (t !== 0) return t;
+      }
+      s = s < denseStates ? escape[s]! : fail[s]!;
+    }
+  }
+}
+
+/** The code point at `i` needs fold.ts: feed its symbols (or noise / ignore) through slowClass. Returns true if the sink stopped. */
+function slowChar(m: Runtime, sink: Sink, text: string, st: Int32Array, i: number, end: number): boolean {
+  const nSlow = symbolsAt(text, i, slowSymbols);
+  if (nSlow < 0) return slowClass(m, sink, text, st, nSlow === F_IGNORE ? C_IGNORE : C_NOISE, i, end);
+  for (let j = 0; j < nSlow; j++) {
+    if (slowClass(m, sink, text, st, m.classOfSymbol.get(slowSymbols[j]!) ?? C_OTHER, i, end)) return true;
+  }
+  return false;
+}
+
 /** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
+  // Everything the loop reads lives in locals, constants included (imported
+  // bindings are not constant-folded); the class numbers below are tables.ts's.
   const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
-  const rootPack = m.rootPack, sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates, denseLimit = FIRST_CLASS + D;
+  const rootPack = m.rootPack, sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
+  const denseLimit = 4 /* FIRST_CLASS */ + D;
+  const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
   const gapLimit = m.maxGap + 1;
   const n = text.length;
   // S: automaton state; cur: class of the current run (-1 after a reset);
@@ -224,83 +319,70 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   // mask: emitMask[S], kept in a local to save a load per symbol.
   // rc: if S was reached from the root by a non-dense class, that class - FIRST_CLASS, else -1.
   let S = 0, mask = 0, cur = -1, runLen = 0, runIdx = 0, symIdx = 0, symEnd = 0, gap = 0, rc = -1;
-  let nSlow = 0;
-  for (let i = 0; i < n; ) {
-    const start = i;
-    let c = classTable[text.charCodeAt(i)]!;
-    i++;
-    if (c === C_SLOW) {
-      nSlow = symbolsAt(text, start, slowSymbols);
-      i = start + step(text, start);
-      if (nSlow < 0) c = nSlow === F_IGNORE ? C_IGNORE : C_NOISE;
-      else c = m.classOfSymbol.get(slowSymbols[0]!) ?? C_OTHER;
-    } else nSlow = 1;
-    for (let j = 0; ; ) {
-      if (c >= FIRST_CLASS) {
-        gap = 0;
-        if (c === cur) {
-          runLen++;
-          posRing[++symIdx & MASK] = start;
-          symEnd = i;
-          if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
-        } else {
-          if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
-          let s = S;
-          if (rc >= 0 && c >= denseLimit) {
-            // S is the root's child by class rc: its signature sits next to the root
-            // edge we just took, and its failure target is the root.
-            const t = (rootPack[3 * rc + 1 + ((c >> 5) & 1)]! >> (c & 31)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
-            if (t !== 0) { s = t; rc = -1; }
-            else { rc = c - FIRST_CLASS; s = rootPack[3 * rc]!; }
-          } else {
-            rc = -1;
-            for (;;) {
-              if (c < denseLimit) {
-                if (s < denseStates) { s = denseRows[s * D + c - FIRST_CLASS]!; break; }
-                if ((sigDense[s]! >> ((c - FIRST_CLASS) & 31)) & 1) {
-                  const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-                  if (t !== 0) { s = t; break; }
-                }
-                s = fail[s]!;
-              } else {
-                if (s === 0) { rc = c - FIRST_CLASS; s = rootPack[3 * rc]!; break; }
-                if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
-                  const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-                  if (t !== 0) { s = t; break; }
-                }
-                s = s < denseStates ? escape[s]! : fail[s]!;
-              }
-            }
-          }
-          S = s;
-          mask = emitMask[s]!;
-          runLenRing[runIdx & MASK] = runLen;
-          runStartRing[++runIdx & MASK] = start;
-          runLen = 1;
-          posRing[++symIdx & MASK] = start;
-          symEnd = i;
-          cur = c;
-          if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
-        }
-      } else if (c === C_NOISE) {
-        if (++gap === gapLimit) {
-          if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
-          S = 0;
-          mask = 0;
-          cur = -1;
-          rc = -1;
-        }
-      } else if (c === C_OTHER) {
-        gap = 0;
-        if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
-        S = 0;
-        mask = 0;
-        cur = -1;
+  for (let i = 0; i < n; i++) {
+    const c = classTable[text.charCodeAt(i)]!;
+    if (c >= 4 /* FIRST_CLASS */) {
+      gap = 0;
+      if (c === cur) {
+        runLen++;
+        pos[++symIdx & 255] = i;
+        symEnd = i + 1;
+        if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
+        continue;
+      }
+      if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+      let s = S;
+      if (rc >= 0 && c >= denseLimit) {
+        // S is the root's child by class rc: its signature sits next to the root
+        // edge we just took, and its failure target is the root.
+        const t = (rootPack[3 * rc + 1 + ((c >> 5) & 1)]! >> (c & 31)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
+        if (t !== 0) { s = t; rc = -1; }
+        else { rc = c - 4; s = rootPack[3 * rc]!; }
+      } else {
         rc = -1;
-      } // C_IGNORE: invisible
-      if (++j >= nSlow) break;
-      c = m.classOfSymbol.get(slowSymbols[j]!) ?? C_OTHER;
-    }
+        for (;;) {
+          if (c < denseLimit) {
+            if (s < denseStates) { s = denseRows[s * D + c - 4]!; break; }
+            if ((sigDense[s]! >> ((c - 4) & 31)) & 1) {
+              const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+              if (t !== 0) { s = t; break; }
+            }
+            s = fail[s]!;
+          } else {
+            if (s === 0) { rc = c - 4; s = rootPack[3 * rc]!; break; }
+            if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
+              const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+              if (t !== 0) { s = t; break; }
+            }
+            s = s < denseStates ? escape[s]! : fail[s]!;
+          }
+        }
+      }
+      S = s;
+      mask = emitMask[s]!;
+      runLens[runIdx & 255] = runLen;
+      runStarts[++runIdx & 255] = i;
+      runLen = 1;
+      pos[++symIdx & 255] = i;
+      symEnd = i + 1;
+      cur = c;
+      if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
+    } else if (c === 0 /* C_NOISE */) {
+      if (++gap === gapLimit) {
+        if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+        S = 0; mask = 0; cur = -1; rc = -1;
+      }
+    } else if (c === 3 /* C_OTHER */) {
+      gap = 0;
+      if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+      S = 0; mask = 0; cur = -1; rc = -1;
+    } else if (c === 2 /* C_SLOW */) {
+      const end = i + step(text, i);
+      st[0] = S; st[1] = mask; st[2] = cur; st[3] = runLen; st[4] = runIdx; st[5] = symIdx; st[6] = symEnd; st[7] = gap; st[8] = rc;
+      if (slowChar(m, sink, text, st, i, end)) return true;
+      S = st[0]!; mask = st[1]!; cur = st[2]!; runLen = st[3]!; runIdx = st[4]!; symIdx = st[5]!; symEnd = st[6]!; gap = st[7]!; rc = st[8]!;
+      i = end - 1;
+    } // C_IGNORE: invisible
   }
   if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
   return false;
