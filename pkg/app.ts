@@ -77,7 +77,7 @@ export const validationHook: Hook<any, any, any, any> = (result, c) => {
   if (result.success) return;
   const errors: FieldError[] = result.error.issues.map((issue) => ({
     field: issue.path.map(String).join(".") || "(body)",
-    code: `invalid_${issue.code}`.toUpperCase(),
+    code: issue.code.toUpperCase(),
     message: issue.message,
   }));
   throw new ApiError(422, "validation_failed", "Some fields are missing or invalid; see `errors`.", { errors });

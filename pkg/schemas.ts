@@ -23,6 +23,13 @@ export function problemResponses(...statuses: number[]) {
 /** Opaque ids of our own resources: a prefix, an underscore, then base32. */
 export const IdSchema = z.string().regex(/^[a-z]{2,8}_[0-9a-z]{8,64}$/, "Malformed id");
 
+/**
+ * Post ids are the apps' own (or ours when screening generates one): 1–128 letters, digits
+ * and `. _ : -`. Screening, reposts and moderation accept exactly the same set.
+ */
+export const POST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+export const PostIdSchema = z.string().regex(POST_ID_PATTERN, "Use 1–128 letters, digits and . _ : -");
+
 /** Cursor pagination query: `?limit=50&cursor=...`. */
 export const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),

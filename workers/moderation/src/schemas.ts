@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { REPORT_REASONS } from "../../../db/schema";
+import { PostIdSchema } from "../../../pkg/schemas";
 
 export const SubjectTypeSchema = z.enum(["post", "account"]);
 
-/** Post ids come from apps; account ids are ours. Both are short opaque tokens. */
-export const SubjectIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "Malformed id");
+/** Post ids come from apps, account ids are ours; both fit the post-id alphabet. */
+export const SubjectIdSchema = PostIdSchema;
 
 export const ReviewItemSchema = z
   .object({

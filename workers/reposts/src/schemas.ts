@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { IdSchema } from "../../../pkg/schemas";
+import { PostIdSchema } from "../../../pkg/schemas";
 
-export const PostIdParams = z.object({ postId: IdSchema.openapi({ param: { name: "postId", in: "path" }, example: "pst_mf3k2a9x0q1w2e3r" }) });
+export const PostIdParams = z.object({ postId: PostIdSchema.openapi({ param: { name: "postId", in: "path" }, example: "pst_mf3k2a9x0q1w2e3r" }) });
 
 /** The app's own id for a user: opaque to Gatehouse, who need not be registered here. */
 export const AccountIdSchema = z

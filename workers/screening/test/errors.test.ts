@@ -25,13 +25,13 @@ describe("screen input errors", () => {
   });
 
   it.each([
-    [{ kind: "post", text: "x" }, "accountId", "INVALID_INVALID_TYPE"],
-    [{ accountId: "acc_x", text: "x" }, "kind", "INVALID_INVALID_VALUE"],
-    [{ accountId: "acc_x", kind: "blog", text: "x" }, "kind", "INVALID_INVALID_VALUE"],
-    [{ accountId: "acc_x", kind: "post", text: 42 }, "text", "INVALID_INVALID_TYPE"],
-    [{ accountId: "acc_x", kind: "post", text: "x", links: "http://a.b" }, "links", "INVALID_INVALID_TYPE"],
-    [{ accountId: "acc_x", kind: "post", text: "x", postId: "has space" }, "postId", "INVALID_INVALID_FORMAT"],
-    [{ accountId: "acc_x", kind: "post", text: "x", extra: 1 }, "(body)", "INVALID_UNRECOGNIZED_KEYS"],
+    [{ kind: "post", text: "x" }, "accountId", "INVALID_TYPE"],
+    [{ accountId: "acc_x", text: "x" }, "kind", "INVALID_VALUE"],
+    [{ accountId: "acc_x", kind: "blog", text: "x" }, "kind", "INVALID_VALUE"],
+    [{ accountId: "acc_x", kind: "post", text: 42 }, "text", "INVALID_TYPE"],
+    [{ accountId: "acc_x", kind: "post", text: "x", links: "http://a.b" }, "links", "INVALID_TYPE"],
+    [{ accountId: "acc_x", kind: "post", text: "x", postId: "has space" }, "postId", "INVALID_FORMAT"],
+    [{ accountId: "acc_x", kind: "post", text: "x", extra: 1 }, "(body)", "UNRECOGNIZED_KEYS"],
   ])("422 validation_failed for %j", async (body, field, code) => {
     const res = await call("/v1/screen", { role: "app", body });
     expect(res.status).toBe(422);

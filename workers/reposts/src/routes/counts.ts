@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../../../pkg/app";
 import { ApiError } from "../../../../pkg/errors";
-import { IdSchema, problemResponses } from "../../../../pkg/schemas";
+import { PostIdSchema, problemResponses } from "../../../../pkg/schemas";
 import { requireRole, type Principal } from "../../../../pkg/principal";
 import { countRepost, countViews } from "../counting";
 import type { Env } from "../env";
@@ -12,7 +12,7 @@ import type { IdempotencyInput } from "../types";
 const RepostBody = z
   .object({
     accountId: AccountIdSchema,
-    repostPostId: IdSchema.optional().openapi({ description: "The id of the new repost post, if screened; later reposts of it count toward the root" }),
+    repostPostId: PostIdSchema.optional().openapi({ description: "The id of the new repost post, if screened; later reposts of it count toward the root" }),
   })
   .strict()
   .openapi("Repost");

@@ -5,7 +5,7 @@ import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { newId, sha256Hex } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
-import { problemResponses } from "../../../../pkg/schemas";
+import { PostIdSchema, problemResponses } from "../../../../pkg/schemas";
 import type { AccountStatus, Verdict } from "../../../../db/schema";
 import { decide, type Reason } from "../decide";
 import { hostOf } from "../domains";
@@ -16,7 +16,6 @@ import { VerdictSchema } from "../schemas";
 import { hasLoneSurrogate, MAX_TEXT_BYTES, MAX_TITLE_BYTES, utf8Length } from "../text";
 
 /** App-chosen post ids are opaque but bounded: no spaces, no control characters. */
-const POST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const ScreenBody = z
   .object({
@@ -25,12 +24,12 @@ const ScreenBody = z
     title: z.string().optional().openapi({ description: `At most ${MAX_TITLE_BYTES} bytes of UTF-8` }),
     kind: z.enum(["post", "news", "reprint"]),
     source: z
-      .object({ postId: z.string().regex(POST_ID).optional(), url: z.string().min(1).max(2048).optional() })
+      .object({ postId: PostIdSchema.optional(), url: z.string().min(1).max(2048).optional() })
       .strict()
       .optional()
       .openapi({ description: "For reprints: the original post, or the outlet URL it comes from" }),
     links: z.array(z.string().max(2048)).max(100).optional(),
-    postId: z.string().regex(POST_ID, "letters, digits and . _ : - (1–128)").optional(),
+    postId: PostIdSchema.optional(),
   })
   .strict()
   .openapi("ScreenRequest");
