@@ -6,6 +6,7 @@
 //             code issue + local SMS insert)
 import { createHash } from "node:crypto";
 import { startStack } from "../../scripts/stack.mjs";
+import { createKeys, printPhases, runPhase, type BenchRequest } from "../support/load";
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 6_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -21,27 +22,12 @@ function residentId(n: number): string {
   return first17 + "10X98765432"[sum % 11];
 }
 
-interface Phase {
-  name: string;
-  ok: number;
-  other: Map<number, number>;
-  latencies: number[];
-  ms: number;
-}
-const pct = (s: number[], p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN);
-
 async function main() {
   console.log("starting the local stack...");
   const stack = await startStack();
   try {
-    const admin = { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" };
-    const mkKey = async (role: string, i: number) => {
-      const res = await fetch(`${stack.baseUrl}/v1/keys`, { method: "POST", headers: admin, body: JSON.stringify({ role, name: `bench-${role}-${i}` }) });
-      if (res.status !== 201) throw new Error(`key creation: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { key: string }).key;
-    };
-    const appKeys = await Promise.all(Array.from({ length: KEYS }, (_, i) => mkKey("app", i)));
-    const operator = await mkKey("operator", 0);
+    const appKeys = await createKeys(stack.baseUrl, stack.adminKey, "app", KEYS);
+    const [operator] = await createKeys(stack.baseUrl, stack.adminKey, "operator", 1);
     let turn = 0;
     let serial = Number(BigInt(`0x${createHash("sha256").update(String(Date.now())).digest("hex").slice(0, 6)}`) % 100_000n);
     const nextRegistration = () => {
@@ -65,32 +51,7 @@ async function main() {
     const del = await fetch(`${stack.baseUrl}/v1/accounts/${erased}/identity`, { method: "DELETE", headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" }, body: JSON.stringify({ reason: "benchmark baseline" }) });
     if (del.status !== 200) throw new Error(`erase: ${del.status}`);
 
-    async function phase(name: string, next: () => { method: string; path: string; body?: unknown }): Promise<Phase> {
-      const out: Phase = { name, ok: 0, other: new Map(), latencies: [], ms: 0 };
-      const started = performance.now();
-      const deadline = started + PHASE_MS;
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (performance.now() < deadline) {
-            const req = next();
-            const t = performance.now();
-            const res = await fetch(`${stack.baseUrl}${req.path}`, {
-              method: req.method,
-              headers: { authorization: `Bearer ${appKeys[turn++ % KEYS]}`, ...(req.body ? { "content-type": "application/json" } : {}) },
-              body: req.body ? JSON.stringify(req.body) : undefined,
-            });
-            await res.arrayBuffer();
-            if (res.status === 200 || res.status === 201) {
-              out.ok++;
-              out.latencies.push(performance.now() - t);
-            } else out.other.set(res.status, (out.other.get(res.status) ?? 0) + 1);
-          }
-        }),
-      );
-      out.ms = performance.now() - started;
-      out.latencies.sort((a, b) => a - b);
-      return out;
-    }
+    const phase = (name: string, next: () => BenchRequest) => runPhase({ name, baseUrl: stack.baseUrl, keys: appKeys, concurrency: CONCURRENCY, ms: PHASE_MS, next });
 
     // Warm-up (isolates, D1 statement caches, vault key import).
     await phase("warm-up", () => ({ method: "GET", path: `/v1/accounts/${live}` }));
@@ -100,16 +61,7 @@ async function main() {
       await phase("register: POST /v1/accounts", () => ({ method: "POST", path: "/v1/accounts", body: nextRegistration() })),
     ];
     console.log(`\n${CONCURRENCY} concurrent clients, ${PHASE_MS / 1000} s per phase, local wrangler dev (workerd + local D1)\n`);
-    console.log("phase".padEnd(52), "req/s".padStart(8), "p50 ms".padStart(8), "p99 ms".padStart(8), "  non-2xx");
-    for (const p of phases) {
-      console.log(
-        p.name.padEnd(52),
-        ((p.ok / p.ms) * 1000).toFixed(0).padStart(8),
-        pct(p.latencies, 50).toFixed(1).padStart(8),
-        pct(p.latencies, 99).toFixed(1).padStart(8),
-        "  " + ([...p.other].map(([s, n]) => `${s}×${n}`).join(" ") || "-"),
-      );
-    }
+    printPhases(phases);
   } finally {
     await stack.stop();
   }

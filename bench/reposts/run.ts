@@ -3,10 +3,10 @@
 // each phase beside a no-op baseline through the same gateway and worker (an authenticated
 // GET of a post's spread: the same auth, routing and D1 post lookup, minus the counting object).
 // Ends by checking that the final counts (live and flushed to D1) equal what was acknowledged.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { startStack } from "../../scripts/stack.mjs";
+import { localD1 } from "../support/local-d1";
+import { createKeys, printPhases, runPhase, type BenchRequest, type Phase } from "../support/load";
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 8_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -14,33 +14,13 @@ const COLD_POSTS = 200;
 // The gateway limits each key to 600 requests a minute: spread the load over enough app keys.
 const APP_KEYS = 60;
 
-const root = join(import.meta.dirname, "..", "..");
 const id = (prefix: string) => `${prefix}_${Date.now().toString(36)}${randomBytes(10).toString("hex")}`;
-
-interface Phase {
-  name: string;
-  ok: number;
-  other: Map<number, number>;
-  latencies: number[];
-  ms: number;
-}
-
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 async function main() {
   console.log("starting the local stack...");
   const stack = await startStack();
   try {
-    const admin = { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" };
-    const keys: string[] = [];
-    for (let i = 0; i < APP_KEYS; i++) {
-      const res = await fetch(`${stack.baseUrl}/v1/keys`, { method: "POST", headers: admin, body: JSON.stringify({ role: "app", name: `bench-${i}` }) });
-      if (res.status !== 201) throw new Error(`key creation: ${res.status} ${await res.text()}`);
-      keys.push(((await res.json()) as { key: string }).key);
-    }
+    const keys = await createKeys(stack.baseUrl, stack.adminKey, "app", APP_KEYS);
 
     // Posts are written by screening; seed them straight into the stack's local D1.
     const publisher = id("acc");
@@ -54,15 +34,7 @@ async function main() {
     const seed =
       `INSERT INTO accounts (id, handle, display_name, kind, status, created_at, updated_at) VALUES ('${publisher}', 'bench_${publisher}', 'Bench', 'public', 'verified', ${now}, ${now});` +
       `INSERT INTO posts (id, account_id, content_hash, kind, verdict, reasons, categories, policy_version, created_at) VALUES ${[postRow(hot, publisher), postRow(rising, id("acc")), ...cold.map((p) => postRow(p, id("acc")))].join(",")};`;
-    const d1 = (command: string) => {
-      const r = spawnSync(join(root, "node_modules/.bin/wrangler"), ["d1", "execute", "DB", "--local", "--persist-to", stack.state, "--json", "--command", command, "-c", "wrangler.toml"], {
-        cwd: root,
-        env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
-        encoding: "utf8",
-      });
-      if (r.status !== 0) throw new Error(`wrangler d1 execute failed:\n${r.stderr}\n${r.stdout}`);
-      return JSON.parse(r.stdout) as { results: Record<string, unknown>[] }[];
-    };
+    const d1 = (command: string) => localD1(stack.state, command);
     d1(seed);
 
     let keyTurn = 0;
@@ -73,42 +45,8 @@ async function main() {
         body: body ? JSON.stringify(body) : undefined,
       });
 
-    /** CONCURRENCY loops issuing requests until the phase's time is up. */
-    async function phase(
-      name: string,
-      next: () => { method: string; path: string; body?: unknown; onOk?: (b: unknown) => void },
-      until: { ms?: number; ok?: number } = {},
-    ): Promise<Phase> {
-      const out: Phase = { name, ok: 0, other: new Map(), latencies: [], ms: 0 };
-      const started = performance.now();
-      const deadline = started + (until.ms ?? PHASE_MS);
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (performance.now() < deadline && (until.ok === undefined || out.ok < until.ok)) {
-            const req = next();
-            const t = performance.now();
-            let res: Response;
-            let text: string;
-            try {
-              res = await send(req.method, req.path, req.body);
-              text = await res.text();
-            } catch {
-              // A dropped connection: the request may or may not have counted; reported as "net".
-              out.other.set(0, (out.other.get(0) ?? 0) + 1);
-              continue;
-            }
-            out.latencies.push(performance.now() - t);
-            if (res.status === 200) {
-              out.ok++;
-              req.onOk?.(JSON.parse(text));
-            } else out.other.set(res.status, (out.other.get(res.status) ?? 0) + 1);
-          }
-        }),
-      );
-      out.ms = performance.now() - started;
-      out.latencies.sort((a, b) => a - b);
-      return out;
-    }
+    const phase = (name: string, next: () => BenchRequest, until: { ms?: number; ok?: number } = {}) =>
+      runPhase({ name, baseUrl: stack.baseUrl, keys, concurrency: CONCURRENCY, ms: until.ms ?? PHASE_MS, untilOk: until.ok, next });
 
     // Expected totals: what the stack acknowledged with 200 (a failed request counts nothing).
     const expected = new Map<string, { reposts: Set<string>; views: number }>();
@@ -152,13 +90,7 @@ async function main() {
     results.push(await phase("no-op baseline again", () => ({ method: "GET", path: `/v1/posts/${cold[n++ % COLD_POSTS]}/spread` })));
 
     console.log(`\nphases of ${PHASE_MS / 1000} s, ${CONCURRENCY} concurrent requests, loopback, ${APP_KEYS} app keys\n`);
-    console.log("phase                                     req/s     p50 ms   p99 ms   ok      other");
-    for (const p of results) {
-      const other = [...p.other].map(([s, c]) => `${s}x${c}`).join(" ") || "-";
-      console.log(
-        `${p.name.padEnd(40)} ${((p.ok * 1000) / p.ms).toFixed(0).padStart(6)} ${pct(p.latencies, 50).toFixed(1).padStart(9)} ${pct(p.latencies, 99).toFixed(1).padStart(8)}   ${String(p.ok).padEnd(7)} ${other}`,
-      );
-    }
+    printPhases(results);
 
     // Shards report every 250 ms and the coordinator flushes to D1 every second: wait for both.
     const mismatches: string[] = [];

@@ -4,10 +4,10 @@
 // (the cost of auth and forwarding alone). Also prints import, publish and first-load times, and
 // the engine time per 4 KB post measured in-process with the same engine and the same terms.
 import autocannon, { type Result } from "autocannon";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { makeBenchData, mulberry32 } from "../engine/data";
 import { startStack } from "../../scripts/stack.mjs";
+import { createKeys } from "../support/load";
+import { localD1 } from "../support/local-d1";
 import { compile, load } from "../../workers/screening/engine/index";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -19,7 +19,6 @@ const APP_KEYS = 120;
 // Categories that decide by severity (political_news is left out: it gates on licences).
 const CATEGORIES = ["terrorism", "violence", "pornography", "rumour", "fraud"];
 
-const root = join(import.meta.dirname, "..", "..");
 
 function fmt(n: number, d = 0) {
   return n.toFixed(d).padStart(9);
@@ -43,23 +42,13 @@ async function main() {
   const stack = await startStack();
   try {
     const admin = { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" };
-    const keys: string[] = [];
-    for (let i = 0; i < APP_KEYS; i++) {
-      const res = await fetch(`${stack.baseUrl}/v1/keys`, { method: "POST", headers: admin, body: JSON.stringify({ role: "app", name: `bench-${i}` }) });
-      if (res.status !== 201) throw new Error(`key creation: ${res.status} ${await res.text()}`);
-      keys.push(((await res.json()) as { key: string }).key);
-    }
+    const keys = await createKeys(stack.baseUrl, stack.adminKey, "app", APP_KEYS);
 
     // Accounts are written by registration; seed a verified one straight into the stack's local D1.
     const accountId = `acc_bench${Date.now().toString(36)}`;
     const now = Date.now();
     const seed = `INSERT INTO accounts (id, handle, display_name, kind, status, created_at, updated_at, verified_at) VALUES ('${accountId}', 'bench_${accountId}', 'Bench', 'public', 'verified', ${now}, ${now}, ${now});`;
-    const r = spawnSync(join(root, "node_modules/.bin/wrangler"), ["d1", "execute", "DB", "--local", "--persist-to", stack.state, "--command", seed, "-c", "wrangler.toml"], {
-      cwd: root,
-      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
-      encoding: "utf8",
-    });
-    if (r.status !== 0) throw new Error(`seeding D1 failed:\n${r.stderr}\n${r.stdout}`);
+    localD1(stack.state, seed);
 
     // One list per category; terms spread round-robin, severities 1–10.
     const rows: { pattern: string; severity: number }[][] = CATEGORIES.map(() => []);
