@@ -35,6 +35,3 @@ export const LOCAL_SECRETS = {
     ENVIRONMENT: () => "development",
   },
 };
-
-// Kept for workers that need them: generators for 256-bit keys.
-export const generators = { hex32, b64key };
