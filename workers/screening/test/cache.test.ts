@@ -40,7 +40,7 @@ describe("isolate matcher cache", () => {
   });
 });
 
-describe("group commit of post records", () => {
+describe("post records under concurrency", () => {
   it("records every concurrent post; of concurrent duplicates exactly one wins", async () => {
     const account = await seedAccount();
     const ids = Array.from({ length: 16 }, (_, i) => `gc-${i}`);
@@ -53,8 +53,5 @@ describe("group commit of post records", () => {
     const dup = await Promise.all(Array.from({ length: 8 }, () => call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "again", postId: "gc-dup" } })));
     const statuses = dup.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
-    const stats = (await (await call("/v1/policy/cache", { role: "operator" })).json()) as { writes: { groups: number; records: number; largest: number } };
-    expect(stats.writes.records).toBeGreaterThanOrEqual(17);
-    expect(stats.writes.groups).toBeLessThanOrEqual(stats.writes.records);
   });
 });

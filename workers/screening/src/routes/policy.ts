@@ -11,7 +11,6 @@ import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
 import { normalizeDomain } from "../domains";
 import type { Env } from "../env";
 import { cacheStats } from "../policy-cache";
-import { writeStats } from "../post-writer";
 import { buildPublish, currentVersion, getVersion, listVersions, readDraft, type VersionInfo } from "../policy-store";
 import { CategoryNameSchema, SeveritySchema, VerdictSchema } from "../schemas";
 
@@ -261,7 +260,7 @@ export const policyRoutes = createRouter<Env>()
       tags: ["policy"],
       method: "get",
       path: "/v1/policy/cache",
-      summary: "This isolate's matcher cache (loaded version, first-load time, loads, hits) and post-record group commits (operator).",
+      summary: "This isolate's matcher cache (loaded version, first-load time, loads, hits) (operator).",
       responses: {
         200: {
           description: "Cache",
@@ -273,12 +272,11 @@ export const policyRoutes = createRouter<Env>()
               loadedAt: z.string().nullable(),
               loads: z.number().int(),
               hits: z.number().int(),
-              writes: z.object({ groups: z.number().int(), records: z.number().int(), largest: z.number().int() }).openapi({ description: "Group commit of post records in this isolate" }),
             }),
           ),
         },
         ...problemResponses(401, 403),
       },
     }),
-    (c) => c.json({ ...cacheStats(), writes: writeStats() }, 200),
+    (c) => c.json(cacheStats(), 200),
   );

@@ -11,7 +11,6 @@ import { decide, type Reason } from "../decide";
 import { hostOf } from "../domains";
 import type { Env } from "../env";
 import { policyFor } from "../policy-cache";
-import { commitRecord, type Write } from "../post-writer";
 import { VerdictSchema } from "../schemas";
 import { hasLoneSurrogate, MAX_TEXT_BYTES, MAX_TITLE_BYTES, utf8Length } from "../text";
 
@@ -153,23 +152,28 @@ export const screenRoutes = createRouter<Env>()
       const postId = body.postId ?? newId("pst");
       // Stored reasons keep codes and offsets, never excerpts: no post text at rest.
       const stored = JSON.stringify(outcome.reasons.map(({ excerpt: _e, ...r }) => r));
-      const writes: Write[] = [
-        {
-          sql: `INSERT INTO posts (id, account_id, content_hash, kind, verdict, reasons, categories, policy_version, source_post_id, source_url, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          params: [postId, body.accountId, contentHash, body.kind, outcome.verdict, stored, JSON.stringify(outcome.categories), version, body.source?.postId ?? null, body.source?.url ?? null, now],
-        },
+      // The record and its review item commit together (one batch, one transaction).
+      const writes: D1PreparedStatement[] = [
+        d1
+          .prepare(
+            `INSERT INTO posts (id, account_id, content_hash, kind, verdict, reasons, categories, policy_version, source_post_id, source_url, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .bind(postId, body.accountId, contentHash, body.kind, outcome.verdict, stored, JSON.stringify(outcome.categories), version, body.source?.postId ?? null, body.source?.url ?? null, now),
       ];
       if (outcome.verdict === "review") {
         const first = outcome.reasons.find((r) => r.action === "review")!;
-        writes.push({
-          sql: `INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
-                VALUES (?, ?, 'post', ?, 'screening', ?, 'open', ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
-          params: [newId("rq"), `screening:${postId}`, postId, first.code, JSON.stringify(reviewDetails(outcome.reasons, outcome.categories, version, body.accountId)), now],
-        });
+        writes.push(
+          d1
+            .prepare(
+              `INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
+               VALUES (?, ?, 'post', ?, 'screening', ?, 'open', ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
+            )
+            .bind(newId("rq"), `screening:${postId}`, postId, first.code, JSON.stringify(reviewDetails(outcome.reasons, outcome.categories, version, body.accountId)), now),
+        );
       }
       try {
-        await commitRecord(d1, writes);
+        await d1.batch(writes);
       } catch (e) {
         if (/UNIQUE|PRIMARY KEY/i.test(String((e as Error).message))) throw new ApiError(409, "post_exists", "A post with this postId was already screened; screen an edited post under a new id.");
         throw e;
