@@ -43,7 +43,12 @@ export interface Runtime extends Tables {
    * there instead of walking the (dense-only) chain one state at a time.
    */
   escape: Int32Array;
-  /** Per class c - FIRST_CLASS: [root's child by c, its sigSparse words]; one cache line for the commonest step. */
+  /**
+   * Per class c - FIRST_CLASS, ROOT_PACK words: [root's child by c, its emit mask,
+   * 128-bit Bloom filter of its edges by non-dense classes (bits c & 127 and
+   * bloomHash(c)), 2 spare]. One half cache line for the commonest step
+   * (CJK character → root child → miss → root child); about 1.6 % false positives.
+   */
   rootPack: Int32Array;
   /** Class of a folded symbol (slow path only). */
   classOfSymbol: Map<number, number>;
@@ -92,12 +97,18 @@ export function makeRuntime(t: Tables): Runtime {
     escape[s] = f === 0 || (sigSparse[2 * f]! | sigSparse[2 * f + 1]!) !== 0 ? f : escape[f]!;
   }
   const A = t.alphabet.length;
-  const rootPack = new Int32Array(3 * A);
+  const rootPack = new Int32Array(ROOT_PACK * A);
   for (let i = 0; i < A; i++) {
-    const child = rootRow[i]!;
-    rootPack[3 * i] = child;
-    rootPack[3 * i + 1] = sigSparse[2 * child]!;
-    rootPack[3 * i + 2] = sigSparse[2 * child + 1]!;
+    const child = rootRow[i]!, b = ROOT_PACK * i;
+    rootPack[b] = child;
+    // 128-bit Bloom filter (two bits per class) of the child's non-dense edge classes.
+    for (let k = edgeStart[child]!, end = edgeStart[child + 1]!; child !== 0 && k < end; k++) {
+      const c = edgeClass[k]!;
+      if (c < limit) continue;
+      const h2 = bloomHash(c);
+      rootPack[b + 2 + ((c >> 5) & 3)]! |= 1 << (c & 31);
+      rootPack[b + 2 + (h2 >> 5)]! |= 1 << (h2 & 31);
+    }
   }
   // Add the masks of the dictionary chain. dictLink targets have own outputs and
   // smaller depth; the chain is walked on own masks, so visiting order does not matter.
@@ -107,6 +118,7 @@ export function makeRuntime(t: Tables): Runtime {
     for (let x = dictLink[s]!; x >= 0 && mask !== 3; x = dictLink[x]!) mask |= ownMask[x]!;
     emitMask[s] = mask;
   }
+  for (let i = 0; i < A; i++) rootPack[ROOT_PACK * i + 1] = emitMask[rootRow[i]!]!;
   // An explicit literal (not a spread) keeps the object's shape small and fast.
   return {
     maxGap: t.maxGap, denseClasses: t.denseClasses, denseStates: t.denseStates,
@@ -117,6 +129,11 @@ export function makeRuntime(t: Tables): Runtime {
     classTable, emitMask, classOfSymbol, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
   };
 }
+
+/** Words per class in rootPack (a power of two, so a record never straddles a cache line). */
+const ROOT_PACK = 8;
+/** Second Bloom bit of class c in rootPack (0..127); the first is c & 127. */
+const bloomHash = (c: number): number => Math.imul(c, -1640531535) >>> 25;
 
 /** Class table with no alphabet, and BMP code units grouped by their folded symbol. Built once. */
 let base: { table: Uint16Array; units: Uint16Array; syms: Int32Array } | undefined;
@@ -161,6 +178,7 @@ export interface Sink {
   readonly wantsActiveStart: boolean;
 }
 
+if (ROOT_PACK !== 8) throw new Error("engine: scan() assumes ROOT_PACK = 8");
 const RING = MAX_PATTERN_SYMBOLS; // power of two; scan() spells RING - 1 as 255
 const MASK = RING - 1;
 if (MASK !== 255) throw new Error("engine: scan() assumes 256-entry rings");
@@ -270,8 +288,9 @@ function transition(m: Runtime, S: number, c: number, rc: number): number {
   const D = m.denseClasses, denseLimit = FIRST_CLASS + D;
   let s = S;
   if (rc >= 0 && c >= denseLimit) {
-    const t = (rootPack[3 * rc + 1 + ((c >> 5) & 1)]! >> (c & 31)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
-    return t !== 0 ? t : -rootPack[3 * (c - FIRST_CLASS)]! - 1;
+    const b = ROOT_PACK * rc, h2 = bloomHash(c);
+    const t = (rootPack[b + 2 + ((c >> 5) & 3)]! >> (c & 31)) & (rootPack[b + 2 + (h2 >> 5)]! >> (h2 & 31)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
+    return t !== 0 ? t : -rootPack[ROOT_PACK * (c - FIRST_CLASS)]! - 1;
   }
   for (;;) {
     if (c < denseLimit) {
@@ -282,7 +301,7 @@ function transition(m: Runtime, S: number, c: number, rc: number): number {
       }
       s = fail[s]!;
     } else {
-      if (s === 0) return -rootPack[3 * (c - FIRST_CLASS)]! - 1;
+      if (s === 0) return -rootPack[ROOT_PACK * (c - FIRST_CLASS)]! - 1;
       if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
         const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
         if (t !== 0) return t;
@@ -335,9 +354,10 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       if (rc >= 0 && c >= denseLimit) {
         // S is the root's child by class rc: its signature sits next to the root
         // edge we just took, and its failure target is the root.
-        const t = (rootPack[3 * rc + 1 + ((c >> 5) & 1)]! >> (c & 31)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
-        if (t !== 0) { s = t; rc = -1; }
-        else { rc = c - 4; s = rootPack[3 * rc]!; }
+        const b = 8 /* ROOT_PACK */ * rc, h2 = Math.imul(c, -1640531535) >>> 25 /* bloomHash(c) */;
+        const t = (rootPack[b + 2 + ((c >> 5) & 3)]! >> (c & 31)) & (rootPack[b + 2 + (h2 >> 5)]! >> (h2 & 31)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
+        if (t !== 0) { s = t; rc = -1; mask = emitMask[s]!; }
+        else { rc = c - 4; s = rootPack[8 * rc]!; mask = rootPack[8 * rc + 1]!; }
       } else {
         rc = -1;
         for (;;) {
@@ -349,7 +369,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
             }
             s = fail[s]!;
           } else {
-            if (s === 0) { rc = c - 4; s = rootPack[3 * rc]!; break; }
+            if (s === 0) { rc = c - 4; s = rootPack[8 * rc]!; break; }
             if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
               const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
               if (t !== 0) { s = t; break; }
@@ -357,9 +377,9 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
             s = s < denseStates ? escape[s]! : fail[s]!;
           }
         }
+        mask = emitMask[s]!;
       }
       S = s;
-      mask = emitMask[s]!;
       runLens[runIdx & 255] = runLen;
       runStarts[++runIdx & 255] = i;
       runLen = 1;
