@@ -56,12 +56,14 @@ async function main() {
       return e;
     };
     let n = 0;
+    let hotSent = 0;
     const results: Phase[] = [];
 
     results.push(await phase("no-op baseline (GET spread)", () => ({ method: "GET", path: `/v1/posts/${cold[n++ % COLD_POSTS]}/spread` })));
     results.push(
       await phase("hot post: reposts (10% repeats)", () => {
-        const i = n++;
+        // Its own counter: every 10th request repeats an account this phase already sent.
+        const i = hotSent++;
         const account = i % 10 === 0 && i > 0 ? `hot-${Math.floor(i / 2)}` : `hot-${i}`;
         return { method: "POST", path: `/v1/posts/${hot}/reposts`, body: { accountId: account }, onOk: () => expect(hot).reposts.add(account) };
       }),
