@@ -53,12 +53,15 @@ async function main() {
 
     const phase = (name: string, next: () => BenchRequest) => runPhase({ name, baseUrl: stack.baseUrl, keys: appKeys, concurrency: CONCURRENCY, ms: PHASE_MS, next });
 
-    // Warm-up (isolates, D1 statement caches, vault key import).
+    // Warm-up of both paths (isolates, D1 statement caches, vault key import), and the
+    // baseline measured again at the end, so order effects show.
     await phase("warm-up", () => ({ method: "GET", path: `/v1/accounts/${live}` }));
+    await phase("warm-up", () => ({ method: "GET", path: `/v1/accounts/${erased}` }));
     const phases = [
       await phase("baseline: GET erased account (no crypto)", () => ({ method: "GET", path: `/v1/accounts/${erased}` })),
       await phase("read: GET account (unwrap + 3 decrypts + masks)", () => ({ method: "GET", path: `/v1/accounts/${live}` })),
       await phase("register: POST /v1/accounts", () => ({ method: "POST", path: "/v1/accounts", body: nextRegistration() })),
+      await phase("baseline again", () => ({ method: "GET", path: `/v1/accounts/${erased}` })),
     ];
     console.log(`\n${CONCURRENCY} concurrent clients, ${PHASE_MS / 1000} s per phase, local wrangler dev (workerd + local D1)\n`);
     printPhases(phases);
