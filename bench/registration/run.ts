@@ -5,8 +5,7 @@
 //   register  POST /v1/accounts (validate, 3 encryptions + 2 blind indexes, one D1 batch,
 //             code issue + local SMS insert)
 import { createHash } from "node:crypto";
-import { startStack } from "../../scripts/stack.mjs";
-import { createKeys, printPhases, runPhase, type BenchRequest } from "../support/load";
+import { withStack, createKeys, printPhases, runPhase, type BenchRequest } from "../support/load";
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 6_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -23,9 +22,7 @@ function residentId(n: number): string {
 }
 
 async function main() {
-  console.log("starting the local stack...");
-  const stack = await startStack();
-  try {
+  await withStack(async (stack) => {
     const appKeys = await createKeys(stack.baseUrl, stack.adminKey, "app", KEYS);
     const [operator] = await createKeys(stack.baseUrl, stack.adminKey, "operator", 1);
     let turn = 0;
@@ -65,9 +62,7 @@ async function main() {
     ];
     console.log(`\n${CONCURRENCY} concurrent clients, ${PHASE_MS / 1000} s per phase, local wrangler dev (workerd + local D1)\n`);
     printPhases(phases);
-  } finally {
-    await stack.stop();
-  }
+  });
 }
 
 main().catch((err) => {

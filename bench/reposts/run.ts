@@ -4,9 +4,8 @@
 // GET of a post's spread: the same auth, routing and D1 post lookup, minus the counting object).
 // Ends by checking that the final counts (live and flushed to D1) equal what was acknowledged.
 import { randomBytes } from "node:crypto";
-import { startStack } from "../../scripts/stack.mjs";
 import { localD1 } from "../support/local-d1";
-import { createKeys, printPhases, runPhase, type BenchRequest, type Phase } from "../support/load";
+import { withStack, createKeys, printPhases, runPhase, type BenchRequest, type Phase } from "../support/load";
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 8_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -17,9 +16,7 @@ const APP_KEYS = 60;
 const id = (prefix: string) => `${prefix}_${Date.now().toString(36)}${randomBytes(10).toString("hex")}`;
 
 async function main() {
-  console.log("starting the local stack...");
-  const stack = await startStack();
-  try {
+  await withStack(async (stack) => {
     const keys = await createKeys(stack.baseUrl, stack.adminKey, "app", APP_KEYS);
 
     // Posts are written by screening; seed them straight into the stack's local D1.
@@ -129,12 +126,7 @@ async function main() {
       console.log(`COUNT MISMATCH (${mismatches.length}):\n  ${mismatches.slice(0, 10).join("\n  ")}`);
       process.exitCode = 1;
     } else console.log("final counts (live and flushed to D1) equal what was acknowledged: OK");
-  } catch (err) {
-    console.error(stack.output().slice(-3000));
-    throw err;
-  } finally {
-    await stack.stop();
-  }
+  });
 }
 
 main().catch((err) => {

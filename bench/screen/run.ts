@@ -5,8 +5,7 @@
 // the engine time per 4 KB post measured in-process with the same engine and the same terms.
 import autocannon, { type Result } from "autocannon";
 import { makeBenchData, mulberry32 } from "../engine/data";
-import { startStack } from "../../scripts/stack.mjs";
-import { createKeys } from "../support/load";
+import { withStack, createKeys } from "../support/load";
 import { localD1 } from "../support/local-d1";
 import { compile, load } from "../../workers/screening/engine/index";
 
@@ -38,9 +37,7 @@ async function main() {
     posts.push(s.replace(/[\uD800-\uDBFF]$/, "").replace(/^[\uDC00-\uDFFF]/, ""));
   }
 
-  console.log("starting the local stack...");
-  const stack = await startStack();
-  try {
+  await withStack(async (stack) => {
     const admin = { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" };
     const keys = await createKeys(stack.baseUrl, stack.adminKey, "app", APP_KEYS);
 
@@ -170,12 +167,7 @@ async function main() {
     if (process.env.BENCH_DEBUG) console.log(stack.output().split("\n").filter((l) => /"level":"(error|warn)"|Error/.test(l)).slice(-30).join("\n"));
     console.log(`\nscreening throughput: ${((rps(screen) / baseRps) * 100).toFixed(0)}% of the baseline's (target ≥ 70%)`);
     console.log(`engine time per 4 KB post (in-process, Node, same engine and terms): ${engineUs.toFixed(0)} µs, ${(matches / ROUNDS).toFixed(1)} matches per post`);
-  } catch (err) {
-    console.error(stack.output().slice(-3000));
-    throw err;
-  } finally {
-    await stack.stop();
-  }
+  });
 }
 
 main().catch((err) => {

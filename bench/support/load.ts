@@ -1,5 +1,22 @@
-// Pieces every load benchmark shares: API keys for the stack, a closed-loop load phase over
-// loopback, percentiles and the results table.
+// Pieces every load benchmark shares: the local stack's lifetime, API keys for it, a
+// closed-loop load phase over loopback, percentiles and the results table.
+import { startStack } from "../../scripts/stack.mjs";
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** Runs a benchmark on a fresh local stack; prints the stack's last output if it fails; always stops it. */
+export async function withStack(run: (stack: Stack) => Promise<void>): Promise<void> {
+  console.log("starting the local stack...");
+  const stack = await startStack();
+  try {
+    await run(stack);
+  } catch (err) {
+    console.error(stack.output().slice(-3000));
+    throw err;
+  } finally {
+    await stack.stop();
+  }
+}
 
 /** Creates `count` keys of `role` with the stack's admin key (the gateway limits each key per minute). */
 export async function createKeys(baseUrl: string, adminKey: string, role: "app" | "operator" | "admin", count: number): Promise<string[]> {
