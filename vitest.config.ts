@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 // screening engine in Node, and the end-to-end suite against the real multi-worker stack.
 export default defineConfig({
   test: {
+    // Request logs are structured JSON lines: show them only for failing tests.
+    silent: "passed-only",
     projects: [
       "workers/gateway/vitest.config.ts",
       "workers/registration/vitest.config.ts",

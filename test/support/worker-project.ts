@@ -37,8 +37,6 @@ export function workerProject(
       include: options.include ?? ["test/**/*.test.ts", "src/**/*.test.ts"],
       setupFiles: [`${root}test/support/apply-migrations.ts`],
       testTimeout: 30_000,
-      // Request logs are structured JSON lines: show them only for failing tests.
-      silent: "passed-only",
     },
   });
 }
