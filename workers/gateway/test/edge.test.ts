@@ -97,6 +97,18 @@ describe("health", () => {
   });
 });
 
+describe("forwarding", () => {
+  it("turns a function worker's non-problem failure into 502 upstream_unavailable", async () => {
+    // In this project every function worker answers 503 with a plain-text body.
+    const { key } = await createKey("app");
+    const res = await gw("/v1/screen", { key, json: { accountId: "acc_x", kind: "post", text: "hi" } });
+    expect(res.status).toBe(502);
+    const body = await problem(res);
+    expect(body.code).toBe("upstream_unavailable");
+    expect(JSON.stringify(body)).not.toContain("not running");
+  });
+});
+
 describe("rate limiting", () => {
   it("answers 429 with Retry-After once a key exceeds its limit, per key", async () => {
     const a = await createKey("admin", "busy");
