@@ -387,6 +387,33 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       symEnd = i + 1;
       cur = c;
       if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
+      if (rc >= 0 && mask === 0) {
+        // Common CJK case: S is a root child without outputs, reached by a non-dense
+        // class. While the next code units are further such classes (not a repeat,
+        // Bloom miss on S's edges, target without outputs), each one just moves to
+        // the root's child by it. Only the last one's run and position are written:
+        // every later emission looks back at most depth (= 1 here) runs.
+        let b = rc << 3, j = i + 1;
+        for (; j < n; j++) {
+          const c2 = classTable[text.charCodeAt(j)]!;
+          if (c2 < denseLimit || c2 === cur) break;
+          const h2 = Math.imul(c2, -1640531535) >>> 25 /* bloomHash(c2) */;
+          if ((rootPack[b + 2 + ((c2 >> 5) & 3)]! >> (c2 & 31)) & (rootPack[b + 2 + (h2 >> 5)]! >> (h2 & 31)) & 1) break;
+          const nb = (c2 - 4) << 3;
+          if (rootPack[nb + 1]! !== 0) break;
+          b = nb;
+          cur = c2;
+        }
+        if (j !== i + 1) {
+          i = j - 1;
+          rc = b >> 3;
+          S = rootPack[b]!;
+          runLens[runIdx & 255] = 1;
+          runStarts[++runIdx & 255] = i;
+          pos[++symIdx & 255] = i;
+          symEnd = j;
+        }
+      }
     } else if (c === 0 /* C_NOISE */) {
       if (++gap === gapLimit) {
         if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
