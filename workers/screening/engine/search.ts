@@ -81,7 +81,10 @@ export function makeRuntime(t: Tables): Runtime {
   const limit = FIRST_CLASS + t.denseClasses;
   for (let s = 0; s < N; s++) {
     let own = 0;
-    for (let o = outStart[s]!, o1 = outStart[s + 1]!; o < o1; o++) own |= outRec[4 * o + 1]! & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL;
+    for (let o = outStart[s]!, o1 = outStart[s + 1]!; o < o1; o++) {
+      const f = outRec[4 * o + 1]!;
+      own |= (f & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL) | (f & P_CHECK_END ? 0 : NOT_END_WORD);
+    }
     emitMask[s] = own; // own outputs only; the dictionary chain is added below
     let sd = 0;
     for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) {
@@ -115,8 +118,10 @@ export function makeRuntime(t: Tables): Runtime {
   const ownMask = emitMask.slice();
   for (let s = 0; s < N; s++) {
     let mask = ownMask[s]!;
-    for (let x = dictLink[s]!; x >= 0 && mask !== 3; x = dictLink[x]!) mask |= ownMask[x]!;
-    emitMask[s] = mask;
+    for (let x = dictLink[s]!; x >= 0 && mask !== 11; x = dictLink[x]!) mask |= ownMask[x]!;
+    // EMIT_END_WORD: every output on the chain is whole-word at its end, so no
+    // emission from s can succeed while an ASCII letter or digit follows.
+    emitMask[s] = mask & NOT_END_WORD || mask === 0 ? mask & 3 : mask | EMIT_END_WORD;
   }
   for (let i = 0; i < A; i++) rootPack[ROOT_PACK * i + 1] = emitMask[rootRow[i]!]!;
   // An explicit literal (not a spread) keeps the object's shape small and fast.
@@ -190,7 +195,9 @@ const runLenRing = new Int32Array(RING);
 const slowSymbols = new Int32Array(8);
 
 const EV_SYMBOL = 0, EV_FLUSH = 1;
-const EMIT_ON_SYMBOL = 1, EMIT_ON_FLUSH = 2;
+const EMIT_ON_SYMBOL = 1, EMIT_ON_FLUSH = 2, EMIT_END_WORD = 4;
+/** makeRuntime only: some output of the state lacks P_CHECK_END. */
+const NOT_END_WORD = 8;
 
 function emit(
   m: Runtime, sink: Sink, text: string, S: number, event: number,
@@ -321,6 +328,9 @@ function slowChar(m: Runtime, sink: Sink, text: string, st: Int32Array, i: numbe
   return false;
 }
 
+/** ASCII letter or digit: a word character for boundaryAfter. */
+const isAsciiAlnum = (u: number): boolean => ((u | 32) - 97) >>> 0 < 26 || (u - 48) >>> 0 < 10;
+
 /** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
   // Everything the loop reads lives in locals, constants included (imported
@@ -411,6 +421,42 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           runLens[runIdx & 255] = 1;
           runStarts[++runIdx & 255] = i;
           pos[++symIdx & 255] = i;
+          symEnd = j;
+        }
+      }
+      else if (S < denseStates && (mask === 0 || (mask & 4 /* EMIT_END_WORD */ && i + 1 < n && isAsciiAlnum(text.charCodeAt(i + 1))))) {
+        // Common Latin case: a dense state without outputs. While the next code units
+        // are dense classes (not a repeat) leading to dense states without outputs,
+        // follow the DFA rows only; the rings are filled in afterwards (each of
+        // these code units is one symbol and one run of length 1).
+        let s = S, j = i + 1, msk = mask;
+        for (; j < n; j++) {
+          const c2 = classTable[text.charCodeAt(j)]!;
+          if (c2 < 4 || c2 >= denseLimit || c2 === cur) break;
+          const t = denseRows[s * D + c2 - 4]!;
+          if (t >= denseStates) break;
+          const em = emitMask[t]!;
+          // A state with outputs is passed through only if none of them can fire:
+          // all whole-word at the end, and an ASCII letter or digit follows.
+          if (em !== 0 && (!(em & 4 /* EMIT_END_WORD */) || j + 1 >= n || !isAsciiAlnum(text.charCodeAt(j + 1)))) break;
+          s = t;
+          cur = c2;
+          msk = em;
+        }
+        const cnt = j - i - 1;
+        if (cnt > 0) {
+          runLens[runIdx & 255] = 1;
+          for (let k = cnt > 255 ? cnt - 255 : 0; k < cnt; k++) {
+            const p = i + 1 + k;
+            runStarts[(runIdx + 1 + k) & 255] = p;
+            runLens[(runIdx + 1 + k) & 255] = 1;
+            pos[(symIdx + 1 + k) & 255] = p;
+          }
+          runIdx += cnt;
+          symIdx += cnt;
+          i = j - 1;
+          S = s;
+          mask = msk;
           symEnd = j;
         }
       }
