@@ -1,4 +1,4 @@
-import type { CountBody, IdempotencyInput, PriorLookup } from "./types";
+import type { CountBody, CountOutcome, IdempotencyInput, PriorLookup } from "./types";
 
 /**
  * Storage shared by the coordinator and shard objects: who has reposted (exact dedup) and
@@ -63,6 +63,20 @@ export function storeIdempotency(sql: SqlStorage, idem: IdempotencyInput | undef
     JSON.stringify(body),
     now + IDEMPOTENCY_TTL_MS,
   );
+}
+
+/** The answer owed at once to a request whose Idempotency-Key was seen before; undefined: go on and count. */
+export function idempotentOutcome(sql: SqlStorage, idem: IdempotencyInput | undefined, now: number): CountOutcome | undefined {
+  const prior = lookupIdempotency(sql, idem, now);
+  if (prior.kind === "reused") return { ok: false, code: "idempotency_key_reused" };
+  if (prior.kind === "replay") return { ok: true, body: prior.body, replayed: true };
+  return undefined;
+}
+
+/** Records a counted request's answer under its Idempotency-Key (in the same storage transaction) and returns it. */
+export function answer(sql: SqlStorage, idem: IdempotencyInput | undefined, body: CountBody, now: number): CountOutcome {
+  storeIdempotency(sql, idem, body, now);
+  return { ok: true, body, replayed: false };
 }
 
 /** Drops expired idempotency records; returns the next expiry still pending, if any. */

@@ -8,9 +8,9 @@ import {
   freeze,
   hasReposter,
   isFrozen,
-  lookupIdempotency,
+  idempotentOutcome,
+  answer,
   priorLookup,
-  storeIdempotency,
   sweepIdempotency,
 } from "./counter-store";
 import type { Env } from "./env";
@@ -75,30 +75,26 @@ export class PostCounter extends DurableObject<Env> {
   /** One repost by `accountId` (counted once per account), for posts counted without shards. */
   async repost(pc: PostContext, accountId: string, idem?: IdempotencyInput): Promise<CountOutcome> {
     const now = Date.now();
-    const prior = lookupIdempotency(this.sql, idem, now);
-    if (prior.kind === "reused") return { ok: false, code: "idempotency_key_reused" };
-    if (prior.kind === "replay") return { ok: true, body: prior.body, replayed: true };
+    const early = idempotentOutcome(this.sql, idem, now);
+    if (early) return early;
     // After a shard raise the new epoch's shards own new accounts; this set is frozen.
     if (isFrozen(this.sql) && !hasReposter(this.sql, accountId)) return { ok: false, code: "moved" };
     this.touch(pc, now);
     const counted = addReposter(this.sql, accountId, now);
     if (counted) this.changed(`UPDATE state SET own_reposts = own_reposts + 1, version = version + 1`, now);
     const body: CountBody = { ...this.body(), counted };
-    storeIdempotency(this.sql, idem, body, now);
-    return { ok: true, body, replayed: false };
+    return answer(this.sql, idem, body, now);
   }
 
   /** A batch of `count` views (views are counts, not unique viewers). */
   async view(pc: PostContext, count: number, idem?: IdempotencyInput): Promise<CountOutcome> {
     const now = Date.now();
-    const prior = lookupIdempotency(this.sql, idem, now);
-    if (prior.kind === "reused") return { ok: false, code: "idempotency_key_reused" };
-    if (prior.kind === "replay") return { ok: true, body: prior.body, replayed: true };
+    const early = idempotentOutcome(this.sql, idem, now);
+    if (early) return early;
     this.touch(pc, now);
     this.changed(`UPDATE state SET own_views = own_views + ?, version = version + 1`, now, count);
     const body: CountBody = { ...this.body(), counted: true };
-    storeIdempotency(this.sql, idem, body, now);
-    return { ok: true, body, replayed: false };
+    return answer(this.sql, idem, body, now);
   }
 
   /**

@@ -7,9 +7,10 @@ import {
   freeze,
   hasReposter,
   isFrozen,
+  idempotentOutcome,
+  answer,
   lookupIdempotency,
   priorLookup,
-  storeIdempotency,
   sweepIdempotency,
 } from "./counter-store";
 import type { Env } from "./env";
@@ -61,9 +62,8 @@ export class RepostShard extends DurableObject<Env> {
 
   async repost(pc: PostContext, shard: number, accountId: string, idem?: IdempotencyInput): Promise<CountOutcome> {
     const now = Date.now();
-    const prior = lookupIdempotency(this.sql, idem, now);
-    if (prior.kind === "reused") return { ok: false, code: "idempotency_key_reused" };
-    if (prior.kind === "replay") return { ok: true, body: prior.body, replayed: true };
+    const early = idempotentOutcome(this.sql, idem, now);
+    if (early) return early;
     if (isFrozen(this.sql) && !hasReposter(this.sql, accountId)) return { ok: false, code: "moved" };
     let seenEarlier = false;
     if (pc.epoch > 0 && !hasReposter(this.sql, accountId)) {
@@ -83,15 +83,13 @@ export class RepostShard extends DurableObject<Env> {
     const counted = addReposter(this.sql, accountId, now) && !seenEarlier;
     if (counted) this.changed(`UPDATE state SET reposts = reposts + 1, version = version + 1`, now);
     const body: CountBody = { ...this.estimate(), counted };
-    storeIdempotency(this.sql, idem, body, now);
-    return { ok: true, body, replayed: false };
+    return answer(this.sql, idem, body, now);
   }
 
   async view(pc: PostContext, shard: number, count: number, idem?: IdempotencyInput): Promise<CountOutcome> {
     const now = Date.now();
-    const prior = lookupIdempotency(this.sql, idem, now);
-    if (prior.kind === "reused") return { ok: false, code: "idempotency_key_reused" };
-    if (prior.kind === "replay") return { ok: true, body: prior.body, replayed: true };
+    const early = idempotentOutcome(this.sql, idem, now);
+    if (early) return early;
     if (pc.epoch > 0 && idem) {
       // A retried batch may have been counted in an earlier epoch (routed by the same key).
       const earlier = await this.askEarlierEpochs(pc, idem.key, null, idem);
@@ -103,8 +101,7 @@ export class RepostShard extends DurableObject<Env> {
     this.touch(pc, shard);
     this.changed(`UPDATE state SET views = views + ?, version = version + 1`, now, count);
     const body: CountBody = { ...this.estimate(), counted: true };
-    storeIdempotency(this.sql, idem, body, now);
-    return { ok: true, body, replayed: false };
+    return answer(this.sql, idem, body, now);
   }
 
   /** Shard raise, step 1: this epoch takes no new accounts from now on (it still reports its totals). */
