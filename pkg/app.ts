@@ -1,5 +1,5 @@
 import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
-import type { MiddlewareHandler, Env as HonoEnv } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { ApiError, notFound, onError, type FieldError } from "./errors";
 import { REQUEST_ID_HEADER } from "./headers";
 import { log } from "./log";
@@ -104,4 +104,3 @@ export function createRouter<Bindings extends object>(): OpenAPIHono<AppEnv<Bind
   return new OpenAPIHono<AppEnv<Bindings>>({ defaultHook: validationHook });
 }
 
-export type { HonoEnv };

@@ -27,7 +27,7 @@ export const IdSchema = z.string().regex(/^[a-z]{2,8}_[0-9a-z]{8,64}$/, "Malform
  * Post ids are the apps' own (or ours when screening generates one): 1–128 letters, digits
  * and `. _ : -`. Screening, reposts and moderation accept exactly the same set.
  */
-export const POST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+const POST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 export const PostIdSchema = z.string().regex(POST_ID_PATTERN, "Use 1–128 letters, digits and . _ : -");
 
 /** Cursor pagination query: `?limit=50&cursor=...`. */
@@ -35,8 +35,6 @@ export const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });
-
-export const HealthSchema = z.object({ status: z.enum(["ok", "degraded"]), worker: z.string(), checks: z.record(z.string(), z.string()) }).openapi("WorkerHealth");
 
 /** ISO-8601 timestamp from integer milliseconds (null stays null). */
 export function isoOrNull(ms: number | null | undefined): string | null {

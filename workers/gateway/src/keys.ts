@@ -29,9 +29,6 @@ const cache = new Map<string, CachedKey>();
 const CACHE_MS = 10_000;
 const CACHE_MAX = 10_000;
 
-export function forgetKey(keyHash: string): void {
-  cache.delete(keyHash);
-}
 export function forgetKeyById(id: string): void {
   for (const [hash, entry] of cache) if (entry.principal?.keyId === id) cache.delete(hash);
 }
