@@ -1,4 +1,5 @@
 import { timingSafeEqualStr, toHex } from "../../../pkg/ids";
+import { postJson } from "./http-post";
 
 export interface IdentityCheckRequest {
   /** Our reference, returned by the provider's webhook: the account id. */
@@ -39,17 +40,7 @@ export class HttpIdentityVerifier implements IdentityVerifier {
   ) {}
 
   async start(request: IdentityCheckRequest): Promise<IdentityCheckStarted> {
-    let res: Response;
-    try {
-      res = await this.fetcher(this.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${this.key}` },
-        body: JSON.stringify(request),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      throw new IdentityProviderError(`provider unreachable (${(err as Error).name})`);
-    }
+    const res = await postJson(this.fetcher, { url: this.url, key: this.key, timeoutMs: this.timeoutMs }, request, (reason) => new IdentityProviderError(`provider unreachable (${reason})`));
     if (!res.ok) {
       await res.arrayBuffer().catch(() => undefined);
       throw new IdentityProviderError(`provider answered ${res.status}`);

@@ -1,6 +1,7 @@
 import { devSmsOutbox } from "../../../db/schema";
 import type { Db } from "../../../pkg/db";
 import { newId } from "../../../pkg/ids";
+import { postJson } from "./http-post";
 
 /** Where a message goes: the number itself (for a real gateway) and its blind index. */
 export interface SmsRecipient {
@@ -30,17 +31,7 @@ export class HttpSmsSender implements SmsSender {
   ) {}
 
   async send(to: SmsRecipient, body: string): Promise<void> {
-    let res: Response;
-    try {
-      res = await this.fetcher(this.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${this.key}` },
-        body: JSON.stringify({ to: to.e164, body }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      throw new SmsDeliveryError(`gateway unreachable (${(err as Error).name})`);
-    }
+    const res = await postJson(this.fetcher, { url: this.url, key: this.key, timeoutMs: this.timeoutMs }, { to: to.e164, body }, (reason) => new SmsDeliveryError(`gateway unreachable (${reason})`));
     // Drain the body so the connection is released; its content is not needed.
     await res.arrayBuffer().catch(() => undefined);
     if (!res.ok) throw new SmsDeliveryError(`gateway answered ${res.status}`);
