@@ -1,19 +1,12 @@
 import { inject } from "vitest";
+import { clientRequestInit, type ClientRequest } from "../support/client-request";
 
 /** A client of the running stack: the gateway over real HTTP. */
 export const baseUrl = () => inject("baseUrl");
 export const adminKey = () => inject("adminKey");
 
-export async function http(
-  path: string,
-  init: { method?: string; key?: string; json?: unknown; body?: string; contentType?: string; headers?: Record<string, string> } = {},
-): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.key) headers.set("authorization", `Bearer ${init.key}`);
-  let body = init.body;
-  if (init.json !== undefined) body = JSON.stringify(init.json);
-  if (body !== undefined && !headers.has("content-type")) headers.set("content-type", init.contentType ?? "application/json");
-  return fetch(`${baseUrl()}${path}`, { method: init.method ?? (body !== undefined ? "POST" : "GET"), headers, body });
+export function http(path: string, init: ClientRequest = {}): Promise<Response> {
+  return fetch(`${baseUrl()}${path}`, clientRequestInit(init));
 }
 
 export async function newKey(role: "app" | "operator" | "admin"): Promise<{ id: string; key: string }> {

@@ -1,19 +1,12 @@
 import { exports } from "cloudflare:workers";
+import { clientRequestInit, type ClientRequest } from "../../../test/support/client-request";
 
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
 
 /** Calls the gateway as a client would: over HTTP semantics, with an optional bearer key. */
-export function gw(
-  path: string,
-  init: { method?: string; key?: string; json?: unknown; body?: BodyInit; contentType?: string; headers?: Record<string, string> } = {},
-): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.key) headers.set("authorization", `Bearer ${init.key}`);
-  let body = init.body;
-  if (init.json !== undefined) body = JSON.stringify(init.json);
-  if (body !== undefined && !headers.has("content-type")) headers.set("content-type", init.contentType ?? "application/json");
+export function gw(path: string, init: ClientRequest = {}): Promise<Response> {
   const fetcher = (exports as unknown as { default: Fetcher }).default;
-  return fetcher.fetch(`https://gatehouse.test${path}`, { method: init.method ?? (body !== undefined ? "POST" : "GET"), headers, body });
+  return fetcher.fetch(`https://gatehouse.test${path}`, clientRequestInit(init));
 }
 
 export async function createKey(role: "app" | "operator" | "admin", name = `${role} key`): Promise<{ id: string; key: string }> {
