@@ -70,8 +70,9 @@ const authenticateCaller: MiddlewareHandler<{ Bindings: Env }> = async (c, next)
       : new ApiError(401, "invalid_key", "This API key is not valid.", challenge);
   }
   c.set("principal", result.principal);
-  if (result.keyHash) {
-    // Record use at most once a minute per key, off the request path.
+  if (result.recordUse) {
+    // At most once a minute per key and isolate, off the request path; the guard in SQL keeps
+    // many isolates from rewriting it within the minute.
     const now = Date.now();
     c.executionCtx.waitUntil(
       db

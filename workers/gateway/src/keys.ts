@@ -33,18 +33,32 @@ export function forgetKeyById(id: string): void {
   for (const [hash, entry] of cache) if (entry.principal?.keyId === id) cache.delete(hash);
 }
 
-export type AuthResult = { ok: true; principal: Principal; keyHash?: string } | { ok: false; code: "invalid_key" | "revoked_key" };
+/** Per isolate: when each key's use was last written to D1 (at most once a minute per key). */
+const useRecordedAt = new Map<string, number>();
+const USE_RECORD_MS = 60_000;
+
+/** True when this isolate should write the key's `last_used_at` now; false for the next minute. */
+function claimUseRecord(keyId: string, now: number): boolean {
+  const last = useRecordedAt.get(keyId);
+  if (last !== undefined && now - last < USE_RECORD_MS) return false;
+  if (useRecordedAt.size >= CACHE_MAX) useRecordedAt.clear();
+  useRecordedAt.set(keyId, now);
+  return true;
+}
+
+/** `recordUse`: write the key's `last_used_at` (off the request path); the bootstrap key has no row. */
+export type AuthResult = { ok: true; principal: Principal; recordUse: boolean } | { ok: false; code: "invalid_key" | "revoked_key" };
 
 /** Resolves a presented bearer token to a principal: the bootstrap ADMIN_KEY or a stored key. */
 export async function authenticate(db: Db, token: string, adminKey: string | undefined): Promise<AuthResult> {
   if (adminKey && adminKey.length >= 16 && timingSafeEqualStr(token, adminKey)) {
-    return { ok: true, principal: { keyId: "bootstrap-admin", role: "admin" } };
+    return { ok: true, principal: { keyId: "bootstrap-admin", role: "admin" }, recordUse: false };
   }
   if (!KEY_RE.test(token)) return { ok: false, code: "invalid_key" };
   const keyHash = await sha256Hex(token);
   const now = Date.now();
   const hit = cache.get(keyHash);
-  if (hit && hit.until > now) return hit.principal ? { ok: true, principal: hit.principal, keyHash } : { ok: false, code: "invalid_key" };
+  if (hit && hit.until > now) return hit.principal ? { ok: true, principal: hit.principal, recordUse: claimUseRecord(hit.principal.keyId, now) } : { ok: false, code: "invalid_key" };
 
   const row = await db.select({ id: apiKeys.id, role: apiKeys.role, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).get();
   if (row?.revokedAt != null) {
@@ -54,5 +68,5 @@ export async function authenticate(db: Db, token: string, adminKey: string | und
   const principal = row ? { keyId: row.id, role: row.role as Role } : null;
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(keyHash, { principal, until: now + CACHE_MS });
-  return principal ? { ok: true, principal, keyHash } : { ok: false, code: "invalid_key" };
+  return principal ? { ok: true, principal, recordUse: claimUseRecord(principal.keyId, now) } : { ok: false, code: "invalid_key" };
 }
