@@ -35,7 +35,7 @@ export function requestContext(worker: string): MiddlewareHandler {
       worker,
       requestId,
       method: c.req.method,
-      path: new URL(c.req.url).pathname,
+      path: c.req.path,
       status: c.res.status,
       ms: Date.now() - started,
     });
@@ -66,7 +66,7 @@ export function bodyGuard(alsoAccept: { path: RegExp; types: string[] }[] = []):
       }
       return next();
     }
-    const path = new URL(c.req.url).pathname;
+    const path = c.req.path;
     if (alsoAccept.some((a) => a.path.test(path) && a.types.includes(mediaType))) return next();
     throw new ApiError(415, "unsupported_media_type", `Send the body as application/json${mediaType ? `, not ${mediaType}` : " (Content-Type header missing)"}.`);
   };

@@ -93,5 +93,5 @@ export function onError(err: Error, c: Context): Response {
 }
 
 export function notFound(c: Context): Response {
-  return problemResponse(c, 404, "route_not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`);
+  return problemResponse(c, 404, "route_not_found", `No route for ${c.req.method} ${c.req.path}.`);
 }

@@ -4,7 +4,7 @@ import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { apiKeys } from "../../../db/schema";
 import { bodyGuard, createApp } from "../../../pkg/app";
 import { createDb } from "../../../pkg/db";
-import { ApiError, PROBLEM_CONTENT_TYPE, problemResponse } from "../../../pkg/errors";
+import { ApiError, notFound, PROBLEM_CONTENT_TYPE, problemResponse } from "../../../pkg/errors";
 import { PRINCIPAL_HEADER, REQUEST_ID_HEADER } from "../../../pkg/headers";
 import { log } from "../../../pkg/log";
 import { encodePrincipal } from "../../../pkg/principal";
@@ -34,9 +34,9 @@ app.use(
 
 /** Unknown `/v1` routes are 404 before anything else, so probing needs no key to learn nothing. */
 const knownRoute: MiddlewareHandler = async (c, next) => {
-  const segment = firstSegment(new URL(c.req.url).pathname);
+  const segment = firstSegment(c.req.path);
   if (segment === undefined || (!GATEWAY_SEGMENTS.has(segment) && !(segment in ROUTE_OWNERS))) {
-    throw new ApiError(404, "route_not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`);
+    return notFound(c);
   }
   await next();
 };
@@ -44,7 +44,7 @@ const knownRoute: MiddlewareHandler = async (c, next) => {
 /** Rejects oversized bodies from the declared length, or from the bytes when no length is declared. */
 const bodySizeLimit: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
   if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-  const path = new URL(c.req.url).pathname;
+  const path = c.req.path;
   const limit = Number(CSV_IMPORT.path.test(path) ? c.env.TERM_IMPORT_MAX_BODY_BYTES ?? 16_777_216 : c.env.MAX_BODY_BYTES ?? 1_048_576);
   const declared = c.req.header("content-length");
   const tooLarge = () => new ApiError(413, "body_too_large", `The request body is larger than ${limit} bytes, the limit of this endpoint.`);
@@ -55,7 +55,7 @@ const bodySizeLimit: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
 
 /** Bearer-key authentication for everything but health and public segments. */
 const authenticateCaller: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
-  const segment = firstSegment(new URL(c.req.url).pathname)!;
+  const segment = firstSegment(c.req.path)!;
   if (segment === "health" || PUBLIC_SEGMENTS.has(segment)) return next();
   const header = c.req.header("authorization");
   const challenge = { headers: { "www-authenticate": 'Bearer realm="gatehouse"' } };
