@@ -120,6 +120,21 @@ describe("moderation (errors)", () => {
   });
 });
 
+describe("audit log (errors)", () => {
+  it("refuses a foreign cursor and an out-of-range page size", async () => {
+    const cursor = await call("/v1/audit?cursor=bm90LW91cnM", { role: "operator" });
+    expect(cursor.status).toBe(422);
+    expect((await problem(cursor)).code).toBe("invalid_cursor");
+    for (const limit of ["0", "501", "abc"]) {
+      const res = await call(`/v1/audit?limit=${limit}`, { role: "operator" });
+      expect(res.status, limit).toBe(422);
+      const p = await problem(res);
+      expect(p.code).toBe("validation_failed");
+      expect(p.errors!.map((e) => e.field)).toEqual(["limit"]);
+    }
+  });
+});
+
 describe("moderation (roles)", () => {
   it("lets only apps file reports and only operators or admins see and decide the queue", async () => {
     await insertPost("post-s1");
