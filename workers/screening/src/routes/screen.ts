@@ -6,15 +6,17 @@ import { ApiError } from "../../../../pkg/errors";
 import { newId, sha256Hex } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
 import { PostIdSchema, problemResponses } from "../../../../pkg/schemas";
-import type { AccountStatus, Verdict } from "../../../../db/schema";
+import type { Verdict } from "../../../../db/schema";
 import { decide, type Reason } from "../decide";
 import { hostOf } from "../domains";
 import type { Env } from "../env";
+import { factsCache, INSERT_POST_IF_FACTS_HOLD_SQL, INSERT_REVIEW_IF_INSERTED_SQL, READ_FACTS_SQL, type AccountFacts, type FactsRow } from "../facts";
 import { policyFor } from "../policy-cache";
 import { VerdictSchema } from "../schemas";
 import { hasLoneSurrogate, MAX_TEXT_BYTES, MAX_TITLE_BYTES, utf8Length } from "../text";
 
-/** App-chosen post ids are opaque but bounded: no spaces, no control characters. */
+/** Decide-and-insert attempts before giving up on facts that keep changing (or a post id race). */
+const MAX_ATTEMPTS = 3;
 
 const ScreenBody = z
   .object({
@@ -96,97 +98,93 @@ export const screenRoutes = createRouter<Env>()
 
       const now = Date.now();
       const d1 = c.env.DB;
+      const db = createDb(d1);
       const reprint = body.kind === "reprint";
       const sourceHosts = reprint && body.source?.url ? hostSuffixes(hostOf(body.source.url)) : [];
-      // One statement, one round trip, for everything the decision needs.
-      const t0 = Date.now();
-      const facts = await d1
-        .prepare(
-          `SELECT
-             (SELECT status FROM accounts WHERE id = ?1) AS status,
-             (SELECT json_group_array(scope) FROM publisher_licences WHERE account_id = ?1 AND revoked_at IS NULL AND expires_at > ?2) AS scopes,
-             (SELECT version FROM policy_current WHERE id = 1) AS version,
-             (SELECT json_object('accountId', account_id, 'contentHash', content_hash, 'kind', kind, 'verdict', verdict, 'reasons', json(reasons),
-                'categories', json(categories), 'policyVersion', policy_version) FROM posts WHERE id = ?3) AS taken,
-             (SELECT 1 FROM posts p JOIN publisher_licences l ON l.account_id = p.account_id AND l.revoked_at IS NULL AND l.expires_at > ?2
-               WHERE p.id = ?4 AND p.verdict <> 'block' AND p.removed_at IS NULL LIMIT 1) AS source_post_ok,
-             (SELECT 1 FROM publisher_outlets o JOIN publisher_licences l ON l.account_id = o.account_id AND l.revoked_at IS NULL AND l.expires_at > ?2
-               WHERE o.domain IN (SELECT value FROM json_each(?5)) LIMIT 1) AS source_outlet_ok`,
-        )
-        .bind(body.accountId, now, body.postId ?? "", reprint ? (body.source?.postId ?? "") : "", JSON.stringify(sourceHosts))
-        .first<{ status: AccountStatus | null; scopes: string; version: number | null; taken: string | null; source_post_ok: number | null; source_outlet_ok: number | null }>();
-      const t1 = Date.now();
-      const status = facts?.status;
-      if (!status) throw new ApiError(404, "account_not_found", "There is no account with this accountId.");
       const contentHash = await sha256Hex(`${body.title ?? ""}\n${body.text}`);
-      if (body.postId && facts.taken) {
-        // A retry of the same post (same account, kind and content) gets the recorded verdict back;
-        // anything else under a used id is refused.
-        const prior = JSON.parse(facts.taken) as { accountId: string; contentHash: string; kind: string; verdict: Verdict; reasons: Reason[]; categories: string[]; policyVersion: number };
-        if (prior.accountId === body.accountId && prior.contentHash === contentHash && prior.kind === body.kind) {
+      const postId = body.postId ?? newId("pst");
+      const timing: string[] = [];
+      // Reprints always read: whether their source is authorised is not cached.
+      let cached = reprint ? undefined : factsCache.get(body.accountId);
+      for (let attempt = 1; ; attempt++) {
+        let facts: AccountFacts;
+        let reprintSourceAuthorised = false;
+        if (cached) facts = cached;
+        else {
+          const t0 = Date.now();
+          const row = await d1
+            .prepare(READ_FACTS_SQL)
+            .bind(body.accountId, now, body.postId ?? "", reprint ? (body.source?.postId ?? "") : "", JSON.stringify(sourceHosts))
+            .first<FactsRow>();
+          timing.push(`d1-read;dur=${Date.now() - t0}`);
+          if (!row?.status) throw new ApiError(404, "account_not_found", "There is no account with this accountId.");
+          if (body.postId && row.taken) return c.json(replayOrConflict(body, contentHash, row.taken), 200);
+          if (row.version == null) throw new ApiError(503, "policy_not_published", "No screening policy has been published yet (POST /v1/policy/publish).");
+          facts = { status: row.status, scopesJson: row.scopes, version: row.version };
+          factsCache.set(body.accountId, facts);
+          reprintSourceAuthorised = row.source_post_ok === 1 || row.source_outlet_ok === 1;
+        }
+
+        const { policy, fresh } = await policyFor(db, facts.version);
+        if (fresh) timing.unshift(`policy-load;desc="v${facts.version}";dur=${policy.loadMs}`);
+        const t1 = Date.now();
+        const outcome = decide(policy, {
+          kind: body.kind,
+          text: body.text,
+          ...(body.title !== undefined ? { title: body.title } : {}),
+          links: body.links ?? [],
+          accountStatus: facts.status,
+          licenceScopes: licenceScopes(JSON.parse(facts.scopesJson) as string[]),
+          reprintSourceAuthorised,
+        });
+        const t2 = Date.now();
+        timing.push(`decide;dur=${t2 - t1}`);
+
+        // Stored reasons keep codes and offsets, never excerpts: no post text at rest.
+        const stored = JSON.stringify(outcome.reasons.map(({ excerpt: _e, ...r }) => r));
+        // The record and its review item commit together (one batch, one transaction), and
+        // only if the facts the verdict rests on still hold.
+        const writes: D1PreparedStatement[] = [
+          d1
+            .prepare(INSERT_POST_IF_FACTS_HOLD_SQL)
+            .bind(
+              body.accountId, now, postId, contentHash, body.kind, outcome.verdict, stored, JSON.stringify(outcome.categories), facts.version,
+              body.source?.postId ?? null, body.source?.url ?? null, facts.status, facts.scopesJson,
+            ),
+        ];
+        if (outcome.verdict === "review") {
+          const first = outcome.reasons.find((r) => r.action === "review")!;
+          writes.push(
+            d1
+              .prepare(INSERT_REVIEW_IF_INSERTED_SQL)
+              .bind(newId("rq"), `screening:${postId}`, postId, first.code, JSON.stringify(reviewDetails(outcome.reasons, outcome.categories, facts.version, body.accountId)), now),
+          );
+        }
+        let inserted: boolean;
+        try {
+          const [result] = await d1.batch(writes);
+          inserted = result!.meta.changes === 1;
+        } catch (e) {
+          if (!/UNIQUE|PRIMARY KEY/i.test(String((e as Error).message))) throw e;
+          // The post id is taken: read it, to replay an identical earlier request or refuse.
+          if (!body.postId || attempt >= MAX_ATTEMPTS) throw new ApiError(409, "post_exists", "A post with this postId was already screened; screen an edited post under a new id.");
+          cached = undefined;
+          continue;
+        }
+        timing.push(`d1-write;dur=${Date.now() - t2}`);
+        if (inserted) {
+          // Wall-clock phases (workerd's clock only advances across I/O, so CPU-only work reads 0 in production).
+          c.header("server-timing", timing.join(", "));
           return c.json(
-            { postId: body.postId, verdict: prior.verdict, reasons: prior.reasons, categories: prior.categories, policyVersion: prior.policyVersion, reasonsTruncated: false, replayed: true },
+            { postId, verdict: outcome.verdict, reasons: outcome.reasons, categories: outcome.categories, policyVersion: facts.version, reasonsTruncated: outcome.truncated },
             200,
           );
         }
-        throw new ApiError(409, "post_exists", "A different post with this postId was already screened; screen an edited post under a new id.");
+        // A fact changed since it was read: decide again on fresh facts.
+        factsCache.delete(body.accountId);
+        cached = undefined;
+        if (attempt >= MAX_ATTEMPTS) throw new ApiError(503, "facts_changing", "The account or policy kept changing while this post was screened; retry.", { headers: { "retry-after": "1" } });
       }
-      const version = facts.version;
-      if (version == null) throw new ApiError(503, "policy_not_published", "No screening policy has been published yet (POST /v1/policy/publish).");
-
-      const db = createDb(d1);
-      const { policy, fresh } = await policyFor(db, version);
-      const tLoaded = Date.now();
-      const scopes = licenceScopes(JSON.parse(facts.scopes) as string[]);
-      const outcome = decide(policy, {
-        kind: body.kind,
-        text: body.text,
-        ...(body.title !== undefined ? { title: body.title } : {}),
-        links: body.links ?? [],
-        accountStatus: status,
-        licenceScopes: scopes,
-        reprintSourceAuthorised: facts.source_post_ok === 1 || facts.source_outlet_ok === 1,
-      });
-
-      const t2 = Date.now();
-      const postId = body.postId ?? newId("pst");
-      // Stored reasons keep codes and offsets, never excerpts: no post text at rest.
-      const stored = JSON.stringify(outcome.reasons.map(({ excerpt: _e, ...r }) => r));
-      // The record and its review item commit together (one batch, one transaction).
-      const writes: D1PreparedStatement[] = [
-        d1
-          .prepare(
-            `INSERT INTO posts (id, account_id, content_hash, kind, verdict, reasons, categories, policy_version, source_post_id, source_url, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .bind(postId, body.accountId, contentHash, body.kind, outcome.verdict, stored, JSON.stringify(outcome.categories), version, body.source?.postId ?? null, body.source?.url ?? null, now),
-      ];
-      if (outcome.verdict === "review") {
-        const first = outcome.reasons.find((r) => r.action === "review")!;
-        writes.push(
-          d1
-            .prepare(
-              `INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
-               VALUES (?, ?, 'post', ?, 'screening', ?, 'open', ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
-            )
-            .bind(newId("rq"), `screening:${postId}`, postId, first.code, JSON.stringify(reviewDetails(outcome.reasons, outcome.categories, version, body.accountId)), now),
-        );
-      }
-      try {
-        await d1.batch(writes);
-      } catch (e) {
-        if (/UNIQUE|PRIMARY KEY/i.test(String((e as Error).message))) throw new ApiError(409, "post_exists", "A post with this postId was already screened; screen an edited post under a new id.");
-        throw e;
-      }
-      const t3 = Date.now();
-      // Wall-clock phases (workerd's clock only advances across I/O, so CPU-only work reads 0 in production).
-      const timing = [`d1-read;dur=${t1 - t0}`, `decide;dur=${t2 - tLoaded}`, `d1-write;dur=${t3 - t2}`];
-      if (fresh) timing.unshift(`policy-load;desc="v${version}";dur=${policy.loadMs}`);
-      c.header("server-timing", timing.join(", "));
-      return c.json(
-        { postId, verdict: outcome.verdict, reasons: outcome.reasons, categories: outcome.categories, policyVersion: version, reasonsTruncated: outcome.truncated },
-        200,
-      );
     },
   )
   .openapi(
@@ -199,6 +197,18 @@ export const screenRoutes = createRouter<Env>()
     }),
     (c) => c.json({ ok: true as const }, 200),
   );
+
+/**
+ * The post id is taken (`taken`: the recorded post): an identical earlier request (same account, kind and content) gets
+ * its recorded verdict, returned here; anything else is refused.
+ */
+function replayOrConflict(body: { accountId: string; kind: "post" | "news" | "reprint"; postId?: string }, contentHash: string, taken: string) {
+  const prior = JSON.parse(taken) as { accountId: string; contentHash: string; kind: string; verdict: Verdict; reasons: Reason[]; categories: string[]; policyVersion: number };
+  if (prior.accountId !== body.accountId || prior.contentHash !== contentHash || prior.kind !== body.kind) {
+    throw new ApiError(409, "post_exists", "A different post with this postId was already screened; screen an edited post under a new id.");
+  }
+  return { postId: body.postId!, verdict: prior.verdict, reasons: prior.reasons, categories: prior.categories, policyVersion: prior.policyVersion, reasonsTruncated: false, replayed: true };
+}
 
 /** `a.b.example.com` → itself and every parent with at least two labels. */
 function hostSuffixes(host: string | null): string[] {
