@@ -53,6 +53,22 @@ export interface Runtime extends Tables {
   /** Class of a folded symbol (slow path only). */
   classOfSymbol: Map<number, number>;
   /**
+   * Word-start anchoring of the Latin loop. A pattern whose first symbol is Latin is
+   * whole-word at its start by default, so it cannot start inside a run of ASCII letters
+   * and digits. skipUnit[u] (u < 128) is 1 for an ASCII letter or digit whose class starts
+   * no pattern that may start mid-word ("free": wholeWord false, or a CJK numeral that
+   * folds to a digit). Once the automaton's state string starts inside a run of such code
+   * units, nothing in progress can match, and no match can start before the run ends:
+   * `scan` skips to its end and resets to the root.
+   * deadBand[d] is the first dense state of depth >= d (dense states are in BFS order), so
+   * a DFA step s → t with t < deadBand[depth(s) + 1] is a failure step: only those can
+   * move the state string's start into the run. All zero when no code unit is skippable.
+   * The band test is only a filter (the skip itself is decided by looking at the text), so
+   * its index wrapping past depth 6 can only miss skips, never skip wrongly.
+   */
+  skipUnit: Uint8Array;
+  deadBand: Int32Array;
+  /**
    * Per output slot o (outList order), the pattern's data in one record so an
    * emission check touches one cache line: [term, flags | runs << 8, first run
    * index into runLens, length | last run length << 16].
@@ -65,7 +81,7 @@ export function makeRuntime(t: Tables): Runtime {
   for (let i = 0; i < t.alphabet.length; i++) classOfSymbol.set(t.alphabet[i]!, FIRST_CLASS + i);
   const classTable = classTableFor(t.alphabet);
   const N = t.fail.length;
-  const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass, fail, rootRow } = t;
+  const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass, edgeTarget, fail, rootRow } = t;
   const O = outList.length;
   const outRec = new Int32Array(4 * O);
   const { patRunStart, patTerm, patLen, runLens } = t;
@@ -79,16 +95,23 @@ export function makeRuntime(t: Tables): Runtime {
   const emitMask = new Uint8Array(N);
   const sigDense = new Int32Array(N), sigSparse = new Int32Array(2 * N);
   const limit = FIRST_CLASS + t.denseClasses;
+  // firstClass[s]: class of the first run on the path to s (parents come before their
+  // children in state order). freeStart[c]: some pattern starting with class c may start
+  // mid-word (no P_CHECK_START).
+  const firstClass = new Uint16Array(N), freeStart = new Uint8Array(FIRST_CLASS + t.alphabet.length);
   for (let s = 0; s < N; s++) {
     let own = 0;
     for (let o = outStart[s]!, o1 = outStart[s + 1]!; o < o1; o++) {
       const f = outRec[4 * o + 1]!;
       own |= (f & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL) | (f & P_CHECK_END ? 0 : NOT_END_WORD);
+      if (!(f & P_CHECK_START)) freeStart[firstClass[s]!] = 1;
     }
     emitMask[s] = own; // own outputs only; the dictionary chain is added below
     let sd = 0;
+    const fc = firstClass[s]!;
     for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) {
       const c = edgeClass[k]!;
+      firstClass[edgeTarget[k]!] = s === 0 ? c : fc;
       if (c < limit) sd |= 1 << ((c - FIRST_CLASS) & 31);
       else sigSparse[2 * s + ((c >> 5) & 1)]! |= 1 << (c & 31);
     }
@@ -100,6 +123,14 @@ export function makeRuntime(t: Tables): Runtime {
     escape[s] = f === 0 || (sigSparse[2 * f]! | sigSparse[2 * f + 1]!) !== 0 ? f : escape[f]!;
   }
   const A = t.alphabet.length;
+  const skipUnit = new Uint8Array(128);
+  let anySkip = false;
+  for (let u = 0; u < 128; u++) if (isAsciiAlnum(u) && !freeStart[classTable[u]!]) anySkip = Boolean((skipUnit[u] = 1));
+  const deadBand = new Int32Array(DEAD_BANDS);
+  for (let d = 0, s = 0; anySkip && d < DEAD_BANDS; d++) {
+    while (s < t.denseStates && t.depth[s]! < d) s++;
+    deadBand[d] = s;
+  }
   const rootPack = new Int32Array(ROOT_PACK * A);
   for (let i = 0; i < A; i++) {
     const child = rootRow[i]!, b = ROOT_PACK * i;
@@ -131,10 +162,12 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, classOfSymbol, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
+    classTable, emitMask, classOfSymbol, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
   };
 }
 
+/** deadBand entries: one per dense depth + 1 (MAX_DENSE_DEPTH + 2), rounded up. */
+const DEAD_BANDS = 8;
 /** Words per class in rootPack (a power of two, so a record never straddles a cache line). */
 const ROOT_PACK = 8;
 /** Second Bloom bit of class c in rootPack (0..127); the first is c & 127. */
@@ -331,6 +364,14 @@ function slowChar(m: Runtime, sink: Sink, text: string, st: Int32Array, i: numbe
 /** ASCII letter or digit: a word character for boundaryAfter. */
 const isAsciiAlnum = (u: number): boolean => ((u | 32) - 97) >>> 0 < 26 || (u - 48) >>> 0 < 10;
 
+const skippable = (skipUnit: Uint8Array, u: number): boolean => u < 128 && skipUnit[u] === 1;
+
+/** Every code unit of text[from ..= to] is skippable (Runtime.skipUnit). */
+function allSkippable(skipUnit: Uint8Array, text: string, from: number, to: number): boolean {
+  for (let p = from; p <= to; p++) if (!skippable(skipUnit, text.charCodeAt(p))) return false;
+  return true;
+}
+
 /** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
   // Everything the loop reads lives in locals, constants included (imported
@@ -338,6 +379,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
   const rootPack = m.rootPack, sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
+  const depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
   const gapLimit = m.maxGap + 1;
@@ -429,12 +471,25 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         // are dense classes (not a repeat) leading to dense states without outputs,
         // follow the DFA rows only; the rings are filled in afterwards (each of
         // these code units is one symbol and one run of length 1).
-        let s = S, j = i + 1, msk = mask;
+        let s = S, j = i + 1, msk = mask, ds = depth[S]!, skipTo = -1;
         for (; j < n; j++) {
           const c2 = classTable[text.charCodeAt(j)]!;
           if (c2 < 4 || c2 >= denseLimit || c2 === cur) break;
           const t = denseRows[s * D + c2 - 4]!;
           if (t >= denseStates) break;
+          if (t < deadBand[(ds + 1) & 7]!) {
+            // A failure step. If the new state string lies in this loop's code units, all of
+            // them skippable and preceded by an ASCII letter or digit, skip the run
+            // (Runtime.skipUnit). from: the code unit before the state string.
+            ds = depth[t]!;
+            const from = j - ds;
+            if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && allSkippable(skipUnit, text, from + 1, j)) {
+              let k = j + 1;
+              while (k < n && skippable(skipUnit, text.charCodeAt(k))) k++;
+              skipTo = k;
+              break;
+            }
+          } else ds++;
           const em = emitMask[t]!;
           // A state with outputs is passed through only if none of them can fire:
           // all whole-word at the end, and an ASCII letter or digit follows.
@@ -442,6 +497,28 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           s = t;
           cur = c2;
           msk = em;
+        }
+        if (skipTo >= 0) {
+          // Resume as if the skipped code units led nowhere, except their last run: it can
+          // go on after noise ("xi i…"), and an ordinary pattern may start inside it, so
+          // the state is the root's child by its class, with the run's true start, length
+          // and positions (anything starting earlier in it cannot be a word start).
+          const k = skipTo, last = classTable[text.charCodeAt(k - 1)]!;
+          i = k - 1;
+          if (last < 4 /* FIRST_CLASS */) { S = 0; mask = 0; cur = -1; rc = -1; continue; }
+          let q = k - 1;
+          while (q > j && classTable[text.charCodeAt(q - 1)] === last) q--;
+          rc = last - 4;
+          S = rootPack[8 * rc]!;
+          mask = rootPack[8 * rc + 1]!;
+          if (last < denseLimit) rc = -1;
+          cur = last;
+          runLens[runIdx & 255] = runLen;
+          runStarts[++runIdx & 255] = q;
+          runLen = k - q;
+          for (let p = runLen > 256 ? k - 256 : q; p < k; p++) pos[++symIdx & 255] = p;
+          symEnd = k;
+          continue;
         }
         const cnt = j - i - 1;
         if (cnt > 0) {

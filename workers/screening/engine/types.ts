@@ -20,7 +20,10 @@ export interface TermEntry {
 }
 
 export interface CompileOptions {
-  /** Allow-listed phrases: a match lying entirely inside one is dropped. */
+  /**
+   * Allow-listed phrases: a match lying entirely inside one is dropped. A phrase is matched
+   * like a whole-word term: its Latin ends must be word boundaries ("Sussex", not "xsussex").
+   */
   allow?: string[];
   /** Most noise characters (code points) skipped in a row between two characters of a term (default 3). */
   maxGap?: number;

@@ -109,7 +109,12 @@ export function buildPatterns(entries: readonly TermEntry[], options: CompileOpt
     const f = foldString(phrase);
     if (f.symbols.length === 0) throw new EngineInputError(`engine: allow phrase empty after normalisation: ${JSON.stringify(phrase)}`);
     if (f.symbols.length > MAX_PATTERN_SYMBOLS) throw new EngineInputError(`engine: allow phrase longer than ${MAX_PATTERN_SYMBOLS} symbols`);
-    patterns.push({ symbols: f.symbols, term: -1, flags: 0 });
+    // Like terms by default, a phrase is whole-word at its Latin ends ("Sussex", not "xsussex"):
+    // then no match can start inside a Latin word, which the searcher relies on (Runtime.deadBand).
+    let pf = 0;
+    if (isWordOrigin(f.origins[0]!)) pf |= P_CHECK_START;
+    if (isWordOrigin(f.origins[f.origins.length - 1]!)) pf |= P_CHECK_END;
+    patterns.push({ symbols: f.symbols, term: -1, flags: pf });
   }
   return patterns;
 }

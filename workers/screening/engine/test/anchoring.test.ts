@@ -1,0 +1,123 @@
+/**
+ * Word-start anchoring (search.ts, Runtime.skipUnit): once the automaton's state string
+ * starts inside a run of ASCII letters and digits, the searcher skips the rest of the run.
+ * These tests aim at that path: Latin-heavy texts, whole-word dictionaries, runs that go
+ * on across noise after a skipped word, and the dictionaries that must turn it off.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { compile, load, type CompileOptions, type TermEntry } from "../index.js";
+import type { CompiledMatcher } from "../matcher.js";
+import { referenceFindAll } from "./reference.js";
+
+const LETTERS = ["a", "b", "c", "i", "l", "o", "s", "x"];
+// Mostly ASCII words; some code units that stop a skip (non-ASCII letters, CJK numerals
+// folding to digits, digits) or join words (noise within maxGap).
+const wordArb = fc.array(fc.constantFrom(...LETTERS, ...LETTERS, "1", "0", "3", "Ａ", "é", "一", "三"), { minLength: 1, maxLength: 9 }).map((a) => a.join(""));
+const sepArb = fc.constantFrom(" ", " ", " ", "-", "  ", ". ", "\u200b", "词", "");
+const textArb = fc.array(fc.tuple(wordArb, sepArb), { maxLength: 24 }).map((ws) => ws.map(([w, s]) => w + s).join(""));
+
+const termArb = fc.record({
+  pattern: fc.oneof(
+    fc.array(fc.constantFrom(...LETTERS), { minLength: 1, maxLength: 6 }).map((a) => a.join("")),
+    fc.constantFrom("一词", "三x", "ab cd", "词a"),
+  ),
+  category: fc.constant("c"),
+  severity: fc.constant(1),
+  flags: fc.record({ repeats: fc.boolean(), wholeWord: fc.constantFrom(true, true, true, true, false) }, { requiredKeys: [] }),
+});
+const dictArb = fc.array(termArb, { minLength: 1, maxLength: 30 }).map((ts) => ts.map((t, i): TermEntry => ({ id: i + 1, ...t })));
+const optionsArb = fc.record(
+  {
+    maxGap: fc.integer({ min: 0, max: 3 }),
+    denseMinFrequency: fc.constantFrom(1, 2, 4),
+    allow: fc.array(fc.array(fc.constantFrom(...LETTERS, " "), { minLength: 1, maxLength: 7 }).map((a) => a.join("").trim() || "a"), { maxLength: 2 }),
+  },
+  { requiredKeys: [] },
+);
+
+const skipUnits = (m: ReturnType<typeof compile>) => {
+  const table = (m as CompiledMatcher).rt.skipUnit;
+  return [...table].flatMap((x, u) => (x ? [String.fromCharCode(u)] : [])).join("");
+};
+
+describe("word-start anchoring", () => {
+  it("agrees with the reference on Latin-heavy texts", () => {
+    // Texts built from the dictionary's own terms, glued to letters (so they die mid-word
+    // and get skipped) or standing alone, between random words.
+    const withTerms = dictArb.chain((dict) => {
+      const piece = fc.oneof(
+        wordArb,
+        fc.tuple(fc.constantFrom(...LETTERS, ""), fc.constantFrom(...dict.map((t) => t.pattern)), fc.constantFrom(...LETTERS, "", "", "")).map(([a, t, b]) => a + t + b),
+      );
+      const text = fc.array(fc.tuple(piece, sepArb), { maxLength: 16 }).map((ps) => ps.map(([w, sep]) => w + sep).join(""));
+      return fc.tuple(fc.constant(dict), fc.array(fc.oneof(text, textArb), { minLength: 1, maxLength: 3 }));
+    });
+    fc.assert(
+      fc.property(withTerms, optionsArb, ([dict, texts], options: CompileOptions) => {
+        const m = compile(dict, options);
+        const loaded = load(m.serialize());
+        for (const text of texts) {
+          const want = referenceFindAll(dict, options, text);
+          expect(m.findAll(text)).toEqual(want);
+          expect(loaded.findAll(text)).toEqual(want);
+          expect(m.test(text)).toBe(want.length > 0);
+        }
+      }),
+      { numRuns: 2500 },
+    );
+  });
+
+  it("a run that goes on across noise after a skipped word keeps its true start and length", () => {
+    // After "pxosa" the state string ("xosa") starts mid-word, so the rest of "pxosai" is
+    // skipped; its last run (i) goes on after the space.
+    const entries = (repeats: boolean): TermEntry[] => [
+      { id: 1, pattern: "pxos", category: "c", severity: 1, flags: { repeats } },
+      { id: 2, pattern: "xosa", category: "c", severity: 1, flags: { repeats } },
+      { id: 3, pattern: "irliy", category: "c", severity: 1, flags: { repeats } },
+    ];
+    const text = "pxosai irliy";
+    for (const repeats of [true, false]) {
+      const dict = entries(repeats);
+      const m = compile(dict, { denseMinFrequency: 1 });
+      expect(m.findAll(text)).toEqual(referenceFindAll(dict, { denseMinFrequency: 1 }, text));
+    }
+    // With repeats the match must cover the whole run "i i", which starts mid-word: none.
+    expect(compile(entries(true), { denseMinFrequency: 1 }).findAll(text)).toEqual([]);
+    // An ordinary pattern may start inside the run, after the space.
+    expect(compile(entries(false), { denseMinFrequency: 1 }).findAll(text)).toEqual([{ termId: 3, start: 7, end: 12 }]);
+  });
+
+  it("a state string reaching back across noise and a repeat is not taken for a mid-word one", () => {
+    // At "c", the failure step leaves "xoob" for "oobc": 3 runs but 4 code units, starting
+    // at a word start after the space. Counting code units as runs would skip it.
+    const dict: TermEntry[] = [
+      { id: 1, pattern: "xoobz", category: "c", severity: 1 },
+      { id: 2, pattern: "oobc", category: "c", severity: 1 },
+    ];
+    const m = compile(dict, { denseMinFrequency: 1 });
+    for (const text of ["x oobc", "x-oobc", "x oobc oobc"]) expect(m.findAll(text)).toEqual(referenceFindAll(dict, { denseMinFrequency: 1 }, text));
+    expect(m.findAll("x oobc")).toEqual([{ termId: 2, start: 2, end: 6 }]);
+  });
+
+  it("is on for whole-word Latin dictionaries and off for the classes of patterns that may start mid-word", () => {
+    const latin: TermEntry[] = [{ id: 1, pattern: "abc", category: "c", severity: 1 }];
+    const all = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    expect(skipUnits(compile(latin))).toBe(all);
+    // wholeWord: false on a term starting with "a" (A and a are one class).
+    expect(skipUnits(compile([...latin, { id: 2, pattern: "ab", category: "c", severity: 1, flags: { wholeWord: false } }]))).toBe(all.replace(/[Aa]/g, ""));
+    // A CJK term starting with 一 (folds to 1, the class of 1, i and l) may start anywhere.
+    expect(skipUnits(compile([...latin, { id: 2, pattern: "一中", category: "c", severity: 1 }]))).toBe(all.replace(/[1IiLl]/g, ""));
+    // Allow phrases are whole-word at their Latin ends, like terms: they do not turn it off.
+    expect(skipUnits(compile(latin, { allow: ["bcd"] }))).toBe(all);
+  });
+
+  it("allow phrases match whole words at their Latin ends", () => {
+    const dict: TermEntry[] = [{ id: 1, pattern: "sex", category: "c", severity: 1, flags: { wholeWord: false } }];
+    const m = compile(dict, { allow: ["sussex"] });
+    expect(m.findAll("sussex")).toEqual([]);
+    expect(m.findAll("xsussex").map((x) => x.start)).toEqual([3]); // "xsussex" is not the phrase ("ss" is one run)
+    expect(m.findAll("sussexy").map((x) => x.start)).toEqual([2]);
+    expect(m.findAll("the sussex coast")).toEqual([]);
+  });
+});
