@@ -1,6 +1,9 @@
-/** Quick scan-only timing for iteration: engine findAll vs bare loop, plus a result checksum. */
+/**
+ * Quick scan-only timing for iteration: engine findAll vs bare loop, plus a result checksum.
+ * ENGINE=/path/to/a/copy/of/engine/index.ts times another engine (paired before/after runs).
+ */
 import { makeBenchData } from "./data.js";
-import { compile, load } from "../../workers/screening/engine/index.js";
+const { compile, load } = await import(process.env.ENGINE ?? "../../workers/screening/engine/index.js");
 
 const { terms, text } = makeBenchData();
 const entries = terms.map((pattern, i) => ({ id: i + 1, pattern, category: i % 2 ? "spam" : "abuse", severity: 1 + (i % 3) }));
