@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { compile, load, type CompileOptions, type TermEntry } from "../index.js";
+import { compile, type CompileOptions, type TermEntry } from "../index.js";
 import type { Runtime } from "../search.js";
+import { expectAgreesWithReference } from "./agree.js";
 import { referenceFindAll } from "./reference.js";
 
 const LETTERS = ["a", "b", "c", "i", "l", "o", "s", "x"];
@@ -55,14 +56,7 @@ describe("word-start anchoring", () => {
     });
     fc.assert(
       fc.property(withTerms, optionsArb, ([dict, texts], options: CompileOptions) => {
-        const m = compile(dict, options);
-        const loaded = load(m.serialize());
-        for (const text of texts) {
-          const want = referenceFindAll(dict, options, text);
-          expect(m.findAll(text)).toEqual(want);
-          expect(loaded.findAll(text)).toEqual(want);
-          expect(m.test(text)).toBe(want.length > 0);
-        }
+        expectAgreesWithReference(dict, options, texts);
       }),
       { numRuns: 2500 },
     );

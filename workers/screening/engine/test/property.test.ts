@@ -1,7 +1,8 @@
 /** Property tests: the engine agrees with the naive reference on random dictionaries and texts. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { compile, load, type CompileOptions, type TermEntry } from "../index.js";
+import { compile, type CompileOptions, type TermEntry } from "../index.js";
+import { expectAgreesWithReference } from "./agree.js";
 import { referenceFindAll } from "./reference.js";
 
 // Small alphabets so matches, overlaps, runs and disguises are frequent.
@@ -38,14 +39,7 @@ describe("engine vs reference", () => {
   it("findAll, test and load(serialize()) agree with the reference", () => {
     fc.assert(
       fc.property(dictArb, optionsArb, fc.array(textArb, { minLength: 1, maxLength: 4 }), (dict, options: CompileOptions, texts) => {
-        const m = compile(dict, options);
-        const loaded = load(m.serialize());
-        for (const text of texts) {
-          const want = referenceFindAll(dict, options, text);
-          expect(m.findAll(text)).toEqual(want);
-          expect(loaded.findAll(text)).toEqual(want);
-          expect(m.test(text)).toBe(want.length > 0);
-        }
+        expectAgreesWithReference(dict, options, texts);
       }),
       { numRuns: 3000 },
     );
