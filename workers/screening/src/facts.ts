@@ -15,6 +15,8 @@ export interface AccountFacts {
   status: AccountStatus;
   /** Scopes of current licences as D1 returns them (compared verbatim by the insert). */
   scopesJson: string;
+  /** The same, parsed once for the decision: union of scopes, null when there is no licence. */
+  scopes: ReadonlySet<string> | null;
   /** Policy version current when the facts were read. */
   version: number;
 }
@@ -90,8 +92,5 @@ export const factsCache = {
   },
   delete(accountId: string): void {
     cache.delete(accountId);
-  },
-  get size(): number {
-    return cache.size;
   },
 };

@@ -120,7 +120,7 @@ export const screenRoutes = createRouter<Env>()
           if (!row?.status) throw new ApiError(404, "account_not_found", "There is no account with this accountId.");
           if (body.postId && row.taken) return c.json(replayOrConflict(body, contentHash, row.taken), 200);
           if (row.version == null) throw new ApiError(503, "policy_not_published", "No screening policy has been published yet (POST /v1/policy/publish).");
-          facts = { status: row.status, scopesJson: row.scopes, version: row.version };
+          facts = { status: row.status, scopesJson: row.scopes, scopes: licenceScopes(JSON.parse(row.scopes) as string[]), version: row.version };
           factsCache.set(body.accountId, facts);
           reprintSourceAuthorised = row.source_post_ok === 1 || row.source_outlet_ok === 1;
         }
@@ -134,7 +134,7 @@ export const screenRoutes = createRouter<Env>()
           ...(body.title !== undefined ? { title: body.title } : {}),
           links: body.links ?? [],
           accountStatus: facts.status,
-          licenceScopes: licenceScopes(JSON.parse(facts.scopesJson) as string[]),
+          licenceScopes: facts.scopes,
           reprintSourceAuthorised,
         });
         const t2 = Date.now();
