@@ -44,12 +44,20 @@ export interface Runtime extends Tables {
    */
   escape: Int32Array;
   /**
-   * Per class c - FIRST_CLASS, ROOT_PACK words: [root's child by c, its emit mask,
-   * 128-bit Bloom filter of its edges by non-dense classes (bits c & 127 and
-   * bloomHash(c)), 2 spare]. One half cache line for the commonest step
-   * (CJK character → root child → miss → root child); about 1.6 % false positives.
+   * Per class c - FIRST_CLASS, ROOT_PACK words: [root's child by c, its emit mask], so the
+   * commonest step (CJK character → root child → pairBloom miss → root child) reads one
+   * small table.
    */
   rootPack: Int32Array;
+  /**
+   * CJK inner loop (cjkRun). Classes in [FIRST_CLASS + denseClasses, fastLimit) are
+   * non-dense and their root child has no outputs. pairBloom: blocked Bloom filter,
+   * two bits in one word, of the pairs (a, b) of non-dense classes where the root's
+   * child by a has an edge by b; word pairHash(a, b) >>> pairShift.
+   */
+  fastLimit: number;
+  pairBloom: Int32Array;
+  pairShift: number;
   /** Class of a folded symbol (slow path only). */
   classOfSymbol: Map<number, number>;
   /**
@@ -132,18 +140,7 @@ export function makeRuntime(t: Tables): Runtime {
     deadBand[d] = s;
   }
   const rootPack = new Int32Array(ROOT_PACK * A);
-  for (let i = 0; i < A; i++) {
-    const child = rootRow[i]!, b = ROOT_PACK * i;
-    rootPack[b] = child;
-    // 128-bit Bloom filter (two bits per class) of the child's non-dense edge classes.
-    for (let k = edgeStart[child]!, end = edgeStart[child + 1]!; child !== 0 && k < end; k++) {
-      const c = edgeClass[k]!;
-      if (c < limit) continue;
-      const h2 = bloomHash(c);
-      rootPack[b + 2 + ((c >> 5) & 3)]! |= 1 << (c & 31);
-      rootPack[b + 2 + (h2 >> 5)]! |= 1 << (h2 & 31);
-    }
-  }
+  for (let i = 0; i < A; i++) rootPack[ROOT_PACK * i] = rootRow[i]!;
   // Add the masks of the dictionary chain. dictLink targets have own outputs and
   // smaller depth; the chain is walked on own masks, so visiting order does not matter.
   const ownMask = emitMask.slice();
@@ -155,6 +152,25 @@ export function makeRuntime(t: Tables): Runtime {
     emitMask[s] = mask & NOT_END_WORD || mask === 0 ? mask & 3 : mask | EMIT_END_WORD;
   }
   for (let i = 0; i < A; i++) rootPack[ROOT_PACK * i + 1] = emitMask[rootRow[i]!]!;
+  let fastLimit = limit;
+  while (fastLimit < FIRST_CLASS + A && emitMask[rootRow[fastLimit - FIRST_CLASS]!] === 0) fastLimit++;
+  let pairs = 0;
+  for (let i = t.denseClasses; i < A; i++) {
+    const child = rootRow[i]!;
+    if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) if (edgeClass[k]! >= limit) pairs++;
+  }
+  let pairShift = 32 - 6;
+  while (pairShift > 12 && 1 << (32 - pairShift) < pairs) pairShift--;
+  const pairBloom = new Int32Array(1 << (32 - pairShift));
+  for (let i = t.denseClasses; i < A; i++) {
+    const child = rootRow[i]!;
+    if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) {
+      const c = edgeClass[k]!;
+      if (c < limit) continue;
+      const h = pairHash(FIRST_CLASS + i, c);
+      pairBloom[h >>> pairShift]! |= (1 << ((h >>> 6) & 31)) | (1 << ((h >>> 11) & 31));
+    }
+  }
   // An explicit literal (not a spread) keeps the object's shape small and fast.
   return {
     maxGap: t.maxGap, denseClasses: t.denseClasses, denseStates: t.denseStates,
@@ -162,16 +178,17 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, classOfSymbol, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
+    classTable, emitMask, classOfSymbol, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
   };
 }
 
 /** deadBand entries: one per dense depth + 1 (MAX_DENSE_DEPTH + 2), rounded up. */
 const DEAD_BANDS = 8;
-/** Words per class in rootPack (a power of two, so a record never straddles a cache line). */
-const ROOT_PACK = 8;
-/** Second Bloom bit of class c in rootPack (0..127); the first is c & 127. */
-const bloomHash = (c: number): number => Math.imul(c, -1640531535) >>> 25;
+/** Words per class in rootPack. */
+const ROOT_PACK = 2;
+
+/** Hash of a pair of classes for pairBloom: word index from the top bits, bit indexes from bits 6.. and 11... */
+const pairHash = (a: number, b: number): number => Math.imul((a << 16) | b, -1640531535);
 
 /** Class table with no alphabet, and BMP code units grouped by their folded symbol. Built once. */
 let base: { table: Uint16Array; units: Uint16Array; syms: Int32Array } | undefined;
@@ -216,7 +233,7 @@ export interface Sink {
   readonly wantsActiveStart: boolean;
 }
 
-if (ROOT_PACK !== 8) throw new Error("engine: scan() assumes ROOT_PACK = 8");
+if (ROOT_PACK !== 2) throw new Error("engine: scan() assumes ROOT_PACK = 2");
 const RING = MAX_PATTERN_SYMBOLS; // power of two; scan() spells RING - 1 as 255
 const MASK = RING - 1;
 if (MASK !== 255) throw new Error("engine: scan() assumes 256-entry rings");
@@ -324,12 +341,12 @@ function slowClass(m: Runtime, sink: Sink, text: string, st: Int32Array, c: numb
  * by a non-dense class (the `rc` fast path of the hot loop).
  */
 function transition(m: Runtime, S: number, c: number, rc: number): number {
-  const { edgeStart, edgeClass, edgeTarget, fail, rootPack, sigDense, sigSparse, escape, denseRows, denseStates } = m;
+  const { edgeStart, edgeClass, edgeTarget, fail, rootPack, pairBloom, pairShift, sigDense, sigSparse, escape, denseRows, denseStates } = m;
   const D = m.denseClasses, denseLimit = FIRST_CLASS + D;
   let s = S;
   if (rc >= 0 && c >= denseLimit) {
-    const b = ROOT_PACK * rc, h2 = bloomHash(c);
-    const t = (rootPack[b + 2 + ((c >> 5) & 3)]! >> (c & 31)) & (rootPack[b + 2 + (h2 >> 5)]! >> (h2 & 31)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
+    const h = pairHash(FIRST_CLASS + rc, c), w = pairBloom[h >>> pairShift]!;
+    const t = (w >> (h >>> 6)) & (w >> (h >>> 11)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
     return t !== 0 ? t : -rootPack[ROOT_PACK * (c - FIRST_CLASS)]! - 1;
   }
   for (;;) {
@@ -372,6 +389,26 @@ function allSkippable(skipUnit: Uint8Array, text: string, from: number, to: numb
   return true;
 }
 
+/**
+ * The CJK inner loop of `scan`, out of line so it gets its own registers. From a root
+ * child without outputs (rootPack record b, class cur) reached by a non-dense class,
+ * the code units from j on that are further such classes (not a repeat, Bloom miss on
+ * the current child's edges, target without outputs) only move from root child to root
+ * child. Returns the index of the first code unit that does not; the caller recovers the
+ * state from the class of the code unit before it.
+ */
+function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: number, text: string, j: number, n: number, cur: number, lo: number, span: number): number {
+  for (; j < n; j++) {
+    const c = classTable[text.charCodeAt(j)]!;
+    if ((c - lo) >>> 0 >= span || c === cur) break;
+    const h = Math.imul((cur << 16) | c, -1640531535) /* pairHash(cur, c) */;
+    const w = pairBloom[h >>> pairShift]!;
+    if ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) break;
+    cur = c;
+  }
+  return j;
+}
+
 /** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
   // Everything the loop reads lives in locals, constants included (imported
@@ -380,6 +417,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
   const rootPack = m.rootPack, sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
   const depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
+  const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
   const gapLimit = m.maxGap + 1;
@@ -406,10 +444,10 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       if (rc >= 0 && c >= denseLimit) {
         // S is the root's child by class rc: its signature sits next to the root
         // edge we just took, and its failure target is the root.
-        const b = 8 /* ROOT_PACK */ * rc, h2 = Math.imul(c, -1640531535) >>> 25 /* bloomHash(c) */;
-        const t = (rootPack[b + 2 + ((c >> 5) & 3)]! >> (c & 31)) & (rootPack[b + 2 + (h2 >> 5)]! >> (h2 & 31)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
+        const h = Math.imul(((rc + 4) << 16) | c, -1640531535) /* pairHash(rc + FIRST_CLASS, c) */, w = pairBloom[h >>> pairShift]!;
+        const t = (w >> (h >>> 6)) & (w >> (h >>> 11)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
         if (t !== 0) { s = t; rc = -1; mask = emitMask[s]!; }
-        else { rc = c - 4; s = rootPack[8 * rc]!; mask = rootPack[8 * rc + 1]!; }
+        else { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; }
       } else {
         rc = -1;
         for (;;) {
@@ -421,7 +459,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
             }
             s = fail[s]!;
           } else {
-            if (s === 0) { rc = c - 4; s = rootPack[8 * rc]!; break; }
+            if (s === 0) { rc = c - 4; s = rootPack[2 * rc]!; break; }
             if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
               const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
               if (t !== 0) { s = t; break; }
@@ -445,21 +483,12 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         // Bloom miss on S's edges, target without outputs), each one just moves to
         // the root's child by it. Only the last one's run and position are written:
         // every later emission looks back at most depth (= 1 here) runs.
-        let b = rc << 3, j = i + 1;
-        for (; j < n; j++) {
-          const c2 = classTable[text.charCodeAt(j)]!;
-          if (c2 < denseLimit || c2 === cur) break;
-          const h2 = Math.imul(c2, -1640531535) >>> 25 /* bloomHash(c2) */;
-          if ((rootPack[b + 2 + ((c2 >> 5) & 3)]! >> (c2 & 31)) & (rootPack[b + 2 + (h2 >> 5)]! >> (h2 & 31)) & 1) break;
-          const nb = (c2 - 4) << 3;
-          if (rootPack[nb + 1]! !== 0) break;
-          b = nb;
-          cur = c2;
-        }
+        const j = cjkRun(classTable, pairBloom, pairShift, text, i + 1, n, cur, denseLimit, fastLimit - denseLimit);
         if (j !== i + 1) {
           i = j - 1;
-          rc = b >> 3;
-          S = rootPack[b]!;
+          cur = classTable[text.charCodeAt(i)]!;
+          rc = cur - 4;
+          S = rootPack[2 * rc]!;
           runLens[runIdx & 255] = 1;
           runStarts[++runIdx & 255] = i;
           pos[++symIdx & 255] = i;
@@ -509,8 +538,8 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           let q = k - 1;
           while (q > j && classTable[text.charCodeAt(q - 1)] === last) q--;
           rc = last - 4;
-          S = rootPack[8 * rc]!;
-          mask = rootPack[8 * rc + 1]!;
+          S = rootPack[2 * rc]!;
+          mask = rootPack[2 * rc + 1]!;
           if (last < denseLimit) rc = -1;
           cur = last;
           runLens[runIdx & 255] = runLen;

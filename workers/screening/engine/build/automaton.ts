@@ -46,17 +46,24 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
     patFlags[p] = flags;
     patTerm[p] = term;
   }
-  const alphabet = [...freq.keys()].sort((a, b) => freq.get(b)! - freq.get(a)! || a - b);
-  const A = alphabet.length;
+  const byFrequency = [...freq.keys()].sort((a, b) => freq.get(b)! - freq.get(a)! || a - b);
+  const A = byFrequency.length;
   if (A + FIRST_CLASS > MAX_CLASSES) throw new EngineInputError(`engine: more than ${MAX_CLASSES - FIRST_CLASS} distinct characters in terms`);
+  // Dense classes: frequent enough to pay for a row entry in every dense state.
+  const minFreq = denseMinFrequency ?? Math.max(16, P / 200);
+  let denseClasses = 0;
+  while (denseClasses < Math.min(A, MAX_DENSE_CLASSES) && freq.get(byFrequency[denseClasses]!)! >= minFreq) denseClasses++;
+  // Among the other classes, those of one-run patterns ("词", "词词") come last: the
+  // searcher's CJK loop takes the classes before them (root child without outputs)
+  // with one range check (Runtime.fastLimit).
+  const oneRun = new Set<number>();
+  for (let p = 0; p < P; p++) if (patRunStart[p + 1]! - patRunStart[p]! === 1) oneRun.add(runSym[patRunStart[p]!]!);
+  const rest = byFrequency.slice(denseClasses);
+  const alphabet = [...byFrequency.slice(0, denseClasses), ...rest.filter((x) => !oneRun.has(x)), ...rest.filter((x) => oneRun.has(x))];
   const classOf = new Map<number, number>();
   alphabet.forEach((sym, i) => classOf.set(sym, FIRST_CLASS + i));
   const runClass = new Uint16Array(R);
   for (let r = 0; r < R; r++) runClass[r] = classOf.get(runSym[r]!)!;
-  // Dense classes: frequent enough to pay for a row entry in every dense state.
-  const minFreq = denseMinFrequency ?? Math.max(16, P / 200);
-  let denseClasses = 0;
-  while (denseClasses < Math.min(A, MAX_DENSE_CLASSES) && freq.get(alphabet[denseClasses]!)! >= minFreq) denseClasses++;
 
   // 2. Trie by insertion ("old ids", renumbered in step 3). Root children in a
   //    dense array, other children in sibling lists (few per node).
