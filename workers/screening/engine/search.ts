@@ -409,6 +409,51 @@ function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: numbe
   return j;
 }
 
+/** latinRun's other results: [state reached, index of the code unit that ended the run]. */
+const latinOut = new Int32Array(2);
+
+/**
+ * The Latin inner loop of `scan`, out of line so it gets its own registers. From the
+ * dense state S (class cur, at code unit i), while the next code units are dense classes
+ * (not a repeat) leading to dense states whose outputs cannot fire (none, or all
+ * whole-word at the end with an ASCII letter or digit next), follow the DFA rows only.
+ * Returns the index of the first code unit not taken (latinOut = [state, that index]),
+ * or -(k + 1) when word-start anchoring skips to k (latinOut[1]: the failure step's index).
+ */
+function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur: number): number {
+  const classTable = m.classTable, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
+  const D = m.denseClasses, denseLimit = 4 /* FIRST_CLASS */ + D, denseStates = m.denseStates;
+  let s = S, j = i + 1, ds = depth[S]!;
+  for (; j < n; j++) {
+    const c = classTable[text.charCodeAt(j)]!;
+    if (c < 4 || c >= denseLimit || c === cur) break;
+    const t = denseRows[s * D + c - 4]!;
+    if (t >= denseStates) break;
+    if (t < deadBand[(ds + 1) & 7]!) {
+      // A failure step. If the new state string lies in this loop's code units, all of
+      // them skippable and preceded by an ASCII letter or digit, skip the run
+      // (Runtime.skipUnit). from: the code unit before the state string.
+      ds = depth[t]!;
+      const from = j - ds;
+      if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && allSkippable(skipUnit, text, from + 1, j)) {
+        let k = j + 1;
+        while (k < n && skippable(skipUnit, text.charCodeAt(k))) k++;
+        latinOut[1] = j;
+        return -k - 1;
+      }
+    } else ds++;
+    const em = emitMask[t]!;
+    // A state with outputs is passed through only if none of them can fire:
+    // all whole-word at the end, and an ASCII letter or digit follows.
+    if (em !== 0 && (!(em & 4 /* EMIT_END_WORD */) || j + 1 >= n || !isAsciiAlnum(text.charCodeAt(j + 1)))) break;
+    s = t;
+    cur = c;
+  }
+  latinOut[0] = s;
+  latinOut[1] = j;
+  return j;
+}
+
 /** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
   // Everything the loop reads lives in locals, constants included (imported
@@ -500,39 +545,13 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         // are dense classes (not a repeat) leading to dense states without outputs,
         // follow the DFA rows only; the rings are filled in afterwards (each of
         // these code units is one symbol and one run of length 1).
-        let s = S, j = i + 1, msk = mask, ds = depth[S]!, skipTo = -1;
-        for (; j < n; j++) {
-          const c2 = classTable[text.charCodeAt(j)]!;
-          if (c2 < 4 || c2 >= denseLimit || c2 === cur) break;
-          const t = denseRows[s * D + c2 - 4]!;
-          if (t >= denseStates) break;
-          if (t < deadBand[(ds + 1) & 7]!) {
-            // A failure step. If the new state string lies in this loop's code units, all of
-            // them skippable and preceded by an ASCII letter or digit, skip the run
-            // (Runtime.skipUnit). from: the code unit before the state string.
-            ds = depth[t]!;
-            const from = j - ds;
-            if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && allSkippable(skipUnit, text, from + 1, j)) {
-              let k = j + 1;
-              while (k < n && skippable(skipUnit, text.charCodeAt(k))) k++;
-              skipTo = k;
-              break;
-            }
-          } else ds++;
-          const em = emitMask[t]!;
-          // A state with outputs is passed through only if none of them can fire:
-          // all whole-word at the end, and an ASCII letter or digit follows.
-          if (em !== 0 && (!(em & 4 /* EMIT_END_WORD */) || j + 1 >= n || !isAsciiAlnum(text.charCodeAt(j + 1)))) break;
-          s = t;
-          cur = c2;
-          msk = em;
-        }
-        if (skipTo >= 0) {
+        const r = latinRun(m, text, i, n, S, cur), j = latinOut[1]!;
+        if (r < 0) {
           // Resume as if the skipped code units led nowhere, except their last run: it can
           // go on after noise ("xi i…"), and an ordinary pattern may start inside it, so
           // the state is the root's child by its class, with the run's true start, length
           // and positions (anything starting earlier in it cannot be a word start).
-          const k = skipTo, last = classTable[text.charCodeAt(k - 1)]!;
+          const k = -r - 1, last = classTable[text.charCodeAt(k - 1)]!;
           i = k - 1;
           if (last < 4 /* FIRST_CLASS */) { S = 0; mask = 0; cur = -1; rc = -1; continue; }
           let q = k - 1;
@@ -561,8 +580,9 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           runIdx += cnt;
           symIdx += cnt;
           i = j - 1;
-          S = s;
-          mask = msk;
+          S = latinOut[0]!;
+          mask = emitMask[S]!;
+          cur = classTable[text.charCodeAt(i)]!;
           symEnd = j;
         }
       }
