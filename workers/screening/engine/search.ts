@@ -77,6 +77,16 @@ export interface Runtime extends Tables {
   skipUnit: Uint8Array;
   deadBand: Int32Array;
   /**
+   * The Latin loop's goto records, per dense state s: [bit k set iff s has a trie edge by
+   * class FIRST_CLASS + k, that edge's target is the first such target + the number of
+   * bits below k]. Bit 31 marks the record valid: at most 31 dense classes, and the
+   * children by dense classes numbered consecutively (BFS order makes them so unless the
+   * dense-state budget ran out among them). 240 KB for the bench dictionary where its
+   * DFA rows take 1.5 MB, so a goto step stays in cache; a failure step that must skip
+   * (word-start anchoring) needs no target at all, and the rest read the row.
+   */
+  gotoRec: Int32Array;
+  /**
    * Per output slot o (outList order), the pattern's data in one record so an
    * emission check touches one cache line: [term, flags | runs << 8, first run
    * index into runLens, length | last run length << 16].
@@ -139,6 +149,17 @@ export function makeRuntime(t: Tables): Runtime {
     while (s < t.denseStates && t.depth[s]! < d) s++;
     deadBand[d] = s;
   }
+  const gotoRec = new Int32Array(2 * t.denseStates);
+  for (let s = 0; anySkip && t.denseClasses <= 31 && s < t.denseStates; s++) {
+    let bits = 0, first = -1, valid = true;
+    for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end && edgeClass[k]! < limit; k++) {
+      const target = edgeTarget[k]!;
+      if (first < 0) first = target;
+      else valid &&= target === first + popcount(bits);
+      bits |= 1 << (edgeClass[k]! - FIRST_CLASS);
+    }
+    if (valid) { gotoRec[2 * s] = bits | (1 << 31); gotoRec[2 * s + 1] = first; }
+  }
   const rootPack = new Int32Array(ROOT_PACK * A);
   for (let i = 0; i < A; i++) rootPack[ROOT_PACK * i] = rootRow[i]!;
   // Add the masks of the dictionary chain. dictLink targets have own outputs and
@@ -178,12 +199,19 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, classOfSymbol, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
+    classTable, emitMask, classOfSymbol, gotoRec, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
   };
 }
 
 /** deadBand entries: one per dense depth + 1 (MAX_DENSE_DEPTH + 2), rounded up. */
 const DEAD_BANDS = 8;
+/** Number of bits set in x. */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
 /** Words per class in rootPack. */
 const ROOT_PACK = 2;
 
@@ -420,28 +448,39 @@ const latinOut = new Int32Array(2);
  * Returns the index of the first code unit not taken (latinOut = [state, that index]),
  * or -(k + 1) when word-start anchoring skips to k (latinOut[1]: the failure step's index).
  */
-function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur: number): number {
-  const classTable = m.classTable, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
+function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur: number, runIdx: number): number {
+  const classTable = m.classTable, gotoRec = m.gotoRec, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
   const D = m.denseClasses, denseLimit = 4 /* FIRST_CLASS */ + D, denseStates = m.denseStates;
   let s = S, j = i + 1, ds = depth[S]!;
   for (; j < n; j++) {
     const c = classTable[text.charCodeAt(j)]!;
     if (c < 4 || c >= denseLimit || c === cur) break;
-    const t = denseRows[s * D + c - 4]!;
-    if (t >= denseStates) break;
-    if (t < deadBand[(ds + 1) & 7]!) {
-      // A failure step. If the new state string lies in this loop's code units, all of
-      // them skippable and preceded by an ASCII letter or digit, skip the run
-      // (Runtime.skipUnit). from: the code unit before the state string.
-      ds = depth[t]!;
-      const from = j - ds;
-      if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && allSkippable(skipUnit, text, from + 1, j)) {
-        let k = j + 1;
-        while (k < n && skippable(skipUnit, text.charCodeAt(k))) k++;
-        latinOut[1] = j;
-        return -k - 1;
-      }
-    } else ds++;
+    const bits = gotoRec[2 * s]!, k = c - 4;
+    let t: number;
+    if ((bits >>> k) & 1) {
+      // A goto step, from the record (no row read).
+      t = gotoRec[2 * s + 1]! + popcount(bits & ((1 << k) - 1));
+      if (t >= denseStates) break;
+      ds++;
+    } else {
+      // A failure step: the new state string is a proper suffix of s's plus this code
+      // unit, so it starts at a later run start of s's string, or here. If everything
+      // from s's start to here is skippable (no noise), the new string lies in it,
+      // preceded by one of its code units: skip without computing it. Code units in this
+      // loop are one run each; the runs before it are in the ring (run i is runIdx).
+      const sStart = j - ds >= i ? j - ds : runStartRing[(runIdx + j - i - ds) & 255]!;
+      if (bits < 0 && allSkippable(skipUnit, text, sStart, j)) return skipFrom(skipUnit, text, j, n);
+      t = denseRows[s * D + k]!;
+      if (t >= denseStates) break;
+      if (t < deadBand[(ds + 1) & 7]!) {
+        // A failure step. If the new state string lies in this loop's code units, all of
+        // them skippable and preceded by an ASCII letter or digit, skip the run
+        // (Runtime.skipUnit). from: the code unit before the state string.
+        ds = depth[t]!;
+        const from = j - ds;
+        if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && allSkippable(skipUnit, text, from + 1, j)) return skipFrom(skipUnit, text, j, n);
+      } else ds++;
+    }
     const em = emitMask[t]!;
     // A state with outputs is passed through only if none of them can fire:
     // all whole-word at the end, and an ASCII letter or digit follows.
@@ -452,6 +491,14 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
   latinOut[0] = s;
   latinOut[1] = j;
   return j;
+}
+
+/** latinRun's skip: from the failure step at j to the end of the skippable run. */
+function skipFrom(skipUnit: Uint8Array, text: string, j: number, n: number): number {
+  let k = j + 1;
+  while (k < n && skippable(skipUnit, text.charCodeAt(k))) k++;
+  latinOut[1] = j;
+  return -k - 1;
 }
 
 /** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
@@ -472,7 +519,9 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   // symEnd: end offset of the last symbol; gap: noise code points since it.
   // mask: emitMask[S], kept in a local to save a load per symbol.
   // rc: if S was reached from the root by a non-dense class, that class - FIRST_CLASS, else -1.
-  let S = 0, mask = 0, cur = -1, runLen = 0, runIdx = 0, symIdx = 0, symEnd = 0, gap = 0, rc = -1;
+  // dead: S is the root's child by a run that word-start anchoring skipped into; only a
+  // continuation of that run (after noise) can start a match, so a new run starts from the root.
+  let S = 0, mask = 0, cur = -1, runLen = 0, runIdx = 0, symIdx = 0, symEnd = 0, gap = 0, rc = -1, dead = false;
   for (let i = 0; i < n; i++) {
     const c = classTable[text.charCodeAt(i)]!;
     if (c >= 4 /* FIRST_CLASS */) {
@@ -481,11 +530,13 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         runLen++;
         pos[++symIdx & 255] = i;
         symEnd = i + 1;
+        dead = false;
         if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
         continue;
       }
       if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
       let s = S;
+      if (dead) { s = 0; rc = -1; dead = false; }
       if (rc >= 0 && c >= denseLimit) {
         // S is the root's child by class rc: its signature sits next to the root
         // edge we just took, and its failure target is the root.
@@ -545,7 +596,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         // are dense classes (not a repeat) leading to dense states without outputs,
         // follow the DFA rows only; the rings are filled in afterwards (each of
         // these code units is one symbol and one run of length 1).
-        const r = latinRun(m, text, i, n, S, cur), j = latinOut[1]!;
+        const r = latinRun(m, text, i, n, S, cur, runIdx), j = latinOut[1]!;
         if (r < 0) {
           // Resume as if the skipped code units led nowhere, except their last run: it can
           // go on after noise ("xi i…"), and an ordinary pattern may start inside it, so
@@ -561,6 +612,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           mask = rootPack[2 * rc + 1]!;
           if (last < denseLimit) rc = -1;
           cur = last;
+          dead = true;
           runLens[runIdx & 255] = runLen;
           runStarts[++runIdx & 255] = q;
           runLen = k - q;
@@ -597,6 +649,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       S = 0; mask = 0; cur = -1; rc = -1;
     } else if (c === 2 /* C_SLOW */) {
       const end = i + step(text, i);
+      dead = false; // the slow path steps from S itself (exact, just not shortened)
       st[0] = S; st[1] = mask; st[2] = cur; st[3] = runLen; st[4] = runIdx; st[5] = symIdx; st[6] = symEnd; st[7] = gap; st[8] = rc;
       if (slowChar(m, sink, text, st, i, end)) return true;
       S = st[0]!; mask = st[1]!; cur = st[2]!; runLen = st[3]!; runIdx = st[4]!; symIdx = st[5]!; symEnd = st[6]!; gap = st[7]!; rc = st[8]!;
