@@ -44,9 +44,10 @@ export interface Runtime extends Tables {
    */
   escape: Int32Array;
   /**
-   * Per class c - FIRST_CLASS, ROOT_PACK words: [root's child by c, its emit mask], so the
-   * commonest step (CJK character → root child → pairBloom miss → root child) reads one
-   * small table.
+   * Per class c - FIRST_CLASS, ROOT_PACK words: [root's child by c, its emit mask, 1 if
+   * no state on its failure chain but the root has an edge by a dense class (it has no such
+   * edge itself; its failure target is the root), spare], so the commonest steps (CJK
+   * character → root child → pairBloom miss → root child, and CJK → Latin) read one small table.
    */
   rootPack: Int32Array;
   /**
@@ -86,6 +87,8 @@ export interface Runtime extends Tables {
    * (word-start anchoring) needs no target at all, and the rest read the row.
    */
   gotoRec: Int32Array;
+  /** Bit s: dense state s and every state on its failure chain have edges by dense classes only. */
+  noSparse: Int32Array;
   /**
    * Per output slot o (outList order), the pattern's data in one record so an
    * emission check touches one cache line: [term, flags | runs << 8, first run
@@ -140,6 +143,12 @@ export function makeRuntime(t: Tables): Runtime {
     const f = fail[s]!;
     escape[s] = f === 0 || (sigSparse[2 * f]! | sigSparse[2 * f + 1]!) !== 0 ? f : escape[f]!;
   }
+  // noSparse: bit s set for a dense state whose failure chain (s included) has no edge by
+  // a non-dense class, so such a class leads from s to the root's child by it.
+  const noSparse = new Int32Array((t.denseStates + 31) >> 5);
+  for (let s = 0; s < t.denseStates; s++) {
+    if ((sigSparse[2 * s]! | sigSparse[2 * s + 1]!) === 0 && (s === 0 || escape[s] === 0)) noSparse[s >> 5]! |= 1 << (s & 31);
+  }
   const A = t.alphabet.length;
   const skipUnit = new Uint8Array(128);
   let anySkip = false;
@@ -161,7 +170,11 @@ export function makeRuntime(t: Tables): Runtime {
     if (valid) { gotoRec[2 * s] = bits | (1 << 31); gotoRec[2 * s + 1] = first; }
   }
   const rootPack = new Int32Array(ROOT_PACK * A);
-  for (let i = 0; i < A; i++) rootPack[ROOT_PACK * i] = rootRow[i]!;
+  for (let i = 0; i < A; i++) {
+    const child = rootRow[i]!;
+    rootPack[ROOT_PACK * i] = child;
+    rootPack[ROOT_PACK * i + 2] = child === 0 || sigDense[child] === 0 ? 1 : 0;
+  }
   // Add the masks of the dictionary chain. dictLink targets have own outputs and
   // smaller depth; the chain is walked on own masks, so visiting order does not matter.
   const ownMask = emitMask.slice();
@@ -199,7 +212,7 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, classOfSymbol, gotoRec, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
+    classTable, emitMask, classOfSymbol, gotoRec, noSparse, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
   };
 }
 
@@ -212,8 +225,8 @@ function popcount(x: number): number {
   return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
-/** Words per class in rootPack. */
-const ROOT_PACK = 2;
+/** Words per class in rootPack (a power of two, so a record never straddles a cache line). */
+const ROOT_PACK = 4;
 
 /** Hash of a pair of classes for pairBloom: word index from the top bits, bit indexes from bits 6.. and 11... */
 const pairHash = (a: number, b: number): number => Math.imul((a << 16) | b, -1640531535);
@@ -261,7 +274,7 @@ export interface Sink {
   readonly wantsActiveStart: boolean;
 }
 
-if (ROOT_PACK !== 2) throw new Error("engine: scan() assumes ROOT_PACK = 2");
+if (ROOT_PACK !== 4) throw new Error("engine: scan() assumes ROOT_PACK = 4");
 const RING = MAX_PATTERN_SYMBOLS; // power of two; scan() spells RING - 1 as 255
 const MASK = RING - 1;
 if (MASK !== 255) throw new Error("engine: scan() assumes 256-entry rings");
@@ -300,13 +313,19 @@ function emit(
       }
       if (f & P_CHECK_START && !boundaryBefore(text, start)) continue;
       if (f & P_CHECK_END && !boundaryAfter(text, symEnd)) continue;
-      if (k > 1) {
+      if (k > 1 && !(f & P_REPEATS && (lens & 0xffff) === k)) {
         // Earlier runs: at least the pattern's for repeats; for ordinary patterns the
         // first run at least (the match may start inside it), the others exactly.
-        const r0 = outRec[b + 2]!;
-        let ok = runLenRing[first & MASK]! >= runLens[r0]!;
-        if (f & P_REPEATS) for (let j = 1; j < k - 1 && ok; j++) ok = runLenRing[(first + j) & MASK]! >= runLens[r0 + j]!;
-        else for (let j = 1; j < k - 1 && ok; j++) ok = runLenRing[(first + j) & MASK]! === runLens[r0 + j]!;
+        // When every run of the pattern is one symbol (length = runs), "at least" always
+        // holds, and "exactly" means 1: no need to read the pattern's run lengths.
+        let ok = true;
+        if ((lens & 0xffff) === k) for (let j = 1; j < k - 1 && ok; j++) ok = runLenRing[(first + j) & MASK]! === 1;
+        else {
+          const r0 = outRec[b + 2]!;
+          ok = runLenRing[first & MASK]! >= runLens[r0]!;
+          if (f & P_REPEATS) for (let j = 1; j < k - 1 && ok; j++) ok = runLenRing[(first + j) & MASK]! >= runLens[r0 + j]!;
+          else for (let j = 1; j < k - 1 && ok; j++) ok = runLenRing[(first + j) & MASK]! === runLens[r0 + j]!;
+        }
         if (!ok) continue;
       }
       if (sink.report(outRec[b]!, start, symEnd, activeStart)) return true;
@@ -417,6 +436,9 @@ function allSkippable(skipUnit: Uint8Array, text: string, from: number, to: numb
   return true;
 }
 
+/** cjkRun's other result: index of the last symbol it took. */
+const cjkLast = new Int32Array(1);
+
 /**
  * The CJK inner loop of `scan`, out of line so it gets its own registers. From a root
  * child without outputs (rootPack record b, class cur) reached by a non-dense class,
@@ -425,15 +447,22 @@ function allSkippable(skipUnit: Uint8Array, text: string, from: number, to: numb
  * child. Returns the index of the first code unit that does not; the caller recovers the
  * state from the class of the code unit before it.
  */
-function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: number, text: string, j: number, n: number, cur: number, lo: number, span: number): number {
+function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: number, text: string, j: number, n: number, cur: number, lo: number, span: number, maxGap: number): number {
+  let last = j - 1;
   for (; j < n; j++) {
     const c = classTable[text.charCodeAt(j)]!;
-    if ((c - lo) >>> 0 >= span || c === cur) break;
+    if ((c - lo) >>> 0 >= span || c === cur) {
+      // Noise within maxGap of the last symbol keeps the state; anything else ends the run.
+      if (c !== 0 /* C_NOISE */ || j - last > maxGap) break;
+      continue;
+    }
     const h = Math.imul((cur << 16) | c, -1640531535) /* pairHash(cur, c) */;
     const w = pairBloom[h >>> pairShift]!;
     if ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) break;
     cur = c;
+    last = j;
   }
+  cjkLast[0] = last;
   return j;
 }
 
@@ -509,7 +538,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
   const rootPack = m.rootPack, sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
   const depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
-  const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit;
+  const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, noSparse = m.noSparse;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
   const gapLimit = m.maxGap + 1;
@@ -543,8 +572,13 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         const h = Math.imul(((rc + 4) << 16) | c, -1640531535) /* pairHash(rc + FIRST_CLASS, c) */, w = pairBloom[h >>> pairShift]!;
         const t = (w >> (h >>> 6)) & (w >> (h >>> 11)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
         if (t !== 0) { s = t; rc = -1; mask = emitMask[s]!; }
-        else { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; }
+        else { rc = c - 4; s = rootPack[4 * rc]!; mask = rootPack[4 * rc + 1]!; }
       } else {
+        // Switching script: from a root child by a non-dense class (CJK) to a dense class
+        // (Latin), or from a dense state to a non-dense class. When the state's failure
+        // chain has no edge by such a class, go straight to the root (a bit in small
+        // tables instead of signature and failure loads all over the automaton).
+        if (rc >= 0 ? (rootPack[4 * rc + 2]!) !== 0 : c >= denseLimit && s < denseStates && ((noSparse[s >> 5]! >> (s & 31)) & 1) !== 0) s = 0;
         rc = -1;
         for (;;) {
           if (c < denseLimit) {
@@ -555,7 +589,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
             }
             s = fail[s]!;
           } else {
-            if (s === 0) { rc = c - 4; s = rootPack[2 * rc]!; break; }
+            if (s === 0) { rc = c - 4; s = rootPack[4 * rc]!; break; }
             if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
               const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
               if (t !== 0) { s = t; break; }
@@ -579,17 +613,19 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         // Bloom miss on S's edges, target without outputs), each one just moves to
         // the root's child by it. Only the last one's run and position are written:
         // every later emission looks back at most depth (= 1 here) runs.
-        const j = cjkRun(classTable, pairBloom, pairShift, text, i + 1, n, cur, denseLimit, fastLimit - denseLimit);
-        if (j !== i + 1) {
-          i = j - 1;
-          cur = classTable[text.charCodeAt(i)]!;
+        const j = cjkRun(classTable, pairBloom, pairShift, text, i + 1, n, cur, denseLimit, fastLimit - denseLimit, gapLimit - 1);
+        const last = cjkLast[0]!;
+        if (last !== i) {
+          cur = classTable[text.charCodeAt(last)]!;
           rc = cur - 4;
-          S = rootPack[2 * rc]!;
+          S = rootPack[4 * rc]!;
           runLens[runIdx & 255] = 1;
-          runStarts[++runIdx & 255] = i;
-          pos[++symIdx & 255] = i;
-          symEnd = j;
+          runStarts[++runIdx & 255] = last;
+          pos[++symIdx & 255] = last;
+          symEnd = last + 1;
         }
+        gap = j - 1 - last;
+        i = j - 1;
       }
       else if (S < denseStates && (mask === 0 || (mask & 4 /* EMIT_END_WORD */ && i + 1 < n && isAsciiAlnum(text.charCodeAt(i + 1))))) {
         // Common Latin case: a dense state without outputs. While the next code units
@@ -608,8 +644,8 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           let q = k - 1;
           while (q > j && classTable[text.charCodeAt(q - 1)] === last) q--;
           rc = last - 4;
-          S = rootPack[2 * rc]!;
-          mask = rootPack[2 * rc + 1]!;
+          S = rootPack[4 * rc]!;
+          mask = rootPack[4 * rc + 1]!;
           if (last < denseLimit) rc = -1;
           cur = last;
           dead = true;
