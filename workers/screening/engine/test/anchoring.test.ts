@@ -14,7 +14,8 @@ import { referenceFindAll } from "./reference.js";
 const LETTERS = ["a", "b", "c", "i", "l", "o", "s", "x"];
 // Mostly ASCII words; some code units that stop a skip (non-ASCII letters, CJK numerals
 // folding to digits, digits) or join words (noise within maxGap).
-const wordArb = fc.array(fc.constantFrom(...LETTERS, ...LETTERS, "1", "0", "3", "Ａ", "é", "一", "三"), { minLength: 1, maxLength: 9 }).map((a) => a.join(""));
+// "@", "$" and astral letters (𝐚 = a, 𝐬 = s) take the slow path.
+const wordArb = fc.array(fc.constantFrom(...LETTERS, ...LETTERS, "1", "0", "3", "Ａ", "é", "一", "三", "@", "$", "𝐚", "𝐬"), { minLength: 1, maxLength: 9 }).map((a) => a.join(""));
 const sepArb = fc.constantFrom(" ", " ", " ", "-", "  ", ". ", "\u200b", "词", "");
 const textArb = fc.array(fc.tuple(wordArb, sepArb), { maxLength: 24 }).map((ws) => ws.map(([w, s]) => w + s).join(""));
 
@@ -80,6 +81,15 @@ describe("word-start anchoring", () => {
     expect(compile(entries(true), { denseMinFrequency: 1 }).findAll(text)).toEqual([]);
     // An ordinary pattern may start inside the run, after the space.
     expect(compile(entries(false), { denseMinFrequency: 1 }).findAll(text)).toEqual([{ termId: 3, start: 7, end: 12 }]);
+  });
+
+  it("a skipped word's last run that goes on through the slow path is followed from its state", () => {
+    // "sas" dies at the second "s" (the state string "s" starts mid-word) and is skipped;
+    // its last run, s, goes on after the space with 𝐬 (slow path), where "sal" may start.
+    const dict: TermEntry[] = [{ id: 1, pattern: "sal", category: "c", severity: 1, flags: { repeats: false } }];
+    const m = compile(dict, { denseMinFrequency: 1 });
+    for (const text of ["sas 𝐬al", "sas 𝐬al sal", "sas @sal"]) expect(m.findAll(text)).toEqual(referenceFindAll(dict, { denseMinFrequency: 1 }, text));
+    expect(m.findAll("sas 𝐬al")).toEqual([{ termId: 1, start: 4, end: 8 }]);
   });
 
   it("a state string reaching back across noise and a repeat is not taken for a mid-word one", () => {
