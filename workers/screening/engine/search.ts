@@ -447,11 +447,14 @@ const cjkLast = new Int32Array(1);
  * child. Returns the index of the first code unit that does not; the caller recovers the
  * state from the class of the code unit before it.
  */
-function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: number, text: string, j: number, n: number, cur: number, lo: number, span: number, maxGap: number): number {
-  let last = j - 1;
-  for (; j < n; j++) {
+function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: number, text: string, j: number, n: number, cur: number, lo: number, hi: number, maxGap: number): number {
+  // Small integers throughout (`| 0`), so the loop keeps them untagged in registers.
+  pairShift |= 0; n |= 0; cur |= 0; lo |= 0; hi |= 0; maxGap |= 0;
+  let last = (j - 1) | 0;
+  if (pairBloom.length === 0) return j; // (never) checks pairBloom's map once, before the loop
+  for (j |= 0; j < n; j++) {
     const c = classTable[text.charCodeAt(j)]!;
-    if ((c - lo) >>> 0 >= span || c === cur) {
+    if (c < lo || c >= hi || c === cur) {
       // Noise within maxGap of the last symbol keeps the state; anything else ends the run.
       if (c !== 0 /* C_NOISE */ || j - last > maxGap) break;
       continue;
@@ -613,7 +616,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         // Bloom miss on S's edges, target without outputs), each one just moves to
         // the root's child by it. Only the last one's run and position are written:
         // every later emission looks back at most depth (= 1 here) runs.
-        const j = cjkRun(classTable, pairBloom, pairShift, text, i + 1, n, cur, denseLimit, fastLimit - denseLimit, gapLimit - 1);
+        const j = cjkRun(classTable, pairBloom, pairShift, text, i + 1, n, cur, denseLimit, fastLimit, gapLimit - 1);
         const last = cjkLast[0]!;
         if (last !== i) {
           cur = classTable[text.charCodeAt(last)]!;
