@@ -59,8 +59,8 @@ export interface Runtime extends Tables {
   fastLimit: number;
   pairBloom: Int32Array;
   pairShift: number;
-  /** Class of a folded symbol (slow path only). */
-  classOfSymbol: Map<number, number>;
+  /** Class of a folded symbol (slow path only; built on first use by classOfSymbol). */
+  symbolClass: Map<number, number> | null;
   /**
    * Word-start anchoring of the Latin loop. A pattern whose first symbol is Latin is
    * whole-word at its start by default, so it cannot start inside a run of ASCII letters
@@ -87,6 +87,14 @@ export interface Runtime extends Tables {
    * (word-start anchoring) needs no target at all, and the rest read the row.
    */
   gotoRec: Int32Array;
+  /**
+   * Per non-dense state s, at 4 * (s - denseStates): [the class of its only edge (-1 if it
+   * has none, -2 if several), that edge's target, emitMask[s], fail[s]]. Most deep states
+   * (the rest of a matching term) have one edge: a step reads the record of the state it
+   * leaves and the one it enters instead of a signature, the edge range, class and target,
+   * the emit mask and the failure link from six arrays.
+   */
+  oneEdge: Int32Array;
   /** Bit s: dense state s and every state on its failure chain have edges by dense classes only. */
   noSparse: Int32Array;
   /**
@@ -98,8 +106,6 @@ export interface Runtime extends Tables {
 }
 
 export function makeRuntime(t: Tables): Runtime {
-  const classOfSymbol = new Map<number, number>();
-  for (let i = 0; i < t.alphabet.length; i++) classOfSymbol.set(t.alphabet[i]!, FIRST_CLASS + i);
   const classTable = classTableFor(t.alphabet);
   const N = t.fail.length;
   const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass, edgeTarget, fail, rootRow } = t;
@@ -120,7 +126,13 @@ export function makeRuntime(t: Tables): Runtime {
   // children in state order). freeStart[c]: some pattern starting with class c may start
   // mid-word (no P_CHECK_START).
   const firstClass = new Uint16Array(N), freeStart = new Uint8Array(FIRST_CLASS + t.alphabet.length);
+  const DS = t.denseStates, oneEdge = new Int32Array(2 * (N - DS));
   for (let s = 0; s < N; s++) {
+    if (s >= DS) {
+      const x = 2 * (s - DS), k = edgeStart[s]!, count = edgeStart[s + 1]! - k;
+      oneEdge[x] = count === 1 ? edgeClass[k]! : count === 0 ? -1 : -2;
+      if (count === 1) oneEdge[x + 1] = edgeTarget[k]!;
+    }
     let own = 0;
     for (let o = outStart[s]!, o1 = outStart[s + 1]!; o < o1; o++) {
       const f = outRec[4 * o + 1]!;
@@ -175,12 +187,18 @@ export function makeRuntime(t: Tables): Runtime {
     rootPack[ROOT_PACK * i] = child;
     rootPack[ROOT_PACK * i + 2] = child === 0 || sigDense[child] === 0 ? 1 : 0;
   }
-  // Add the masks of the dictionary chain. dictLink targets have own outputs and
-  // smaller depth; the chain is walked on own masks, so visiting order does not matter.
-  const ownMask = emitMask.slice();
+  // Add the masks of the dictionary chain: chain[s] = own mask of s | chain[dictLink[s]].
+  // dictLink targets have smaller depth, so in BFS order they come first and their chain
+  // is complete: one step. (A later target, in tables not built in BFS order, still holds
+  // its own mask only, so the walk goes on past it.)
+  const chain = emitMask.slice();
   for (let s = 0; s < N; s++) {
-    let mask = ownMask[s]!;
-    for (let x = dictLink[s]!; x >= 0 && mask !== 11; x = dictLink[x]!) mask |= ownMask[x]!;
+    let mask = chain[s]!;
+    for (let y = dictLink[s]!; y >= 0; y = dictLink[y]!) {
+      mask |= chain[y]!;
+      if (y < s) break;
+    }
+    chain[s] = mask;
     // EMIT_END_WORD: every output on the chain is whole-word at its end, so no
     // emission from s can succeed while an ASCII letter or digit follows.
     emitMask[s] = mask & NOT_END_WORD || mask === 0 ? mask & 3 : mask | EMIT_END_WORD;
@@ -212,7 +230,7 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, classOfSymbol, gotoRec, noSparse, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
+    classTable, emitMask, symbolClass: null, gotoRec, noSparse, oneEdge, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
   };
 }
 
@@ -415,12 +433,22 @@ function transition(m: Runtime, S: number, c: number, rc: number): number {
   }
 }
 
+/** Class of a folded symbol (C_OTHER if no pattern uses it). */
+function classOfSymbol(m: Runtime, sym: number): number {
+  let map = m.symbolClass;
+  if (map === null) {
+    map = m.symbolClass = new Map();
+    for (let i = 0; i < m.alphabet.length; i++) map.set(m.alphabet[i]!, FIRST_CLASS + i);
+  }
+  return map.get(sym) ?? C_OTHER;
+}
+
 /** The code point at `i` needs fold.ts: feed its symbols (or noise / ignore) through slowClass. Returns true if the sink stopped. */
 function slowChar(m: Runtime, sink: Sink, text: string, st: Int32Array, i: number, end: number): boolean {
   const nSlow = symbolsAt(text, i, slowSymbols);
   if (nSlow < 0) return slowClass(m, sink, text, st, nSlow === F_IGNORE ? C_IGNORE : C_NOISE, i, end);
   for (let j = 0; j < nSlow; j++) {
-    if (slowClass(m, sink, text, st, m.classOfSymbol.get(slowSymbols[j]!) ?? C_OTHER, i, end)) return true;
+    if (slowClass(m, sink, text, st, classOfSymbol(m, slowSymbols[j]!), i, end)) return true;
   }
   return false;
 }
@@ -481,39 +509,52 @@ const latinOut = new Int32Array(2);
  * or -(k + 1) when word-start anchoring skips to k (latinOut[1]: the failure step's index).
  */
 function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur: number, runIdx: number): number {
-  const classTable = m.classTable, gotoRec = m.gotoRec, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
+  const classTable = m.classTable, gotoRec = m.gotoRec, oneEdge = m.oneEdge, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
   const D = m.denseClasses, denseLimit = 4 /* FIRST_CLASS */ + D, denseStates = m.denseStates;
   let s = S, j = i + 1, ds = depth[S]!;
   for (; j < n; j++) {
     const c = classTable[text.charCodeAt(j)]!;
     if (c < 4 || c >= denseLimit || c === cur) break;
-    const bits = gotoRec[2 * s]!, k = c - 4;
-    let t: number;
-    if ((bits >>> k) & 1) {
-      // A goto step, from the record (no row read).
-      t = gotoRec[2 * s + 1]! + popcount(bits & ((1 << k) - 1));
-      if (t >= denseStates) break;
+    let t: number, em: number;
+    if (s >= denseStates) {
+      // Past the dense states (the rest of a long term): a state's only edge is taken
+      // from its record; a state without an edge by c fails, which ends the run or
+      // skips it (as below); several edges are left to the general loop.
+      const x = 2 * (s - denseStates), oc = oneEdge[x]!;
+      if (oc !== c) {
+        if (oc !== -2 && allSkippable(skipUnit, text, j - ds >= i ? j - ds : runStartRing[(runIdx + j - i - ds) & 255]!, j)) return skipFrom(skipUnit, text, j, n);
+        break;
+      }
+      t = oneEdge[x + 1]!;
+      em = emitMask[t]!;
       ds++;
     } else {
-      // A failure step: the new state string is a proper suffix of s's plus this code
-      // unit, so it starts at a later run start of s's string, or here. If everything
-      // from s's start to here is skippable (no noise), the new string lies in it,
-      // preceded by one of its code units: skip without computing it. Code units in this
-      // loop are one run each; the runs before it are in the ring (run i is runIdx).
-      const sStart = j - ds >= i ? j - ds : runStartRing[(runIdx + j - i - ds) & 255]!;
-      if (bits < 0 && allSkippable(skipUnit, text, sStart, j)) return skipFrom(skipUnit, text, j, n);
-      t = denseRows[s * D + k]!;
-      if (t >= denseStates) break;
-      if (t < deadBand[(ds + 1) & 7]!) {
-        // A failure step. If the new state string lies in this loop's code units, all of
-        // them skippable and preceded by an ASCII letter or digit, skip the run
-        // (Runtime.skipUnit). from: the code unit before the state string.
-        ds = depth[t]!;
-        const from = j - ds;
-        if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && allSkippable(skipUnit, text, from + 1, j)) return skipFrom(skipUnit, text, j, n);
-      } else ds++;
+      const bits = gotoRec[2 * s]!, k = c - 4;
+      if ((bits >>> k) & 1) {
+        // A goto step, from the record (no row read).
+        t = gotoRec[2 * s + 1]! + popcount(bits & ((1 << k) - 1));
+        ds++;
+      } else {
+        // A failure step: the new state string is a proper suffix of s's plus this code
+        // unit, so it starts at a later run start of s's string, or here. If everything
+        // from s's start to here is skippable (no noise), the new string lies in it,
+        // preceded by one of its code units: skip without computing it. Code units in this
+        // loop are one run each; the runs before it are in the ring (run i is runIdx).
+        const sStart = j - ds >= i ? j - ds : runStartRing[(runIdx + j - i - ds) & 255]!;
+        if (bits < 0 && allSkippable(skipUnit, text, sStart, j)) return skipFrom(skipUnit, text, j, n);
+        t = denseRows[s * D + k]!;
+        if (t >= denseStates) break;
+        if (t < deadBand[(ds + 1) & 7]!) {
+          // A failure step. If the new state string lies in this loop's code units, all of
+          // them skippable and preceded by an ASCII letter or digit, skip the run
+          // (Runtime.skipUnit). from: the code unit before the state string.
+          ds = depth[t]!;
+          const from = j - ds;
+          if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && allSkippable(skipUnit, text, from + 1, j)) return skipFrom(skipUnit, text, j, n);
+        } else ds++;
+      }
+      em = emitMask[t]!;
     }
-    const em = emitMask[t]!;
     // A state with outputs is passed through only if none of them can fire:
     // all whole-word at the end, and an ASCII letter or digit follows.
     if (em !== 0 && (!(em & 4 /* EMIT_END_WORD */) || j + 1 >= n || !isAsciiAlnum(text.charCodeAt(j + 1)))) break;
@@ -541,7 +582,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
   const rootPack = m.rootPack, sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
   const depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
-  const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, noSparse = m.noSparse;
+  const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, noSparse = m.noSparse, oneEdge = m.oneEdge;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
   const gapLimit = m.maxGap + 1;
@@ -583,24 +624,36 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         // tables instead of signature and failure loads all over the automaton).
         if (rc >= 0 ? (rootPack[4 * rc + 2]!) !== 0 : c >= denseLimit && s < denseStates && ((noSparse[s >> 5]! >> (s & 31)) & 1) !== 0) s = 0;
         rc = -1;
-        for (;;) {
-          if (c < denseLimit) {
-            if (s < denseStates) { s = denseRows[s * D + c - 4]!; break; }
-            if ((sigDense[s]! >> ((c - 4) & 31)) & 1) {
-              const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-              if (t !== 0) { s = t; break; }
+        if (s >= denseStates && oneEdge[2 * (s - denseStates)] === c) {
+          // The common step inside a match: a non-dense state's only edge (Runtime.oneEdge).
+          s = oneEdge[2 * (s - denseStates) + 1]!;
+          mask = emitMask[s]!;
+        } else {
+          for (;;) {
+            if (s >= denseStates) {
+              // A non-dense state with at most one edge: take it, or fail, from one record.
+              const x = 2 * (s - denseStates), oc = oneEdge[x]!;
+              if (oc === c) { s = oneEdge[x + 1]!; break; }
+              if (oc !== -2) { s = fail[s]!; continue; }
             }
-            s = fail[s]!;
-          } else {
-            if (s === 0) { rc = c - 4; s = rootPack[4 * rc]!; break; }
-            if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
-              const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-              if (t !== 0) { s = t; break; }
+            if (c < denseLimit) {
+              if (s < denseStates) { s = denseRows[s * D + c - 4]!; break; }
+              if ((sigDense[s]! >> ((c - 4) & 31)) & 1) {
+                const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+                if (t !== 0) { s = t; break; }
+              }
+              s = fail[s]!;
+            } else {
+              if (s === 0) { rc = c - 4; s = rootPack[4 * rc]!; break; }
+              if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
+                const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+                if (t !== 0) { s = t; break; }
+              }
+              s = s < denseStates ? escape[s]! : fail[s]!;
             }
-            s = s < denseStates ? escape[s]! : fail[s]!;
           }
+          mask = emitMask[s]!;
         }
-        mask = emitMask[s]!;
       }
       S = s;
       runLens[runIdx & 255] = runLen;

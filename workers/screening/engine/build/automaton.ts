@@ -182,9 +182,23 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
   const outStart = new Int32Array(N + 1);
   for (let p = 0; p < P; p++) outStart[newId[endNode[p]!]! + 1]!++;
   for (let v = 0; v < N; v++) outStart[v + 1]! += outStart[v]!;
-  const outList = new Int32Array(P);
+  const bySlot = new Int32Array(P);
   const outFill = outStart.slice(0, N);
-  for (let p = 0; p < P; p++) outList[outFill[newId[endNode[p]!]!]!++] = p;
+  for (let p = 0; p < P; p++) bySlot[outFill[newId[endNode[p]!]!]!++] = p;
+  // Patterns renumbered in output-slot order: outList is the identity, and the patterns of
+  // a state sit together, so loading and emitting read them in order.
+  const outList = new Int32Array(P);
+  const slotTerm = new Int32Array(P), slotFlags = new Uint8Array(P), slotLen = new Uint16Array(P);
+  const slotRunStart = new Int32Array(P + 1), slotRunLens = new Uint16Array(R);
+  for (let o = 0, r = 0; o < P; o++) {
+    const p = bySlot[o]!;
+    outList[o] = o;
+    slotTerm[o] = patTerm[p]!;
+    slotFlags[o] = patFlags[p]!;
+    slotLen[o] = patLen[p]!;
+    for (let q = patRunStart[p]!; q < patRunStart[p + 1]!; q++) slotRunLens[r++] = runLensAll[q]!;
+    slotRunStart[o + 1] = r;
+  }
 
   // 6. Failure and dictionary links, in BFS order so a state's failure target is done first.
   const fail = new Int32Array(N), dictLink = new Int32Array(N).fill(-1);
@@ -223,8 +237,8 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
     alphabet: Int32Array.from(alphabet),
     rootRow, edgeStart, edgeClass, edgeTarget, fail, dictLink, depth,
     outStart, outList,
-    patTerm, patFlags, patLen, patRunStart,
-    runLens: runLensAll.slice(0, R),
+    patTerm: slotTerm, patFlags: slotFlags, patLen: slotLen, patRunStart: slotRunStart,
+    runLens: slotRunLens,
     termIds, termSeverity, termCategory, categories,
   };
 }
