@@ -100,16 +100,21 @@ export class CompiledMatcher implements Matcher {
     scan(this.rt, text, sink);
     const { terms, starts, ends } = sink;
     const ids = this.tables.termIds;
-    let idx = Array.from({ length: terms.length }, (_, i) => i);
-    if (sink.allowStarts.length) idx = idx.filter((i) => !coveredSorted(sink, starts[i]!, ends[i]!));
     const order = (a: number, b: number) => starts[a]! - starts[b]! || ends[a]! - ends[b]! || ids[terms[a]!]! - ids[terms[b]!]!;
     // Candidates mostly arrive in order already; sort only when they do not.
+    const n = terms.length;
     let sorted = true;
-    for (let k = 1; k < idx.length && sorted; k++) sorted = order(idx[k - 1]!, idx[k]!) <= 0;
-    if (!sorted) idx.sort(order);
+    for (let k = 1; k < n && sorted; k++) sorted = order(k - 1, k) <= 0;
+    let idx: number[] | undefined;
+    if (!sorted || sink.allowStarts.length) {
+      idx = [];
+      for (let i = 0; i < n; i++) if (!sink.allowStarts.length || !coveredSorted(sink, starts[i]!, ends[i]!)) idx.push(i);
+      if (!sorted) idx.sort(order);
+    }
     const out: Match[] = [];
     let last: Match | undefined;
-    for (const i of idx) {
+    for (let k = 0, len = idx ? idx.length : n; k < len; k++) {
+      const i = idx ? idx[k]! : k;
       const termId = ids[terms[i]!]!, start = starts[i]!, end = ends[i]!;
       if (last && last.termId === termId && last.start === start && last.end === end) continue;
       out.push((last = { termId, start, end }));
