@@ -109,7 +109,7 @@ export class CompiledMatcher implements Matcher {
     if (!sorted || sink.allowStarts.length) {
       idx = [];
       for (let i = 0; i < n; i++) if (!sink.allowStarts.length || !coveredSorted(sink, starts[i]!, ends[i]!)) idx.push(i);
-      if (!sorted) idx.sort(order);
+      if (!sorted && !insertionSort(idx, order, 8 * idx.length)) idx.sort(order);
     }
     const out: Match[] = [];
     let last: Match | undefined;
@@ -141,6 +141,24 @@ export class CompiledMatcher implements Matcher {
     const t = this.tables;
     return { id: termId, category: t.categories[t.termCategory[i]!]!, severity: t.termSeverity[i]! };
   }
+}
+
+/**
+ * Sorts `a` in place by insertion (linear on nearly sorted input: candidates arrive in
+ * end order, so only overlapping ones are out of place) unless that takes more than
+ * `budget` moves; returns false then, with `a` still a permutation of its items.
+ */
+function insertionSort(a: number[], order: (x: number, y: number) => number, budget: number): boolean {
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i]!;
+    let j = i;
+    for (; j > 0 && order(a[j - 1]!, x) > 0; j--) {
+      if (--budget < 0) { a[j] = x; return false; }
+      a[j] = a[j - 1]!;
+    }
+    a[j] = x;
+  }
+  return true;
 }
 
 /** Allow spans sorted by start with a running max of ends, built lazily once per findAll. */

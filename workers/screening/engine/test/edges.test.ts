@@ -26,6 +26,17 @@ describe("edge cases", () => {
     expect(compile([t(1, "sa", { wholeWord: false })]).findAll("@$".repeat(100_000))).toEqual([]);
   });
 
+  it("orders candidates that arrive far out of start order (nested overlaps)", () => {
+    // Every "a" ends a one-letter match and a 20-letter one that started 19 earlier, so each
+    // long match arrives after 19 shorter ones it must precede: past findAll's cheap sort.
+    const entries = [t(1, "a", { wholeWord: false, repeats: false }), t(2, "a".repeat(20), { wholeWord: false, repeats: false }), t(3, "ab", { wholeWord: false, repeats: false })];
+    for (const text of ["a".repeat(200), "a".repeat(60) + "b", "ab".repeat(30) + "a".repeat(25)]) {
+      const got = compile(entries).findAll(text);
+      expect(got).toEqual(referenceFindAll(entries, {}, text));
+      expect(got.length).toBeGreaterThan(0);
+    }
+  });
+
   it("lone surrogates are noise and never crash", () => {
     const m = compile([t(1, "ab", { wholeWord: false })]);
     expect(m.findAll("a\ud800b")).toEqual([{ termId: 1, start: 0, end: 3 }]);
