@@ -44,10 +44,9 @@ export interface Runtime extends Tables {
    */
   escape: Int32Array;
   /**
-   * Per class c - FIRST_CLASS, ROOT_PACK words: [root's child by c, its emit mask, 1 if
-   * no state on its failure chain but the root has an edge by a dense class (it has no such
-   * edge itself; its failure target is the root), spare], so the commonest steps (CJK
-   * character → root child → pairBloom miss → root child, and CJK → Latin) read one small table.
+   * Per class c - FIRST_CLASS, ROOT_PACK words: [root's child by c, its emit mask], so the
+   * commonest step (CJK character → root child → pairBloom miss → root child) reads one
+   * small table.
    */
   rootPack: Int32Array;
   /**
@@ -95,8 +94,6 @@ export interface Runtime extends Tables {
    * the emit mask and the failure link from six arrays.
    */
   oneEdge: Int32Array;
-  /** Bit s: dense state s and every state on its failure chain have edges by dense classes only. */
-  noSparse: Int32Array;
   /**
    * Per output slot o (outList order), the pattern's data in one record so an
    * emission check touches one cache line: [term, flags | runs << 8, first run
@@ -155,12 +152,6 @@ export function makeRuntime(t: Tables): Runtime {
     const f = fail[s]!;
     escape[s] = f === 0 || (sigSparse[2 * f]! | sigSparse[2 * f + 1]!) !== 0 ? f : escape[f]!;
   }
-  // noSparse: bit s set for a dense state whose failure chain (s included) has no edge by
-  // a non-dense class, so such a class leads from s to the root's child by it.
-  const noSparse = new Int32Array((t.denseStates + 31) >> 5);
-  for (let s = 0; s < t.denseStates; s++) {
-    if ((sigSparse[2 * s]! | sigSparse[2 * s + 1]!) === 0 && (s === 0 || escape[s] === 0)) noSparse[s >> 5]! |= 1 << (s & 31);
-  }
   const A = t.alphabet.length;
   const skipUnit = new Uint8Array(128);
   let anySkip = false;
@@ -182,11 +173,7 @@ export function makeRuntime(t: Tables): Runtime {
     if (valid) { gotoRec[2 * s] = bits | (1 << 31); gotoRec[2 * s + 1] = first; }
   }
   const rootPack = new Int32Array(ROOT_PACK * A);
-  for (let i = 0; i < A; i++) {
-    const child = rootRow[i]!;
-    rootPack[ROOT_PACK * i] = child;
-    rootPack[ROOT_PACK * i + 2] = child === 0 || sigDense[child] === 0 ? 1 : 0;
-  }
+  for (let i = 0; i < A; i++) rootPack[ROOT_PACK * i] = rootRow[i]!;
   // Add the masks of the dictionary chain: chain[s] = own mask of s | chain[dictLink[s]].
   // dictLink targets have smaller depth, so in BFS order they come first and their chain
   // is complete: one step. (A later target, in tables not built in BFS order, still holds
@@ -230,7 +217,7 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, symbolClass: null, gotoRec, noSparse, oneEdge, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
+    classTable, emitMask, symbolClass: null, gotoRec, oneEdge, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
   };
 }
 
@@ -243,8 +230,8 @@ function popcount(x: number): number {
   return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
-/** Words per class in rootPack (a power of two, so a record never straddles a cache line). */
-const ROOT_PACK = 4;
+/** Words per class in rootPack. */
+const ROOT_PACK = 2;
 
 /** Hash of a pair of classes for pairBloom: word index from the top bits, bit indexes from bits 6.. and 11... */
 const pairHash = (a: number, b: number): number => Math.imul((a << 16) | b, -1640531535);
@@ -292,7 +279,7 @@ export interface Sink {
   readonly wantsActiveStart: boolean;
 }
 
-if (ROOT_PACK !== 4) throw new Error("engine: scan() assumes ROOT_PACK = 4");
+if (ROOT_PACK !== 2) throw new Error("engine: scan() assumes ROOT_PACK = 2");
 const RING = MAX_PATTERN_SYMBOLS; // power of two; scan() spells RING - 1 as 255
 const MASK = RING - 1;
 if (MASK !== 255) throw new Error("engine: scan() assumes 256-entry rings");
@@ -582,7 +569,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
   const rootPack = m.rootPack, sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
   const depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
-  const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, noSparse = m.noSparse, oneEdge = m.oneEdge;
+  const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, oneEdge = m.oneEdge;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
   const gapLimit = m.maxGap + 1;
@@ -616,13 +603,8 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         const h = Math.imul(((rc + 4) << 16) | c, -1640531535) /* pairHash(rc + FIRST_CLASS, c) */, w = pairBloom[h >>> pairShift]!;
         const t = (w >> (h >>> 6)) & (w >> (h >>> 11)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
         if (t !== 0) { s = t; rc = -1; mask = emitMask[s]!; }
-        else { rc = c - 4; s = rootPack[4 * rc]!; mask = rootPack[4 * rc + 1]!; }
+        else { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; }
       } else {
-        // Switching script: from a root child by a non-dense class (CJK) to a dense class
-        // (Latin), or from a dense state to a non-dense class. When the state's failure
-        // chain has no edge by such a class, go straight to the root (a bit in small
-        // tables instead of signature and failure loads all over the automaton).
-        if (rc >= 0 ? (rootPack[4 * rc + 2]!) !== 0 : c >= denseLimit && s < denseStates && ((noSparse[s >> 5]! >> (s & 31)) & 1) !== 0) s = 0;
         rc = -1;
         if (s >= denseStates && oneEdge[2 * (s - denseStates)] === c) {
           // The common step inside a match: a non-dense state's only edge (Runtime.oneEdge).
@@ -644,7 +626,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
               }
               s = fail[s]!;
             } else {
-              if (s === 0) { rc = c - 4; s = rootPack[4 * rc]!; break; }
+              if (s === 0) { rc = c - 4; s = rootPack[2 * rc]!; break; }
               if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
                 const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
                 if (t !== 0) { s = t; break; }
@@ -674,7 +656,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         if (last !== i) {
           cur = classTable[text.charCodeAt(last)]!;
           rc = cur - 4;
-          S = rootPack[4 * rc]!;
+          S = rootPack[2 * rc]!;
           runLens[runIdx & 255] = 1;
           runStarts[++runIdx & 255] = last;
           pos[++symIdx & 255] = last;
@@ -700,8 +682,8 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           let q = k - 1;
           while (q > j && classTable[text.charCodeAt(q - 1)] === last) q--;
           rc = last - 4;
-          S = rootPack[4 * rc]!;
-          mask = rootPack[4 * rc + 1]!;
+          S = rootPack[2 * rc]!;
+          mask = rootPack[2 * rc + 1]!;
           if (last < denseLimit) rc = -1;
           cur = last;
           dead = true;
