@@ -138,7 +138,7 @@ async function main() {
   console.log(lines.join("\n"));
   const bestPeer = Math.max(...rows.filter((r) => r !== eng && !r.name.startsWith("bare")).map((r) => r.scan));
   const bare = rows[0]!.scan;
-  console.log(`\nengine / fastest peer: ${(eng.scan / bestPeer).toFixed(1)}× (target ≥ 10×); engine / bare loop: ${((eng.scan / bare) * 100).toFixed(0)}% (target ≥ 20%)`);
+  console.log(`\nengine / fastest peer: ${(eng.scan / bestPeer).toFixed(1)}× (target ≥ 10×); engine / bare loop: ${((eng.scan / bare) * 100).toFixed(1)}% (target ≥ 20%)`);
   console.log(`build ${f(eng.build, 0)} ms (target ≤ 200); load ${f(eng.load, 2)} ms (target ≤ 10); heap ${f(eng.heap)} MB (target ≤ 24)${gc ? "" : " — run with --expose-gc for reliable heap figures"}`);
 }
 

@@ -1,0 +1,49 @@
+/**
+ * Paired A/B timing of two engine builds in one process, for hot-loop work on a shared,
+ * noisy machine: `BASE=/path/to/other/engine/index.ts node --expose-gc --import tsx bench/engine/ab.ts`.
+ *
+ * Each round times A, B, B, A on the bench text (ABBA cancels drift within the round) and
+ * keeps the round's A/B ratio; the median ratio is the result. Separate processes (quick.ts
+ * with ENGINE=) drift by ±15 % between runs here; this stays within about ±2 %, and an
+ * engine timed against a copy of itself reads 0–1 %. The base copy should live inside the
+ * repository (tsx compiles files outside it differently, which alone made one copy ~10 %
+ * slower), e.g. `git archive <commit> workers/screening/engine | tar -x -C /tmp/x` moved
+ * under workers/screening/.
+ */
+import { makeBenchData } from "./data.js";
+
+const basePath = process.env.BASE;
+if (!basePath) throw new Error("set BASE to the index.ts of the engine build to compare against");
+const A = await import(basePath);
+const B = await import("../../workers/screening/engine/index.js");
+const { terms, text } = makeBenchData();
+const entries = terms.map((pattern, i) => ({ id: i + 1, pattern, category: i % 2 ? "spam" : "abuse", severity: 1 + (i % 3) }));
+const ma = A.compile(entries), mb = B.compile(entries);
+const hash = (res: { termId: number; start: number; end: number }[]) => {
+  let h = 0;
+  for (const r of res) h = (Math.imul(h, 31) + r.termId * 7 + r.start * 13 + r.end) | 0;
+  return h;
+};
+const ha = hash(ma.findAll(text)), hb = hash(mb.findAll(text));
+if (ha !== hb) console.log(`MATCHES DIFFER: base ${ha}, this build ${hb}`);
+const time = (m: { findAll(t: string): unknown }) => {
+  const t0 = performance.now();
+  m.findAll(text);
+  return performance.now() - t0;
+};
+const rounds = Number(process.env.ROUNDS ?? 60);
+const ra: number[] = [], rb: number[] = [], ratio: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  if (r % 10 === 0) (globalThis as { gc?: () => void }).gc?.();
+  const a1 = time(ma), b1 = time(mb), b2 = time(mb), a2 = time(ma);
+  const a = Math.min(a1, a2), b = Math.min(b1, b2);
+  ra.push(a);
+  rb.push(b);
+  ratio.push(a / b);
+}
+const median = (x: number[]) => x.slice().sort((p, q) => p - q)[x.length >> 1]!;
+const mchar = (ms: number) => (text.length / ms / 1000).toFixed(1);
+console.log(
+  `this build vs base: median paired speedup ${((median(ratio) - 1) * 100).toFixed(1)}% over ${rounds} rounds | ` +
+    `Mchar/s best: base ${mchar(Math.min(...ra))}, this ${mchar(Math.min(...rb))} | median: base ${mchar(median(ra))}, this ${mchar(median(rb))}`,
+);
