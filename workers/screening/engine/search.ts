@@ -87,11 +87,10 @@ export interface Runtime extends Tables {
    */
   gotoRec: Int32Array;
   /**
-   * Per non-dense state s, at 4 * (s - denseStates): [the class of its only edge (-1 if it
-   * has none, -2 if several), that edge's target, emitMask[s], fail[s]]. Most deep states
-   * (the rest of a matching term) have one edge: a step reads the record of the state it
-   * leaves and the one it enters instead of a signature, the edge range, class and target,
-   * the emit mask and the failure link from six arrays.
+   * Per non-dense state s, at 2 * (s - denseStates): [the class of its only edge (-1 if it
+   * has none, -2 if several), that edge's target]. Most deep states (the rest of a matching
+   * term) have one edge and most others none: a step reads one record instead of a
+   * signature, the edge range, the class and the target from four arrays.
    */
   oneEdge: Int32Array;
   /**
