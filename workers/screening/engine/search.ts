@@ -454,12 +454,12 @@ function allSkippable(skipUnit: Uint8Array, text: string, from: number, to: numb
 const cjkLast = new Int32Array(1);
 
 /**
- * The CJK inner loop of `scan`, out of line so it gets its own registers. From a root
- * child without outputs (rootPack record b, class cur) reached by a non-dense class,
- * the code units from j on that are further such classes (not a repeat, Bloom miss on
- * the current child's edges, target without outputs) only move from root child to root
- * child. Returns the index of the first code unit that does not; the caller recovers the
- * state from the class of the code unit before it.
+ * The CJK inner loop of `scan`, out of line so it gets its own registers. From the root's
+ * child by class cur (non-dense, no outputs), each further code unit of a class in
+ * [lo, hi) (Runtime.fastLimit) that is not a repeat and whose pair with the previous
+ * class misses pairBloom only moves to the root's child by it; noise within maxGap of the
+ * last symbol keeps the state. Returns the index of the first code unit it does not take;
+ * cjkLast[0] is the last symbol it took (the caller's state is the root's child by its class).
  */
 function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: number, text: string, j: number, n: number, cur: number, lo: number, hi: number, maxGap: number): number {
   // Small integers throughout (`| 0`), so the loop keeps them untagged in registers.
@@ -488,11 +488,13 @@ const latinOut = new Int32Array(2);
 
 /**
  * The Latin inner loop of `scan`, out of line so it gets its own registers. From the
- * dense state S (class cur, at code unit i), while the next code units are dense classes
- * (not a repeat) leading to dense states whose outputs cannot fire (none, or all
- * whole-word at the end with an ASCII letter or digit next), follow the DFA rows only.
- * Returns the index of the first code unit not taken (latinOut = [state, that index]),
- * or -(k + 1) when word-start anchoring skips to k (latinOut[1]: the failure step's index).
+ * dense state S (class cur, at code unit i; its run is runIdx), while the next code units
+ * are dense classes (not a repeat) leading to states whose outputs cannot fire (none, or
+ * all whole-word at the end with an ASCII letter or digit next), take goto steps from the
+ * records (gotoRec, oneEdge) and failure steps from the DFA rows, or skip the rest of the
+ * word (word-start anchoring). Returns the index of the first code unit not taken
+ * (latinOut = [state, that index]), or -(k + 1) when it skips to k (latinOut[1]: the
+ * failure step's index).
  */
 function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur: number, runIdx: number): number {
   const classTable = m.classTable, gotoRec = m.gotoRec, oneEdge = m.oneEdge, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
@@ -531,8 +533,8 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
         t = denseRows[s * D + k]!;
         if (t >= denseStates) break;
         if (t < deadBand[(ds + 1) & 7]!) {
-          // A failure step. If the new state string lies in this loop's code units, all of
-          // them skippable and preceded by an ASCII letter or digit, skip the run
+          // The row's target, now known: if its string lies in this loop's code units, all
+          // of them skippable and preceded by an ASCII letter or digit, skip the run
           // (Runtime.skipUnit). from: the code unit before the state string.
           ds = depth[t]!;
           const from = j - ds;
