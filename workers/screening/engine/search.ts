@@ -648,10 +648,9 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
       if (rc >= 0 && mask === 0) {
         // Common CJK case: S is a root child without outputs, reached by a non-dense
-        // class. While the next code units are further such classes (not a repeat,
-        // Bloom miss on S's edges, target without outputs), each one just moves to
-        // the root's child by it. Only the last one's run and position are written:
-        // every later emission looks back at most depth (= 1 here) runs.
+        // class: cjkRun takes the following code units that only move from root child to
+        // root child. Only the last one's run and position are written: every later
+        // emission looks back at most depth (= 1 here) runs; trailing noise is the gap.
         const j = cjkRun(classTable, pairBloom, pairShift, text, i + 1, n, cur, denseLimit, fastLimit, gapLimit - 1);
         const last = cjkLast[0]!;
         if (last !== i) {
@@ -667,10 +666,10 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         i = j - 1;
       }
       else if (S < denseStates && (mask === 0 || (mask & 4 /* EMIT_END_WORD */ && i + 1 < n && isAsciiAlnum(text.charCodeAt(i + 1))))) {
-        // Common Latin case: a dense state without outputs. While the next code units
-        // are dense classes (not a repeat) leading to dense states without outputs,
-        // follow the DFA rows only; the rings are filled in afterwards (each of
-        // these code units is one symbol and one run of length 1).
+        // Common Latin case: a dense state whose outputs cannot fire here: latinRun takes
+        // the following dense classes (not a repeat) by goto records and rows, or skips the
+        // rest of the word; the rings are filled in afterwards (each of these code units is
+        // one symbol and one run of length 1).
         const r = latinRun(m, text, i, n, S, cur, runIdx), j = latinOut[1]!;
         if (r < 0) {
           // Resume as if the skipped code units led nowhere, except their last run: it can
