@@ -13,6 +13,7 @@ import {
   priorLookup,
   sweepIdempotency,
 } from "./counter-store";
+import { EarliestAlarm } from "./earliest-alarm";
 import type { Env } from "./env";
 import { raiseShards } from "./resharding";
 import { ALLOWED_SHARD_COUNTS } from "./shards";
@@ -49,13 +50,13 @@ interface StoredContext {
  */
 export class PostCounter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  /** Mirror of the scheduled alarm, so a write never pushes a pending flush later. */
-  private alarmAt: number | null = null;
+  private readonly nextAlarm: EarliestAlarm;
   private contextCache: { json: string; parsed: StoredContext } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.nextAlarm = new EarliestAlarm(ctx.storage);
     createCommonTables(this.sql);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS state (
       id INTEGER PRIMARY KEY CHECK (id = 1), root_post_id TEXT NOT NULL, shards INTEGER NOT NULL, context TEXT NOT NULL,
@@ -67,9 +68,7 @@ export class PostCounter extends DurableObject<Env> {
     // A pending automatic shard raise (a "shard" level was crossed); done by the alarm, retried.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS raise_task (id INTEGER PRIMARY KEY CHECK (id = 1), target INTEGER NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (dedupe_key TEXT PRIMARY KEY, payload TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
-    void ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
-    });
+    void ctx.blockConcurrencyWhile(() => this.nextAlarm.load());
   }
 
   /** One repost by `accountId` (counted once per account), for posts counted without shards. */
@@ -135,7 +134,7 @@ export class PostCounter extends DurableObject<Env> {
 
   /** Delivers escalations to the review queue and flushes counts to D1 (one D1 transaction). */
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
+    this.nextAlarm.fired();
     const now = Date.now();
     let next = sweepIdempotency(this.sql, now);
     const st = this.state();
@@ -182,7 +181,7 @@ export class PostCounter extends DurableObject<Env> {
         this.sql.exec(`UPDATE outbox SET attempts = attempts + 1`);
         const failures = st.failures + 1;
         log("warn", "spread_flush_failed", { rootPostId: st.root_post_id, failures, outbox: outbox.length, error: (err as Error).name });
-        this.schedule(Math.min(now + backoffMs(failures), next ?? Infinity));
+        this.nextAlarm.schedule(Math.min(now + backoffMs(failures), next ?? Infinity));
         return;
       }
       // Other calls may have run during the await: remove only what was delivered, only raise the mark.
@@ -193,7 +192,7 @@ export class PostCounter extends DurableObject<Env> {
     const pending = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`).one().n;
     if (pending > 0) next = Date.now();
     else if (after.version > after.flushed_version) next = Math.min(next ?? Infinity, Date.now() + FLUSH_MS);
-    if (next !== null) this.schedule(next);
+    if (next !== null) this.nextAlarm.schedule(next);
   }
 
   /**
@@ -248,7 +247,7 @@ export class PostCounter extends DurableObject<Env> {
   private changed(update: string, now: number, ...binds: number[]): void {
     this.sql.exec(update, ...binds);
     this.evaluate(now);
-    this.schedule(now + FLUSH_MS);
+    this.nextAlarm.schedule(now + FLUSH_MS);
   }
 
   private totals(): { reposts: number; views: number } {
@@ -278,13 +277,13 @@ export class PostCounter extends DurableObject<Env> {
         const target = Number(this.env.HOT_SHARDS);
         const hot = (ALLOWED_SHARD_COUNTS as readonly number[]).includes(target) ? target : 8;
         this.sql.exec(`INSERT INTO raise_task (id, target, created_at) VALUES (1, ?, ?) ON CONFLICT DO NOTHING`, hot, now);
-        this.schedule(now);
+        this.nextAlarm.schedule(now);
         continue;
       }
       if (rule.action !== "escalate") continue;
       const payload = { level: rule.level, metric: rule.metric, threshold: rule.value, reposts: totals.reposts, views: totals.views, categories, verdict };
       this.sql.exec(`INSERT INTO outbox (dedupe_key, payload, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, `spread:${root}:${rule.level}`, JSON.stringify(payload), now);
-      this.schedule(now);
+      this.nextAlarm.schedule(now);
     }
   }
 
@@ -293,12 +292,5 @@ export class PostCounter extends DurableObject<Env> {
     const rows = this.sql.exec<{ name: string; action: string; crossed_at: number }>(`SELECT name, action, crossed_at FROM levels ORDER BY crossed_at, rowid`).toArray();
     const levels: LevelView[] = rows.map((r) => ({ name: r.name, crossedAt: new Date(r.crossed_at).toISOString() }));
     return { rootPostId: this.state()!.root_post_id, reposts: totals.reposts, views: totals.views, levels, escalated: rows.some((r) => r.action === "escalate") };
-  }
-
-  /** Moves the alarm earlier if needed; never later, so steady traffic cannot starve a flush. */
-  private schedule(at: number): void {
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    void this.ctx.storage.setAlarm(at);
   }
 }

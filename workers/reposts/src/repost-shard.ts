@@ -13,6 +13,7 @@ import {
   priorLookup,
   sweepIdempotency,
 } from "./counter-store";
+import { EarliestAlarm } from "./earliest-alarm";
 import type { Env } from "./env";
 import { coordinatorName, ownerOf, shardName, slotOf } from "./shards";
 import type { CountBody, CountOutcome, IdempotencyInput, PostContext, PriorLookup, SpreadBody } from "./types";
@@ -43,21 +44,20 @@ type ShardRow = {
  */
 export class RepostShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  private alarmAt: number | null = null;
+  private readonly nextAlarm: EarliestAlarm;
   private contextJson: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.nextAlarm = new EarliestAlarm(ctx.storage);
     createCommonTables(this.sql);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS state (
       id INTEGER PRIMARY KEY CHECK (id = 1), root_post_id TEXT NOT NULL, shard INTEGER NOT NULL, epoch INTEGER NOT NULL DEFAULT 0, context TEXT NOT NULL,
       reposts INTEGER NOT NULL DEFAULT 0, views INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,
       reported_version INTEGER NOT NULL DEFAULT 0, reported_reposts INTEGER NOT NULL DEFAULT 0, reported_views INTEGER NOT NULL DEFAULT 0,
       last_global TEXT, failures INTEGER NOT NULL DEFAULT 0)`);
-    void ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
-    });
+    void ctx.blockConcurrencyWhile(() => this.nextAlarm.load());
   }
 
   async repost(pc: PostContext, shard: number, accountId: string, idem?: IdempotencyInput): Promise<CountOutcome> {
@@ -121,7 +121,7 @@ export class RepostShard extends DurableObject<Env> {
 
   /** Reports this shard's absolute totals to the coordinator; retried with backoff until it succeeds. */
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
+    this.nextAlarm.fired();
     const now = Date.now();
     const nextIdem = sweepIdempotency(this.sql, now);
     const st = this.state();
@@ -141,14 +141,14 @@ export class RepostShard extends DurableObject<Env> {
       } catch (err) {
         this.sql.exec(`UPDATE state SET failures = failures + 1`);
         log("warn", "shard_report_failed", { rootPostId: st.root_post_id, shard: st.shard, failures: st.failures + 1, error: (err as Error).name });
-        this.schedule(now + backoffMs(st.failures + 1));
+        this.nextAlarm.schedule(now + backoffMs(st.failures + 1));
         return;
       }
     }
     const after = this.state()!;
     let next = nextIdem;
     if (after.version > after.reported_version) next = Math.min(next ?? Infinity, Date.now() + REPORT_MS);
-    if (next !== null) this.schedule(next);
+    if (next !== null) this.nextAlarm.schedule(next);
   }
 
   // --- internals (synchronous) ---
@@ -185,7 +185,7 @@ export class RepostShard extends DurableObject<Env> {
 
   private changed(update: string, now: number, ...binds: number[]): void {
     this.sql.exec(update, ...binds);
-    this.schedule(now + REPORT_MS);
+    this.nextAlarm.schedule(now + REPORT_MS);
   }
 
   /**
@@ -196,11 +196,5 @@ export class RepostShard extends DurableObject<Env> {
     const st = this.state()!;
     const g: SpreadBody = st.last_global ? (JSON.parse(st.last_global) as SpreadBody) : { rootPostId: st.root_post_id, reposts: 0, views: 0, levels: [], escalated: false };
     return { ...g, reposts: g.reposts + st.reposts - st.reported_reposts, views: g.views + st.views - st.reported_views };
-  }
-
-  private schedule(at: number): void {
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    void this.ctx.storage.setAlarm(at);
   }
 }
