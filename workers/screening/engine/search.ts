@@ -510,7 +510,7 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
       // skips it (as below); several edges are left to the general loop.
       const x = 2 * (s - denseStates), oc = oneEdge[x]!;
       if (oc !== c) {
-        if (oc !== -2 && allSkippable(skipUnit, text, j - ds >= i ? j - ds : runStartRing[(runIdx + j - i - ds) & 255]!, j)) return skipFrom(skipUnit, text, j, n);
+        if (oc !== -2 && allSkippable(skipUnit, text, stateStart(j, ds, i, runIdx), j)) return skipFrom(skipUnit, text, j, n);
         break;
       }
       t = oneEdge[x + 1]!;
@@ -526,10 +526,8 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
         // A failure step: the new state string is a proper suffix of s's plus this code
         // unit, so it starts at a later run start of s's string, or here. If everything
         // from s's start to here is skippable (no noise), the new string lies in it,
-        // preceded by one of its code units: skip without computing it. Code units in this
-        // loop are one run each; the runs before it are in the ring (run i is runIdx).
-        const sStart = j - ds >= i ? j - ds : runStartRing[(runIdx + j - i - ds) & 255]!;
-        if (bits < 0 && allSkippable(skipUnit, text, sStart, j)) return skipFrom(skipUnit, text, j, n);
+        // preceded by one of its code units: skip without computing it.
+        if (bits < 0 && allSkippable(skipUnit, text, stateStart(j, ds, i, runIdx), j)) return skipFrom(skipUnit, text, j, n);
         t = denseRows[s * D + k]!;
         if (t >= denseStates) break;
         if (t < deadBand[(ds + 1) & 7]!) {
@@ -554,6 +552,15 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
   return j;
 }
 
+/**
+ * latinRun: where the string of the state reached just before code unit j starts (ds runs
+ * long). Code units the loop took (from i on) are one run each; the runs before them are
+ * in the ring (the run at i is runIdx).
+ */
+function stateStart(j: number, ds: number, i: number, runIdx: number): number {
+  return j - ds >= i ? j - ds : runStartRing[(runIdx + j - i - ds) & 255]!;
+}
+
 /** latinRun's skip: from the failure step at j to the end of the skippable run. */
 function skipFrom(skipUnit: Uint8Array, text: string, j: number, n: number): number {
   let k = j + 1;
@@ -569,7 +576,6 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
   const rootPack = m.rootPack, sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
-  const depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
   const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, oneEdge = m.oneEdge;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
