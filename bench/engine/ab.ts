@@ -10,7 +10,7 @@
  * slower), e.g. `git archive <commit> workers/screening/engine | tar -x -C /tmp/x` moved
  * under workers/screening/.
  */
-import { makeBenchData } from "./data.js";
+import { makeBenchData, matchChecksum } from "./data.js";
 
 const basePath = process.env.BASE;
 if (!basePath) throw new Error("set BASE to the index.ts of the engine build to compare against");
@@ -19,12 +19,7 @@ const B = await import("../../workers/screening/engine/index.js");
 const { terms, text } = makeBenchData();
 const entries = terms.map((pattern, i) => ({ id: i + 1, pattern, category: i % 2 ? "spam" : "abuse", severity: 1 + (i % 3) }));
 const ma = A.compile(entries), mb = B.compile(entries);
-const hash = (res: { termId: number; start: number; end: number }[]) => {
-  let h = 0;
-  for (const r of res) h = (Math.imul(h, 31) + r.termId * 7 + r.start * 13 + r.end) | 0;
-  return h;
-};
-const ha = hash(ma.findAll(text)), hb = hash(mb.findAll(text));
+const ha = matchChecksum(ma.findAll(text)), hb = matchChecksum(mb.findAll(text));
 if (ha !== hb) console.log(`MATCHES DIFFER: base ${ha}, this build ${hb}`);
 const time = (m: { findAll(t: string): unknown }) => {
   const t0 = performance.now();

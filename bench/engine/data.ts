@@ -66,3 +66,10 @@ export function makeBenchData(termCount = 50_000, textLength = 1_000_000, seed =
   }
   return { terms, text: parts.join("").slice(0, textLength) };
 }
+
+/** Order-sensitive checksum of a match list (quick.ts, ab.ts): equal checksums mean the same matches. */
+export function matchChecksum(matches: readonly { termId: number; start: number; end: number }[]): number {
+  let h = 0;
+  for (const r of matches) h = (Math.imul(h, 31) + r.termId * 7 + r.start * 13 + r.end) | 0;
+  return h;
+}

@@ -2,7 +2,7 @@
  * Quick scan-only timing for iteration: engine findAll vs bare loop, plus a result checksum.
  * ENGINE=/path/to/a/copy/of/engine/index.ts times another engine (paired before/after runs).
  */
-import { makeBenchData } from "./data.js";
+import { makeBenchData, matchChecksum } from "./data.js";
 const { compile, load } = await import(process.env.ENGINE ?? "../../workers/screening/engine/index.js");
 
 const { terms, text } = makeBenchData();
@@ -18,11 +18,8 @@ let loadMs = Infinity;
 for (let i = 0; i < 20; i++) { const a = performance.now(); load(bytes); loadMs = Math.min(loadMs, performance.now() - a); }
 const m2 = load(bytes);
 const res = m.findAll(text);
-let h = 0;
-for (const r of res) h = (Math.imul(h, 31) + r.termId * 7 + r.start * 13 + r.end) | 0;
-const res2 = process.env.NOLOAD ? res : m2.findAll(text);
-let h2 = 0;
-for (const r of res2) h2 = (Math.imul(h2, 31) + r.termId * 7 + r.start * 13 + r.end) | 0;
+const h = matchChecksum(res);
+const h2 = matchChecksum(process.env.NOLOAD ? res : m2.findAll(text));
 const bare = () => { let x = 0; for (let i = 0; i < text.length; i++) x = (x + text.charCodeAt(i)) | 0; return x; };
 let be = Infinity, bb = Infinity, bl = Infinity;
 const rounds = Number(process.env.ROUNDS ?? 6);
