@@ -87,6 +87,15 @@ describe("allow-list, blocked domains, contact rules, categories", () => {
     expect(after.domains).toHaveLength(1);
   });
 
+  it("adds a thousand allow phrases or blocked domains in one call (several insert statements, one batch)", async () => {
+    const phrases = Array.from({ length: 1000 }, (_, i) => `safe phrase ${i}`);
+    expect((await call("/v1/allow-list", { role: "admin", body: { phrases } })).status).toBe(201);
+    const domains = Array.from({ length: 1000 }, (_, i) => `d${i}.example`);
+    expect((await call("/v1/blocked-domains", { role: "admin", body: { domains } })).status).toBe(201);
+    const counts = await testEnv.DB.prepare("SELECT (SELECT count(*) FROM allow_phrases WHERE phrase LIKE 'safe phrase %') AS p, (SELECT count(*) FROM blocked_domains WHERE domain LIKE 'd%.example') AS d").first();
+    expect(counts).toEqual({ p: 1000, d: 1000 });
+  });
+
   it("lists seeded categories and contact rules, updates them", async () => {
     const cats = (await (await call("/v1/policy/categories", { role: "admin" })).json()) as { categories: { name: string; licenceRequired: boolean }[] };
     expect(cats.categories.map((c) => c.name)).toEqual(["fraud", "political_news", "pornography", "rumour", "terrorism", "violence"]);

@@ -4,7 +4,7 @@ import { asc, eq, gt } from "drizzle-orm";
 import { allowPhrases } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditInsert } from "../../../../pkg/audit";
-import { createDb } from "../../../../pkg/db";
+import { chunkedInserts, createDb } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
@@ -60,8 +60,7 @@ export const allowListRoutes = createRouter<Env>()
       const now = Date.now();
       const rows = clean.map((phrase) => ({ id: newId("alw"), phrase, createdAt: now }));
       await db.batch([
-        // ≤ 33 rows per statement: 3 bound values each, 100 per statement.
-        ...Array.from({ length: Math.ceil(rows.length / 33) }, (_, i) => db.insert(allowPhrases).values(rows.slice(i * 33, i * 33 + 33))),
+        ...chunkedInserts(db, allowPhrases, rows),
         auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "allow_list.add", subjectType: "allow_list", subjectId: "allow_list", details: { count: rows.length } }),
       ] as never);
       return c.json({ phrases: rows.map(view) }, 201);

@@ -4,7 +4,7 @@ import { asc, eq, gt } from "drizzle-orm";
 import { blockedDomains } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditInsert } from "../../../../pkg/audit";
-import { createDb } from "../../../../pkg/db";
+import { chunkedInserts, createDb } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
@@ -47,7 +47,7 @@ export const blockedDomainRoutes = createRouter<Env>()
       const now = Date.now();
       const rows = clean.map((domain) => ({ id: newId("bd"), domain, createdAt: now }));
       await db.batch([
-        ...Array.from({ length: Math.ceil(rows.length / 33) }, (_, i) => db.insert(blockedDomains).values(rows.slice(i * 33, i * 33 + 33))),
+        ...chunkedInserts(db, blockedDomains, rows),
         auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "blocked_domains.add", subjectType: "blocked_domains", subjectId: "blocked_domains", details: { count: rows.length } }),
       ] as never);
       return c.json({ domains: rows.map(view) }, 201);
