@@ -30,17 +30,9 @@ export interface Runtime extends Tables {
   /** DFA rows of the dense states over the dense classes (buildDenseRows). */
   denseRows: Uint16Array;
   /**
-   * Edge signatures: per state, bit (c - FIRST_CLASS) & 31 of sigDense for each
-   * edge class c below the dense limit, bit c & 63 of the 64-bit sigSparse
-   * (two words per state) for the others.
-   * A clear bit proves there is no edge, so most misses skip the edge search.
-   */
-  sigDense: Int32Array;
-  sigSparse: Int32Array;
-  /**
-   * For dense states: the first state on the failure chain (excluding s) with an
-   * edge of a non-dense class, or the root. A non-dense class jumps straight
-   * there instead of walking the (dense-only) chain one state at a time.
+   * For dense states: (the first state on the failure chain (excluding s) with an edge by a
+   * non-dense class, or the root) << 1 | 1 if s itself has such an edge. A non-dense class
+   * jumps straight there instead of walking the (dense-only) chain one state at a time.
    */
   escape: Int32Array;
   /**
@@ -49,6 +41,12 @@ export interface Runtime extends Tables {
    * small table.
    */
   rootPack: Int32Array;
+  /**
+   * Per class c - FIRST_CLASS: 1 if the root's child by c has an edge by a dense class. A
+   * dense class after a CJK character whose child has none (nearly always) steps by the
+   * root's row at once, without walking the child's records and failure link.
+   */
+  rootDenseEdge: Uint8Array;
   /**
    * CJK inner loop (cjkRun). Classes in [FIRST_CLASS + denseClasses, fastLimit) are
    * non-dense and their root child has no outputs. pairBloom: blocked Bloom filter,
@@ -87,16 +85,20 @@ export interface Runtime extends Tables {
    */
   gotoRec: Int32Array;
   /**
-   * Per non-dense state s, at 2 * (s - denseStates): [the class of its only edge (-1 if it
-   * has none, -2 if several), that edge's target]. Most deep states (the rest of a matching
-   * term) have one edge and most others none: a step reads one record instead of a
-   * signature, the edge range, the class and the target from four arrays.
+   * Per non-dense state s, at REC * (s - denseStates), what a match reads about it: [class
+   * of its only edge (-1 if it has none, minus the number of edges if several), that edge's
+   * target (its first edge if several), emit mask | REC_OUT | REC_DICT | failure target <<
+   * 5, its output]. REC_OUT: the state has one output whose runs are single symbols (most
+   * term ends), held in the last word as term | flags << 20 | runs << 23; otherwise its
+   * outputs are read from outStart. REC_DICT: it has a dictionary link (read from dictLink).
+   * These states are the rest of a term, met mostly while a term matches, when none of
+   * their data is in cache: one 16-byte record costs one cache miss where the separate
+   * arrays (and outRec) cost one each.
    */
-  oneEdge: Int32Array;
+  stateRec: Int32Array;
   /**
-   * Per output slot o (outList order), the pattern's data in one record so an
-   * emission check touches one cache line: [term, flags | runs << 8, first run
-   * index into runLens, length | last run length << 16].
+   * Per output slot o (outList order), the pattern's data in one record so an emission
+   * check touches one cache line: [term, outputWord(...)].
    */
   outRec: Int32Array;
 }
@@ -106,50 +108,54 @@ export function makeRuntime(t: Tables): Runtime {
   const N = t.fail.length;
   const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass, edgeTarget, fail, rootRow } = t;
   const O = outList.length;
-  const outRec = new Int32Array(4 * O);
+  const outRec = new Int32Array(2 * O);
   const { patRunStart, patTerm, patLen, runLens } = t;
   for (let o = 0; o < O; o++) {
     const p = outList[o]!, r0 = patRunStart[p]!, k = patRunStart[p + 1]! - r0;
-    outRec[4 * o] = patTerm[p]!;
-    outRec[4 * o + 1] = patFlags[p]! | (k << 8);
-    outRec[4 * o + 2] = r0;
-    outRec[4 * o + 3] = patLen[p]! | (runLens[r0 + k - 1]! << 16);
+    outRec[2 * o] = patTerm[p]!;
+    outRec[2 * o + 1] = outputWord(patFlags[p]!, k, patLen[p]!, runLens[r0 + k - 1]!);
   }
   const emitMask = new Uint8Array(N);
-  const sigDense = new Int32Array(N), sigSparse = new Int32Array(2 * N);
+  const DS = t.denseStates;
   const limit = FIRST_CLASS + t.denseClasses;
   // firstClass[s]: class of the first run on the path to s (parents come before their
   // children in state order). freeStart[c]: some pattern starting with class c may start
   // mid-word (no P_CHECK_START).
   const firstClass = new Uint16Array(N), freeStart = new Uint8Array(FIRST_CLASS + t.alphabet.length);
-  const DS = t.denseStates, oneEdge = new Int32Array(2 * (N - DS));
+  const stateRec = new Int32Array(REC * (N - DS));
   for (let s = 0; s < N; s++) {
+    const o0 = outStart[s]!, o1 = outStart[s + 1]!;
     if (s >= DS) {
-      const x = 2 * (s - DS), k = edgeStart[s]!, count = edgeStart[s + 1]! - k;
-      oneEdge[x] = count === 1 ? edgeClass[k]! : count === 0 ? -1 : -2;
-      if (count === 1) oneEdge[x + 1] = edgeTarget[k]!;
+      const x = REC * (s - DS), k = edgeStart[s]!, count = edgeStart[s + 1]! - k;
+      stateRec[x] = count === 1 ? edgeClass[k]! : count === 0 ? -1 : -count;
+      stateRec[x + 1] = count === 1 ? edgeTarget[k]! : k;
+      let flags = dictLink[s]! >= 0 ? REC_DICT : 0;
+      if (o1 - o0 === 1) {
+        const term = outRec[2 * o0]!, w = outRec[2 * o0 + 1]!, runs = (w >>> 3) & 511;
+        if (((w >>> 12) & 511) === runs && term >= 0 && term < 1 << 20) {
+          flags |= REC_OUT;
+          stateRec[x + 3] = term | ((w & 7) << 20) | (runs << 23);
+        }
+      }
+      stateRec[x + 2] = flags;
     }
     let own = 0;
-    for (let o = outStart[s]!, o1 = outStart[s + 1]!; o < o1; o++) {
-      const f = outRec[4 * o + 1]!;
+    for (let o = o0; o < o1; o++) {
+      const f = outRec[2 * o + 1]!;
       own |= (f & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL) | (f & P_CHECK_END ? 0 : NOT_END_WORD);
       if (!(f & P_CHECK_START)) freeStart[firstClass[s]!] = 1;
     }
     emitMask[s] = own; // own outputs only; the dictionary chain is added below
-    let sd = 0;
     const fc = firstClass[s]!;
-    for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) {
-      const c = edgeClass[k]!;
-      firstClass[edgeTarget[k]!] = s === 0 ? c : fc;
-      if (c < limit) sd |= 1 << ((c - FIRST_CLASS) & 31);
-      else sigSparse[2 * s + ((c >> 5) & 1)]! |= 1 << (c & 31);
-    }
-    sigDense[s] = sd;
+    for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) firstClass[edgeTarget[k]!] = s === 0 ? edgeClass[k]! : fc;
   }
-  const escape = new Int32Array(t.denseStates);
-  for (let s = 1; s < t.denseStates; s++) {
+  // Edges are sorted by class, so a state has an edge by a non-dense class iff its last one is.
+  const sparseEdge = (s: number): number => (edgeStart[s + 1]! > edgeStart[s]! && edgeClass[edgeStart[s + 1]! - 1]! >= limit ? 1 : 0);
+  const escape = new Int32Array(DS);
+  if (DS > 0) escape[0] = sparseEdge(0);
+  for (let s = 1; s < DS; s++) {
     const f = fail[s]!;
-    escape[s] = f === 0 || (sigSparse[2 * f]! | sigSparse[2 * f + 1]!) !== 0 ? f : escape[f]!;
+    escape[s] = ((f === 0 || sparseEdge(f) ? f : escape[f]! >> 1) << 1) | sparseEdge(s);
   }
   const A = t.alphabet.length;
   const skipUnit = new Uint8Array(128);
@@ -173,23 +179,33 @@ export function makeRuntime(t: Tables): Runtime {
   }
   const rootPack = new Int32Array(ROOT_PACK * A);
   for (let i = 0; i < A; i++) rootPack[ROOT_PACK * i] = rootRow[i]!;
-  // Add the masks of the dictionary chain: chain[s] = own mask of s | chain[dictLink[s]].
-  // dictLink targets have smaller depth, so in BFS order they come first and their chain
-  // is complete: one step. (A later target, in tables not built in BFS order, still holds
-  // its own mask only, so the walk goes on past it.)
-  const chain = emitMask.slice();
+  // Add the masks of the dictionary chain: mask[s] = own mask of s | mask[dictLink[s]]. A
+  // target before s is complete (one step); a later one (dictLink targets are shallower,
+  // but only the dense states are in BFS order) still holds its own mask only, so the walk
+  // goes on past it. Then the final masks, in a second pass.
   for (let s = 0; s < N; s++) {
-    let mask = chain[s]!;
-    for (let y = dictLink[s]!; y >= 0; y = dictLink[y]!) {
-      mask |= chain[y]!;
+    let mask = emitMask[s]!;
+    const y0 = dictLink[s]!;
+    if (y0 < 0) continue;
+    for (let y = y0; y >= 0; y = dictLink[y]!) {
+      mask |= emitMask[y]!;
       if (y < s) break;
     }
-    chain[s] = mask;
+    emitMask[s] = mask;
+  }
+  for (let s = 0; s < N; s++) {
     // EMIT_END_WORD: every output on the chain is whole-word at its end, so no
     // emission from s can succeed while an ASCII letter or digit follows.
-    emitMask[s] = mask & NOT_END_WORD || mask === 0 ? mask & 3 : mask | EMIT_END_WORD;
+    const mask = emitMask[s]!, final = mask & NOT_END_WORD || mask === 0 ? mask & 3 : mask | EMIT_END_WORD;
+    emitMask[s] = final;
+    if (s >= DS) stateRec[REC * (s - DS) + 2]! |= final | (fail[s]! << 5); // masks fit in 3 bits
   }
-  for (let i = 0; i < A; i++) rootPack[ROOT_PACK * i + 1] = emitMask[rootRow[i]!]!;
+  const rootDenseEdge = new Uint8Array(A);
+  for (let i = 0; i < A; i++) {
+    rootPack[ROOT_PACK * i + 1] = emitMask[rootRow[i]!]!;
+    const child = rootRow[i]!, k = edgeStart[child]!; // edges by increasing class
+    rootDenseEdge[i] = child !== 0 && k < edgeStart[child + 1]! && edgeClass[k]! < limit ? 1 : 0;
+  }
   let fastLimit = limit;
   while (fastLimit < FIRST_CLASS + A && emitMask[rootRow[fastLimit - FIRST_CLASS]!] === 0) fastLimit++;
   let pairs = 0;
@@ -216,10 +232,22 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, symbolClass: null, gotoRec, oneEdge, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), sigDense, sigSparse, escape, rootPack, outRec,
+    classTable, emitMask, symbolClass: null, gotoRec, stateRec, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec,
   };
 }
 
+/**
+ * An output's pattern in one word: flags | runs << 3 | length << 12 | last run's length << 21
+ * (flags are 3 bits; runs and lengths at most MAX_PATTERN_SYMBOLS = 256).
+ */
+const outputWord = (flags: number, runs: number, length: number, lastRun: number): number =>
+  flags | (runs << 3) | (length << 12) | (lastRun << 21);
+if (MAX_PATTERN_SYMBOLS > 511) throw new Error("engine: outputWord assumes at most 511 symbols per pattern");
+
+/** Words per record in stateRec. */
+const REC = 4;
+/** stateRec flags beside the emit mask (bits 0-2). */
+const REC_OUT = 8, REC_DICT = 16;
 /** deadBand entries: one per dense depth + 1 (MAX_DENSE_DEPTH + 2), rounded up. */
 const DEAD_BANDS = 8;
 /** Number of bits set in x. */
@@ -298,44 +326,74 @@ function emit(
   m: Runtime, sink: Sink, text: string, S: number, event: number,
   runLen: number, runIdx: number, symIdx: number, symEnd: number,
 ): boolean {
-  const { outStart, outRec, runLens, dictLink } = m;
+  const { outStart, outRec, dictLink, stateRec, denseStates } = m;
   const activeStart = sink.wantsActiveStart ? runStartRing[(runIdx - m.depth[S]! + 1) & MASK]! : 0;
-  for (let t = S; t >= 0; t = dictLink[t]!) {
-    for (let o = outStart[t]!, oe = outStart[t + 1]!; o < oe; o++) {
-      const b = 4 * o;
-      const fk = outRec[b + 1]!, f = fk & 0xff, k = fk >>> 8;
-      const lens = outRec[b + 3]!, lastRun = lens >>> 16;
-      const first = runIdx - k + 1;
-      // Cheap checks first (last run, offsets from the rings, whole word), runs last.
-      let start: number;
-      if (f & P_REPEATS) {
-        if (event !== EV_FLUSH || runLen < lastRun) continue;
-        start = runStartRing[first & MASK]!;
-      } else {
-        if (event === EV_FLUSH || (k === 1 ? runLen < lastRun : runLen !== lastRun)) continue;
-        start = posRing[(symIdx - (lens & 0xffff) + 1) & MASK]!;
+  for (let t = S, next = 0; t >= 0; t = next) {
+    let o: number, oe: number;
+    if (t >= denseStates) {
+      const x = REC * (t - denseStates), w = stateRec[x + 2]!;
+      next = w & REC_DICT ? dictLink[t]! : -1;
+      if (w & REC_OUT) {
+        // The state's one output, kept in its record (Runtime.stateRec).
+        const v = stateRec[x + 3]!, k = v >>> 23;
+        const start = outputStart(m, text, outputWord((v >>> 20) & 7, k, k, 1), -1, event, runLen, runIdx, symIdx, symEnd);
+        if (start >= 0 && sink.report(v & 0xfffff, start, symEnd, activeStart)) return true;
+        continue;
       }
-      if (f & P_CHECK_START && !boundaryBefore(text, start)) continue;
-      if (f & P_CHECK_END && !boundaryAfter(text, symEnd)) continue;
-      if (k > 1 && !(f & P_REPEATS && (lens & 0xffff) === k)) {
-        // Earlier runs: at least the pattern's for repeats; for ordinary patterns the
-        // first run at least (the match may start inside it), the others exactly.
-        // When every run of the pattern is one symbol (length = runs), "at least" always
-        // holds, and "exactly" means 1: no need to read the pattern's run lengths.
-        let ok = true;
-        if ((lens & 0xffff) === k) for (let j = 1; j < k - 1 && ok; j++) ok = runLenRing[(first + j) & MASK]! === 1;
-        else {
-          const r0 = outRec[b + 2]!;
-          ok = runLenRing[first & MASK]! >= runLens[r0]!;
-          if (f & P_REPEATS) for (let j = 1; j < k - 1 && ok; j++) ok = runLenRing[(first + j) & MASK]! >= runLens[r0 + j]!;
-          else for (let j = 1; j < k - 1 && ok; j++) ok = runLenRing[(first + j) & MASK]! === runLens[r0 + j]!;
-        }
-        if (!ok) continue;
-      }
-      if (sink.report(outRec[b]!, start, symEnd, activeStart)) return true;
+      o = outStart[t]!;
+      oe = outStart[t + 1]!;
+    } else {
+      o = outStart[t]!;
+      oe = outStart[t + 1]!;
+      next = dictLink[t]!;
+    }
+    for (; o < oe; o++) {
+      const start = outputStart(m, text, outRec[2 * o + 1]!, o, event, runLen, runIdx, symIdx, symEnd);
+      if (start >= 0 && sink.report(outRec[2 * o]!, start, symEnd, activeStart)) return true;
     }
   }
   return false;
+}
+
+/**
+ * Whether an output (its outputWord; its slot, or -1 if every run is one symbol) fires on
+ * this event: its start offset, or -1.
+ */
+function outputStart(
+  m: Runtime, text: string, w: number, slot: number, event: number,
+  runLen: number, runIdx: number, symIdx: number, symEnd: number,
+): number {
+  const f = w & 7, k = (w >>> 3) & 511, len = (w >>> 12) & 511, lastRun = w >>> 21;
+  const first = runIdx - k + 1;
+  // Cheap checks first (last run, offsets from the rings, whole word), runs last.
+  let start: number;
+  if (f & P_REPEATS) {
+    if (event !== EV_FLUSH || runLen < lastRun) return -1;
+    start = runStartRing[first & MASK]!;
+  } else {
+    if (event === EV_FLUSH || (k === 1 ? runLen < lastRun : runLen !== lastRun)) return -1;
+    start = posRing[(symIdx - len + 1) & MASK]!;
+  }
+  if (f & P_CHECK_START && !boundaryBefore(text, start)) return -1;
+  if (f & P_CHECK_END && !boundaryAfter(text, symEnd)) return -1;
+  if (k > 1 && !(f & P_REPEATS && len === k)) {
+    // Earlier runs: at least the pattern's for repeats; for ordinary patterns the
+    // first run at least (the match may start inside it), the others exactly.
+    // When every run of the pattern is one symbol (length = runs), "at least" always
+    // holds, and "exactly" means 1: no need to read the pattern's run lengths.
+    if (len === k) {
+      for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! !== 1) return -1;
+    } else {
+      const runLens = m.runLens, r0 = m.patRunStart[m.outList[slot]!]!;
+      if (runLenRing[first & MASK]! < runLens[r0]!) return -1;
+      if (f & P_REPEATS) {
+        for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! < runLens[r0 + j]!) return -1;
+      } else {
+        for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! !== runLens[r0 + j]!) return -1;
+      }
+    }
+  }
+  return start;
 }
 
 /**
@@ -392,7 +450,7 @@ function slowClass(m: Runtime, sink: Sink, text: string, st: Int32Array, c: numb
  * by a non-dense class (the `rc` fast path of the hot loop).
  */
 function transition(m: Runtime, S: number, c: number, rc: number): number {
-  const { edgeStart, edgeClass, edgeTarget, fail, rootPack, pairBloom, pairShift, sigDense, sigSparse, escape, denseRows, denseStates } = m;
+  const { edgeStart, edgeClass, edgeTarget, fail, rootPack, pairBloom, pairShift, escape, denseRows, denseStates } = m;
   const D = m.denseClasses, denseLimit = FIRST_CLASS + D;
   let s = S;
   if (rc >= 0 && c >= denseLimit) {
@@ -403,18 +461,16 @@ function transition(m: Runtime, S: number, c: number, rc: number): number {
   for (;;) {
     if (c < denseLimit) {
       if (s < denseStates) return denseRows[s * D + c - FIRST_CLASS]!;
-      if ((sigDense[s]! >> ((c - FIRST_CLASS) & 31)) & 1) {
-        const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-        if (t !== 0) return t;
-      }
+      const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+      if (t !== 0) return t;
       s = fail[s]!;
     } else {
       if (s === 0) return -rootPack[ROOT_PACK * (c - FIRST_CLASS)]! - 1;
-      if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
+      if (s >= denseStates || escape[s]! & 1) {
         const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
         if (t !== 0) return t;
       }
-      s = s < denseStates ? escape[s]! : fail[s]!;
+      s = s < denseStates ? escape[s]! >> 1 : fail[s]!;
     }
   }
 }
@@ -448,6 +504,28 @@ const skippable = (skipUnit: Uint8Array, u: number): boolean => u < 128 && skipU
 function allSkippable(skipUnit: Uint8Array, text: string, from: number, to: number): boolean {
   for (let p = from; p <= to; p++) if (!skippable(skipUnit, text.charCodeAt(p))) return false;
   return true;
+}
+
+/**
+ * Target of the edge by class c of the non-dense state whose record is at x in stateRec
+ * (Runtime.stateRec), or 0 if none.
+ */
+function recGoto(stateRec: Int32Array, edgeClass: Uint16Array, edgeTarget: Int32Array, x: number, c: number): number {
+  const oc = stateRec[x]!;
+  if (oc === c) return stateRec[x + 1]!;
+  if (oc > -2) return 0;
+  let lo = stateRec[x + 1]!, hi = lo - oc;
+  if (hi - lo <= 8) {
+    for (; lo < hi; lo++) if (edgeClass[lo] === c) return edgeTarget[lo]!;
+    return 0;
+  }
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1, k = edgeClass[mid]!;
+    if (k === c) return edgeTarget[mid]!;
+    if (k < c) lo = mid + 1;
+    else hi = mid;
+  }
+  return 0;
 }
 
 /** cjkRun's other result: index of the last symbol it took. */
@@ -491,13 +569,13 @@ const latinOut = new Int32Array(2);
  * dense state S (class cur, at code unit i; its run is runIdx), while the next code units
  * are dense classes (not a repeat) leading to states whose outputs cannot fire (none, or
  * all whole-word at the end with an ASCII letter or digit next), take goto steps from the
- * records (gotoRec, oneEdge) and failure steps from the DFA rows, or skip the rest of the
+ * records (gotoRec, stateRec) and failure steps from the DFA rows, or skip the rest of the
  * word (word-start anchoring). Returns the index of the first code unit not taken
  * (latinOut = [state, that index]), or -(k + 1) when it skips to k (latinOut[1]: the
  * failure step's index).
  */
 function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur: number, runIdx: number): number {
-  const classTable = m.classTable, gotoRec = m.gotoRec, oneEdge = m.oneEdge, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
+  const classTable = m.classTable, gotoRec = m.gotoRec, stateRec = m.stateRec, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
   const D = m.denseClasses, denseLimit = 4 /* FIRST_CLASS */ + D, denseStates = m.denseStates;
   let s = S, j = i + 1, ds = depth[S]!;
   for (; j < n; j++) {
@@ -508,13 +586,13 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
       // Past the dense states (the rest of a long term): a state's only edge is taken
       // from its record; a state without an edge by c fails, which ends the run or
       // skips it (as below); several edges are left to the general loop.
-      const x = 2 * (s - denseStates), oc = oneEdge[x]!;
+      const x = 4 * (s - denseStates), oc = stateRec[x]!;
       if (oc !== c) {
-        if (oc !== -2 && allSkippable(skipUnit, text, stateStart(j, ds, i, runIdx), j)) return skipFrom(skipUnit, text, j, n);
+        if (oc > -2 && allSkippable(skipUnit, text, stateStart(j, ds, i, runIdx), j)) return skipFrom(skipUnit, text, j, n);
         break;
       }
-      t = oneEdge[x + 1]!;
-      em = emitMask[t]!;
+      t = stateRec[x + 1]!;
+      em = stateRec[4 * (t - denseStates) + 2]! & 7; // a non-dense state's children are non-dense
       ds++;
     } else {
       const bits = gotoRec[2 * s]!, k = c - 4;
@@ -575,8 +653,8 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   // bindings are not constant-folded); the class numbers below are tables.ts's.
   const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
-  const rootPack = m.rootPack, sigDense = m.sigDense, sigSparse = m.sigSparse, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
-  const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, oneEdge = m.oneEdge;
+  const rootPack = m.rootPack, rootDenseEdge = m.rootDenseEdge, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
+  const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, stateRec = m.stateRec;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
   const gapLimit = m.maxGap + 1;
@@ -608,40 +686,42 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         // S is the root's child by class rc: its signature sits next to the root
         // edge we just took, and its failure target is the root.
         const h = Math.imul(((rc + 4) << 16) | c, -1640531535) /* pairHash(rc + FIRST_CLASS, c) */, w = pairBloom[h >>> pairShift]!;
-        const t = (w >> (h >>> 6)) & (w >> (h >>> 11)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
-        if (t !== 0) { s = t; rc = -1; mask = emitMask[s]!; }
+        const t = (w >> (h >>> 6)) & (w >> (h >>> 11)) & 1 && s !== 0 ? recGoto(stateRec, edgeClass, edgeTarget, 4 * (s - denseStates), c) : 0;
+        if (t !== 0) { s = t; rc = -1; mask = stateRec[4 * (t - denseStates) + 2]! & 7; }
         else { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; }
+      } else if (rc >= 0 && rootDenseEdge[rc] === 0) {
+        // A dense class after a CJK character whose root child has no dense edge: its
+        // failure target, the root, steps by its row.
+        rc = -1;
+        s = denseRows[c - 4]!;
+        mask = emitMask[s]!;
       } else {
         rc = -1;
-        if (s >= denseStates && oneEdge[2 * (s - denseStates)] === c) {
-          // The common step inside a match: a non-dense state's only edge (Runtime.oneEdge).
-          s = oneEdge[2 * (s - denseStates) + 1]!;
-          mask = emitMask[s]!;
+        if (s >= denseStates && stateRec[4 * (s - denseStates)] === c) {
+          // The common step inside a match: a non-dense state's only edge (Runtime.stateRec).
+          s = stateRec[4 * (s - denseStates) + 1]!;
+          mask = stateRec[4 * (s - denseStates) + 2]! & 7;
         } else {
           for (;;) {
             if (s >= denseStates) {
-              // A non-dense state with at most one edge: take it, or fail, from one record.
-              const x = 2 * (s - denseStates), oc = oneEdge[x]!;
-              if (oc === c) { s = oneEdge[x + 1]!; break; }
-              if (oc !== -2) { s = fail[s]!; continue; }
-            }
-            if (c < denseLimit) {
-              if (s < denseStates) { s = denseRows[s * D + c - 4]!; break; }
-              if ((sigDense[s]! >> ((c - 4) & 31)) & 1) {
-                const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-                if (t !== 0) { s = t; break; }
-              }
-              s = fail[s]!;
+              // A non-dense state: its edge by c, or its failure target, from its record.
+              const x = 4 * (s - denseStates), t = recGoto(stateRec, edgeClass, edgeTarget, x, c);
+              if (t !== 0) { s = t; break; }
+              s = stateRec[x + 2]! >> 5;
+            } else if (c < denseLimit) {
+              s = denseRows[s * D + c - 4]!;
+              break;
             } else {
               if (s === 0) { rc = c - 4; s = rootPack[2 * rc]!; break; }
-              if ((sigSparse[2 * s + ((c >> 5) & 1)]! >> (c & 31)) & 1) {
+              const e = escape[s]!;
+              if (e & 1) {
                 const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
                 if (t !== 0) { s = t; break; }
               }
-              s = s < denseStates ? escape[s]! : fail[s]!;
+              s = e >> 1;
             }
           }
-          mask = emitMask[s]!;
+          mask = s >= denseStates ? stateRec[4 * (s - denseStates) + 2]! & 7 : emitMask[s]!;
         }
       }
       S = s;

@@ -151,11 +151,31 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
   const oldOf = new Int32Array(N);
   {
     let nd = 0, nf = denseStates, nr = denseStates + frontier;
+    const stack = new Int32Array(N);
     for (let i = 0; i < N; i++) {
       const v = bfs[i]!;
-      const id = status[v] === 2 ? nd++ : status[v] === 1 ? nf++ : nr++;
-      newId[v] = id;
-      oldOf[id] = v;
+      if (status[v] !== 0) {
+        const id = status[v] === 2 ? nd++ : nf++;
+        newId[v] = id;
+        oldOf[id] = v;
+      } else if (depthOld[v]! <= 1) {
+        newId[v] = nr;
+        oldOf[nr++] = v;
+      }
+    }
+    for (let i = 0; i < N; i++) {
+      const v = bfs[i]!;
+      if (status[v] !== 0 || depthOld[v]! <= 1) continue;
+      const p = parent[v]!;
+      if (status[p] === 0 && depthOld[p]! > 1) continue; // numbered with its parent's subtree
+      let sp = 0;
+      stack[sp++] = v;
+      while (sp > 0) {
+        const w = stack[--sp]!;
+        newId[w] = nr;
+        oldOf[nr++] = w;
+        for (let k = kidStart[w + 1]! - 1; k >= kidStart[w]!; k--) stack[sp++] = kids[k]!;
+      }
     }
   }
 
