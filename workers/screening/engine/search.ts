@@ -708,6 +708,13 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
               const x = 4 * (s - denseStates), t = recGoto(stateRec, edgeClass, edgeTarget, x, c);
               if (t !== 0) { s = t; break; }
               s = stateRec[x + 2]! >> 5;
+              if (s !== 0 && cur >= denseLimit && c >= denseLimit && s === rootPack[2 * (cur - 4)]) {
+                // The failure target is the root's child by the current run (a CJK character
+                // ending a match, mostly): the pair filter rules its edge by c out without
+                // reading its edges, as on the rc path.
+                const h = Math.imul((cur << 16) | c, -1640531535) /* pairHash(cur, c) */, w = pairBloom[h >>> pairShift]!;
+                if (!((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1)) { rc = c - 4; s = rootPack[2 * rc]!; break; }
+              }
             } else if (c < denseLimit) {
               s = denseRows[s * D + c - 4]!;
               break;
