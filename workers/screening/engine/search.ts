@@ -118,10 +118,15 @@ export function makeRuntime(t: Tables): Runtime {
   const emitMask = new Uint8Array(N);
   const DS = t.denseStates;
   const limit = FIRST_CLASS + t.denseClasses;
-  // firstClass[s]: class of the first run on the path to s (parents come before their
-  // children in state order). freeStart[c]: some pattern starting with class c may start
-  // mid-word (no P_CHECK_START).
+  // freeStart[c]: some pattern starting with class c may start mid-word (no P_CHECK_START).
+  // Only the classes of ASCII letters and digits matter (skipUnit): firstClass[s] is the
+  // class of the first run on the path to s if it is one of those, else 0 (parents come
+  // before their children in state order).
   const firstClass = new Uint16Array(N), freeStart = new Uint8Array(FIRST_CLASS + t.alphabet.length);
+  const asciiClass = new Uint8Array(FIRST_CLASS + t.alphabet.length);
+  for (let u = 0; u < 128; u++) if (isAsciiAlnum(u)) asciiClass[classTable[u]!] = 1;
+  // escape (below) starts as 1 for each dense state with an edge by a non-dense class.
+  const escape = new Int32Array(DS);
   const stateRec = new Int32Array(REC * (N - DS));
   for (let s = 0; s < N; s++) {
     const o0 = outStart[s]!, o1 = outStart[s + 1]!;
@@ -143,19 +148,22 @@ export function makeRuntime(t: Tables): Runtime {
     for (let o = o0; o < o1; o++) {
       const f = outRec[2 * o + 1]!;
       own |= (f & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL) | (f & P_CHECK_END ? 0 : NOT_END_WORD);
-      if (!(f & P_CHECK_START)) freeStart[firstClass[s]!] = 1;
+      if (!(f & P_CHECK_START)) freeStart[firstClass[s]!] = 1; // (class 0 = none of them)
     }
     emitMask[s] = own; // own outputs only; the dictionary chain is added below
-    const fc = firstClass[s]!;
-    for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) firstClass[edgeTarget[k]!] = s === 0 ? edgeClass[k]! : fc;
+    const k0 = edgeStart[s]!, k1 = edgeStart[s + 1]!;
+    // Edges are sorted by class: a state has an edge by a non-dense class iff its last one is.
+    if (s < DS && k1 > k0 && edgeClass[k1 - 1]! >= limit) escape[s] = 1;
+    if (s === 0) {
+      for (let k = k0; k < k1; k++) if (asciiClass[edgeClass[k]!]) firstClass[edgeTarget[k]!] = edgeClass[k]!;
+    } else {
+      const fc = firstClass[s]!;
+      if (fc !== 0) for (let k = k0; k < k1; k++) firstClass[edgeTarget[k]!] = fc;
+    }
   }
-  // Edges are sorted by class, so a state has an edge by a non-dense class iff its last one is.
-  const sparseEdge = (s: number): number => (edgeStart[s + 1]! > edgeStart[s]! && edgeClass[edgeStart[s + 1]! - 1]! >= limit ? 1 : 0);
-  const escape = new Int32Array(DS);
-  if (DS > 0) escape[0] = sparseEdge(0);
   for (let s = 1; s < DS; s++) {
     const f = fail[s]!;
-    escape[s] = ((f === 0 || sparseEdge(f) ? f : escape[f]! >> 1) << 1) | sparseEdge(s);
+    escape[s]! |= (f === 0 || escape[f]! & 1 ? f : escape[f]! >> 1) << 1;
   }
   const A = t.alphabet.length;
   const skipUnit = new Uint8Array(128);

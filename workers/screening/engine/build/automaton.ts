@@ -152,22 +152,23 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
   {
     let nd = 0, nf = denseStates, nr = denseStates + frontier;
     const stack = new Int32Array(N);
+    const DFS_DEPTH = Number((globalThis as any).DFS_DEPTH ?? 1);
     for (let i = 0; i < N; i++) {
       const v = bfs[i]!;
       if (status[v] !== 0) {
         const id = status[v] === 2 ? nd++ : nf++;
         newId[v] = id;
         oldOf[id] = v;
-      } else if (depthOld[v]! <= 1) {
+      } else if (depthOld[v]! <= DFS_DEPTH) {
         newId[v] = nr;
         oldOf[nr++] = v;
       }
     }
     for (let i = 0; i < N; i++) {
       const v = bfs[i]!;
-      if (status[v] !== 0 || depthOld[v]! <= 1) continue;
+      if (status[v] !== 0 || depthOld[v]! <= DFS_DEPTH) continue;
       const p = parent[v]!;
-      if (status[p] === 0 && depthOld[p]! > 1) continue; // numbered with its parent's subtree
+      if (status[p] === 0 && depthOld[p]! > DFS_DEPTH) continue; // numbered with its parent's subtree
       let sp = 0;
       stack[sp++] = v;
       while (sp > 0) {
