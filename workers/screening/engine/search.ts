@@ -17,7 +17,7 @@
  *     symbol, a reset or the end of text), covering whole runs.
  */
 import { boundaryAfter, boundaryBefore, F_IGNORE, F_NOISE, FOLD_BMP, F_EXPAND, F_LEET, F_SURROGATE, step, symbolsAt } from "./fold.js";
-import { buildDenseRows, findEdge } from "./build/automaton.js";
+import { buildDenseRows, findEdge, findEdgeIn } from "./build/automaton.js";
 import {
   C_IGNORE, C_NOISE, C_OTHER, C_SLOW, FIRST_CLASS, MAX_PATTERN_SYMBOLS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables,
 } from "./tables.js";
@@ -89,8 +89,8 @@ export interface Runtime extends Tables {
    * of its only edge (-1 if it has none, minus the number of edges if several), that edge's
    * target (its first edge if several), emit mask | REC_OUT | REC_DICT | failure target <<
    * 5, its output]. REC_OUT: the state has one output whose runs are single symbols (most
-   * term ends), held in the last word as term | flags << 20 | runs << 23; otherwise its
-   * outputs are read from outStart. REC_DICT: it has a dictionary link (read from dictLink).
+   * term ends), held in the last word (INLINE_TERM_BITS); otherwise its outputs are read
+   * from outStart and outRec. REC_DICT: it has a dictionary link (read from dictLink).
    * These states are the rest of a term, met mostly while a term matches, when none of
    * their data is in cache: one 16-byte record costs one cache miss where the separate
    * arrays (and outRec) cost one each.
@@ -137,9 +137,9 @@ export function makeRuntime(t: Tables): Runtime {
       let flags = dictLink[s]! >= 0 ? REC_DICT : 0;
       if (o1 - o0 === 1) {
         const term = outRec[2 * o0]!, w = outRec[2 * o0 + 1]!, runs = (w >>> 3) & 511;
-        if (((w >>> 12) & 511) === runs && term >= 0 && term < 1 << 20) {
+        if (((w >>> 12) & 511) === runs && term >= 0 && term < 1 << INLINE_TERM_BITS) {
           flags |= REC_OUT;
-          stateRec[x + 3] = term | ((w & 7) << 20) | (runs << 23);
+          stateRec[x + 3] = term | ((w & 7) << INLINE_TERM_BITS) | (runs << (INLINE_TERM_BITS + 3));
         }
       }
       stateRec[x + 2] = flags;
@@ -256,6 +256,8 @@ if (MAX_PATTERN_SYMBOLS > 511) throw new Error("engine: outputWord assumes at mo
 const REC = 4;
 /** stateRec flags beside the emit mask (bits 0-2). */
 const REC_OUT = 8, REC_DICT = 16;
+/** An output kept in stateRec: term (below 2^20; else it stays in outRec) | flags << 20 | runs << 23. */
+const INLINE_TERM_BITS = 20;
 /** deadBand entries: one per dense depth + 1 (MAX_DENSE_DEPTH + 2), rounded up. */
 const DEAD_BANDS = 8;
 /** Number of bits set in x. */
@@ -337,25 +339,18 @@ function emit(
   const { outStart, outRec, dictLink, stateRec, denseStates } = m;
   const activeStart = sink.wantsActiveStart ? runStartRing[(runIdx - m.depth[S]! + 1) & MASK]! : 0;
   for (let t = S, next = 0; t >= 0; t = next) {
-    let o: number, oe: number;
     if (t >= denseStates) {
       const x = REC * (t - denseStates), w = stateRec[x + 2]!;
       next = w & REC_DICT ? dictLink[t]! : -1;
       if (w & REC_OUT) {
         // The state's one output, kept in its record (Runtime.stateRec).
-        const v = stateRec[x + 3]!, k = v >>> 23;
-        const start = outputStart(m, text, outputWord((v >>> 20) & 7, k, k, 1), -1, event, runLen, runIdx, symIdx, symEnd);
-        if (start >= 0 && sink.report(v & 0xfffff, start, symEnd, activeStart)) return true;
+        const v = stateRec[x + 3]!, runs = v >>> (INLINE_TERM_BITS + 3);
+        const start = outputStart(m, text, outputWord((v >>> INLINE_TERM_BITS) & 7, runs, runs, 1), -1, event, runLen, runIdx, symIdx, symEnd);
+        if (start >= 0 && sink.report(v & ((1 << INLINE_TERM_BITS) - 1), start, symEnd, activeStart)) return true;
         continue;
       }
-      o = outStart[t]!;
-      oe = outStart[t + 1]!;
-    } else {
-      o = outStart[t]!;
-      oe = outStart[t + 1]!;
-      next = dictLink[t]!;
-    }
-    for (; o < oe; o++) {
+    } else next = dictLink[t]!;
+    for (let o = outStart[t]!, oe = outStart[t + 1]!; o < oe; o++) {
       const start = outputStart(m, text, outRec[2 * o + 1]!, o, event, runLen, runIdx, symIdx, symEnd);
       if (start >= 0 && sink.report(outRec[2 * o]!, start, symEnd, activeStart)) return true;
     }
@@ -522,18 +517,8 @@ function recGoto(stateRec: Int32Array, edgeClass: Uint16Array, edgeTarget: Int32
   const oc = stateRec[x]!;
   if (oc === c) return stateRec[x + 1]!;
   if (oc > -2) return 0;
-  let lo = stateRec[x + 1]!, hi = lo - oc;
-  if (hi - lo <= 8) {
-    for (; lo < hi; lo++) if (edgeClass[lo] === c) return edgeTarget[lo]!;
-    return 0;
-  }
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1, k = edgeClass[mid]!;
-    if (k === c) return edgeTarget[mid]!;
-    if (k < c) lo = mid + 1;
-    else hi = mid;
-  }
-  return 0;
+  const lo = stateRec[x + 1]!;
+  return findEdgeIn(edgeClass, edgeTarget, lo, lo - oc, c);
 }
 
 /** cjkRun's other result: index of the last symbol it took. */

@@ -14,7 +14,7 @@
  */
 import { EngineFormatError } from "./types.js";
 import { MAX_DENSE_CLASSES, MAX_DENSE_TARGETS } from "./build/automaton.js";
-import { FIRST_CLASS, MAX_PATTERN_SYMBOLS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
+import { FIRST_CLASS, MAX_PATTERN_SYMBOLS, MAX_STATES, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
 
 export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
 export const FORMAT_VERSION = 1;
@@ -160,7 +160,7 @@ function validate(t: Tables): void {
   const bad = (what: string): never => fail(`invalid ${what}`);
   if (t.maxGap > 64) bad("maxGap");
   if (t.denseClasses > Math.min(A, MAX_DENSE_CLASSES) || t.denseStates > Math.min(N, MAX_DENSE_TARGETS)) bad("dense sizes");
-  if (N < 1 || depth[0] !== 0 || failLink[0] !== 0 || dictLink[0] !== -1) bad("root");
+  if (N < 1 || N > MAX_STATES || depth[0] !== 0 || failLink[0] !== 0 || dictLink[0] !== -1) bad("root");
   for (let i = 0; i < A; i++) {
     const cp = alphabet[i]!, r = rootRow[i]!;
     if (cp < 0 || cp > 0x10ffff || r < 0 || r >= N || (r !== 0 && depth[r] !== 1)) bad("alphabet or root row");

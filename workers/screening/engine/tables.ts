@@ -28,6 +28,8 @@ export const FIRST_CLASS = 4;
 /** Longest pattern, in symbols; also the size of the search ring buffers. */
 export const MAX_PATTERN_SYMBOLS = 256;
 export const MAX_CLASSES = 0xffff;
+/** Most states (search.ts packs a failure target above 5 flag bits of an int32); far beyond any dictionary that fits in memory. */
+export const MAX_STATES = 1 << 26;
 
 /** Pattern flags. */
 export const P_REPEATS = 1;

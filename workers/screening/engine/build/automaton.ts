@@ -3,11 +3,11 @@
  *
  * Steps: collapse each pattern into runs of equal symbols and give symbols class
  * ids by frequency; build the trie from the sorted collapsed sequences (no
- * per-node maps); renumber states in BFS order with the "dense" states first;
- * lay edges out CSR-style; compute failure and dictionary links.
+ * per-node maps); renumber states (dense ones first, in BFS order; the deep ones
+ * subtree by subtree); lay edges out CSR-style; compute failure and dictionary links.
  */
 import { EngineInputError, type TermEntry } from "../types.js";
-import { FIRST_CLASS, MAX_CLASSES, type Tables } from "../tables.js";
+import { FIRST_CLASS, MAX_CLASSES, MAX_STATES, type Tables } from "../tables.js";
 import type { Pattern } from "./patterns.js";
 
 /** Dense DFA rows: at most this many classes (the most frequent ones) ... */
@@ -91,6 +91,7 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
     endNode[p] = v;
   }
   const N = nodes;
+  if (N > MAX_STATES) throw new EngineInputError(`engine: terms too long or too many (more than ${MAX_STATES} automaton states)`);
   // Children of each old id, CSR-style, sorted by class.
   const kidStart = new Int32Array(N + 1);
   for (let v = 1; v < N; v++) kidStart[parent[v]! + 1]!++;
@@ -111,12 +112,17 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
     }
   }
 
-  // 3. Renumber in BFS order: dense states, then "frontier" states (non-dense
-  //    children of dense states by a dense class), then the rest. Dense states are
+  // 3. Renumber: dense states, then "frontier" states (non-dense children of dense
+  //    states by a dense class), both in BFS order, then the rest. Dense states are
   //    the shallowest (depth <= MAX_DENSE_DEPTH) whose whole path uses dense
   //    classes; their parent and failure target are dense too, with smaller ids.
   //    Every target in a dense row is dense or frontier, so rows fit in Uint16
   //    as long as dense + frontier states stay within MAX_DENSE_TARGETS.
+  //    The rest: the root's children in BFS order (the CJK characters: small and hot,
+  //    as failure targets and the pair filter's first step), then each remaining
+  //    subtree in depth-first preorder, so the rest of a term lies in neighbouring
+  //    records (search.ts stateRec) and a match touches few cache lines. Parents
+  //    always come before their children.
   const bfs = new Int32Array(N), depthOld = new Uint16Array(N), status = new Uint8Array(N); // 2 dense, 1 frontier
   const limit = FIRST_CLASS + denseClasses;
   const denseKids = (v: number) => {
@@ -152,23 +158,22 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
   {
     let nd = 0, nf = denseStates, nr = denseStates + frontier;
     const stack = new Int32Array(N);
-    const DFS_DEPTH = Number((globalThis as any).DFS_DEPTH ?? 1);
     for (let i = 0; i < N; i++) {
       const v = bfs[i]!;
       if (status[v] !== 0) {
         const id = status[v] === 2 ? nd++ : nf++;
         newId[v] = id;
         oldOf[id] = v;
-      } else if (depthOld[v]! <= DFS_DEPTH) {
+      } else if (depthOld[v]! === 1) {
         newId[v] = nr;
         oldOf[nr++] = v;
       }
     }
     for (let i = 0; i < N; i++) {
       const v = bfs[i]!;
-      if (status[v] !== 0 || depthOld[v]! <= DFS_DEPTH) continue;
+      if (status[v] !== 0 || depthOld[v]! === 1) continue;
       const p = parent[v]!;
-      if (status[p] === 0 && depthOld[p]! > DFS_DEPTH) continue; // numbered with its parent's subtree
+      if (status[p] === 0 && depthOld[p]! > 1) continue; // numbered with its parent's subtree
       let sp = 0;
       stack[sp++] = v;
       while (sp > 0) {
@@ -283,7 +288,11 @@ export function buildDenseRows(t: Tables): Uint16Array {
 
 /** Target of the edge of `s` labelled `c`, or 0 if none. Edges are sorted by class. */
 export function findEdge(edgeStart: Int32Array, edgeClass: Uint16Array, edgeTarget: Int32Array, s: number, c: number): number {
-  let lo = edgeStart[s]!, hi = edgeStart[s + 1]!;
+  return findEdgeIn(edgeClass, edgeTarget, edgeStart[s]!, edgeStart[s + 1]!, c);
+}
+
+/** Target of the edge labelled `c` among edges lo .. hi - 1 (sorted by class), or 0 if none. */
+export function findEdgeIn(edgeClass: Uint16Array, edgeTarget: Int32Array, lo: number, hi: number, c: number): number {
   if (hi - lo <= 8) {
     for (; lo < hi; lo++) if (edgeClass[lo] === c) return edgeTarget[lo]!;
     return 0;

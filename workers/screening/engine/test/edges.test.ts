@@ -1,6 +1,7 @@
 /** Edge cases: empty inputs, big texts, surrogates, astral characters, bad compile input. */
 import { describe, expect, it } from "vitest";
 import { compile, EngineInputError, type TermEntry } from "../index.js";
+import { expectAgreesWithReference } from "./agree.js";
 import { referenceFindAll } from "./reference.js";
 
 const t = (id: number, pattern: string, flags?: TermEntry["flags"]): TermEntry => ({ id, pattern, category: "c", severity: 1, flags });
@@ -35,6 +36,22 @@ describe("edge cases", () => {
       expect(got).toEqual(referenceFindAll(entries, {}, text));
       expect(got.length).toBeGreaterThan(0);
     }
+  });
+
+  it("outputs kept in state records and in the output table agree with the reference", () => {
+    // A term end holds its one output in its record when every run is one symbol; two terms
+    // on one state, a doubled letter, repeats and dictionary links take the output table.
+    // Everything dense (denseMinFrequency 1) and nothing dense exercise both kinds of state.
+    const entries = [
+      t(1, "词语"), t(2, "语"), t(3, "词语"), t(4, "book"), t(5, "noo", { repeats: true }), t(6, "ab", { wholeWord: false }),
+      t(2 ** 40, "xyz"), t(-7, "lo", { wholeWord: false }), t(9, "词语句子"), t(10, "句子"), t(11, "bookend"), t(12, "seed", { repeats: false }),
+    ];
+    const texts = [
+      "词语 语 詞語句子 book booook bok noooo no ab-xyz lo hello bookend",
+      "词词语语句子 b-o-o-k x y z abab sed seed seeed s-e-e-d",
+      "noo nooo xyzz ab lolo 句子词语 bokend",
+    ];
+    for (const denseMinFrequency of [1, 1e9]) expectAgreesWithReference(entries, { denseMinFrequency }, texts);
   });
 
   it("lone surrogates are noise and never crash", () => {
