@@ -21,7 +21,7 @@ const textArb = fc.array(fc.tuple(wordArb, sepArb), { maxLength: 24 }).map((ws) 
 
 const termArb = fc.record({
   pattern: fc.oneof(
-    fc.array(fc.constantFrom(...LETTERS), { minLength: 1, maxLength: 6 }).map((a) => a.join("")),
+    fc.array(fc.constantFrom(...LETTERS), { minLength: 1, maxLength: 9 }).map((a) => a.join("")),
     fc.constantFrom("一词", "三x", "ab cd", "词a"),
   ),
   category: fc.constant("c"),
@@ -46,11 +46,14 @@ const skipUnits = (m: ReturnType<typeof compile>) => {
 describe("word-start anchoring", () => {
   it("agrees with the reference on Latin-heavy texts", () => {
     // Texts built from the dictionary's own terms, glued to letters (so they die mid-word
-    // and get skipped) or standing alone, between random words.
+    // and get skipped), standing alone or split by noise (so a whole word so far goes on in
+    // the next one), between random words.
     const withTerms = dictArb.chain((dict) => {
+      const term = fc.constantFrom(...dict.map((t) => t.pattern));
       const piece = fc.oneof(
         wordArb,
-        fc.tuple(fc.constantFrom(...LETTERS, ""), fc.constantFrom(...dict.map((t) => t.pattern)), fc.constantFrom(...LETTERS, "", "", "")).map(([a, t, b]) => a + t + b),
+        fc.tuple(fc.constantFrom(...LETTERS, ""), term, fc.constantFrom(...LETTERS, "", "", "")).map(([a, t, b]) => a + t + b),
+        fc.tuple(term, fc.nat(), fc.constantFrom(" ", "-", ". ")).map(([t, k, sep]) => t.slice(0, k % (t.length + 1)) + sep + t.slice(k % (t.length + 1))),
       );
       const text = fc.array(fc.tuple(piece, sepArb), { maxLength: 16 }).map((ps) => ps.map(([w, sep]) => w + sep).join(""));
       return fc.tuple(fc.constant(dict), fc.array(fc.oneof(text, textArb), { minLength: 1, maxLength: 3 }));
@@ -61,6 +64,22 @@ describe("word-start anchoring", () => {
       }),
       { numRuns: 2500 },
     );
+  });
+
+  it("a word that is a term's prefix goes on across noise from any depth", () => {
+    // At the space the state is the whole word so far; the next letter follows its goto edge
+    // (or starts from the root). Five letters in, the state is past the dense ones.
+    const dict: TermEntry[] = [
+      { id: 1, pattern: "abcdefgh", category: "c", severity: 1 },
+      { id: 2, pattern: "abcd", category: "c", severity: 1 },
+    ];
+    for (const denseMinFrequency of [1, 1e9]) {
+      const m = compile(dict, { denseMinFrequency });
+      for (const text of ["abcde fgh", "abcdef gh", "ab cdefgh", "abcdefg h", "xy abcde fgh abcd"]) {
+        expect(m.findAll(text)).toEqual(referenceFindAll(dict, { denseMinFrequency }, text));
+      }
+      expect(m.findAll("abcde fgh")).toEqual([{ termId: 1, start: 0, end: 9 }]);
+    }
   });
 
   it("a run that goes on across noise after a skipped word keeps its true start and length", () => {
