@@ -27,7 +27,10 @@ export interface Runtime extends Tables {
   classTable: Uint16Array;
   /** Per state: EMIT_ON_SYMBOL if its chain has ordinary patterns, EMIT_ON_FLUSH if it has patterns with repeats. */
   emitMask: Uint8Array;
-  /** DFA rows of the dense states over the dense classes (buildDenseRows). */
+  /**
+   * DFA rows of the dense states over the dense classes (buildDenseRows), only if some
+   * dense state has no goto record (else empty: denseStep never reads them).
+   */
   denseRows: Uint16Array;
   /**
    * For dense states: (the first state on the failure chain (excluding s) with an edge by a
@@ -75,13 +78,14 @@ export interface Runtime extends Tables {
   skipUnit: Uint8Array;
   deadBand: Int32Array;
   /**
-   * The Latin loop's goto records, per dense state s: [bit k set iff s has a trie edge by
-   * class FIRST_CLASS + k, that edge's target is the first such target + the number of
-   * bits below k]. Bit 31 marks the record valid: at most 31 dense classes, and the
-   * children by dense classes numbered consecutively (BFS order makes them so unless the
-   * dense-state budget ran out among them). 240 KB for the bench dictionary where its
-   * DFA rows take 1.5 MB, so a goto step stays in cache; a failure step that must skip
-   * (word-start anchoring) needs no target at all, and the rest read the row.
+   * Goto records, per dense state s: [bit k set iff s has a trie edge by class
+   * FIRST_CLASS + k, that edge's target is the first such target + the number of bits
+   * below k]. Bit 31 marks the record valid: at most 31 dense classes, and the children by
+   * dense classes numbered consecutively (BFS order makes them so unless the dense-state
+   * budget ran out among them). A DFA step (denseStep) follows them along the failure
+   * chain: 240 KB (plus the dense part of fail) for the bench dictionary where its DFA
+   * rows would take 1.5 MB, read at random at every Latin word; a failure step that must
+   * skip (word-start anchoring) needs no target at all.
    */
   gotoRec: Int32Array;
   /**
@@ -175,7 +179,8 @@ export function makeRuntime(t: Tables): Runtime {
     deadBand[d] = s;
   }
   const gotoRec = new Int32Array(2 * t.denseStates);
-  for (let s = 0; anySkip && t.denseClasses <= 31 && s < t.denseStates; s++) {
+  let allRecords = t.denseClasses <= 31;
+  for (let s = 0; t.denseClasses <= 31 && s < t.denseStates; s++) {
     let bits = 0, first = -1, valid = true;
     for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end && edgeClass[k]! < limit; k++) {
       const target = edgeTarget[k]!;
@@ -184,6 +189,7 @@ export function makeRuntime(t: Tables): Runtime {
       bits |= 1 << (edgeClass[k]! - FIRST_CLASS);
     }
     if (valid) { gotoRec[2 * s] = bits | (1 << 31); gotoRec[2 * s + 1] = first; }
+    else allRecords = false;
   }
   const rootPack = new Int32Array(ROOT_PACK * A);
   for (let i = 0; i < A; i++) rootPack[ROOT_PACK * i] = rootRow[i]!;
@@ -240,7 +246,7 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, symbolClass: null, gotoRec, stateRec, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec,
+    classTable, emitMask, symbolClass: null, gotoRec, stateRec, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: allRecords ? new Uint16Array(0) : buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec,
   };
 }
 
@@ -453,7 +459,7 @@ function slowClass(m: Runtime, sink: Sink, text: string, st: Int32Array, c: numb
  * by a non-dense class (the `rc` fast path of the hot loop).
  */
 function transition(m: Runtime, S: number, c: number, rc: number): number {
-  const { edgeStart, edgeClass, edgeTarget, fail, rootPack, pairBloom, pairShift, escape, denseRows, denseStates } = m;
+  const { edgeStart, edgeClass, edgeTarget, fail, rootPack, pairBloom, pairShift, escape, gotoRec, denseRows, denseStates } = m;
   const D = m.denseClasses, denseLimit = FIRST_CLASS + D;
   let s = S;
   if (rc >= 0 && c >= denseLimit) {
@@ -463,7 +469,7 @@ function transition(m: Runtime, S: number, c: number, rc: number): number {
   }
   for (;;) {
     if (c < denseLimit) {
-      if (s < denseStates) return denseRows[s * D + c - FIRST_CLASS]!;
+      if (s < denseStates) return denseStep(gotoRec, fail, denseRows, D, s, c - FIRST_CLASS);
       const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
       if (t !== 0) return t;
       s = fail[s]!;
@@ -521,6 +527,21 @@ function recGoto(stateRec: Int32Array, edgeClass: Uint16Array, edgeTarget: Int32
   return findEdgeIn(edgeClass, edgeTarget, lo, lo - oc, c);
 }
 
+/**
+ * The DFA step of dense state s by dense class index k (= class - FIRST_CLASS): goto
+ * records along the failure chain (Runtime.gotoRec; a dense state's failure target is
+ * dense), or the DFA row of the first state without a record.
+ */
+function denseStep(gotoRec: Int32Array, fail: Int32Array, denseRows: Uint16Array, D: number, s: number, k: number): number {
+  for (;;) {
+    const bits = gotoRec[2 * s]!;
+    if (bits >= 0) return denseRows[s * D + k]!;
+    if ((bits >>> k) & 1) return gotoRec[2 * s + 1]! + popcount(bits & ((1 << k) - 1));
+    if (s === 0) return 0;
+    s = fail[s]!;
+  }
+}
+
 /** cjkRun's other result: index of the last symbol it took. */
 const cjkLast = new Int32Array(1);
 
@@ -568,7 +589,7 @@ const latinOut = new Int32Array(2);
  * failure step's index).
  */
 function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur: number, runIdx: number): number {
-  const classTable = m.classTable, gotoRec = m.gotoRec, stateRec = m.stateRec, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
+  const classTable = m.classTable, gotoRec = m.gotoRec, fail = m.fail, stateRec = m.stateRec, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
   const D = m.denseClasses, denseLimit = 4 /* FIRST_CLASS */ + D, denseStates = m.denseStates;
   let s = S, j = i + 1, ds = depth[S]!;
   for (; j < n; j++) {
@@ -599,7 +620,7 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
         // from s's start to here is skippable (no noise), the new string lies in it,
         // preceded by one of its code units: skip without computing it.
         if (bits < 0 && allSkippable(skipUnit, text, stateStart(j, ds, i, runIdx), j)) return skipFrom(skipUnit, text, j, n);
-        t = denseRows[s * D + k]!;
+        t = denseStep(gotoRec, fail, denseRows, D, s, k);
         if (t >= denseStates) break;
         if (t < deadBand[(ds + 1) & 7]!) {
           // The row's target, now known: if its string lies in this loop's code units, all
@@ -646,7 +667,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   // bindings are not constant-folded); the class numbers below are tables.ts's.
   const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
-  const rootPack = m.rootPack, rootDenseEdge = m.rootDenseEdge, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
+  const gotoRec = m.gotoRec, rootPack = m.rootPack, rootDenseEdge = m.rootDenseEdge, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
   const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, stateRec = m.stateRec;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
@@ -686,7 +707,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         // A dense class after a CJK character whose root child has no dense edge: its
         // failure target, the root, steps by its row.
         rc = -1;
-        s = denseRows[c - 4]!;
+        s = denseStep(gotoRec, fail, denseRows, D, 0, c - 4);
         mask = emitMask[s]!;
       } else {
         rc = -1;
@@ -709,7 +730,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
                 if (!((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1)) { rc = c - 4; s = rootPack[2 * rc]!; break; }
               }
             } else if (c < denseLimit) {
-              s = denseRows[s * D + c - 4]!;
+              s = denseStep(gotoRec, fail, denseRows, D, s, c - 4);
               break;
             } else {
               if (s === 0) { rc = c - 4; s = rootPack[2 * rc]!; break; }

@@ -54,6 +54,19 @@ describe("edge cases", () => {
     for (const denseMinFrequency of [1, 1e9]) expectAgreesWithReference(entries, { denseMinFrequency }, texts);
   });
 
+  it("dense states step by goto records, or by DFA rows when the records cannot hold them", () => {
+    // Goto records hold at most 31 dense classes; with 36 (letters and digits, all dense
+    // at denseMinFrequency 1) the DFA rows are built and read instead.
+    const symbols = "abcdefghijklmnopqrstuvwxyz0123456789";
+    const entries = Array.from({ length: 60 }, (_, i) => t(i + 1, symbols[i % 36]! + symbols[(i * 7 + 3) % 36]! + symbols[(i * 11 + 5) % 36]!, { wholeWord: i % 3 !== 0 }));
+    const texts = [entries.map((e) => e.pattern).join(" "), entries.map((e) => e.pattern.slice(1) + e.pattern).join("-"), symbols + " " + symbols.split("").reverse().join("")];
+    const rows = (m: ReturnType<typeof compile>) => (m as unknown as { rt: { denseRows: Uint16Array } }).rt.denseRows.length; // white-box
+    expect(rows(compile(entries, { denseMinFrequency: 1 }))).toBeGreaterThan(0);
+    expect(rows(compile(entries.slice(0, 8), { denseMinFrequency: 1 }))).toBe(0);
+    expectAgreesWithReference(entries, { denseMinFrequency: 1 }, texts);
+    expectAgreesWithReference(entries.slice(0, 8), { denseMinFrequency: 1 }, texts);
+  });
+
   it("lone surrogates are noise and never crash", () => {
     const m = compile([t(1, "ab", { wholeWord: false })]);
     expect(m.findAll("a\ud800b")).toEqual([{ termId: 1, start: 0, end: 3 }]);
