@@ -715,7 +715,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           // The common step inside a match: a non-dense state's only edge (Runtime.stateRec).
           s = stateRec[4 * (s - denseStates) + 1]!;
           mask = stateRec[4 * (s - denseStates) + 2]! & 7;
-        } else {
+        } else step: {
           for (;;) {
             if (s >= denseStates) {
               // A non-dense state: its edge by c, or its failure target, from its record.
@@ -727,13 +727,13 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
                 // ending a match, mostly): the pair filter rules its edge by c out without
                 // reading its edges, as on the rc path.
                 const h = Math.imul((cur << 16) | c, -1640531535) /* pairHash(cur, c) */, w = pairBloom[h >>> pairShift]!;
-                if (!((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1)) { rc = c - 4; s = rootPack[2 * rc]!; break; }
+                if (!((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1)) { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; break step; }
               }
             } else if (c < denseLimit) {
               s = denseStep(gotoRec, fail, denseRows, D, s, c - 4);
               break;
             } else {
-              if (s === 0) { rc = c - 4; s = rootPack[2 * rc]!; break; }
+              if (s === 0) { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; break step; }
               const e = escape[s]!;
               if (e & 1) {
                 const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
