@@ -99,8 +99,10 @@ export class CompiledMatcher implements Matcher {
     const sink = new CollectSink();
     scan(this.rt, text, sink);
     const { terms, starts, ends } = sink;
-    const ids = this.tables.termIds;
-    const order = (a: number, b: number) => starts[a]! - starts[b]! || ends[a]! - ends[b]! || ids[terms[a]!]! - ids[terms[b]!]!;
+    // Terms are reported by id when every id fits (Runtime.termIsId), else by index.
+    const ids = this.rt.termIsId ? null : this.tables.termIds;
+    const idOf = (i: number) => (ids ? ids[terms[i]!]! : terms[i]!);
+    const order = (a: number, b: number) => starts[a]! - starts[b]! || ends[a]! - ends[b]! || idOf(a) - idOf(b);
     // Candidates mostly arrive in order already; sort only when they do not.
     const n = terms.length;
     let sorted = true;
@@ -115,7 +117,7 @@ export class CompiledMatcher implements Matcher {
     let last: Match | undefined;
     for (let k = 0, len = idx ? idx.length : n; k < len; k++) {
       const i = idx ? idx[k]! : k;
-      const termId = ids[terms[i]!]!, start = starts[i]!, end = ends[i]!;
+      const termId = idOf(i), start = starts[i]!, end = ends[i]!;
       if (last && last.termId === termId && last.start === start && last.end === end) continue;
       out.push((last = { termId, start, end }));
     }

@@ -105,6 +105,12 @@ export interface Runtime extends Tables {
    * check touches one cache line: [term, outputWord(...)].
    */
   outRec: Int32Array;
+  /**
+   * Every term id is an integer in [0, 2^20): outputs (outRec, stateRec) then hold the
+   * term's id in place of its index, and the sink receives ids, so findAll need not look
+   * each match's id up (a cache miss per match). Allow phrases stay -1.
+   */
+  termIsId: boolean;
 }
 
 export function makeRuntime(t: Tables): Runtime {
@@ -113,10 +119,12 @@ export function makeRuntime(t: Tables): Runtime {
   const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass, edgeTarget, fail, rootRow } = t;
   const O = outList.length;
   const outRec = new Int32Array(2 * O);
-  const { patRunStart, patTerm, patLen, runLens } = t;
+  const { patRunStart, patTerm, patLen, runLens, termIds } = t;
+  let termIsId = true;
+  for (let i = 0; i < termIds.length && termIsId; i++) termIsId = termIds[i]! >= 0 && termIds[i]! < 1 << INLINE_TERM_BITS;
   for (let o = 0; o < O; o++) {
-    const p = outList[o]!, r0 = patRunStart[p]!, k = patRunStart[p + 1]! - r0;
-    outRec[2 * o] = patTerm[p]!;
+    const p = outList[o]!, r0 = patRunStart[p]!, k = patRunStart[p + 1]! - r0, term = patTerm[p]!;
+    outRec[2 * o] = termIsId && term >= 0 ? termIds[term]! : term;
     outRec[2 * o + 1] = outputWord(patFlags[p]!, k, patLen[p]!, runLens[r0 + k - 1]!);
   }
   const emitMask = new Uint8Array(N);
@@ -246,7 +254,7 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, symbolClass: null, gotoRec, stateRec, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: allRecords ? new Uint16Array(0) : buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec,
+    classTable, emitMask, symbolClass: null, gotoRec, stateRec, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: allRecords ? new Uint16Array(0) : buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec, termIsId,
   };
 }
 
