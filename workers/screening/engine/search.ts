@@ -325,7 +325,10 @@ function classTableFor(alphabet: Int32Array): Uint16Array {
 
 /** Receives candidate matches; returning true stops the scan. */
 export interface Sink {
-  /** `term` is -1 for allow phrases. `activeStart`: no later emission can start before it (0 unless wanted). */
+  /**
+   * `term`: the term's id if Runtime.termIsId, else its index; -1 for allow phrases.
+   * `activeStart`: no later emission can start before it (0 unless wanted).
+   */
   report(term: number, start: number, end: number, activeStart: number): boolean;
   readonly wantsActiveStart: boolean;
 }
