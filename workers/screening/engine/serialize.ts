@@ -174,7 +174,8 @@ function validate(t: Tables): void {
     let prev = -1;
     for (let k = lo; k < hi && ok; k++) {
       const cl = edgeClass[k]!, to = edgeTarget[k]!;
-      ok = cl > prev && cl >= FIRST_CLASS && cl < classEnd && to > 0 && to < N && depth[to] === d + 1 && (s !== 0 || rootRow[cl - FIRST_CLASS] === to);
+      // to > s: parents come before their children (search.ts derives first classes in one pass).
+      ok = cl > prev && cl >= FIRST_CLASS && cl < classEnd && to > s && to < N && depth[to] === d + 1 && (s !== 0 || rootRow[cl - FIRST_CLASS] === to);
       prev = cl;
     }
     if (s > 0 && ok) {

@@ -2,6 +2,31 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compile, EngineFormatError, FORMAT_VERSION, load, type TermEntry } from "../index.js";
+import type { CompiledMatcher } from "../matcher.js";
+import { serializeTables } from "../serialize.js";
+import type { Tables } from "../tables.js";
+
+/** The same automaton with its states renumbered: new id of old state s = perm[s] (perm[0] = 0). */
+function renumber(t: Tables, perm: number[]): Tables {
+  const N = t.fail.length, old = new Array<number>(N);
+  perm.forEach((to, from) => (old[to] = from));
+  const edgeStart = new Int32Array(N + 1), edgeClass = new Uint16Array(t.edgeClass.length), edgeTarget = new Int32Array(t.edgeTarget.length);
+  const outStart = new Int32Array(N + 1), outList = new Int32Array(t.outList.length);
+  const fail = new Int32Array(N), dictLink = new Int32Array(N), depth = new Uint16Array(N);
+  for (let s = 0, e = 0, o = 0; s < N; s++) {
+    const v = old[s]!;
+    edgeStart[s] = e;
+    for (let k = t.edgeStart[v]!; k < t.edgeStart[v + 1]!; k++, e++) { edgeClass[e] = t.edgeClass[k]!; edgeTarget[e] = perm[t.edgeTarget[k]!]!; }
+    outStart[s] = o;
+    for (let k = t.outStart[v]!; k < t.outStart[v + 1]!; k++) outList[o++] = t.outList[k]!;
+    fail[s] = perm[t.fail[v]!]!;
+    dictLink[s] = t.dictLink[v]! < 0 ? -1 : perm[t.dictLink[v]!]!;
+    depth[s] = t.depth[v]!;
+    edgeStart[s + 1] = e;
+    outStart[s + 1] = o;
+  }
+  return { ...t, edgeStart, edgeClass, edgeTarget, outStart, outList, fail, dictLink, depth, rootRow: t.rootRow.map((r) => perm[r]!) };
+}
 
 const entries: TermEntry[] = [
   { id: 1, pattern: "ass", category: "profanity", severity: 2 },
@@ -66,6 +91,24 @@ describe("serialize / load", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("loads any state order with parents before children, and rejects a child before its parent", () => {
+    // No dense states (only the root), so only the parent-before-child rule constrains ids.
+    const dict = [entries[0]!, entries[1]!, { id: 9, pattern: "xyz", category: "x", severity: 1 }];
+    const c = compile(dict, { denseMinFrequency: 1e9 }) as CompiledMatcher;
+    const t = c.tables, N = t.fail.length;
+    expect(t.denseStates).toBe(1);
+    // Reverse the order within each depth: parents still come first.
+    const byDepth = Array.from({ length: N }, (_, s) => s).sort((a, b) => t.depth[a]! - t.depth[b]! || b - a);
+    const keep: number[] = [];
+    byDepth.forEach((s, i) => (keep[s] = i));
+    const reordered = load(serializeTables(renumber(t, keep)));
+    for (const text of ["ass a-s-s 词 语 詞語 xyz x y z class"]) expect(reordered.findAll(text)).toEqual(c.findAll(text));
+    // Swap a depth-1 state with one of its children.
+    const parent = t.edgeTarget[t.edgeStart[0]!]!, child = t.edgeTarget[t.edgeStart[parent]!]!;
+    const swap = Array.from({ length: N }, (_, s) => (s === parent ? child : s === child ? parent : s));
+    expect(() => load(serializeTables(renumber(t, swap)))).toThrow(/invalid automaton/);
   });
 
   it("rejects extra trailing bytes and non-Uint8Array input", () => {
