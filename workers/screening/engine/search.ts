@@ -46,8 +46,8 @@ export interface Runtime extends Tables {
   rootPack: Int32Array;
   /**
    * Per class c - FIRST_CLASS: 1 if the root's child by c has an edge by a dense class. A
-   * dense class after a CJK character whose child has none (nearly always) steps by the
-   * root's row at once, without walking the child's records and failure link.
+   * dense class after a CJK character whose child has none (nearly always) steps from the
+   * root at once, without walking the child's record and failure link.
    */
   rootDenseEdge: Uint8Array;
   /**
@@ -594,7 +594,7 @@ const latinOut = new Int32Array(2);
  * dense state S (class cur, at code unit i; its run is runIdx), while the next code units
  * are dense classes (not a repeat) leading to states whose outputs cannot fire (none, or
  * all whole-word at the end with an ASCII letter or digit next), take goto steps from the
- * records (gotoRec, stateRec) and failure steps from the DFA rows, or skip the rest of the
+ * records (gotoRec, stateRec) and failure steps by denseStep, or skip the rest of the
  * word (word-start anchoring). Returns the index of the first code unit not taken
  * (latinOut = [state, that index]), or -(k + 1) when it skips to k (latinOut[1]: the
  * failure step's index).
@@ -622,7 +622,7 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
     } else {
       const bits = gotoRec[2 * s]!, k = c - 4;
       if ((bits >>> k) & 1) {
-        // A goto step, from the record (no row read).
+        // A goto step, from the record.
         t = gotoRec[2 * s + 1]! + popcount(bits & ((1 << k) - 1));
         ds++;
       } else {
@@ -634,7 +634,7 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
         t = denseStep(gotoRec, fail, denseRows, D, s, k);
         if (t >= denseStates) break;
         if (t < deadBand[(ds + 1) & 7]!) {
-          // The row's target, now known: if its string lies in this loop's code units, all
+          // The failure target, now known: if its string lies in this loop's code units, all
           // of them skippable and preceded by an ASCII letter or digit, skip the run
           // (Runtime.skipUnit). from: the code unit before the state string.
           ds = depth[t]!;
@@ -708,15 +708,15 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       let s = S;
       if (dead) { s = 0; rc = -1; dead = false; }
       if (rc >= 0 && c >= denseLimit) {
-        // S is the root's child by class rc: its signature sits next to the root
-        // edge we just took, and its failure target is the root.
+        // S is the root's child by class rc: the pair filter says whether it may have an
+        // edge by c, and its failure target is the root.
         const h = Math.imul(((rc + 4) << 16) | c, -1640531535) /* pairHash(rc + FIRST_CLASS, c) */, w = pairBloom[h >>> pairShift]!;
         const t = (w >> (h >>> 6)) & (w >> (h >>> 11)) & 1 && s !== 0 ? recGoto(stateRec, edgeClass, edgeTarget, 4 * (s - denseStates), c) : 0;
         if (t !== 0) { s = t; rc = -1; mask = stateRec[4 * (t - denseStates) + 2]! & 7; }
         else { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; }
       } else if (rc >= 0 && rootDenseEdge[rc] === 0) {
         // A dense class after a CJK character whose root child has no dense edge: its
-        // failure target, the root, steps by its row.
+        // failure target, the root, takes the step.
         rc = -1;
         s = denseStep(gotoRec, fail, denseRows, D, 0, c - 4);
         mask = emitMask[s]!;
@@ -785,7 +785,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       }
       else if (S < denseStates && (mask === 0 || (mask & 4 /* EMIT_END_WORD */ && i + 1 < n && isAsciiAlnum(text.charCodeAt(i + 1))))) {
         // Common Latin case: a dense state whose outputs cannot fire here: latinRun takes
-        // the following dense classes (not a repeat) by goto records and rows, or skips the
+        // the following dense classes (not a repeat) by goto records, or skips the
         // rest of the word; the rings are filled in afterwards (each of these code units is
         // one symbol and one run of length 1).
         const r = latinRun(m, text, i, n, S, cur, runIdx), j = latinOut[1]!;
