@@ -602,10 +602,13 @@ const latinOut = new Int32Array(2);
 function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur: number, runIdx: number): number {
   const classTable = m.classTable, gotoRec = m.gotoRec, fail = m.fail, stateRec = m.stateRec, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
   const D = m.denseClasses, denseLimit = 4 /* FIRST_CLASS */ + D, denseStates = m.denseStates;
-  let s = S, j = i + 1, ds = depth[S]!;
+  // bad: the last code unit after i the loop took that is not skippable (i if none), so the
+  // skip checks need not read the word again.
+  let s = S, j = i + 1, ds = depth[S]!, bad = i;
   for (; j < n; j++) {
-    const c = classTable[text.charCodeAt(j)]!;
+    const u = text.charCodeAt(j), c = classTable[u]!;
     if (c < 4 || c >= denseLimit || c === cur) break;
+    if (u >= 128 || skipUnit[u] !== 1) bad = j;
     let t: number, em: number;
     if (s >= denseStates) {
       // Past the dense states (the rest of a long term): a state's only edge is taken
@@ -613,7 +616,7 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
       // skips it (as below); several edges are left to the general loop.
       const x = 4 * (s - denseStates), oc = stateRec[x]!;
       if (oc !== c) {
-        if (oc > -2 && allSkippable(skipUnit, text, stateStart(j, ds, i, runIdx), j)) return skipFrom(skipUnit, text, j, n);
+        if (oc > -2 && skippableSince(skipUnit, text, stateStart(j, ds, i, runIdx), i, bad, j)) return skipFrom(skipUnit, text, j, n);
         break;
       }
       t = stateRec[x + 1]!;
@@ -630,7 +633,7 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
         // unit, so it starts at a later run start of s's string, or here. If everything
         // from s's start to here is skippable (no noise), the new string lies in it,
         // preceded by one of its code units: skip without computing it.
-        if (bits < 0 && allSkippable(skipUnit, text, stateStart(j, ds, i, runIdx), j)) return skipFrom(skipUnit, text, j, n);
+        if (bits < 0 && skippableSince(skipUnit, text, stateStart(j, ds, i, runIdx), i, bad, j)) return skipFrom(skipUnit, text, j, n);
         t = denseStep(gotoRec, fail, denseRows, D, s, k);
         if (t >= denseStates) break;
         if (t < deadBand[(ds + 1) & 7]!) {
@@ -639,7 +642,7 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
           // (Runtime.skipUnit). from: the code unit before the state string.
           ds = depth[t]!;
           const from = j - ds;
-          if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && allSkippable(skipUnit, text, from + 1, j)) return skipFrom(skipUnit, text, j, n);
+          if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && skippableSince(skipUnit, text, from + 1, i, bad, j)) return skipFrom(skipUnit, text, j, n);
         } else ds++;
       }
       em = emitMask[t]!;
@@ -653,6 +656,16 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
   latinOut[0] = s;
   latinOut[1] = j;
   return j;
+}
+
+/**
+ * latinRun: every code unit of text[from ..= j] is skippable, where the loop has checked
+ * those after i as it took them (bad: the last that is not, or i).
+ */
+function skippableSince(skipUnit: Uint8Array, text: string, from: number, i: number, bad: number, j: number): boolean {
+  if (from > i) return bad < from;
+  if (from === i) return bad === i && skippable(skipUnit, text.charCodeAt(i));
+  return allSkippable(skipUnit, text, from, j);
 }
 
 /**
