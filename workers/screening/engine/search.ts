@@ -553,8 +553,8 @@ function denseStep(gotoRec: Int32Array, fail: Int32Array, denseRows: Uint16Array
   }
 }
 
-/** cjkRun's other result: index of the last symbol it took. */
-const cjkLast = new Int32Array(1);
+/** cjkRun's other results: [index of the last symbol it took, its class]. */
+const cjkLast = new Int32Array(2);
 
 /**
  * The CJK inner loop of `scan`, out of line so it gets its own registers. From the root's
@@ -562,7 +562,7 @@ const cjkLast = new Int32Array(1);
  * [lo, hi) (Runtime.fastLimit) that is not a repeat and whose pair with the previous
  * class misses pairBloom only moves to the root's child by it; noise within maxGap of the
  * last symbol keeps the state. Returns the index of the first code unit it does not take;
- * cjkLast[0] is the last symbol it took (the caller's state is the root's child by its class).
+ * cjkLast = [the last symbol it took, its class] (the caller's state is the root's child by it).
  */
 function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: number, text: string, j: number, n: number, cur: number, lo: number, hi: number, maxGap: number): number {
   // Small integers throughout (`| 0`), so the loop keeps them untagged in registers.
@@ -583,6 +583,7 @@ function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: numbe
     last = j;
   }
   cjkLast[0] = last;
+  cjkLast[1] = cur;
   return j;
 }
 
@@ -785,7 +786,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         const j = cjkRun(classTable, pairBloom, pairShift, text, i + 1, n, cur, denseLimit, fastLimit, gapLimit - 1);
         const last = cjkLast[0]!;
         if (last !== i) {
-          cur = classTable[text.charCodeAt(last)]!;
+          cur = cjkLast[1]!;
           rc = cur - 4;
           S = rootPack[2 * rc]!;
           runLens[runIdx & 255] = 1;
