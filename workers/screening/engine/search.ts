@@ -587,8 +587,8 @@ function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: numbe
   return j;
 }
 
-/** latinRun's other results: [state reached, index of the code unit that ended the run]. */
-const latinOut = new Int32Array(2);
+/** latinRun's other results: [state reached, index of the code unit that ended the run, class of the one before]. */
+const latinOut = new Int32Array(3);
 
 /**
  * The Latin inner loop of `scan`, out of line so it gets its own registers. From the
@@ -597,8 +597,8 @@ const latinOut = new Int32Array(2);
  * all whole-word at the end with an ASCII letter or digit next), take goto steps from the
  * records (gotoRec, stateRec) and failure steps by denseStep, or skip the rest of the
  * word (word-start anchoring). Returns the index of the first code unit not taken
- * (latinOut = [state, that index]), or -(k + 1) when it skips to k (latinOut[1]: the
- * failure step's index).
+ * (latinOut = [state, that index, the class of the code unit before it]), or -(k + 1) when
+ * it skips to k (latinOut[1]: the failure step's index).
  */
 function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur: number, runIdx: number): number {
   const classTable = m.classTable, gotoRec = m.gotoRec, fail = m.fail, stateRec = m.stateRec, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
@@ -656,6 +656,7 @@ function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur
   }
   latinOut[0] = s;
   latinOut[1] = j;
+  latinOut[2] = cur;
   return j;
 }
 
@@ -840,7 +841,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           i = j - 1;
           S = latinOut[0]!;
           mask = emitMask[S]!;
-          cur = classTable[text.charCodeAt(i)]!;
+          cur = latinOut[2]!;
           symEnd = j;
         }
       }
