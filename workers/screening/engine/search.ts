@@ -729,12 +729,13 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         const t = (w >> (h >>> 6)) & (w >> (h >>> 11)) & 1 && s !== 0 ? recGoto(stateRec, edgeClass, edgeTarget, 4 * (s - denseStates), c) : 0;
         if (t !== 0) { s = t; rc = -1; mask = stateRec[4 * (t - denseStates) + 2]! & 7; }
         else { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; }
-      } else if (rc >= 0 && rootDenseEdge[rc] === 0) {
-        // A dense class after a CJK character whose root child has no dense edge: its
-        // failure target, the root, takes the step.
+      } else if (c < denseLimit && (s === 0 || (rc >= 0 && rootDenseEdge[rc] === 0))) {
+        // A dense class from the root, or after a CJK character whose root child has no dense
+        // edge (its failure target is the root): the root's child by c (or the root).
+        rc = c - 4;
+        s = rootPack[2 * rc]!;
+        mask = rootPack[2 * rc + 1]!;
         rc = -1;
-        s = denseStep(gotoRec, fail, denseRows, D, 0, c - 4);
-        mask = emitMask[s]!;
       } else {
         rc = -1;
         if (s >= denseStates && stateRec[4 * (s - denseStates)] === c) {
