@@ -287,6 +287,12 @@ const ROOT_PACK = 2;
 /** Hash of a pair of classes for pairBloom: word index from the top bits, bit indexes from bits 6.. and 11... */
 const pairHash = (a: number, b: number): number => Math.imul((a << 16) | b, -1640531535);
 
+/** pairBloom may hold the pair (a, b): the root's child by a may have an edge by b. (cjkRun inlines the same test.) */
+function pairMaybe(pairBloom: Int32Array, pairShift: number, a: number, b: number): boolean {
+  const h = pairHash(a, b), w = pairBloom[h >>> pairShift]!;
+  return ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) === 1;
+}
+
 /** Class table with no alphabet, and BMP code units grouped by their folded symbol. Built once. */
 let base: { table: Uint16Array; units: Uint16Array; syms: Int32Array } | undefined;
 
@@ -474,8 +480,7 @@ function transition(m: Runtime, S: number, c: number, rc: number): number {
   const D = m.denseClasses, denseLimit = FIRST_CLASS + D;
   let s = S;
   if (rc >= 0 && c >= denseLimit) {
-    const h = pairHash(FIRST_CLASS + rc, c), w = pairBloom[h >>> pairShift]!;
-    const t = (w >> (h >>> 6)) & (w >> (h >>> 11)) & 1 ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
+    const t = pairMaybe(pairBloom, pairShift, FIRST_CLASS + rc, c) ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
     return t !== 0 ? t : -rootPack[ROOT_PACK * (c - FIRST_CLASS)]! - 1;
   }
   for (;;) {
@@ -725,16 +730,15 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       if (rc >= 0 && c >= denseLimit) {
         // S is the root's child by class rc: the pair filter says whether it may have an
         // edge by c, and its failure target is the root.
-        const h = Math.imul(((rc + 4) << 16) | c, -1640531535) /* pairHash(rc + FIRST_CLASS, c) */, w = pairBloom[h >>> pairShift]!;
-        const t = (w >> (h >>> 6)) & (w >> (h >>> 11)) & 1 && s !== 0 ? recGoto(stateRec, edgeClass, edgeTarget, 4 * (s - denseStates), c) : 0;
+        const t = s !== 0 && pairMaybe(pairBloom, pairShift, rc + 4, c) ? recGoto(stateRec, edgeClass, edgeTarget, 4 * (s - denseStates), c) : 0;
         if (t !== 0) { s = t; rc = -1; mask = stateRec[4 * (t - denseStates) + 2]! & 7; }
         else { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; }
       } else if (c < denseLimit && (s === 0 || (rc >= 0 && rootDenseEdge[rc] === 0))) {
         // A dense class from the root, or after a CJK character whose root child has no dense
         // edge (its failure target is the root): the root's child by c (or the root).
-        rc = c - 4;
-        s = rootPack[2 * rc]!;
-        mask = rootPack[2 * rc + 1]!;
+        const k = c - 4;
+        s = rootPack[2 * k]!;
+        mask = rootPack[2 * k + 1]!;
         rc = -1;
       } else {
         rc = -1;
@@ -753,8 +757,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
                 // The failure target is the root's child by the current run (a CJK character
                 // ending a match, mostly): the pair filter rules its edge by c out without
                 // reading its edges, as on the rc path.
-                const h = Math.imul((cur << 16) | c, -1640531535) /* pairHash(cur, c) */, w = pairBloom[h >>> pairShift]!;
-                if (!((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1)) { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; break step; }
+                if (!pairMaybe(pairBloom, pairShift, cur, c)) { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; break step; }
               }
             } else if (c < denseLimit) {
               s = denseStep(gotoRec, fail, denseRows, D, s, c - 4);
