@@ -71,6 +71,22 @@ const astralMapped = new Map<number, number>();
   }
 })();
 
+/**
+ * Per block of 256 astral code points (index (cp - 0x10000) >> 8): 1 if every one of them
+ * folds to F_NOISE (the emoji blocks, mostly), so the scan treats such a surrogate pair as
+ * noise without folding it (foldCodePoint's binary search costs more than the rest of a
+ * noise character).
+ */
+export const ASTRAL_NOISE_BLOCKS = new Uint8Array(0x1000);
+for (let b = 0, r = 0; b < 0x1000; b++) {
+  const start = 0x10000 + (b << 8), end = start + 0x100;
+  while (r + 1 < astralStarts.length && astralStarts[r + 1]! <= start) r++;
+  // foldCodePoint: the run with the last start <= cp; noise if it is K_NOISE and reaches the block's end.
+  if (astralStarts[r]! <= start && astralKinds[r] === K_NOISE && (r + 1 === astralStarts.length || astralStarts[r + 1]! >= end)) {
+    ASTRAL_NOISE_BLOCKS[b] = 1;
+  }
+}
+
 /** Fold one code point: a symbol (>= 0) or an F_* marker. Astral code points included. */
 export function foldCodePoint(cp: number): number {
   if (cp < 0x10000) return FOLD_BMP[cp]!;

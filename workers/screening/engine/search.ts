@@ -16,7 +16,7 @@
  *   - pattern with repeats: when the run that ends it is complete (a different
  *     symbol, a reset or the end of text), covering whole runs.
  */
-import { boundaryAfter, boundaryBefore, F_IGNORE, F_NOISE, FOLD_BMP, F_EXPAND, F_LEET, F_SURROGATE, step, symbolsAt } from "./fold.js";
+import { ASTRAL_NOISE_BLOCKS, boundaryAfter, boundaryBefore, F_IGNORE, F_NOISE, FOLD_BMP, F_EXPAND, F_LEET, F_SURROGATE, step, symbolsAt } from "./fold.js";
 import { buildDenseRows, findEdge, findEdgeIn } from "./build/automaton.js";
 import {
   C_IGNORE, C_NOISE, C_OTHER, C_SLOW, FIRST_CLASS, MAX_PATTERN_SYMBOLS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables,
@@ -860,6 +860,15 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       S = 0; mask = 0; cur = -1; rc = -1;
     } else if (c === 2 /* C_SLOW */) {
       const end = i + step(text, i);
+      if (end === i + 2 && ASTRAL_NOISE_BLOCKS[(((text.charCodeAt(i) - 0xd800) << 10) + text.charCodeAt(i + 1) - 0xdc00) >> 8] === 1) {
+        // A surrogate pair in an all-noise block (an emoji): noise, as above.
+        i++;
+        if (++gap === gapLimit) {
+          if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+          S = 0; mask = 0; cur = -1; rc = -1;
+        }
+        continue;
+      }
       dead = false; // the slow path steps from S itself (exact, just not shortened)
       st[0] = S; st[1] = mask; st[2] = cur; st[3] = runLen; st[4] = runIdx; st[5] = symIdx; st[6] = symEnd; st[7] = gap; st[8] = rc;
       if (slowChar(m, sink, text, st, i, end)) return true;

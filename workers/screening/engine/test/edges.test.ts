@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { compile, EngineInputError, type TermEntry } from "../index.js";
 import { expectAgreesWithReference } from "./agree.js";
 import { referenceFindAll } from "./reference.js";
+import { ASTRAL_NOISE_BLOCKS, F_NOISE, foldCodePoint } from "../fold.js";
 
 const t = (id: number, pattern: string, flags?: TermEntry["flags"]): TermEntry => ({ id, pattern, category: "c", severity: 1, flags });
 
@@ -82,6 +83,30 @@ describe("edge cases", () => {
     expect(m.findAll("𠀀😀𠀁")).toEqual([{ termId: 1, start: 0, end: 6 }]);
     expect(m.findAll("o👍k 👨‍👩‍👧 ok")).toEqual([{ termId: 2, start: 0, end: 4 }, { termId: 2, start: 14, end: 16 }]);
     expect(m.findAll("𝐨𝐤")).toEqual([{ termId: 2, start: 0, end: 4 }]);
+  });
+
+  it("emoji count as one noise character each, up to maxGap", () => {
+    const m = compile([t(1, "ok"), t(2, "词语")], { maxGap: 2 });
+    expect(m.findAll("o😀🔥k")).toEqual([{ termId: 1, start: 0, end: 6 }]);
+    expect(m.findAll("o😀🔥🙏k")).toEqual([]);
+    expect(m.findAll("词😀 语 词😀🔥🙏语")).toEqual([{ termId: 2, start: 0, end: 5 }]);
+    expect(m.findAll("ok😀")).toEqual([{ termId: 1, start: 0, end: 2 }]);
+  });
+
+  it("ASTRAL_NOISE_BLOCKS marks exactly the blocks of astral code points that all fold to noise", () => {
+    const wrong: number[] = [];
+    let marked = 0;
+    for (let b = 0; b < 0x1000; b++) {
+      let all = true;
+      for (let cp = 0x10000 + (b << 8); all && cp < 0x10000 + ((b + 1) << 8); cp++) all = foldCodePoint(cp) === F_NOISE;
+      if (ASTRAL_NOISE_BLOCKS[b] !== (all ? 1 : 0)) wrong.push(b);
+      marked += ASTRAL_NOISE_BLOCKS[b]!;
+    }
+    expect(wrong).toEqual([]);
+    expect(ASTRAL_NOISE_BLOCKS[(0x1f600 - 0x10000) >> 8]).toBe(1); // emoji
+    expect(ASTRAL_NOISE_BLOCKS[(0x1d41a - 0x10000) >> 8]).toBe(0); // mathematical letters fold to letters
+    expect(ASTRAL_NOISE_BLOCKS[(0x20000 - 0x10000) >> 8]).toBe(0); // CJK extension B
+    expect(marked).toBeGreaterThan(0);
   });
 
   it("agrees with the reference on a mixed astral text", () => {
