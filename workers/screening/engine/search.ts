@@ -740,6 +740,12 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         s = rootPack[2 * k]!;
         mask = rootPack[2 * k + 1]!;
         rc = -1;
+      } else if (c >= denseLimit && s < denseStates && (s === 0 || escape[s] === 0)) {
+        // A non-dense class (a CJK character after a Latin word, mostly) from a dense state
+        // with no edge by a non-dense class on its failure chain: the root's child by c.
+        rc = c - 4;
+        s = rootPack[2 * rc]!;
+        mask = rootPack[2 * rc + 1]!;
       } else {
         rc = -1;
         if (s >= denseStates && stateRec[4 * (s - denseStates)] === c) {
