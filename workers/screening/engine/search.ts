@@ -562,7 +562,7 @@ function denseStep(gotoRec: Int32Array, fail: Int32Array, denseRows: Uint16Array
 const cjkLast = new Int32Array(2);
 
 /**
- * The CJK inner loop of `scan`, out of line so it gets its own registers. From the root's
+ * The CJK inner loop of `scan` (small enough that TurboFan inlines it there). From the root's
  * child by class cur (non-dense, no outputs), each further code unit of a class in
  * [lo, hi) (Runtime.fastLimit) that is not a repeat and whose pair with the previous
  * class misses pairBloom only moves to the root's child by it; noise within maxGap of the
@@ -592,81 +592,8 @@ function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: numbe
   return j;
 }
 
-/** latinRun's other results: [state reached, index of the code unit that ended the run, class of the one before]. */
-const latinOut = new Int32Array(3);
-
 /**
- * The Latin inner loop of `scan`, out of line so it gets its own registers. From the
- * dense state S (class cur, at code unit i; its run is runIdx), while the next code units
- * are dense classes (not a repeat) leading to states whose outputs cannot fire (none, or
- * all whole-word at the end with an ASCII letter or digit next), take goto steps from the
- * records (gotoRec, stateRec) and failure steps by denseStep, or skip the rest of the
- * word (word-start anchoring). Returns the index of the first code unit not taken
- * (latinOut = [state, that index, the class of the code unit before it]), or -(k + 1) when
- * it skips to k (latinOut[1]: the failure step's index).
- */
-function latinRun(m: Runtime, text: string, i: number, n: number, S: number, cur: number, runIdx: number): number {
-  const classTable = m.classTable, gotoRec = m.gotoRec, fail = m.fail, stateRec = m.stateRec, denseRows = m.denseRows, emitMask = m.emitMask, depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
-  const D = m.denseClasses, denseLimit = 4 /* FIRST_CLASS */ + D, denseStates = m.denseStates;
-  // bad: the last code unit after i the loop took that is not skippable (i if none), so the
-  // skip checks need not read the word again.
-  let s = S, j = i + 1, ds = depth[S]!, bad = i;
-  for (; j < n; j++) {
-    const u = text.charCodeAt(j), c = classTable[u]!;
-    if (c < 4 || c >= denseLimit || c === cur) break;
-    if (u >= 128 || skipUnit[u] !== 1) bad = j;
-    let t: number, em: number;
-    if (s >= denseStates) {
-      // Past the dense states (the rest of a long term): a state's only edge is taken
-      // from its record; a state without an edge by c fails, which ends the run or
-      // skips it (as below); several edges are left to the general loop.
-      const x = 4 * (s - denseStates), oc = stateRec[x]!;
-      if (oc !== c) {
-        if (oc > -2 && skippableSince(skipUnit, text, stateStart(j, ds, i, runIdx), i, bad, j)) return skipFrom(skipUnit, text, j, n);
-        break;
-      }
-      t = stateRec[x + 1]!;
-      em = stateRec[4 * (t - denseStates) + 2]! & 7; // a non-dense state's children are non-dense
-      ds++;
-    } else {
-      const bits = gotoRec[2 * s]!, k = c - 4;
-      if ((bits >>> k) & 1) {
-        // A goto step, from the record.
-        t = gotoRec[2 * s + 1]! + popcount(bits & ((1 << k) - 1));
-        ds++;
-      } else {
-        // A failure step: the new state string is a proper suffix of s's plus this code
-        // unit, so it starts at a later run start of s's string, or here. If everything
-        // from s's start to here is skippable (no noise), the new string lies in it,
-        // preceded by one of its code units: skip without computing it.
-        if (bits < 0 && skippableSince(skipUnit, text, stateStart(j, ds, i, runIdx), i, bad, j)) return skipFrom(skipUnit, text, j, n);
-        t = denseStep(gotoRec, fail, denseRows, D, s, k);
-        if (t >= denseStates) break;
-        if (t < deadBand[(ds + 1) & 7]!) {
-          // The failure target, now known: if its string lies in this loop's code units, all
-          // of them skippable and preceded by an ASCII letter or digit, skip the run
-          // (Runtime.skipUnit). from: the code unit before the state string.
-          ds = depth[t]!;
-          const from = j - ds;
-          if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && skippableSince(skipUnit, text, from + 1, i, bad, j)) return skipFrom(skipUnit, text, j, n);
-        } else ds++;
-      }
-      em = emitMask[t]!;
-    }
-    // A state with outputs is passed through only if none of them can fire:
-    // all whole-word at the end, and an ASCII letter or digit follows.
-    if (em !== 0 && (!(em & 4 /* EMIT_END_WORD */) || j + 1 >= n || !isAsciiAlnum(text.charCodeAt(j + 1)))) break;
-    s = t;
-    cur = c;
-  }
-  latinOut[0] = s;
-  latinOut[1] = j;
-  latinOut[2] = cur;
-  return j;
-}
-
-/**
- * latinRun: every code unit of text[from ..= j] is skippable, where the loop has checked
+ * The Latin loop: every code unit of text[from ..= j] is skippable, where the loop has checked
  * those after i as it took them (bad: the last that is not, or i).
  */
 function skippableSince(skipUnit: Uint8Array, text: string, from: number, i: number, bad: number, j: number): boolean {
@@ -676,7 +603,7 @@ function skippableSince(skipUnit: Uint8Array, text: string, from: number, i: num
 }
 
 /**
- * latinRun: where the string of the state reached just before code unit j starts (ds runs
+ * The Latin loop: where the string of the state reached just before code unit j starts (ds runs
  * long). Code units the loop took (from i on) are one run each; the runs before them are
  * in the ring (the run at i is runIdx).
  */
@@ -684,12 +611,11 @@ function stateStart(j: number, ds: number, i: number, runIdx: number): number {
   return j - ds >= i ? j - ds : runStartRing[(runIdx + j - i - ds) & 255]!;
 }
 
-/** latinRun's skip: from the failure step at j to the end of the skippable run. */
-function skipFrom(skipUnit: Uint8Array, text: string, j: number, n: number): number {
+/** The Latin loop's skip: from the failure step at j to the end of the skippable run. */
+function skipEnd(skipUnit: Uint8Array, text: string, j: number, n: number): number {
   let k = j + 1;
   while (k < n && skippable(skipUnit, text.charCodeAt(k))) k++;
-  latinOut[1] = j;
-  return -k - 1;
+  return k;
 }
 
 /** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
@@ -701,6 +627,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const gotoRec = m.gotoRec, rootPack = m.rootPack, rootDenseEdge = m.rootDenseEdge, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
   const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, stateRec = m.stateRec;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
+  const depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
   const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
   const gapLimit = m.maxGap + 1;
   const n = text.length;
@@ -809,17 +736,71 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         i = j - 1;
       }
       else if (S < denseStates && (mask === 0 || (mask & 4 /* EMIT_END_WORD */ && i + 1 < n && isAsciiAlnum(text.charCodeAt(i + 1))))) {
-        // Common Latin case: a dense state whose outputs cannot fire here: latinRun takes
-        // the following dense classes (not a repeat) by goto records, or skips the
-        // rest of the word; the rings are filled in afterwards (each of these code units is
-        // one symbol and one run of length 1).
-        const r = latinRun(m, text, i, n, S, cur, runIdx), j = latinOut[1]!;
-        if (r < 0) {
+        // Common Latin case, the Latin inner loop: from the dense state S (class cur, at code
+        // unit i; its run is runIdx) whose outputs cannot fire here, while the next code units
+        // are dense classes (not a repeat) leading to states whose outputs cannot fire (none,
+        // or all whole-word at the end with an ASCII letter or digit next), take goto steps
+        // from the records (gotoRec, stateRec) and failure steps by denseStep, or skip the
+        // rest of the word (word-start anchoring): skipTo, the end of the skipped code units
+        // (j: the failure step's index). The rings are filled in afterwards (each code unit
+        // taken is one symbol and one run of length 1). bad: the last code unit after i taken
+        // that is not skippable (i if none), so the skip checks need not read the word again.
+        // Written out here, not as a function: a call per word cost more than the loop (+4 %).
+        let s = S, j = i + 1, ds = depth[S]!, bad = i, lc = cur, skipTo = -1;
+        walk: for (; j < n; j++) {
+          const u = text.charCodeAt(j), c = classTable[u]!;
+          if (c < 4 || c >= denseLimit || c === lc) break;
+          if (u >= 128 || skipUnit[u] !== 1) bad = j;
+          let t: number, em: number;
+          if (s >= denseStates) {
+            // Past the dense states (the rest of a long term): a state's only edge is taken
+            // from its record; a state without an edge by c fails, which ends the run or
+            // skips it (as below); several edges are left to the general loop.
+            const x = 4 * (s - denseStates), oc = stateRec[x]!;
+            if (oc !== c) {
+              if (oc > -2 && skippableSince(skipUnit, text, stateStart(j, ds, i, runIdx), i, bad, j)) { skipTo = skipEnd(skipUnit, text, j, n); break walk; }
+              break;
+            }
+            t = stateRec[x + 1]!;
+            em = stateRec[4 * (t - denseStates) + 2]! & 7; // a non-dense state's children are non-dense
+            ds++;
+          } else {
+            const bits = gotoRec[2 * s]!, k = c - 4;
+            if ((bits >>> k) & 1) {
+              // A goto step, from the record.
+              t = gotoRec[2 * s + 1]! + popcount(bits & ((1 << k) - 1));
+              ds++;
+            } else {
+              // A failure step: the new state string is a proper suffix of s's plus this code
+              // unit, so it starts at a later run start of s's string, or here. If everything
+              // from s's start to here is skippable (no noise), the new string lies in it,
+              // preceded by one of its code units: skip without computing it.
+              if (bits < 0 && skippableSince(skipUnit, text, stateStart(j, ds, i, runIdx), i, bad, j)) { skipTo = skipEnd(skipUnit, text, j, n); break walk; }
+              t = denseStep(gotoRec, fail, denseRows, D, s, k);
+              if (t >= denseStates) break;
+              if (t < deadBand[(ds + 1) & 7]!) {
+                // The failure target, now known: if its string lies in this loop's code units, all
+                // of them skippable and preceded by an ASCII letter or digit, skip the run
+                // (Runtime.skipUnit). from: the code unit before the state string.
+                ds = depth[t]!;
+                const from = j - ds;
+                if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && skippableSince(skipUnit, text, from + 1, i, bad, j)) { skipTo = skipEnd(skipUnit, text, j, n); break walk; }
+              } else ds++;
+            }
+            em = emitMask[t]!;
+          }
+          // A state with outputs is passed through only if none of them can fire:
+          // all whole-word at the end, and an ASCII letter or digit follows.
+          if (em !== 0 && (!(em & 4 /* EMIT_END_WORD */) || j + 1 >= n || !isAsciiAlnum(text.charCodeAt(j + 1)))) break;
+          s = t;
+          lc = c;
+        }
+        if (skipTo >= 0) {
           // Resume as if the skipped code units led nowhere, except their last run: it can
           // go on after noise ("xi i…"), and an ordinary pattern may start inside it, so
           // the state is the root's child by its class, with the run's true start, length
           // and positions (anything starting earlier in it cannot be a word start).
-          const k = -r - 1, last = classTable[text.charCodeAt(k - 1)]!;
+          const k = skipTo, last = classTable[text.charCodeAt(k - 1)]!;
           i = k - 1;
           if (last < 4 /* FIRST_CLASS */) { S = 0; mask = 0; cur = -1; rc = -1; continue; }
           let q = k - 1;
@@ -849,9 +830,9 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           runIdx += cnt;
           symIdx += cnt;
           i = j - 1;
-          S = latinOut[0]!;
+          S = s;
           mask = emitMask[S]!;
-          cur = latinOut[2]!;
+          cur = lc;
           symEnd = j;
         }
       }
