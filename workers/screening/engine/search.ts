@@ -657,7 +657,14 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       if (rc >= 0 && c >= denseLimit) {
         // S is the root's child by class rc: the pair filter says whether it may have an
         // edge by c, and its failure target is the root.
-        const t = s !== 0 && pairMaybe(pairBloom, pairShift, rc + 4, c) ? recGoto(stateRec, edgeClass, edgeTarget, 4 * (s - denseStates), c) : 0;
+        // (pairMaybe and recGoto written out: scan's inlining budget is spent on the inner loops.)
+        const h = pairHash(rc + 4, c), w = pairBloom[h >>> pairShift]!;
+        let t = 0;
+        if (s !== 0 && ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) === 1) {
+          const x = 4 * (s - denseStates), oc = stateRec[x]!;
+          if (oc === c) t = stateRec[x + 1]!;
+          else if (oc <= -2) t = findEdgeIn(edgeClass, edgeTarget, stateRec[x + 1]!, stateRec[x + 1]! - oc, c);
+        }
         if (t !== 0) { s = t; rc = -1; mask = stateRec[4 * (t - denseStates) + 2]! & 7; }
         else { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; }
       } else if (c < denseLimit && (s === 0 || (rc >= 0 && rootDenseEdge[rc] === 0))) {
