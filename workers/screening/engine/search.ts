@@ -51,7 +51,7 @@ export interface Runtime extends Tables {
    */
   rootDenseEdge: Uint8Array;
   /**
-   * CJK inner loop (cjkRun). Classes in [FIRST_CLASS + denseClasses, fastLimit) are
+   * The CJK inner loop of scan. Classes in [FIRST_CLASS + denseClasses, fastLimit) are
    * non-dense and their root child has no outputs. pairBloom: blocked Bloom filter,
    * two bits in one word, of the pairs (a, b) of non-dense classes where the root's
    * child by a has an edge by b; word pairHash(a, b) >>> pairShift.
@@ -287,7 +287,7 @@ const ROOT_PACK = 2;
 /** Hash of a pair of classes for pairBloom: word index from the top bits, bit indexes from bits 6.. and 11... */
 const pairHash = (a: number, b: number): number => Math.imul((a << 16) | b, -1640531535);
 
-/** pairBloom may hold the pair (a, b): the root's child by a may have an edge by b. (cjkRun inlines the same test.) */
+/** pairBloom may hold the pair (a, b): the root's child by a may have an edge by b. (scan's inner loop and pair step write the same test out.) */
 function pairMaybe(pairBloom: Int32Array, pairShift: number, a: number, b: number): boolean {
   const h = pairHash(a, b), w = pairBloom[h >>> pairShift]!;
   return ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) === 1;
@@ -558,40 +558,6 @@ function denseStep(gotoRec: Int32Array, fail: Int32Array, denseRows: Uint16Array
   }
 }
 
-/** cjkRun's other results: [index of the last symbol it took, its class]. */
-const cjkLast = new Int32Array(2);
-
-/**
- * The CJK inner loop of `scan` (small enough that TurboFan inlines it there). From the root's
- * child by class cur (non-dense, no outputs), each further code unit of a class in
- * [lo, hi) (Runtime.fastLimit) that is not a repeat and whose pair with the previous
- * class misses pairBloom only moves to the root's child by it; noise within maxGap of the
- * last symbol keeps the state. Returns the index of the first code unit it does not take;
- * cjkLast = [the last symbol it took, its class] (the caller's state is the root's child by it).
- */
-function cjkRun(classTable: Uint16Array, pairBloom: Int32Array, pairShift: number, text: string, j: number, n: number, cur: number, lo: number, hi: number, maxGap: number): number {
-  // Small integers throughout (`| 0`), so the loop keeps them untagged in registers.
-  pairShift |= 0; n |= 0; cur |= 0; lo |= 0; hi |= 0; maxGap |= 0;
-  let last = (j - 1) | 0;
-  if (pairBloom.length === 0) return j; // (never) checks pairBloom's map once, before the loop
-  for (j |= 0; j < n; j++) {
-    const c = classTable[text.charCodeAt(j)]!;
-    if (c < lo || c >= hi || c === cur) {
-      // Noise within maxGap of the last symbol keeps the state; anything else ends the run.
-      if (c !== 0 /* C_NOISE */ || j - last > maxGap) break;
-      continue;
-    }
-    const h = Math.imul((cur << 16) | c, -1640531535) /* pairHash(cur, c) */;
-    const w = pairBloom[h >>> pairShift]!;
-    if ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) break;
-    cur = c;
-    last = j;
-  }
-  cjkLast[0] = last;
-  cjkLast[1] = cur;
-  return j;
-}
-
 /**
  * The Latin loop: every code unit of text[from ..= j] is skippable, where the loop has checked
  * those after i as it took them (bad: the last that is not, or i).
@@ -724,14 +690,29 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       cur = c;
       if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
       if (rc >= 0 && mask === 0) {
-        // Common CJK case: S is a root child without outputs, reached by a non-dense
-        // class: cjkRun takes the following code units that only move from root child to
-        // root child. Only the last one's run and position are written: every later
-        // emission looks back at most depth (= 1 here) runs; trailing noise is the gap.
-        const j = cjkRun(classTable, pairBloom, pairShift, text, i + 1, n, cur, denseLimit, fastLimit, gapLimit - 1);
-        const last = cjkLast[0]!;
+        // Common CJK case, the CJK inner loop: S is a root child without outputs, reached by
+        // a non-dense class; each further code unit of a class in [denseLimit, fastLimit)
+        // (Runtime.fastLimit) that is not a repeat and whose pair with the previous class
+        // misses pairBloom only moves to the root's child by it; noise within maxGap of the
+        // last symbol (last) keeps the state. Only the last one's run and position are
+        // written: every later emission looks back at most depth (= 1 here) runs; trailing
+        // noise is the gap. Written out here, like the Latin loop below: TurboFan inlined it
+        // as a function anyway, and scan's inlining budget (bytecode of inlined callees) is
+        // better spent on the helpers.
+        let j = i + 1, last = i, lc = cur;
+        for (; j < n; j++) {
+          const c = classTable[text.charCodeAt(j)]!;
+          if (c < denseLimit || c >= fastLimit || c === lc) {
+            if (c !== 0 /* C_NOISE */ || j - last >= gapLimit) break;
+            continue;
+          }
+          const h = Math.imul((lc << 16) | c, -1640531535) /* pairHash(lc, c) */, w = pairBloom[h >>> pairShift]!;
+          if ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) break;
+          lc = c;
+          last = j;
+        }
         if (last !== i) {
-          cur = cjkLast[1]!;
+          cur = lc;
           rc = cur - 4;
           S = rootPack[2 * rc]!;
           runLens[runIdx & 255] = 1;
