@@ -804,6 +804,8 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           runLen = k - q;
           for (let p = runLen > 256 ? k - 256 : q; p < k; p++) pos[++symIdx & 255] = p;
           symEnd = k;
+          // The noise after the word (within maxGap) only counts the gap.
+          while (i + 1 < n && classTable[text.charCodeAt(i + 1)] === 0 /* C_NOISE */ && gap + 1 < gapLimit) { gap++; i++; }
           continue;
         }
         const cnt = j - i - 1;
