@@ -59,6 +59,14 @@ export interface Runtime extends Tables {
   fastLimit: number;
   pairBloom: Int32Array;
   pairShift: number;
+  /**
+   * The edges of the root's children by non-dense classes as [class, target] pairs, those of
+   * the child by class FIRST_CLASS + i at [rootEdgeStart[i], rootEdgeStart[i + 1]) (pairs),
+   * so a pair the filter lets through reads one cache line of edges where edgeClass and
+   * edgeTarget cost one miss each (and the child's record a third).
+   */
+  rootEdges: Int32Array;
+  rootEdgeStart: Int32Array;
   /** Class of a folded symbol (slow path only; built on first use by classOfSymbol). */
   symbolClass: Map<number, number> | null;
   /**
@@ -235,6 +243,17 @@ export function makeRuntime(t: Tables): Runtime {
     const child = rootRow[i]!;
     if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) if (edgeClass[k]! >= limit) pairs++;
   }
+  const rootEdgeStart = new Int32Array(A + 1), rootEdges = new Int32Array(2 * pairs);
+  for (let i = 0, e = 0; i < A; i++) {
+    rootEdgeStart[i] = e;
+    const child = rootRow[i]!;
+    if (i >= t.denseClasses && child !== 0) {
+      for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) {
+        if (edgeClass[k]! >= limit) { rootEdges[2 * e] = edgeClass[k]!; rootEdges[2 * e + 1] = edgeTarget[k]!; e++; }
+      }
+    }
+    rootEdgeStart[i + 1] = e;
+  }
   let pairShift = 32 - 6;
   while (pairShift > 12 && 1 << (32 - pairShift) < pairs) pairShift--;
   const pairBloom = new Int32Array(1 << (32 - pairShift));
@@ -254,7 +273,7 @@ export function makeRuntime(t: Tables): Runtime {
     fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
     patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
     termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, symbolClass: null, gotoRec, stateRec, fastLimit, pairBloom, pairShift, skipUnit, deadBand, denseRows: allRecords ? new Uint16Array(0) : buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec, termIsId,
+    classTable, emitMask, symbolClass: null, gotoRec, stateRec, fastLimit, pairBloom, pairShift, rootEdges, rootEdgeStart, skipUnit, deadBand, denseRows: allRecords ? new Uint16Array(0) : buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec, termIsId,
   };
 }
 
@@ -291,6 +310,17 @@ const pairHash = (a: number, b: number): number => Math.imul((a << 16) | b, -164
 function pairMaybe(pairBloom: Int32Array, pairShift: number, a: number, b: number): boolean {
   const h = pairHash(a, b), w = pairBloom[h >>> pairShift]!;
   return ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) === 1;
+}
+
+/** Target of the edge by class c among rootEdges[lo, hi) (pairs, by increasing class), or 0: a binary search. */
+function rootEdgeTarget(rootEdges: Int32Array, lo: number, hi: number, c: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1, mc = rootEdges[2 * mid]!;
+    if (mc === c) return rootEdges[2 * mid + 1]!;
+    if (mc < c) lo = mid + 1;
+    else hi = mid;
+  }
+  return 0;
 }
 
 /** Class table with no alphabet, and BMP code units grouped by their folded symbol. Built once. */
@@ -592,6 +622,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
   const gotoRec = m.gotoRec, rootPack = m.rootPack, rootDenseEdge = m.rootDenseEdge, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
   const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, stateRec = m.stateRec;
+  const rootEdges = m.rootEdges, rootEdgeStart = m.rootEdgeStart;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
   const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
@@ -623,13 +654,13 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       if (rc >= 0 && c >= denseLimit) {
         // S is the root's child by class rc: the pair filter says whether it may have an
         // edge by c, and its failure target is the root.
-        // (pairMaybe and recGoto written out: scan's inlining budget is spent on the inner loops.)
+        // (The filter test and the edge search written out: scan's inlining budget is spent.)
         const h = pairHash(rc + 4, c), w = pairBloom[h >>> pairShift]!;
         let t = 0;
-        if (s !== 0 && ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) === 1) {
-          const x = 4 * (s - denseStates), oc = stateRec[x]!;
-          if (oc === c) t = stateRec[x + 1]!;
-          else if (oc <= -2) t = findEdgeIn(edgeClass, edgeTarget, stateRec[x + 1]!, stateRec[x + 1]! - oc, c);
+        if (((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) === 1) {
+          const lo = rootEdgeStart[rc]!, hi = rootEdgeStart[rc + 1]!;
+          if (hi - lo > 16) t = rootEdgeTarget(rootEdges, lo, hi, c);
+          else for (let e = 2 * lo; e < 2 * hi; e += 2) if (rootEdges[e] === c) { t = rootEdges[e + 1]!; break; }
         }
         if (t !== 0) { s = t; rc = -1; mask = stateRec[4 * (t - denseStates) + 2]! & 7; }
         else { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; }

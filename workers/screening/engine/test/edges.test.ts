@@ -109,6 +109,18 @@ describe("edge cases", () => {
     expect(marked).toBeGreaterThan(0);
   });
 
+  it("a CJK character that starts many terms (its pair list searched by halves)", () => {
+    const seconds = Array.from({ length: 40 }, (_, k) => String.fromCharCode(0x4e10 + 3 * k));
+    const entries = seconds.map((x, k) => t(k + 1, "词" + x));
+    const others = Array.from({ length: 40 }, (_, k) => String.fromCharCode(0x4e11 + 3 * k));
+    const text = [...seconds, ...others].map((x, k) => (k % 3 ? "词" + x : x + "词")).join("，") + "词" + seconds[39] + "词" + seconds[0];
+    for (const denseMinFrequency of [1e9, 1]) {
+      const found = compile(entries, { denseMinFrequency }).findAll(text);
+      expect(found).toEqual(referenceFindAll(entries, { denseMinFrequency }, text));
+      expect(found.length).toBeGreaterThan(20);
+    }
+  });
+
   it("agrees with the reference on a mixed astral text", () => {
     const entries = [t(1, "𠀀"), t(2, "ok"), t(3, "a"), t(4, "词")];
     const text = "𠀀𠀀 ok😀ok a\ud800a 词\u200b词 \ud83d";
