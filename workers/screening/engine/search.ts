@@ -620,14 +620,15 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   // bindings are not constant-folded); the class numbers below are tables.ts's.
   const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
-  const gotoRec = m.gotoRec, rootPack = m.rootPack, rootDenseEdge = m.rootDenseEdge, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses, denseStates = m.denseStates;
-  const pairBloom = m.pairBloom, pairShift = m.pairShift, fastLimit = m.fastLimit, stateRec = m.stateRec;
+  // Numbers as int32 (`| 0`): the loops then use them untagged, with no check per use.
+  const gotoRec = m.gotoRec, rootPack = m.rootPack, rootDenseEdge = m.rootDenseEdge, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses | 0, denseStates = m.denseStates | 0;
+  const pairBloom = m.pairBloom, pairShift = m.pairShift | 0, fastLimit = m.fastLimit | 0, stateRec = m.stateRec;
   const rootEdges = m.rootEdges, rootEdgeStart = m.rootEdgeStart;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit;
   const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
-  const gapLimit = m.maxGap + 1;
-  const n = text.length;
+  const gapLimit = (m.maxGap + 1) | 0;
+  const n = text.length | 0;
   // S: automaton state; cur: class of the current run (-1 after a reset);
   // runLen: length of the current run; runIdx / symIdx: index of the current run / last symbol;
   // symEnd: end offset of the last symbol; gap: noise code points since it.
