@@ -106,7 +106,11 @@ export class CompiledMatcher implements Matcher {
     // Candidates mostly arrive in order already; sort only when they do not.
     const n = terms.length;
     let sorted = true;
-    for (let k = 1; k < n && sorted; k++) sorted = order(k - 1, k) <= 0;
+    for (let k = 1; k < n && sorted; k++) {
+      // order(k - 1, k) <= 0, with the common cases first (no call per candidate)
+      const ds = starts[k]! - starts[k - 1]!;
+      sorted = ds > 0 || (ds === 0 && order(k - 1, k) <= 0);
+    }
     let idx: number[] | undefined;
     if (!sorted || sink.allowStarts.length) {
       idx = [];
@@ -114,12 +118,16 @@ export class CompiledMatcher implements Matcher {
       if (!sorted && !insertionSort(idx, order, 8 * idx.length)) idx.sort(order);
     }
     const out: Match[] = [];
-    let last: Match | undefined;
+    // Equal candidates are adjacent once sorted: keep the first (lt, ls, le: the last kept).
+    let lt = -1, ls = -1, le = -1;
     for (let k = 0, len = idx ? idx.length : n; k < len; k++) {
       const i = idx ? idx[k]! : k;
-      const termId = idOf(i), start = starts[i]!, end = ends[i]!;
-      if (last && last.termId === termId && last.start === start && last.end === end) continue;
-      out.push((last = { termId, start, end }));
+      const t = terms[i]!, termId = ids ? ids[t]! : t, start = starts[i]!, end = ends[i]!;
+      if (start === ls && end === le && termId === lt) continue;
+      out.push({ termId, start, end });
+      lt = termId;
+      ls = start;
+      le = end;
     }
     return out;
   }
