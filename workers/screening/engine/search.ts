@@ -439,17 +439,24 @@ function outputStart(
     // holds, and "exactly" means 1: no need to read the pattern's run lengths.
     if (len === k) {
       for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! !== 1) return -1;
-    } else {
-      const runLens = m.runLens, r0 = m.patRunStart[m.outList[slot]!]!;
-      if (runLenRing[first & MASK]! < runLens[r0]!) return -1;
-      if (f & P_REPEATS) {
-        for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! < runLens[r0 + j]!) return -1;
-      } else {
-        for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! !== runLens[r0 + j]!) return -1;
-      }
-    }
+    } else if (!earlierRunsFit(m, slot, f, first, k)) return -1;
   }
   return start;
+}
+
+/**
+ * outputStart, for a pattern with runs longer than one symbol: its earlier runs fit those in
+ * the ring. (Apart, so outputStart stays small enough for TurboFan to inline into emit.)
+ */
+function earlierRunsFit(m: Runtime, slot: number, f: number, first: number, k: number): boolean {
+  const runLens = m.runLens, r0 = m.patRunStart[m.outList[slot]!]!;
+  if (runLenRing[first & MASK]! < runLens[r0]!) return false;
+  if (f & P_REPEATS) {
+    for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! < runLens[r0 + j]!) return false;
+  } else {
+    for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! !== runLens[r0 + j]!) return false;
+  }
+  return true;
 }
 
 /**
