@@ -641,24 +641,38 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   // symEnd: end offset of the last symbol; gap: noise code points since it.
   // mask: emitMask[S], kept in a local to save a load per symbol.
   // rc: if S was reached from the root by a non-dense class, that class - FIRST_CLASS, else -1.
-  // dead: S is the root's child by a run that word-start anchoring skipped into; only a
-  // continuation of that run (after noise) can start a match, so a new run starts from the root.
-  let S = 0, mask = 0, cur = -1, runLen = 0, runIdx = 0, symIdx = 0, symEnd = 0, gap = 0, rc = -1, dead = false;
+  // dead: the last run [deadStart, symEnd) (class cur) is one that word-start anchoring
+  // skipped into; S is the root and mask 0 until that run goes on (after noise), which makes
+  // S the root's child by it and writes it into the rings (undead). Nothing starting in it
+  // can match otherwise, so a new run starts from the root.
+  let S = 0, mask = 0, cur = -1, runLen = 0, runIdx = 0, symIdx = 0, symEnd = 0, gap = 0, rc = -1, dead = false, deadStart = 0;
   for (let i = 0; i < n; i++) {
     const c = classTable[text.charCodeAt(i)]!;
     if (c >= 4 /* FIRST_CLASS */) {
       gap = 0;
       if (c === cur) {
+        if (dead) {
+          // The skipped word's last run goes on: S is the root's child by it, with its true
+          // start, length and positions (anything starting earlier in it cannot be a word start).
+          dead = false;
+          rc = c - 4;
+          S = rootPack[2 * rc]!;
+          mask = rootPack[2 * rc + 1]!;
+          if (c < denseLimit) rc = -1;
+          runLens[runIdx & 255] = runLen;
+          runStarts[++runIdx & 255] = deadStart;
+          runLen = symEnd - deadStart;
+          for (let p = runLen > 256 ? symEnd - 256 : deadStart; p < symEnd; p++) pos[++symIdx & 255] = p;
+        }
         runLen++;
         pos[++symIdx & 255] = i;
         symEnd = i + 1;
-        dead = false;
         if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
         continue;
       }
       if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
       let s = S;
-      if (dead) { s = 0; rc = -1; dead = false; }
+      dead = false;
       if (rc >= 0 && c >= denseLimit) {
         // S is the root's child by class rc: the pair filter says whether it may have an
         // edge by c, and its failure target is the root.
@@ -824,24 +838,16 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         }
         if (skipTo >= 0) {
           // Resume as if the skipped code units led nowhere, except their last run: it can
-          // go on after noise ("xi i…"), and an ordinary pattern may start inside it, so
-          // the state is the root's child by its class, with the run's true start, length
-          // and positions (anything starting earlier in it cannot be a word start).
+          // go on after noise ("xi i…"), and an ordinary pattern may start inside it (dead).
           const k = skipTo, last = classTable[text.charCodeAt(k - 1)]!;
           i = k - 1;
-          if (last < 4 /* FIRST_CLASS */) { S = 0; mask = 0; cur = -1; rc = -1; continue; }
+          S = 0; mask = 0; rc = -1;
+          if (last < 4 /* FIRST_CLASS */) { cur = -1; continue; }
           let q = k - 1;
           while (q > j && classTable[text.charCodeAt(q - 1)] === last) q--;
-          rc = last - 4;
-          S = rootPack[2 * rc]!;
-          mask = rootPack[2 * rc + 1]!;
-          if (last < denseLimit) rc = -1;
           cur = last;
           dead = true;
-          runLens[runIdx & 255] = runLen;
-          runStarts[++runIdx & 255] = q;
-          runLen = k - q;
-          for (let p = runLen > 256 ? k - 256 : q; p < k; p++) pos[++symIdx & 255] = p;
+          deadStart = q;
           symEnd = k;
           // The noise after the word (within maxGap) only counts the gap.
           while (i + 1 < n && classTable[text.charCodeAt(i + 1)] === 0 /* C_NOISE */ && gap + 1 < gapLimit) { gap++; i++; }
@@ -868,12 +874,12 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
     } else if (c === 0 /* C_NOISE */) {
       if (++gap === gapLimit) {
         if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
-        S = 0; mask = 0; cur = -1; rc = -1;
+        S = 0; mask = 0; cur = -1; rc = -1; dead = false;
       }
     } else if (c === 3 /* C_OTHER */) {
       gap = 0;
       if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
-      S = 0; mask = 0; cur = -1; rc = -1;
+      S = 0; mask = 0; cur = -1; rc = -1; dead = false;
     } else if (c === 2 /* C_SLOW */) {
       const end = i + step(text, i);
       if (end === i + 2 && ASTRAL_NOISE_BLOCKS[(((text.charCodeAt(i) - 0xd800) << 10) + text.charCodeAt(i + 1) - 0xdc00) >> 8] === 1) {
@@ -881,11 +887,22 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         i++;
         if (++gap === gapLimit) {
           if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
-          S = 0; mask = 0; cur = -1; rc = -1;
+          S = 0; mask = 0; cur = -1; rc = -1; dead = false;
         }
         continue;
       }
-      dead = false; // the slow path steps from S itself (exact, just not shortened)
+      if (dead) {
+        // The slow path steps from S itself: the dead run as a run (see `dead`).
+        dead = false;
+        rc = cur - 4;
+        S = rootPack[2 * rc]!;
+        mask = rootPack[2 * rc + 1]!;
+        if (cur < denseLimit) rc = -1;
+        runLens[runIdx & 255] = runLen;
+        runStarts[++runIdx & 255] = deadStart;
+        runLen = symEnd - deadStart;
+        for (let p = runLen > 256 ? symEnd - 256 : deadStart; p < symEnd; p++) pos[++symIdx & 255] = p;
+      }
       st[0] = S; st[1] = mask; st[2] = cur; st[3] = runLen; st[4] = runIdx; st[5] = symIdx; st[6] = symEnd; st[7] = gap; st[8] = rc;
       if (slowChar(m, sink, text, st, i, end)) return true;
       S = st[0]!; mask = st[1]!; cur = st[2]!; runLen = st[3]!; runIdx = st[4]!; symIdx = st[5]!; symEnd = st[6]!; gap = st[7]!; rc = st[8]!;
