@@ -719,7 +719,15 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
                 if (!pairMaybe(pairBloom, pairShift, cur, c)) { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; break step; }
               }
             } else if (c < denseLimit) {
-              s = denseStep(gotoRec, fail, denseRows, D, s, c - 4);
+              const bits = gotoRec[2 * s]!, k = c - 4;
+              if (bits < 0 && ((bits >>> k) & 1) === 0 && s !== 0 && allSkippable(skipUnit, text, runStarts[(runIdx - depth[S]! + 1) & 255]!, symEnd - 1)) {
+                // A failure step where S's string is skippable code units (a word that led
+                // into the trie, mostly, and c starts the next one): every failure target but
+                // the root's child by c starts inside it, after an ASCII letter or digit, and
+                // cannot match (word-start anchoring, Runtime.skipUnit).
+                s = rootPack[2 * k]!; mask = rootPack[2 * k + 1]!; break step;
+              }
+              s = denseStep(gotoRec, fail, denseRows, D, s, k);
               break;
             } else {
               if (s === 0) { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; break step; }
