@@ -54,7 +54,9 @@ export interface Runtime extends Tables {
    * The CJK inner loop of scan. Classes in [FIRST_CLASS + denseClasses, fastLimit) are
    * non-dense and their root child has no outputs. pairBloom: blocked Bloom filter,
    * two bits in one word, of the pairs (a, b) of non-dense classes where the root's
-   * child by a has an edge by b; word pairHash(a, b) >>> pairShift.
+   * child by a has an edge by b, and of the repeats (a, a) of the classes below
+   * fastLimit (so the loop's filter test also stops it at a repeat); word
+   * pairHash(a, b) >>> pairShift. A "maybe" is only ever a reason to look closer.
    */
   fastLimit: number;
   pairBloom: Int32Array;
@@ -282,6 +284,11 @@ export function makeRuntime(t: Tables): Runtime {
       const h = pairHash(FIRST_CLASS + i, c);
       pairBloom[h >>> pairShift]! |= (1 << ((h >>> 6) & 31)) | (1 << ((h >>> 11) & 31));
     }
+  }
+  // And every repeat (a, a) of the CJK loop's classes, so that loop needs no test for repeats.
+  for (let a = limit; a < fastLimit; a++) {
+    const h = pairHash(a, a);
+    pairBloom[h >>> pairShift]! |= (1 << ((h >>> 6) & 31)) | (1 << ((h >>> 11) & 31));
   }
   // An explicit literal (not a spread) keeps the object's shape small and fast.
   return {
@@ -770,8 +777,8 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       if (rc >= 0 && mask === 0) {
         // Common CJK case, the CJK inner loop: S is a root child without outputs, reached by
         // a non-dense class; each further code unit of a class in [denseLimit, fastLimit)
-        // (Runtime.fastLimit) that is not a repeat and whose pair with the previous class
-        // misses pairBloom only moves to the root's child by it; noise within maxGap of the
+        // (Runtime.fastLimit) whose pair with the previous class misses pairBloom (a repeat
+        // never does) only moves to the root's child by it; noise within maxGap of the
         // last symbol (last) keeps the state. Only the last one's run and position are
         // written: every later emission looks back at most depth (= 1 here) runs; trailing
         // noise is the gap. Written out here, like the Latin loop below: TurboFan inlined it
@@ -780,7 +787,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         let j = i + 1, last = i, lc = cur;
         for (; j < n; j++) {
           const c = classTable[text.charCodeAt(j)]!;
-          if (c < denseLimit || c >= fastLimit || c === lc) {
+          if (c < denseLimit || c >= fastLimit) {
             if (c !== 0 /* C_NOISE */ || j - last >= gapLimit) break;
             continue;
           }
