@@ -645,6 +645,17 @@ function skipEnd(skipUnit: Uint8Array, text: string, j: number, n: number): numb
   return k;
 }
 
+/**
+ * A dead run that goes on (scan's `dead`): closes the current run (runLen at runIdx), writes
+ * the dead run [start, end) as the next one with its symbols' positions, returns the new symIdx.
+ */
+function deadRunToRings(runIdx: number, runLen: number, symIdx: number, start: number, end: number): number {
+  runLenRing[runIdx & 255] = runLen;
+  runStartRing[(runIdx + 1) & 255] = start;
+  for (let p = end - start > 256 ? end - 256 : start; p < end; p++) posRing[++symIdx & 255] = p;
+  return symIdx;
+}
+
 /** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
   // Everything the loop reads lives in locals, constants included (imported
@@ -679,14 +690,9 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           // The skipped word's last run goes on: S is the root's child by it, with its true
           // start, length and positions (anything starting earlier in it cannot be a word start).
           dead = false;
-          rc = c - 4;
-          S = rootPack[2 * rc]!;
-          mask = rootPack[2 * rc + 1]!;
-          if (c < denseLimit) rc = -1;
-          runLens[runIdx & 255] = runLen;
-          runStarts[++runIdx & 255] = deadStart;
+          symIdx = deadRunToRings(runIdx++, runLen, symIdx, deadStart, symEnd);
           runLen = symEnd - deadStart;
-          for (let p = runLen > 256 ? symEnd - 256 : deadStart; p < symEnd; p++) pos[++symIdx & 255] = p;
+          rc = cur - 4; S = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; if (cur < denseLimit) rc = -1;
         }
         runLen++;
         pos[++symIdx & 255] = i;
@@ -924,16 +930,11 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         continue;
       }
       if (dead) {
-        // The slow path steps from S itself: the dead run as a run (see `dead`).
+        // The slow path steps from S itself: the dead run as a run, as above.
         dead = false;
-        rc = cur - 4;
-        S = rootPack[2 * rc]!;
-        mask = rootPack[2 * rc + 1]!;
-        if (cur < denseLimit) rc = -1;
-        runLens[runIdx & 255] = runLen;
-        runStarts[++runIdx & 255] = deadStart;
+        symIdx = deadRunToRings(runIdx++, runLen, symIdx, deadStart, symEnd);
         runLen = symEnd - deadStart;
-        for (let p = runLen > 256 ? symEnd - 256 : deadStart; p < symEnd; p++) pos[++symIdx & 255] = p;
+        rc = cur - 4; S = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; if (cur < denseLimit) rc = -1;
       }
       st[0] = S; st[1] = mask; st[2] = cur; st[3] = runLen; st[4] = runIdx; st[5] = symIdx; st[6] = symEnd; st[7] = gap; st[8] = rc;
       if (slowChar(m, sink, text, st, i, end)) return true;
