@@ -101,7 +101,7 @@ export interface Runtime extends Tables {
   /**
    * The goto targets of the dense states of depth <= 2 by dense class (0: none), at
    * shallowRows[s * denseClasses + k] for s < shallowStates (BFS order puts them first;
-   * none if some dense state has no goto record or a target needs more than 16 bits). The
+   * none if some dense state has no goto record: the rows are read after its bit test). The
    * Latin loop's first steps into a word take one load here instead of a popcount, which
    * the next step would wait for: 30 KB for the bench dictionary.
    */
@@ -218,13 +218,12 @@ export function makeRuntime(t: Tables): Runtime {
     if (valid) { gotoRec[2 * s] = bits | (1 << 31); gotoRec[2 * s + 1] = first; }
     else allRecords = false;
   }
+  // (Targets by dense classes fit 16 bits: load() checks them against MAX_DENSE_TARGETS.)
   let shallowStates = 0;
-  while (shallowStates < DS && t.depth[shallowStates]! <= 2) shallowStates++;
-  if (!allRecords || DS > 0x10000) shallowStates = 0;
+  while (allRecords && shallowStates < DS && t.depth[shallowStates]! <= 2) shallowStates++;
   const shallowRows = new Uint16Array(shallowStates * t.denseClasses);
   for (let s = 0; s < shallowStates; s++) {
-    const bits = gotoRec[2 * s]!, first = gotoRec[2 * s + 1]!;
-    for (let k = 0; k < t.denseClasses; k++) if ((bits >>> k) & 1) shallowRows[s * t.denseClasses + k] = first + popcount(bits & ((1 << k) - 1));
+    for (let k = edgeStart[s]!; k < edgeStart[s + 1]! && edgeClass[k]! < limit; k++) shallowRows[s * t.denseClasses + edgeClass[k]! - FIRST_CLASS] = edgeTarget[k]!;
   }
   const rootPack = new Int32Array(ROOT_PACK * A);
   for (let i = 0; i < A; i++) rootPack[ROOT_PACK * i] = rootRow[i]!;
@@ -264,7 +263,6 @@ export function makeRuntime(t: Tables): Runtime {
   }
   const rootEdgeStart = new Int32Array(A + 1), rootEdges = new Int32Array(2 * pairs);
   for (let i = 0, e = 0; i < A; i++) {
-    rootEdgeStart[i] = e;
     const child = rootRow[i]!;
     if (i >= t.denseClasses && child !== 0) {
       for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) {
@@ -277,19 +275,10 @@ export function makeRuntime(t: Tables): Runtime {
   while (pairShift > 12 && 1 << (32 - pairShift) < pairs) pairShift--;
   const pairBloom = new Int32Array(1 << (32 - pairShift));
   for (let i = t.denseClasses; i < A; i++) {
-    const child = rootRow[i]!;
-    if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) {
-      const c = edgeClass[k]!;
-      if (c < limit) continue;
-      const h = pairHash(FIRST_CLASS + i, c);
-      pairBloom[h >>> pairShift]! |= (1 << ((h >>> 6) & 31)) | (1 << ((h >>> 11) & 31));
-    }
+    for (let e = rootEdgeStart[i]!; e < rootEdgeStart[i + 1]!; e++) pairAdd(pairBloom, pairShift, FIRST_CLASS + i, rootEdges[2 * e]!);
   }
   // And every repeat (a, a) of the CJK loop's classes, so that loop needs no test for repeats.
-  for (let a = limit; a < fastLimit; a++) {
-    const h = pairHash(a, a);
-    pairBloom[h >>> pairShift]! |= (1 << ((h >>> 6) & 31)) | (1 << ((h >>> 11) & 31));
-  }
+  for (let a = limit; a < fastLimit; a++) pairAdd(pairBloom, pairShift, a, a);
   // An explicit literal (not a spread) keeps the object's shape small and fast.
   return {
     maxGap: t.maxGap, denseClasses: t.denseClasses, denseStates: t.denseStates,
@@ -329,6 +318,12 @@ const ROOT_PACK = 2;
 
 /** Hash of a pair of classes for pairBloom: word index from the top bits, bit indexes from bits 6.. and 11... */
 const pairHash = (a: number, b: number): number => Math.imul((a << 16) | b, -1640531535);
+
+/** Adds the pair (a, b) to pairBloom (pairMaybe's two bits). */
+function pairAdd(pairBloom: Int32Array, pairShift: number, a: number, b: number): void {
+  const h = pairHash(a, b);
+  pairBloom[h >>> pairShift]! |= (1 << ((h >>> 6) & 31)) | (1 << ((h >>> 11) & 31));
+}
 
 /** pairBloom may hold the pair (a, b): the root's child by a may have an edge by b. (scan's inner loop and pair step write the same test out.) */
 function pairMaybe(pairBloom: Int32Array, pairShift: number, a: number, b: number): boolean {
