@@ -77,7 +77,8 @@ export const validationHook: Hook<any, any, any, any> = (result, c) => {
   if (result.success) return;
   const errors: FieldError[] = result.error.issues.map((issue) => ({
     field: issue.path.map(String).join(".") || "(body)",
-    code: issue.code.toUpperCase(),
+    // A refinement may name its own field code (`params.code`, e.g. INVALID_TEXT).
+    code: issue.code === "custom" && typeof issue.params?.code === "string" ? issue.params.code : issue.code.toUpperCase(),
     message: issue.message,
   }));
   throw new ApiError(422, "validation_failed", "Some fields are missing or invalid; see `errors`.", { errors });

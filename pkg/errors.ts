@@ -1,8 +1,9 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { log } from "./log";
 import { REQUEST_ID_HEADER } from "./headers";
+import { log } from "./log";
+import { PROBLEMS, type ProblemCode, type StatusOf } from "./problems";
 
 /** One field-level problem inside a 422 (`errors` member of the problem document). */
 export interface FieldError {
@@ -13,57 +14,31 @@ export interface FieldError {
   message: string;
 }
 
+export type ProblemExtra = { errors?: FieldError[]; headers?: Record<string, string>; [k: string]: unknown };
+
 /**
- * An error the caller can act on. Thrown anywhere in a worker; the shared `onError`
- * turns it into an RFC 9457 `application/problem+json` response with a stable `code`.
+ * An error the caller can act on. Thrown anywhere in a worker; the shared `onError` turns it
+ * into an RFC 9457 `application/problem+json` response. Only registered codes compile, and
+ * only with the status they are registered with (`pkg/problems.ts`).
  */
-export class ApiError extends HTTPException {
+export class ApiError<C extends ProblemCode = ProblemCode> extends HTTPException {
   constructor(
-    readonly httpStatus: ContentfulStatusCode,
-    readonly code: string,
+    readonly httpStatus: StatusOf<C>,
+    readonly code: C,
     readonly detail: string,
-    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; [k: string]: unknown } = {},
+    readonly extra: ProblemExtra = {},
   ) {
-    super(httpStatus, { message: detail });
+    super(httpStatus as ContentfulStatusCode, { message: detail });
   }
 }
 
-const TITLES: Record<number, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  409: "Conflict",
-  413: "Content Too Large",
-  415: "Unsupported Media Type",
-  422: "Unprocessable Content",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-};
-
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-export function problemResponse(
-  c: Context,
-  status: ContentfulStatusCode,
-  code: string,
-  detail: string,
-  extra: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-): Response {
-  const requestId = c.get("requestId") ?? c.req.header(REQUEST_ID_HEADER) ?? undefined;
-  const body = {
-    type: `https://gatehouse.dev/problems/${code}`,
-    title: TITLES[status] ?? "Error",
-    status,
-    detail,
-    code,
-    requestId,
-    ...extra,
-  };
+/** The problem response of a registered code: status and title come from the registry. */
+export function problemResponse(c: Context, code: ProblemCode, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
+  const { status, title } = PROBLEMS[code];
+  const requestId = c.get("requestId") ?? undefined;
+  const body = { type: `https://gatehouse.dev/problems/${code}`, title, status, detail, code, requestId, ...extra };
   return new Response(JSON.stringify(body), {
     status,
     headers: {
@@ -74,24 +49,35 @@ export function problemResponse(
   });
 }
 
+/** Hono's own HTTPExceptions (validator parse errors, body limits) mapped to registered codes. */
+const HONO_STATUS_CODES: Partial<Record<number, [ProblemCode, string]>> = {
+  400: ["malformed_body", "The request body could not be parsed."],
+  413: ["body_too_large", "The request body is larger than this endpoint accepts."],
+  415: ["unsupported_media_type", "This endpoint does not accept the body's media type."],
+};
+
 /** The one error handler of every worker: callers' mistakes get their 4xx, the rest a bare 500. */
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
     const { headers, ...extra } = err.extra;
-    return problemResponse(c, err.httpStatus, err.code, err.detail, extra, headers);
+    return problemResponse(c, err.code, err.detail, extra, headers);
   }
-  if (err instanceof HTTPException) {
-    // Hono's own errors (body limit, validator content-type checks...).
-    const status = err.status as ContentfulStatusCode;
-    const code = status === 413 ? "body_too_large" : status === 415 ? "unsupported_media_type" : status === 400 ? "bad_request" : `http_${status}`;
-    return problemResponse(c, status, code, status === 413 ? "The request body is larger than this endpoint accepts." : "The request could not be processed.");
+  if (err instanceof HTTPException && HONO_STATUS_CODES[err.status]) {
+    const [code, detail] = HONO_STATUS_CODES[err.status]!;
+    return problemResponse(c, code, detail);
   }
   // Log the error class and message only: messages of our own code carry no personal data,
   // and stack traces never leave the worker.
   log("error", "unhandled_error", { requestId: c.get("requestId"), error: err.name, message: String(err.message).slice(0, 200) });
-  return problemResponse(c, 500, "internal_error", "Something went wrong on our side. Quote the request id if you contact support.");
+  return problemResponse(c, "internal_error", "Something went wrong on our side. Quote the request id if you contact support.");
 }
 
+/** 404 for a path no route serves. The detail never echoes the path (it may carry ids or personal data). */
 export function notFound(c: Context): Response {
-  return problemResponse(c, 404, "route_not_found", `No route for ${c.req.method} ${c.req.path}.`);
+  return problemResponse(c, "route_not_found", "No route serves this path; see /openapi.json for the API.");
+}
+
+/** 405 for a path served by other methods, with `Allow` listing them. */
+export function methodNotAllowed(c: Context, allowed: readonly string[]): Response {
+  return problemResponse(c, "method_not_allowed", `This path accepts ${allowed.join(", ")}.`, { allowed }, { allow: allowed.join(", ") });
 }

@@ -40,3 +40,35 @@ export const PageQuerySchema = z.object({
 export function isoOrNull(ms: number | null | undefined): string | null {
   return ms == null ? null : new Date(ms).toISOString();
 }
+
+/**
+ * Characters free text may not hold: C0/C1 controls other than tab and newlines, NUL
+ * included; bidi embeddings/overrides/isolates (U+202A–202E, U+2066–2069), which make stored
+ * text display differently from what it is; and lone surrogates (stored as U+FFFD by D1).
+ */
+const FORBIDDEN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const FORBIDDEN_LINE_BREAK = /[\r\n\t]/;
+
+/** Why `text` is not acceptable free text, or null when it is. */
+export function textProblem(text: string, options: { multiline?: boolean } = {}): string | null {
+  if (FORBIDDEN_TEXT.test(text)) return "Remove control characters, bidi overrides and unpaired surrogates.";
+  if (!options.multiline && FORBIDDEN_LINE_BREAK.test(text)) return "Use a single line (no tabs or line breaks).";
+  return null;
+}
+
+/**
+ * Free text typed by people (names, reasons, statements): trimmed, `min`–`max` characters,
+ * no control characters, bidi overrides or lone surrogates (a field error `INVALID_TEXT`).
+ * Single-line unless `multiline`.
+ */
+export function safeText(options: { min?: number; max: number; multiline?: boolean }) {
+  return z
+    .string()
+    .trim()
+    .min(options.min ?? 1)
+    .max(options.max)
+    .superRefine((value, ctx) => {
+      const problem = textProblem(value, options);
+      if (problem) ctx.addIssue({ code: "custom", message: problem, params: { code: "INVALID_TEXT" } });
+    });
+}

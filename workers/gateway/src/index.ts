@@ -136,14 +136,14 @@ app.all("/v1/*", async (c) => {
     res = await c.env[owner].fetch(upstreamRequest);
   } catch (err) {
     log("error", "upstream_unreachable", { requestId: c.get("requestId"), upstream: owner, error: (err as Error).name });
-    return problemResponse(c, 502, "upstream_unavailable", "A Gatehouse service did not answer; retry shortly.");
+    return problemResponse(c, "upstream_unavailable", "A Gatehouse service did not answer; retry shortly.");
   }
   // A platform failure (exceeded limits, a crash page) is not one of our problem documents:
   // never pass its body on.
   if (res.status >= 500 && !(res.headers.get("content-type") ?? "").startsWith(PROBLEM_CONTENT_TYPE)) {
     log("error", "upstream_failed", { requestId: c.get("requestId"), upstream: owner, status: res.status });
     await res.body?.cancel();
-    return problemResponse(c, 502, "upstream_unavailable", "A Gatehouse service did not answer; retry shortly.");
+    return problemResponse(c, "upstream_unavailable", "A Gatehouse service did not answer; retry shortly.");
   }
   // Re-wrap so the gateway's own headers (security, request id) can be set on it.
   return new Response(res.body, res);

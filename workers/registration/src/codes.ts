@@ -22,7 +22,7 @@ export function generateCode(random: (buf: Uint32Array) => Uint32Array = (b) => 
 
 export type IssueResult =
   | { issued: true; code: string }
-  | { issued: false; reason: "CODE_RESEND_COOLDOWN" | "CODE_HOURLY_CAP" | "CODE_DAILY_CAP"; retryAfterSeconds: number };
+  | { issued: false; reason: "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap"; retryAfterSeconds: number };
 
 /**
  * Issues a new code for a phone if its cooldown and hourly/daily caps allow: one
@@ -52,12 +52,12 @@ export async function issueCode(db: Db, keys: VaultKeys, policy: CodePolicy, pho
   if (rows.length === 1) return { issued: true, code };
 
   const row = await db.select().from(phoneCodes).where(eq(phoneCodes.phoneBidx, phoneBidx)).get();
-  if (!row) return { issued: false, reason: "CODE_RESEND_COOLDOWN", retryAfterSeconds: 1 };
-  const waits: { reason: "CODE_RESEND_COOLDOWN" | "CODE_HOURLY_CAP" | "CODE_DAILY_CAP"; ms: number }[] = [
-    { reason: "CODE_RESEND_COOLDOWN", ms: row.lastSentAt + policy.cooldownMs - now },
+  if (!row) return { issued: false, reason: "code_resend_cooldown", retryAfterSeconds: 1 };
+  const waits: { reason: "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap"; ms: number }[] = [
+    { reason: "code_resend_cooldown", ms: row.lastSentAt + policy.cooldownMs - now },
   ];
-  if (row.hourStart > now - HOUR && row.hourCount >= policy.perHour) waits.push({ reason: "CODE_HOURLY_CAP", ms: row.hourStart + HOUR - now });
-  if (row.dayStart > now - DAY && row.dayCount >= policy.perDay) waits.push({ reason: "CODE_DAILY_CAP", ms: row.dayStart + DAY - now });
+  if (row.hourStart > now - HOUR && row.hourCount >= policy.perHour) waits.push({ reason: "code_hourly_cap", ms: row.hourStart + HOUR - now });
+  if (row.dayStart > now - DAY && row.dayCount >= policy.perDay) waits.push({ reason: "code_daily_cap", ms: row.dayStart + DAY - now });
   const longest = waits.reduce((a, b) => (b.ms > a.ms ? b : a));
   return { issued: false, reason: longest.reason, retryAfterSeconds: Math.max(1, Math.ceil(longest.ms / 1000)) };
 }

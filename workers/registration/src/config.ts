@@ -37,7 +37,7 @@ export function localSmsEnabled(env: Pick<Env, "SMS_SENDER">): boolean {
   return env.SMS_SENDER === "local";
 }
 
-function unavailable(what: string, code: string): ApiError {
+function unavailable(what: string, code: "sms_unavailable" | "identity_provider_unavailable"): ApiError {
   log("error", "registration_misconfigured", { what });
   return new ApiError(503, code, "A verification service is not configured on this deployment.");
 }

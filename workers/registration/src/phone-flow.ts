@@ -18,7 +18,7 @@ export interface PhoneTarget {
   e164: string;
 }
 
-export type CodeDelivery = { codeSent: true } | { codeSent: false; reason: string; retryAfterSeconds?: number };
+export type CodeDelivery = { codeSent: true } | { codeSent: false; reason: "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "sms_delivery_failed"; retryAfterSeconds?: number };
 
 /**
  * Issues a code (if the phone's cooldown and caps allow) and sends it. Delivery failures
@@ -34,17 +34,17 @@ export async function registerPhoneCode(env: Env, db: Db, deps: Deps, target: Ph
   } catch (err) {
     if (!(err instanceof SmsDeliveryError) && !(err instanceof ApiError)) throw err;
     log("warn", "sms_delivery_failed", { requestId, accountId: target.accountId, error: err.message.slice(0, 100) });
-    return { codeSent: false, reason: "SMS_DELIVERY_FAILED" };
+    return { codeSent: false, reason: "sms_delivery_failed" };
   }
   return { codeSent: true };
 }
 
 /** The 429 of a refused send, with Retry-After. */
-export function throttled(reason: string, retryAfterSeconds: number): ApiError {
+export function throttled(reason: "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap", retryAfterSeconds: number): ApiError {
   const detail =
-    reason === "CODE_RESEND_COOLDOWN"
+    reason === "code_resend_cooldown"
       ? "A code was sent less than a minute ago; wait before asking for another."
-      : reason === "CODE_HOURLY_CAP"
+      : reason === "code_hourly_cap"
         ? "Too many codes were sent to this phone in the last hour."
         : "Too many codes were sent to this phone today.";
   return new ApiError(429, reason, detail, { retryAfterSeconds, headers: { "retry-after": String(retryAfterSeconds) } });
@@ -58,15 +58,15 @@ export function throttled(reason: string, retryAfterSeconds: number): ApiError {
 export async function verifyPhoneCode(env: Env, db: Db, deps: Deps, loaded: LoadedAccount, code: string, actor: Principal, requestId?: string): Promise<void> {
   const { account, vault } = loaded;
   if (account.status !== "pending_phone") {
-    throw new ApiError(409, "INVALID_TRANSITION", `The phone of an account that is ${account.status} cannot be verified.`, { accountStatus: account.status });
+    throw new ApiError(409, "invalid_transition", `The phone of an account that is ${account.status} cannot be verified.`, { accountStatus: account.status });
   }
-  if (!vault?.phoneBidx) throw new ApiError(409, "CODE_NOT_ACTIVE", "No code is active for this account; request a new one.");
+  if (!vault?.phoneBidx) throw new ApiError(409, "code_not_active", "No code is active for this account; request a new one.");
   const policy = codePolicy(env);
   const now = deps.now();
   const row = await db.select().from(phoneCodes).where(eq(phoneCodes.phoneBidx, vault.phoneBidx)).get();
-  if (!row || row.accountId !== account.id || !row.codeHmac) throw new ApiError(409, "CODE_NOT_ACTIVE", "No code is active for this account; request a new one.");
+  if (!row || row.accountId !== account.id || !row.codeHmac) throw new ApiError(409, "code_not_active", "No code is active for this account; request a new one.");
   if (row.attempts >= policy.maxAttempts) throw locked(row.lastSentAt, policy.cooldownMs, now);
-  if (row.expiresAt <= now) throw new ApiError(410, "CODE_EXPIRED", "This code has expired; request a new one.");
+  if (row.expiresAt <= now) throw new ApiError(410, "code_expired", "This code has expired; request a new one.");
 
   const keys = await loadVaultKeys(env);
   const submitted = await codeHmac(keys, vault.phoneBidx, code);
@@ -77,7 +77,7 @@ export async function verifyPhoneCode(env: Env, db: Db, deps: Deps, loaded: Load
       RETURNING attempts`);
     const attempts = counted[0]?.attempts ?? policy.maxAttempts;
     if (attempts >= policy.maxAttempts) throw locked(row.lastSentAt, policy.cooldownMs, now);
-    throw new ApiError(422, "CODE_INCORRECT", "The code is not correct.", { attemptsRemaining: policy.maxAttempts - attempts });
+    throw new ApiError(422, "code_incorrect", "The code is not correct.", { attemptsRemaining: policy.maxAttempts - attempts });
   }
 
   try {
@@ -97,8 +97,8 @@ export async function verifyPhoneCode(env: Env, db: Db, deps: Deps, loaded: Load
       ],
     });
   } catch (err) {
-    if (err instanceof ApiError && err.code === "CONCURRENT_CHANGE") {
-      throw new ApiError(409, "CODE_NOT_ACTIVE", "This code was already used or replaced; request a new one.");
+    if (err instanceof ApiError && err.code === "concurrent_change") {
+      throw new ApiError(409, "code_not_active", "This code was already used or replaced; request a new one.");
     }
     if (isGuardFailure(err)) throw concurrentChange();
     throw err;
@@ -107,7 +107,7 @@ export async function verifyPhoneCode(env: Env, db: Db, deps: Deps, loaded: Load
 
 function locked(lastSentAt: number, cooldownMs: number, now: number): ApiError {
   const retryAfterSeconds = Math.max(1, Math.ceil((lastSentAt + cooldownMs - now) / 1000));
-  return new ApiError(429, "CODE_LOCKED", "Too many wrong codes: this code is locked. Request a new code.", {
+  return new ApiError(429, "code_locked", "Too many wrong codes: this code is locked. Request a new code.", {
     retryAfterSeconds,
     headers: { "retry-after": String(retryAfterSeconds) },
   });

@@ -66,7 +66,7 @@ export function errorText(err: unknown): string {
 
 export const isGuardFailure = (err: unknown) => errorText(err).includes("registration_guards.ok");
 
-export const concurrentChange = () => new ApiError(409, "CONCURRENT_CHANGE", "The account changed while this request was processed; read it again and retry.");
+export const concurrentChange = () => new ApiError(409, "concurrent_change", "The account changed while this request was processed; read it again and retry.");
 
 /** Statements that free an account's identity binding and phone for someone else. */
 export function releaseIdentity(db: Db, accountId: string) {
@@ -90,7 +90,7 @@ export async function transition(
 ): Promise<AccountStatus> {
   const { account } = loaded;
   const to = nextStatus(account.status, event, loaded.statusBeforeSuspension);
-  if (!to) throw new ApiError(409, "INVALID_TRANSITION", `An account that is ${account.status} cannot ${event.replace(/_/g, " ")}.`, { accountStatus: account.status });
+  if (!to) throw new ApiError(409, "invalid_transition", `An account that is ${account.status} cannot ${event.replace(/_/g, " ")}.`, { accountStatus: account.status });
   const stateSet =
     event === "suspend" ? { statusBeforeSuspension: account.status } : event === "restore" ? { statusBeforeSuspension: null } : null;
   const statements: BatchItem[] = [

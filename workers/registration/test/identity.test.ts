@@ -31,8 +31,8 @@ describe("erasure (crypto-shredding)", () => {
 
     const view = (await (await call(`/v1/accounts/${id}`, { role: "operator" })).json()) as any;
     expect(view.identity).toEqual({ documentType: "cn_resident_id", name: null, documentNumber: null, phone: null, erased: true });
-    expect((await problem(await call(`/v1/accounts/${id}/identity/reveal`, { role: "operator", body: { reason: "after erasure" } }))).code).toBe("IDENTITY_ERASED");
-    expect((await problem(await call(`/v1/accounts/${id}/identity`, { method: "DELETE", role: "operator", body: { reason: "again" } }))).code).toBe("IDENTITY_ALREADY_ERASED");
+    expect((await problem(await call(`/v1/accounts/${id}/identity/reveal`, { role: "operator", body: { reason: "after erasure" } }))).code).toBe("identity_erased");
+    expect((await problem(await call(`/v1/accounts/${id}/identity`, { method: "DELETE", role: "operator", body: { reason: "again" } }))).code).toBe("identity_already_erased");
 
     // A copy of the old row (as D1 Time Travel would keep) is useless without the key: the same identity and phone register afresh.
     expect((await call("/v1/accounts", { role: "app", body: registration({ documentNumber: body.identity.documentNumber, phone: body.phone }) })).status).toBe(201);

@@ -59,7 +59,7 @@ describe("registration errors", () => {
     const p = await problem(await call("/v1/accounts", { role: "app", body: registration({ handle: body.handle.toUpperCase() }) }));
     expect(p.errors).toEqual([{ field: "handle", code: "HANDLE_TAKEN", message: expect.any(String) }]);
     const phone = await problem(await call("/v1/accounts", { role: "app", body: registration({ phone: body.phone }) }));
-    expect(phone).toMatchObject({ status: 409, code: "PHONE_TAKEN" });
+    expect(phone).toMatchObject({ status: 409, code: "phone_taken" });
   });
 
   it("lets exactly one of two concurrent registrations of one identity win, naming no account", async () => {
@@ -70,7 +70,7 @@ describe("registration errors", () => {
     ]);
     expect([a.status, b.status].sort()).toEqual([201, 409]);
     const loser = await problem(a.status === 409 ? a : b);
-    expect(loser.code).toBe("IDENTITY_LIMIT");
+    expect(loser.code).toBe("identity_limit");
     const winner = (await (a.status === 201 ? a : b).json()) as any;
     expect(JSON.stringify(loser)).not.toContain(winner.account.id);
     expect(JSON.stringify(loser)).not.toContain(winner.account.handle);
@@ -85,7 +85,7 @@ describe("registration errors", () => {
     const slots = await testEnv.DB.prepare("SELECT slot FROM identity_bindings WHERE kind = 'public' AND account_id IN (SELECT account_id FROM identity_vault) ORDER BY slot").all();
     expect(new Set(slots.results.map((r) => r.slot))).toEqual(new Set([1, 2]));
     expect((await call("/v1/accounts", { role: "app", body: registration({ documentNumber, kind: "personal" }) })).status).toBe(201);
-    expect((await problem(await call("/v1/accounts", { role: "app", body: registration({ documentNumber, kind: "personal" }) }))).code).toBe("IDENTITY_LIMIT");
+    expect((await problem(await call("/v1/accounts", { role: "app", body: registration({ documentNumber, kind: "personal" }) }))).code).toBe("identity_limit");
   });
 
   it("frees the identity of a rejected account", async () => {
@@ -102,21 +102,21 @@ describe("state transitions over the API", () => {
   it("refuses illegal transitions with 409 INVALID_TRANSITION", async () => {
     const { id } = await register();
     const review = await problem(await call(`/v1/accounts/${id}/review`, { role: "operator", body: { decision: "approve", reason: "looks fine" } }));
-    expect(review, JSON.stringify(review)).toMatchObject({ status: 409, code: "INVALID_TRANSITION" });
+    expect(review, JSON.stringify(review)).toMatchObject({ status: 409, code: "invalid_transition" });
     const restore = await problem(await call(`/v1/accounts/${id}/actions`, { role: "operator", body: { action: "restore", reason: "not suspended" } }));
-    expect(restore.code).toBe("INVALID_TRANSITION");
+    expect(restore.code).toBe("invalid_transition");
   });
 
   it("suspends, restores to the previous status, warns and closes, auditing each", async () => {
     const { id } = await verifiedAccount();
     const act = (action: string) => call(`/v1/accounts/${id}/actions`, { role: "operator", body: { action, reason: `test ${action}` } });
     expect(await (await act("suspend")).json()).toMatchObject({ ok: true, status: "suspended" });
-    expect((await problem(await act("suspend"))).code).toBe("INVALID_TRANSITION");
+    expect((await problem(await act("suspend"))).code).toBe("invalid_transition");
     expect(await (await act("restore")).json()).toMatchObject({ ok: true, status: "verified" });
     expect(await (await act("warn")).json()).toMatchObject({ ok: true, status: "verified" });
     expect(((await (await call(`/v1/accounts/${id}`, { role: "operator" })).json()) as any).warningCount).toBe(1);
     expect(await (await act("close")).json()).toMatchObject({ ok: true, status: "closed" });
-    expect((await problem(await act("warn"))).code).toBe("INVALID_TRANSITION");
+    expect((await problem(await act("warn"))).code).toBe("invalid_transition");
     const audit = await testEnv.DB.prepare("SELECT action, reason, actor_role FROM audit_log WHERE subject_id = ? AND action LIKE 'account.%' ORDER BY at, rowid").bind(id).all();
     expect(audit.results.slice(-4)).toEqual([
       { action: "account.suspend", reason: "test suspend", actor_role: "operator" },
@@ -136,7 +136,7 @@ describe("state transitions over the API", () => {
     expect(out.applied).toBe(1);
     expect(out.results).toEqual([
       { accountId: a.id, ok: true, status: "suspended" },
-      { accountId: b.id, ok: false, code: "INVALID_TRANSITION", detail: expect.any(String) },
+      { accountId: b.id, ok: false, code: "invalid_transition", detail: expect.any(String) },
       { accountId: "acc_missing00000", ok: false, code: "account_not_found", detail: expect.any(String) },
     ]);
     const rows = await testEnv.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'account.suspend' AND reason = 'spam wave'").first();
@@ -164,9 +164,9 @@ describe("publisher licences", () => {
 
   it("only verified public accounts qualify", async () => {
     const pending = await register();
-    expect((await problem(await call("/v1/publishers", { role: "operator", body: licence(pending.id) }))).code).toBe("PUBLISHER_NOT_ELIGIBLE");
+    expect((await problem(await call("/v1/publishers", { role: "operator", body: licence(pending.id) }))).code).toBe("publisher_not_eligible");
     const personal = await verifiedAccount(registration({ kind: "personal" }));
-    expect((await problem(await call("/v1/publishers", { role: "operator", body: licence(personal.id) }))).code).toBe("PUBLISHER_NOT_ELIGIBLE");
+    expect((await problem(await call("/v1/publishers", { role: "operator", body: licence(personal.id) }))).code).toBe("publisher_not_eligible");
     expect((await problem(await call("/v1/publishers", { role: "operator", body: licence("acc_missing00000") }))).code).toBe("account_not_found");
   });
 
@@ -188,7 +188,7 @@ describe("publisher licences", () => {
     const { id } = await verifiedAccount();
     const granted = (await (await call("/v1/publishers", { role: "operator", body: licence(id) })).json()) as any;
     expect((await call(`/v1/publishers/${granted.id}/revoke`, { role: "operator", body: { reason: "revoked now" } })).status).toBe(200);
-    expect((await problem(await call(`/v1/publishers/${granted.id}/revoke`, { role: "operator", body: { reason: "revoked again" } }))).code).toBe("LICENCE_ALREADY_REVOKED");
+    expect((await problem(await call(`/v1/publishers/${granted.id}/revoke`, { role: "operator", body: { reason: "revoked again" } }))).code).toBe("licence_already_revoked");
     expect((await problem(await call(`/v1/publishers/lic_missing000000/revoke`, { role: "operator", body: { reason: "nothing" } }))).code).toBe("licence_not_found");
   });
 });
@@ -198,7 +198,7 @@ describe("stale unverified registrations", () => {
     const documentNumber = residentId("350102", "19720101", "909");
     const squatter = await register(registration({ documentNumber }));
     const fresh = registration({ documentNumber, phone: squatter.body.phone });
-    expect((await problem(await call("/v1/accounts", { role: "app", body: fresh }))).code).toBe("PHONE_TAKEN");
+    expect((await problem(await call("/v1/accounts", { role: "app", body: fresh }))).code).toBe("phone_taken");
     await testEnv.DB.prepare("UPDATE accounts SET created_at = ? WHERE id = ?").bind(Date.now() - 25 * 3_600_000, squatter.id).run();
     const res = await call("/v1/accounts", { role: "app", body: fresh });
     expect(res.status).toBe(201);
@@ -212,6 +212,6 @@ describe("stale unverified registrations", () => {
     const { id, body } = await register(registration({ documentNumber }));
     await call(`/v1/accounts/${id}/phone/verify`, { role: "app", body: { code: /(\d{6})/.exec(((await (await call(`/v1/dev/sms?phone=${encodeURIComponent(body.phone)}`, { role: "admin" })).json()) as any).messages[0].body)![1] } });
     await testEnv.DB.prepare("UPDATE accounts SET created_at = ? WHERE id = ?").bind(Date.now() - 48 * 3_600_000, id).run();
-    expect((await problem(await call("/v1/accounts", { role: "app", body: registration({ documentNumber }) }))).code).toBe("IDENTITY_LIMIT");
+    expect((await problem(await call("/v1/accounts", { role: "app", body: registration({ documentNumber }) }))).code).toBe("identity_limit");
   });
 });

@@ -45,7 +45,7 @@ describe("registration happy path", () => {
     const spaced = `${fullWidth.slice(0, 6)} ${fullWidth.slice(6, 14)}-${fullWidth.slice(14)}`.toLowerCase();
     const again = await call("/v1/accounts", { role: "app", body: registration({ documentNumber: spaced }) });
     expect(again.status).toBe(409);
-    expect(((await again.json()) as any).code).toBe("IDENTITY_LIMIT");
+    expect(((await again.json()) as any).code).toBe("identity_limit");
   });
 
   it("grants a news-publisher licence that shows on the public profile until revoked", async () => {

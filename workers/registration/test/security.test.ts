@@ -143,7 +143,7 @@ describe("configuration", () => {
     const noSms = caller(buildApp({ devRoutes: false }), { SMS_SENDER: "http", SMS_GATEWAY_URL: undefined });
     const res = await noSms("/v1/accounts", { role: "app", body: registration() });
     expect(res.status).toBe(201);
-    expect(((await res.json()) as any).phoneVerification).toEqual({ codeSent: false, reason: "SMS_DELIVERY_FAILED" });
+    expect(((await res.json()) as any).phoneVerification).toEqual({ codeSent: false, reason: "sms_delivery_failed" });
   });
 
   it("sends codes through the HTTP SMS gateway when configured", async () => {

@@ -75,14 +75,14 @@ const listAccounts = createRoute({
 function registrationConflict(err: unknown): ApiError | null {
   const text = errorText(err);
   if (text.includes("identity_bindings.slot") || text.includes("identity_bindings.identity_bidx")) {
-    return new ApiError(409, "IDENTITY_LIMIT", "This identity is already bound to the maximum number of accounts of this kind.");
+    return new ApiError(409, "identity_limit", "This identity is already bound to the maximum number of accounts of this kind.");
   }
   if (text.includes("accounts.handle")) {
     return new ApiError(422, "validation_failed", "Some fields are missing or invalid; see `errors`.", {
       errors: [{ field: "handle", code: "HANDLE_TAKEN", message: "This handle is taken." }],
     });
   }
-  if (text.includes("identity_vault.phone_bidx")) return new ApiError(409, "PHONE_TAKEN", "This phone number already belongs to an account.");
+  if (text.includes("identity_vault.phone_bidx")) return new ApiError(409, "phone_taken", "This phone number already belongs to an account.");
   return null;
 }
 
@@ -113,7 +113,7 @@ export const accountRoutes = (deps: Deps) =>
       await expireStalePending(db, c.env, now, { identityBidx, kind: v.kind, phoneBidx });
       // A friendly answer for the common case; the unique index decides under concurrency.
       const phoneOwner = await db.select({ id: identityVault.accountId }).from(identityVault).where(eq(identityVault.phoneBidx, phoneBidx)).get();
-      if (phoneOwner) throw new ApiError(409, "PHONE_TAKEN", "This phone number already belongs to an account.");
+      if (phoneOwner) throw new ApiError(409, "phone_taken", "This phone number already belongs to an account.");
 
       const limit = identityLimit(c.env, v.kind);
       try {

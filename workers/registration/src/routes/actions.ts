@@ -63,12 +63,12 @@ interface Planned {
 type Row = { id: string; status: AccountStatus; statusBeforeSuspension: string | null };
 
 /** What an action does to an account in `row.status`: its next status, or the refusal. */
-function plan(action: Action, row: Row): { ok: true; to: AccountStatus } | { ok: false; code: string; detail: string } {
+function plan(action: Action, row: Row): { ok: true; to: AccountStatus } | { ok: false; code: "invalid_transition"; detail: string } {
   if (action === "warn") {
-    return row.status === "closed" ? { ok: false, code: "INVALID_TRANSITION", detail: "A closed account cannot be warned." } : { ok: true, to: row.status };
+    return row.status === "closed" ? { ok: false, code: "invalid_transition", detail: "A closed account cannot be warned." } : { ok: true, to: row.status };
   }
   const to = nextStatus(row.status, action, row.statusBeforeSuspension as AccountStatus | null);
-  return to ? { ok: true, to } : { ok: false, code: "INVALID_TRANSITION", detail: `An account that is ${row.status} cannot ${action}.` };
+  return to ? { ok: true, to } : { ok: false, code: "invalid_transition", detail: `An account that is ${row.status} cannot ${action}.` };
 }
 
 /** The statements of one applied action: status guard, change, audit row. */

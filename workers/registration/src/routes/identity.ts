@@ -153,7 +153,7 @@ export const identityRoutes = (deps: Deps) =>
       const { reason } = c.req.valid("json");
       const db = createDb(c.env.DB);
       const { vault } = await loadAccount(db, id);
-      if (!vault?.wrappedKey) throw new ApiError(410, "IDENTITY_ERASED", "This account's identity was erased and can no longer be read.");
+      if (!vault?.wrappedKey) throw new ApiError(410, "identity_erased", "This account's identity was erased and can no longer be read.");
       // The audit row is committed before any plaintext leaves the vault.
       await auditInsert(db, c.get("principal")!, c.get("requestId"), {
         action: "identity.revealed",
@@ -163,7 +163,7 @@ export const identityRoutes = (deps: Deps) =>
         details: { fields: ["name", "documentNumber", "phone"] },
       });
       const plain = await decryptIdentity(c.env, vault);
-      if (!plain) throw new ApiError(410, "IDENTITY_ERASED", "This account's identity was erased and can no longer be read.");
+      if (!plain) throw new ApiError(410, "identity_erased", "This account's identity was erased and can no longer be read.");
       c.header("cache-control", "no-store");
       return c.json({ id, documentType: vault.documentType, ...plain }, 200);
     })
@@ -173,7 +173,7 @@ export const identityRoutes = (deps: Deps) =>
       const db = createDb(c.env.DB);
       const loaded = await loadAccount(db, id);
       const { vault, account } = loaded;
-      if (!vault || vault.erasedAt != null) throw new ApiError(409, "IDENTITY_ALREADY_ERASED", "This account's identity is already erased.");
+      if (!vault || vault.erasedAt != null) throw new ApiError(409, "identity_already_erased", "This account's identity is already erased.");
       const now = deps.now();
       const shred = [
         guard(db, sql`EXISTS (SELECT 1 FROM identity_vault WHERE account_id = ${id} AND erased_at IS NULL)`),

@@ -57,12 +57,12 @@ export const phoneRoutes = (deps: Deps) =>
       const db = createDb(c.env.DB);
       const loaded = await loadAccount(db, id);
       if (loaded.account.status !== "pending_phone") {
-        throw new ApiError(409, "INVALID_TRANSITION", `An account that is ${loaded.account.status} has no phone to verify.`, { accountStatus: loaded.account.status });
+        throw new ApiError(409, "invalid_transition", `An account that is ${loaded.account.status} has no phone to verify.`, { accountStatus: loaded.account.status });
       }
       const plain = loaded.vault?.phoneBidx ? await decryptIdentity(c.env, loaded.vault) : null;
-      if (!plain || !loaded.vault?.phoneBidx) throw new ApiError(409, "CODE_NOT_ACTIVE", "This account has no phone on record.");
+      if (!plain || !loaded.vault?.phoneBidx) throw new ApiError(409, "code_not_active", "This account has no phone on record.");
       const result = await registerPhoneCode(c.env, db, deps, { accountId: id, phoneBidx: loaded.vault.phoneBidx, e164: plain.phone }, c.get("requestId"));
       if (result.codeSent) return c.json({ codeSent: true as const }, 202);
-      if (result.reason === "SMS_DELIVERY_FAILED") throw new ApiError(502, "SMS_DELIVERY_FAILED", "The SMS gateway did not accept the message; retry after the cooldown.");
+      if (result.reason === "sms_delivery_failed") throw new ApiError(502, "sms_delivery_failed", "The SMS gateway did not accept the message; retry after the cooldown.");
       throw throttled(result.reason, result.retryAfterSeconds ?? 60);
     });

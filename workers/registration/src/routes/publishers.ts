@@ -146,7 +146,7 @@ export const publisherRoutes = (deps: Deps) =>
       const account = await db.select({ status: accounts.status, kind: accounts.kind }).from(accounts).where(eq(accounts.id, body.accountId)).get();
       if (!account) throw new ApiError(404, "account_not_found", "No account has this id.");
       if (account.kind !== "public" || account.status !== "verified") {
-        throw new ApiError(409, "PUBLISHER_NOT_ELIGIBLE", "Only verified public accounts can hold a news-publisher licence.", { accountStatus: account.status, accountKind: account.kind });
+        throw new ApiError(409, "publisher_not_eligible", "Only verified public accounts can hold a news-publisher licence.", { accountStatus: account.status, accountKind: account.kind });
       }
       const row: LicenceRow = {
         id: newId("lic"),
@@ -173,7 +173,7 @@ export const publisherRoutes = (deps: Deps) =>
           }),
         ]);
       } catch (err) {
-        if (isGuardFailure(err)) throw new ApiError(409, "PUBLISHER_NOT_ELIGIBLE", "Only verified public accounts can hold a news-publisher licence.");
+        if (isGuardFailure(err)) throw new ApiError(409, "publisher_not_eligible", "Only verified public accounts can hold a news-publisher licence.");
         throw err;
       }
       return c.json(view(row, now), 201);
@@ -185,7 +185,7 @@ export const publisherRoutes = (deps: Deps) =>
       const now = deps.now();
       const row = await db.select().from(publisherLicences).where(eq(publisherLicences.id, id)).get();
       if (!row) throw new ApiError(404, "licence_not_found", "No licence has this id.");
-      if (row.revokedAt != null) throw new ApiError(409, "LICENCE_ALREADY_REVOKED", "This licence is already revoked.");
+      if (row.revokedAt != null) throw new ApiError(409, "licence_already_revoked", "This licence is already revoked.");
       try {
         await db.batch([
           guard(db, sql`EXISTS (SELECT 1 FROM publisher_licences WHERE id = ${id} AND revoked_at IS NULL)`),
@@ -199,7 +199,7 @@ export const publisherRoutes = (deps: Deps) =>
           }),
         ]);
       } catch (err) {
-        if (isGuardFailure(err)) throw new ApiError(409, "LICENCE_ALREADY_REVOKED", "This licence is already revoked.");
+        if (isGuardFailure(err)) throw new ApiError(409, "licence_already_revoked", "This licence is already revoked.");
         throw err;
       }
       return c.json(view({ ...row, revokedAt: now, revokedReason: reason }, now), 200);

@@ -86,7 +86,7 @@ export const webhookRoutes = (deps: Deps) =>
       return c.json({ eventId: event.eventId, outcome: "under_review" as const }, 200);
     } catch (err) {
       // A concurrent delivery of the same event won the race: that is a duplicate, not an error.
-      if (errorText(err).includes("idv_webhook_events.event_id") || (err instanceof ApiError && err.code === "CONCURRENT_CHANGE")) {
+      if (errorText(err).includes("idv_webhook_events.event_id") || (err instanceof ApiError && err.code === "concurrent_change")) {
         return c.json({ eventId: event.eventId, outcome: "duplicate" as const }, 200);
       }
       throw err;
