@@ -1,19 +1,14 @@
-/** Bindings of the gateway (see the root wrangler.toml). */
-export interface Env {
-  DB: D1Database;
-  REGISTRATION: Fetcher;
-  SCREENING: Fetcher;
-  REPOSTS: Fetcher;
-  MODERATION: Fetcher;
+/**
+ * Bindings of the gateway. Vars and bindings come from the root wrangler.toml through the
+ * generated `GatewayEnv` (workers/gateway/worker-configuration.d.ts, `npm run types`); what
+ * wrangler types cannot see is declared here.
+ */
+export type Env = Omit<GatewayEnv, "RATE_LIMITER"> & {
   /** Workers Rate Limiting binding; absent in some local setups, then the in-memory fallback applies. */
   RATE_LIMITER?: RateLimit;
-  /** Bootstrap admin credential (a secret). */
+  /** Bootstrap admin credential (a secret: `npm run secrets`). */
   ADMIN_KEY?: string;
-  ENVIRONMENT: string;
-  MAX_BODY_BYTES?: string;
-  TERM_IMPORT_MAX_BODY_BYTES?: string;
-  RATE_LIMIT_PER_MINUTE?: string;
-}
+};
 
 /** The function workers behind the gateway, by binding name. */
 export const UPSTREAMS = ["REGISTRATION", "SCREENING", "REPOSTS", "MODERATION"] as const;

@@ -1,5 +1,5 @@
-/** Bindings of the moderation worker (see workers/moderation/wrangler.toml). */
-export interface Env {
-  DB: D1Database;
-  ENVIRONMENT: string;
-}
+/**
+ * Bindings of the moderation worker: generated from workers/moderation/wrangler.toml into
+ * ../worker-configuration.d.ts (`npm run types`).
+ */
+export type Env = ModerationEnv;

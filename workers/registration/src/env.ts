@@ -1,28 +1,19 @@
 import type { VaultSecrets } from "./vault";
 
-/** Bindings of the registration worker (see workers/registration/wrangler.toml and README). */
-export interface Env extends VaultSecrets {
-  DB: D1Database;
-  ENVIRONMENT: string;
-  /** "http" (production) or "local" (dev and tests: D1 outbox + /v1/dev routes). */
-  SMS_SENDER?: string;
-  SMS_GATEWAY_URL?: string;
-  SMS_GATEWAY_KEY?: string;
-  /** "http" (provider + webhook) or "manual" (operators review every identity). */
-  IDENTITY_VERIFIER?: string;
-  IDV_URL?: string;
-  IDV_KEY?: string;
-  IDV_WEBHOOK_SECRET?: string;
-  MAX_PUBLIC_ACCOUNTS_PER_IDENTITY?: string;
-  MAX_PERSONAL_ACCOUNTS_PER_IDENTITY?: string;
-  /** Unverified registrations older than this give up their identity and phone when claimed (default 24). */
-  PENDING_PHONE_TTL_HOURS?: string;
-  CODE_TTL_SECONDS?: string;
-  CODE_RESEND_COOLDOWN_SECONDS?: string;
-  CODE_MAX_PER_HOUR?: string;
-  CODE_MAX_PER_DAY?: string;
-  CODE_MAX_ATTEMPTS?: string;
-}
+/**
+ * Bindings of the registration worker. Vars come from workers/registration/wrangler.toml
+ * through the generated `RegistrationEnv` (../worker-configuration.d.ts, `npm run types`;
+ * see README for their meaning); the secrets, which wrangler types cannot see, are declared
+ * here (`npm run secrets` prints how to set them).
+ */
+export type Env = RegistrationEnv &
+  VaultSecrets & {
+    /** Credential of the SMS gateway (SMS_SENDER "http"). */
+    SMS_GATEWAY_KEY?: string;
+    /** Credential of the identity provider and the secret its webhooks are signed with (IDENTITY_VERIFIER "http"). */
+    IDV_KEY?: string;
+    IDV_WEBHOOK_SECRET?: string;
+  };
 
 /** What the app gets from outside, injectable for tests: the clock and outbound fetch. */
 export interface Deps {

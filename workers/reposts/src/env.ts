@@ -1,16 +1,7 @@
-import type { PostCounter } from "./post-counter";
-import type { RepostShard } from "./repost-shard";
-
-/** Bindings of the reposts worker (see workers/reposts/wrangler.toml). */
-export interface Env {
-  DB: D1Database;
-  /** One coordinator object per root post. */
-  POST_COUNTER: DurableObjectNamespace<PostCounter>;
-  /** Counting shards of hot posts. */
-  REPOST_SHARD: DurableObjectNamespace<RepostShard>;
-  ENVIRONMENT: string;
-  /** Shards of an ordinary post (1 = the coordinator counts alone). */
-  DEFAULT_SHARDS?: string;
-  /** Shards of a post by a public account (likely to go viral). */
-  HOT_SHARDS?: string;
-}
+/**
+ * Bindings of the reposts worker (POST_COUNTER: one coordinator object per root post;
+ * REPOST_SHARD: counting shards of hot posts; DEFAULT_SHARDS / HOT_SHARDS: shards of an
+ * ordinary post / a post by a public account): generated from workers/reposts/wrangler.toml
+ * into ../worker-configuration.d.ts (`npm run types`).
+ */
+export type Env = RepostsEnv;

@@ -1,5 +1,5 @@
-/** Bindings of the screening worker (see workers/screening/wrangler.toml). */
-export interface Env {
-  DB: D1Database;
-  ENVIRONMENT: string;
-}
+/**
+ * Bindings of the screening worker: generated from workers/screening/wrangler.toml into
+ * ../worker-configuration.d.ts (`npm run types`).
+ */
+export type Env = ScreeningEnv;
