@@ -44,6 +44,7 @@ export const PROBLEMS = {
   identity_limit: { status: 409, title: "Identity already registered" },
   invalid_transition: { status: 409, title: "Invalid account status transition" },
   licence_already_revoked: { status: 409, title: "Licence already revoked" },
+  licence_conflict: { status: 409, title: "Licence number held with other terms" },
   phone_taken: { status: 409, title: "Phone number already registered" },
   publisher_not_eligible: { status: 409, title: "Account not eligible for a news licence" },
   already_current: { status: 409, title: "Version already current" },
