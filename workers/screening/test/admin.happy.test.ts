@@ -26,6 +26,24 @@ describe("term lists", () => {
     expect(audit.results.map((a) => a.action)).toEqual(["term_list.create", "term_list.import", "term_list.update", "term_list.delete"]);
   });
 
+  it("the listing counts each list's terms (#14.6)", async () => {
+    const a = await createList("count-a", "fraud");
+    const b = await createList("count-b", "rumour");
+    const empty = await createList("count-empty", "rumour");
+    await importTerms(a, [{ pattern: "计数甲", severity: 2 }, { pattern: "计数乙", severity: 2 }, { pattern: "计数丙", severity: 2 }]);
+    await importTerms(b, [{ pattern: "计数丁", severity: 2 }]);
+    const listed = (await (await call("/v1/term-lists?limit=500", { role: "admin" })).json()) as { lists: { id: string; termCount: number }[] };
+    const counts = Object.fromEntries(listed.lists.map((l) => [l.id, l.termCount]));
+    expect(counts[a]).toBe(3);
+    expect(counts[b]).toBe(1);
+    expect(counts[empty]).toBe(0);
+    // The listing agrees with the single-list view.
+    for (const id of [a, b, empty]) {
+      const one = (await (await call(`/v1/term-lists/${id}`, { role: "admin" })).json()) as { termCount: number };
+      expect(one.termCount).toBe(counts[id]);
+    }
+  });
+
   it("imports JSON and CSV, pages terms, updates and deletes one", async () => {
     const id = await createList("fraud-io", "fraud");
     const json = await importTerms(id, [

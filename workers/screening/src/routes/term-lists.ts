@@ -122,10 +122,14 @@ export const termListRoutes = createRouter<Env>()
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
       const db = createDb(c.env.DB);
+      // A join, not a correlated subquery: Drizzle renders a column of the single selected
+      // table unqualified, so `terms.list_id = "id"` compared terms with themselves (#14.6).
       const rows = await db
-        .select({ list: termLists, termCount: sql<number>`(select count(*) from terms where terms.list_id = ${termLists.id})` })
+        .select({ list: termLists, termCount: count(terms.id) })
         .from(termLists)
+        .leftJoin(terms, eq(terms.listId, termLists.id))
         .where(cursor ? gt(termLists.id, cursor) : undefined)
+        .groupBy(termLists.id)
         .orderBy(asc(termLists.id))
         .limit(limit);
       return c.json({ lists: rows.map((r) => listView(r.list, r.termCount)), nextCursor: cursorOf(rows, limit, (r) => r.list.id) }, 200);
