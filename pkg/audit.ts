@@ -1,22 +1,38 @@
+import { sql, type SQL } from "drizzle-orm";
 import { auditLog } from "../db/schema";
 import type { Db } from "./db";
 import { newId } from "./ids";
 import type { Principal } from "./principal";
+
+/** Who did it: an API key's principal, or a system actor (a provider webhook, a cron job). */
+export type AuditActor = Principal | { keyId: string; role: "system" };
 
 export interface AuditEntry {
   action: string;
   subjectType: string;
   subjectId: string;
   reason?: string | null;
-  /** Non-personal details only: codes, statuses, counts. */
+  /** Non-personal details only: codes, statuses, counts. Never identity data or post text. */
   details?: Record<string, unknown>;
 }
 
 /**
- * The insert statement of one audit row, to be put in the same `db.batch` as the change
- * it records, so a decision and its record commit together or not at all.
+ * The only writer of `audit_log`: the statement of one entry, to be put in the same
+ * `runAtomic` batch (pkg/batch.ts) as the change it records, so a change and its record commit
+ * together or not at all. `onlyIf` (an SQL condition, e.g. `changes() = 1` of the statement
+ * before it) writes the entry only when the change happened.
  */
-export function auditInsert(db: Db, actor: Principal, requestId: string | undefined, entry: AuditEntry) {
+export function auditStatement(actor: AuditActor, requestId: string | undefined | null, entry: AuditEntry, options: { onlyIf?: SQL; id?: string; at?: number } = {}): SQL {
+  const values = sql`${options.id ?? newId("aud")}, ${options.at ?? Date.now()}, ${actor.keyId}, ${actor.role}, ${entry.action}, ${entry.subjectType}, ${entry.subjectId}, ${entry.reason ?? null}, ${requestId ?? null}, ${entry.details ? JSON.stringify(entry.details) : null}`;
+  const columns = sql`INSERT INTO audit_log (id, at, actor_key_id, actor_role, action, subject_type, subject_id, reason, request_id, details)`;
+  return options.onlyIf ? sql`${columns} SELECT ${values} WHERE ${options.onlyIf}` : sql`${columns} VALUES (${values})`;
+}
+
+/**
+ * @deprecated Drizzle-batch form of `auditStatement`, kept only until registration's batches
+ * move to `runAtomic`; writes the same row.
+ */
+export function auditInsert(db: Db, actor: AuditActor, requestId: string | undefined, entry: AuditEntry) {
   return db.insert(auditLog).values({
     id: newId("aud"),
     at: Date.now(),

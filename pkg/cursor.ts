@@ -1,26 +1,38 @@
+import { base64UrlToText, textToBase64Url } from "./encoding";
 import { ApiError } from "./errors";
 
 /**
- * Opaque keyset-pagination cursors: the sort key and id of the last row of a page, so the
- * next page is `WHERE (key, id) > (?, ?)` — stable under inserts, no OFFSET scans.
+ * The one opaque keyset cursor of every list: the sort key and the id of the last row of a
+ * page, so the next page is `WHERE (key, id) > (?, ?)` (or `<` for newest-first lists) —
+ * stable under inserts, unique even when keys repeat, no OFFSET scans. Lists sorted by id
+ * alone use the id as the key too. Clients treat the string as opaque; anything this module
+ * did not write is 422 `invalid_cursor`.
  */
 export interface CursorPosition {
-  key: number;
+  key: number | string;
   id: string;
 }
 
 export function encodeCursor(pos: CursorPosition): string {
-  return btoa(JSON.stringify([pos.key, pos.id])).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return textToBase64Url(JSON.stringify([pos.key, pos.id]));
 }
 
-export function decodeCursor(cursor: string | undefined): CursorPosition | undefined {
+/** The position a cursor holds; its key must be of the list's key type (numbers by default). */
+export function decodeCursor(cursor: string | undefined, keyType?: "number"): { key: number; id: string } | undefined;
+export function decodeCursor(cursor: string | undefined, keyType: "string"): { key: string; id: string } | undefined;
+export function decodeCursor(cursor: string | undefined, keyType: "number" | "string" = "number"): CursorPosition | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const json = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    const [key, id] = JSON.parse(json) as unknown[];
-    if (typeof key === "number" && Number.isFinite(key) && typeof id === "string" && id.length <= 100) return { key, id };
+    const [key, id, ...rest] = JSON.parse(base64UrlToText(cursor)) as unknown[];
+    const keyOk = keyType === "number" ? typeof key === "number" && Number.isFinite(key) : typeof key === "string" && key.length <= 200;
+    if (keyOk && typeof id === "string" && id.length <= 200 && rest.length === 0) return { key: key as number | string, id };
   } catch {
     /* fall through */
   }
   throw new ApiError(422, "invalid_cursor", "The cursor is not one this endpoint returned.");
+}
+
+/** The cursor of the page after `rows` (null when the page was not full: there is no next page). */
+export function nextCursor<T>(rows: T[], limit: number, position: (row: T) => CursorPosition): string | null {
+  return rows.length === limit && rows.length > 0 ? encodeCursor(position(rows[rows.length - 1]!)) : null;
 }

@@ -10,6 +10,8 @@ export const apiKeys = sqliteTable(
     keyHash: text("key_hash").notNull().unique(),
     /** First characters of the key, so an admin can tell keys apart without the secret. */
     keyPrefix: text("key_prefix").notNull(),
+    /** Rate-limit tier (workers/gateway/src/limits.ts): a Rate Limiting namespace per tier. */
+    limitTier: text("limit_tier", { enum: ["standard", "high", "unlimited"] }).notNull().default("standard"),
     createdAt: integer("created_at").notNull(),
     revokedAt: integer("revoked_at"),
     lastUsedAt: integer("last_used_at"),
@@ -38,3 +40,12 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_log_subject_idx").on(t.subjectType, t.subjectId, t.at), index("audit_log_at_idx").on(t.at)],
 );
+
+/**
+ * Never holds a row: `guard()` of pkg/batch.ts inserts NULL here when its condition is false,
+ * which aborts the whole D1 batch (one transaction) it belongs to.
+ */
+export const batchGuards = sqliteTable("batch_guards", {
+  // TEXT, not INTEGER: an INTEGER PRIMARY KEY is the rowid and would accept NULL.
+  ok: text("ok").notNull().primaryKey(),
+});

@@ -4,7 +4,9 @@ import { accounts, posts, reports } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
+import { runAtomic } from "../../../../pkg/batch";
 import { newId } from "../../../../pkg/ids";
+import { reviewSignal } from "../../../../pkg/review-signals";
 import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
 import type { Env } from "../env";
@@ -40,11 +42,16 @@ export const reportRoutes = createRouter<Env>().openapi(createReport, async (c) 
   const principal = c.get("principal")!;
   // One transaction: open (or join) the subject's report item, then attach the report to it.
   // Both inserts are idempotent, so concurrent and repeated reports converge.
-  const [, inserted] = await c.env.DB.batch([
-    c.env.DB.prepare(
-      `INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
-       VALUES (?, ?, ?, ?, 'report', ?, 'open', ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
-    ).bind(newId("rvw"), key, body.subjectType, body.subjectId, `reported_${body.reason}`, JSON.stringify({ firstReason: body.reason }), now),
+  const [, inserted] = await runAtomic(c.env.DB, [
+    reviewSignal({
+      subjectType: body.subjectType,
+      subjectId: body.subjectId,
+      source: "report",
+      reasonCode: `reported_${body.reason}`,
+      dedupeKey: key,
+      details: { firstReason: body.reason },
+      createdAt: now,
+    }),
     c.env.DB.prepare(
       `INSERT INTO reports (id, subject_type, subject_id, reporter_id, reason, review_item_id, created_at, created_by_key)
        SELECT ?, ?, ?, ?, ?, id, ?, ? FROM review_queue WHERE dedupe_key = ?

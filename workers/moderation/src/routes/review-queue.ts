@@ -1,7 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, count, eq, gt, or, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, or, sql, type SQL } from "drizzle-orm";
 import { reports, reviewQueue } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
+import { auditStatement } from "../../../../pkg/audit";
+import { runAtomic } from "../../../../pkg/batch";
 import { decodeCursor, encodeCursor } from "../../../../pkg/cursor";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
@@ -101,29 +103,26 @@ export const reviewQueueRoutes = createRouter<Env>()
     const principal = c.get("principal")!;
     const now = Date.now();
     const auditId = newId("aud");
-    // One transaction, guarded by the item still being open: the decision, its audit row
-    // (inserted only if this request decided it: changes() of the statement before), and the
-    // post removal (only if that audit row exists). A concurrent decision changes nothing.
-    const [decided] = await c.env.DB.batch([
+    // One transaction, guarded by the item still being open: the decision, its audit entry
+    // (written only if this request decided it: changes() of the statement before), and the
+    // post removal (only if that audit entry exists). A concurrent decision changes nothing.
+    const [decided] = await runAtomic(c.env.DB, [
       c.env.DB.prepare(
         `UPDATE review_queue SET status = 'decided', decision = ?, decided_at = ?, decided_by = ?,
            dedupe_key = CASE WHEN dedupe_key LIKE '%:open' THEN substr(dedupe_key, 1, length(dedupe_key) - 4) || id ELSE dedupe_key END
          WHERE id = ? AND status = 'open'`,
       ).bind(decision, now, principal.keyId, id),
-      c.env.DB.prepare(
-        `INSERT INTO audit_log (id, at, actor_key_id, actor_role, action, subject_type, subject_id, reason, request_id, details)
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1`,
-      ).bind(
-        auditId,
-        now,
-        principal.keyId,
-        principal.role,
-        `review.${decision}`,
-        item.subjectType,
-        item.subjectId,
-        reason,
-        c.get("requestId") ?? null,
-        JSON.stringify({ reviewItemId: id, source: item.source, reasonCode: item.reasonCode }),
+      auditStatement(
+        principal,
+        c.get("requestId"),
+        {
+          action: `review.${decision}`,
+          subjectType: item.subjectType,
+          subjectId: item.subjectId,
+          reason,
+          details: { reviewItemId: id, source: item.source, reasonCode: item.reasonCode },
+        },
+        { id: auditId, at: now, onlyIf: sql`changes() = 1` },
       ),
       c.env.DB.prepare(
         `UPDATE posts SET removed_at = ? WHERE id = ? AND removed_at IS NULL AND ? = 'remove_post'
