@@ -132,6 +132,8 @@ export async function loadVersion(db: Db, version: number): Promise<{ matcher: M
   ]);
   const m = meta[0];
   if (!m || chunks.length !== m.chunkCount) throw new Error(`policy version ${version} is missing or incomplete`);
+  // The empty policy of migration 0013 stores no matcher (publish always stores at least one chunk).
+  if (m.chunkCount === 0) return { matcher: compile([]), config: JSON.parse(m.config) as PolicyConfig };
   const matcher = load(base64ToBytes(chunks.map((c) => c.data).join("")));
   return { matcher, config: JSON.parse(m.config) as PolicyConfig };
 }

@@ -7,13 +7,41 @@ let list: string;
 
 const count = async (table: string) => (await testEnv.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 
-describe("before any publish", () => {
-  it("screening answers 503 policy_not_published and records nothing", async () => {
+describe("a fresh database: the empty policy, version 1, is current (#14.5)", () => {
+  it("shows version 1 with no terms and nothing unpublished; publishing nothing is 409 no_changes", async () => {
+    const status = (await (await call("/v1/policy", { role: "admin" })).json()) as { current: Record<string, unknown>; unpublishedChanges: boolean };
+    expect(status).toMatchObject({ current: { version: 1, termCount: 0, allowCount: 0, createdBy: "migration" }, unpublishedChanges: false });
+    const again = await call("/v1/policy/publish", { role: "admin", method: "POST" });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: "no_changes", currentVersion: 1 });
+  });
+
+  it("screens at once: account states, news gating and contacts apply, no term matches", async () => {
     account = await seedAccount();
-    const res = await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "hi" } });
+    const clean = await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "hi" } });
+    expect(clean.status).toBe(200);
+    expect(await clean.json()).toMatchObject({ verdict: "allow", reasons: [], policyVersion: 1 });
+    const contact = (await (await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "加微信 wx: abc_12345 详聊" } })).json()) as { verdict: string; reasons: { code: string }[] };
+    expect(contact).toMatchObject({ verdict: "review", reasons: [expect.objectContaining({ code: "contact_wechat" })] });
+    const news = (await (await call("/v1/screen", { role: "app", body: { accountId: account, kind: "news", text: "今日新闻" } })).json()) as { verdict: string; reasons: { code: string }[] };
+    expect(news).toMatchObject({ verdict: "block", reasons: [expect.objectContaining({ code: "publisher_not_authorised" })] });
+    const pending = await seedAccount("pending_phone");
+    const unverified = (await (await call("/v1/screen", { role: "app", body: { accountId: pending, kind: "post", text: "hi" } })).json()) as { verdict: string; reasons: { code: string }[] };
+    expect(unverified).toMatchObject({ verdict: "block", reasons: [{ code: "account_unverified", action: "block" }] });
+    expect(await count("posts")).toBe(4);
+    expect(await count("review_queue")).toBe(1);
+    // Nothing left over for the next describe block, which counts from zero.
+    await testEnv.DB.prepare("DELETE FROM review_queue").run();
+    await testEnv.DB.prepare("DELETE FROM posts").run();
+  });
+
+  it("503 policy_not_published only if no version is current at all (state wiped by hand), nothing recorded", async () => {
+    await testEnv.DB.prepare("DELETE FROM policy_current").run();
+    const res = await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "hi", postId: "no-policy-1" } });
     expect(res.status).toBe(503);
     expect((await problem(res)).code).toBe("policy_not_published");
     expect(await count("posts")).toBe(0);
+    await testEnv.DB.prepare("INSERT INTO policy_current (id, version, updated_at) VALUES (1, 1, 0)").run();
   });
 });
 
