@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const ACCOUNT_STATUSES = [
@@ -32,7 +33,8 @@ export const accounts = sqliteTable(
 
 /**
  * News-publisher licences. A licence counts while `revoked_at` is null and
- * `expires_at` is in the future; screening checks both on every news post.
+ * `expires_at` is in the future; screening checks both on every news post. At most one
+ * unrevoked licence per (account, licence number) (partial unique index).
  */
 export const publisherLicences = sqliteTable(
   "publisher_licences",
@@ -51,7 +53,12 @@ export const publisherLicences = sqliteTable(
     createdAt: integer("created_at").notNull(),
     createdBy: text("created_by").notNull(),
   },
-  (t) => [index("publisher_licences_account_idx").on(t.accountId, t.expiresAt)],
+  (t) => [
+    index("publisher_licences_account_idx").on(t.accountId, t.expiresAt),
+    // One unrevoked licence per account and licence number, whatever the races of grants:
+    // a second concurrent grant fails here and is answered from the row that won.
+    uniqueIndex("publisher_licences_active_uq").on(t.accountId, t.licenceNumber).where(sql`revoked_at IS NULL`),
+  ],
 );
 
 // ---------------------------------------------------------------------------------------

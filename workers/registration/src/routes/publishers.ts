@@ -3,13 +3,13 @@ import { and, asc, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
 import { accounts, auditLog, publisherLicences } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditInsert } from "../../../../pkg/audit";
-import { createDb } from "../../../../pkg/db";
+import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
-import { IdSchema, isoOrNull, problemResponses } from "../../../../pkg/schemas";
+import { IdSchema, isoOrNull, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
-import { guard, isGuardFailure } from "../repo";
+import { errorText, guard, isGuardFailure } from "../repo";
 import { ReasonSchema } from "../schemas";
 
 /** Scope categories are snake_case words, e.g. political_news (screening matches them against post categories). */
@@ -35,8 +35,8 @@ const GrantBody = z
   .object({
     accountId: IdSchema,
     scope: z.array(ScopeItem).min(1).max(20).refine((s) => new Set(s).size === s.length, "Scope items must be unique"),
-    licenceNumber: z.string().trim().min(1).max(100),
-    issuer: z.string().trim().min(1).max(200),
+    licenceNumber: safeText({ max: 100 }).openapi({ description: "As issued; compared after NFKC folding (full-width digits are the same number)" }),
+    issuer: safeText({ max: 200 }),
     expiresAt: z.iso.datetime({ offset: true }),
   })
   .strict()
@@ -48,11 +48,13 @@ const grant = createRoute({
   method: "post",
   path: "/v1/publishers",
   tags: ["publishers"],
-  summary: "Grant a news-publisher licence to a verified public account (operator).",
+  summary:
+    "Grant a news-publisher licence to a verified public account (operator). Idempotent: repeating a grant of a licence number the account already holds (same scope, issuer and expiry) returns that licence with 200; other terms are 409 `licence_conflict`.",
   security: [{ bearer: [] }],
   middleware: [requireRole("operator")] as const,
   request: { body: { required: true, content: { "application/json": { schema: GrantBody } } } },
   responses: {
+    200: { description: "Already granted with these terms: the existing licence, nothing written", content: { "application/json": { schema: LicenceSchema } } },
     201: { description: "Granted", content: { "application/json": { schema: LicenceSchema } } },
     ...problemResponses(401, 403, 404, 409, 415, 422),
   },
@@ -117,6 +119,26 @@ const history = createRoute({
 });
 
 type LicenceRow = typeof publisherLicences.$inferSelect;
+
+/** The account's unrevoked licence with this number (at most one: publisher_licences_active_uq). */
+const unrevokedLicence = (db: Db, accountId: string, licenceNumber: string) =>
+  db
+    .select()
+    .from(publisherLicences)
+    .where(and(eq(publisherLicences.accountId, accountId), eq(publisherLicences.licenceNumber, licenceNumber), isNull(publisherLicences.revokedAt)))
+    .get();
+
+/**
+ * A grant of a number the account already holds: the same terms are a retry (answered with the
+ * existing licence), other terms a conflict — a licence changes only by revoking it and
+ * granting again, so its history stays one grant and one revocation.
+ */
+function existingGrant(existing: LicenceRow, wanted: Pick<LicenceRow, "scope" | "issuer" | "expiresAt">): LicenceRow {
+  if (existing.scope === wanted.scope && existing.issuer === wanted.issuer && existing.expiresAt === wanted.expiresAt) return existing;
+  throw new ApiError(409, "licence_conflict", "The account already holds this licence number with another scope, issuer or expiry; revoke that licence first, then grant the new terms.", {
+    licenceId: existing.id,
+  });
+}
 const view = (r: LicenceRow, now: number) => ({
   id: r.id,
   accountId: r.accountId,
@@ -145,16 +167,19 @@ export const publisherRoutes = (deps: Deps) =>
       const db = createDb(c.env.DB);
       const account = await db.select({ status: accounts.status, kind: accounts.kind }).from(accounts).where(eq(accounts.id, body.accountId)).get();
       if (!account) throw new ApiError(404, "account_not_found", "No account has this id.");
+      const licenceNumber = body.licenceNumber.normalize("NFKC");
+      // Sorted, so a retry listing the same scope in another order is the same grant.
+      const terms = { scope: JSON.stringify([...body.scope].sort()), issuer: body.issuer, expiresAt };
+      const held = await unrevokedLicence(db, body.accountId, licenceNumber);
+      if (held) return c.json(view(existingGrant(held, terms), now), 200);
       if (account.kind !== "public" || account.status !== "verified") {
         throw new ApiError(409, "publisher_not_eligible", "Only verified public accounts can hold a news-publisher licence.", { accountStatus: account.status, accountKind: account.kind });
       }
       const row: LicenceRow = {
         id: newId("lic"),
         accountId: body.accountId,
-        scope: JSON.stringify(body.scope),
-        licenceNumber: body.licenceNumber,
-        issuer: body.issuer,
-        expiresAt,
+        licenceNumber,
+        ...terms,
         revokedAt: null,
         revokedReason: null,
         createdAt: now,
@@ -169,11 +194,16 @@ export const publisherRoutes = (deps: Deps) =>
             action: "publisher.licence_granted",
             subjectType: "publisher_licence",
             subjectId: row.id,
-            details: { accountId: row.accountId, scope: body.scope, expiresAt },
+            details: { accountId: row.accountId, scope: JSON.parse(terms.scope), expiresAt },
           }),
         ]);
       } catch (err) {
         if (isGuardFailure(err)) throw new ApiError(409, "publisher_not_eligible", "Only verified public accounts can hold a news-publisher licence.");
+        // A concurrent grant of the same number won (the partial unique index): answer as a retry of it.
+        if (errorText(err).includes("publisher_licences.licence_number")) {
+          const winner = await unrevokedLicence(db, body.accountId, licenceNumber);
+          if (winner) return c.json(view(existingGrant(winner, terms), now), 200);
+        }
         throw err;
       }
       return c.json(view(row, now), 201);

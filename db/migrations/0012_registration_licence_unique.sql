@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `publisher_licences_active_uq` ON `publisher_licences` (`account_id`,`licence_number`) WHERE revoked_at IS NULL;
