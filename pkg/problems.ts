@@ -79,6 +79,7 @@ export const PROBLEMS = {
   policy_invalid: { status: 422, title: "Policy invalid" },
   repost_of_itself: { status: 422, title: "Repost of itself" },
   unknown_category: { status: 422, title: "Unknown category" },
+  unknown_account: { status: 422, title: "Unknown account" },
   // 429
   code_locked: { status: 429, title: "Verification locked" },
   code_resend_cooldown: { status: 429, title: "Code resend cooldown" },
