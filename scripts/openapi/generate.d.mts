@@ -1,0 +1,1 @@
+export function generateClientTypes(doc: Record<string, any>): Promise<string>;
