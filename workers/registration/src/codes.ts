@@ -61,6 +61,3 @@ export async function issueCode(db: Db, keys: VaultKeys, policy: CodePolicy, pho
   const longest = waits.reduce((a, b) => (b.ms > a.ms ? b : a));
   return { issued: false, reason: longest.reason, retryAfterSeconds: Math.max(1, Math.ceil(longest.ms / 1000)) };
 }
-
-export const codeMessage = (code: string, ttlMs: number) =>
-  `Your Gatehouse verification code is ${code}. It expires in ${Math.round(ttlMs / 60_000)} minutes. Never share it.`;

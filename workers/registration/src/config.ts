@@ -42,10 +42,41 @@ function unavailable(what: string, code: "sms_unavailable" | "identity_provider_
   return new ApiError(503, code, "A verification service is not configured on this deployment.");
 }
 
-export function smsSender(env: Env, db: Db, deps: Deps): SmsSender {
+function smsSender(env: Env, db: Db, deps: Deps): SmsSender {
   if (localSmsEnabled(env)) return new LocalSmsSender(db, deps.now);
   if (!env.SMS_GATEWAY_URL || !env.SMS_GATEWAY_KEY) throw unavailable("SMS_GATEWAY_URL/SMS_GATEWAY_KEY", "sms_unavailable");
   return new HttpSmsSender(env.SMS_GATEWAY_URL, env.SMS_GATEWAY_KEY, deps.fetch);
+}
+
+/** The verification message when SMS_TEMPLATE is not set at all. */
+export const DEFAULT_SMS_TEMPLATE = "【Gatehouse】您的验证码是{code}，{minutes}分钟内有效。请勿泄露给他人。";
+const SMS_PLACEHOLDERS = new Set(["code", "minutes"]);
+
+/**
+ * The verification message of SMS_TEMPLATE: `{code}` (required) and `{minutes}` are filled
+ * in. A template without `{code}`, or with a placeholder we do not fill (a typo such as
+ * `{minute}` would reach users verbatim), is a configuration error.
+ */
+export function smsTemplate(env: Pick<Env, "SMS_TEMPLATE">): (code: string, ttlMs: number) => string {
+  const template = env.SMS_TEMPLATE ?? DEFAULT_SMS_TEMPLATE;
+  const names = Array.from(template.matchAll(/\{([^{}]*)\}/g), (m) => m[1]!);
+  if (!names.includes("code") || names.some((n) => !SMS_PLACEHOLDERS.has(n))) throw unavailable("SMS_TEMPLATE", "sms_unavailable");
+  return (code, ttlMs) => template.replaceAll("{code}", code).replaceAll("{minutes}", String(Math.round(ttlMs / 60_000)));
+}
+
+/** How verification codes reach phones: the sender and the message text. */
+export interface SmsChannel {
+  sender: SmsSender;
+  message: (code: string, ttlMs: number) => string;
+}
+
+/**
+ * The SMS channel of this configuration, or 503 `sms_unavailable` (logged) when it is
+ * misconfigured. Callers build it before writing anything, so a misconfiguration never
+ * leaves an account, a code or a spent cooldown behind.
+ */
+export function smsChannel(env: Env, db: Db, deps: Deps): SmsChannel {
+  return { sender: smsSender(env, db, deps), message: smsTemplate(env) };
 }
 
 export function identityVerifier(env: Env, deps: Deps): IdentityVerifier {

@@ -5,8 +5,8 @@ import { ApiError } from "../../../pkg/errors";
 import { timingSafeEqualStr } from "../../../pkg/ids";
 import { log } from "../../../pkg/log";
 import type { Principal } from "../../../pkg/principal";
-import { codeMessage, issueCode } from "./codes";
-import { codePolicy, smsSender } from "./config";
+import { issueCode } from "./codes";
+import { codePolicy, smsChannel, type SmsChannel } from "./config";
 import type { Deps, Env } from "./env";
 import { concurrentChange, guard, isGuardFailure, transition, type LoadedAccount } from "./repo";
 import { SmsDeliveryError } from "./sms";
@@ -22,17 +22,18 @@ export type CodeDelivery = { codeSent: true } | { codeSent: false; reason: "code
 
 /**
  * Issues a code (if the phone's cooldown and caps allow) and sends it. Delivery failures
- * are reported, not thrown: the account exists either way and can ask for a resend.
+ * are reported, not thrown: the account exists either way and can ask for a resend. A
+ * misconfigured channel is 503 `sms_unavailable` before any code is issued (`smsChannel`).
  */
-export async function registerPhoneCode(env: Env, db: Db, deps: Deps, target: PhoneTarget, requestId?: string): Promise<CodeDelivery> {
+export async function registerPhoneCode(env: Env, db: Db, deps: Deps, target: PhoneTarget, requestId?: string, channel: SmsChannel = smsChannel(env, db, deps)): Promise<CodeDelivery> {
   const keys = await loadVaultKeys(env);
   const policy = codePolicy(env);
   const issued = await issueCode(db, keys, policy, target.phoneBidx, target.accountId, deps.now());
   if (!issued.issued) return { codeSent: false, reason: issued.reason, retryAfterSeconds: issued.retryAfterSeconds };
   try {
-    await smsSender(env, db, deps).send({ e164: target.e164, phoneBidx: target.phoneBidx }, codeMessage(issued.code, policy.ttlMs));
+    await channel.sender.send({ e164: target.e164, phoneBidx: target.phoneBidx }, channel.message(issued.code, policy.ttlMs));
   } catch (err) {
-    if (!(err instanceof SmsDeliveryError) && !(err instanceof ApiError)) throw err;
+    if (!(err instanceof SmsDeliveryError)) throw err;
     log("warn", "sms_delivery_failed", { requestId, accountId: target.accountId, error: err.message.slice(0, 100) });
     return { codeSent: false, reason: "sms_delivery_failed" };
   }

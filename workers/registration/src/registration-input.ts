@@ -1,4 +1,5 @@
 import type { FieldError } from "../../../pkg/errors";
+import { safeText } from "../../../pkg/schemas";
 import { validateDocument, normaliseName, type DocumentType } from "./documents";
 import { parseMobile } from "./phone";
 
@@ -20,6 +21,9 @@ export interface ValidRegistration {
   phone: string;
 }
 
+/** The shared free-text check (its length bound is the schema's; 1–50 characters is checked below). */
+const DisplayNameText = safeText({ min: 0, max: 200 });
+
 /** Handles: a letter, then letters, digits or underscores; 3–30 characters; compared lower-cased. */
 export const HANDLE_RE = /^[a-z][a-z0-9_]{2,29}$/;
 export const normaliseHandle = (raw: string) => raw.trim().toLowerCase();
@@ -33,9 +37,15 @@ export function validateRegistration(body: RegistrationBody, now: number): { ok:
   const handle = normaliseHandle(body.handle);
   if (!HANDLE_RE.test(handle)) errors.push({ field: "handle", code: "HANDLE_INVALID", message: "3–30 characters: a letter, then letters, digits or underscores." });
 
+  // Text hygiene first (lone surrogates would otherwise be stored as U+FFFD), then the length
+  // in characters and no format characters (zero-width, bidi marks).
   const displayName = body.displayName.normalize("NFC").trim();
+  const hygiene = DisplayNameText.safeParse(body.displayName);
+  const invalidText = hygiene.success ? undefined : hygiene.error.issues.find((i) => i.code === "custom");
   const dnLength = Array.from(displayName).length;
-  if (dnLength < 1 || dnLength > 50 || /[\p{Cc}\p{Cf}]/u.test(displayName)) {
+  if (invalidText) {
+    errors.push({ field: "displayName", code: "INVALID_TEXT", message: invalidText.message });
+  } else if (dnLength < 1 || dnLength > 50 || /[\p{Cc}\p{Cf}]/u.test(displayName)) {
     errors.push({ field: "displayName", code: "DISPLAY_NAME_INVALID", message: "1–50 characters, no control characters." });
   }
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ACCOUNT_STATUSES } from "../../../db/schema";
-import { IdSchema } from "../../../pkg/schemas";
+import { IdSchema, safeText } from "../../../pkg/schemas";
 import { DOCUMENT_TYPES } from "./documents";
 
 export const AccountIdParam = z.object({ id: IdSchema.openapi({ param: { name: "id", in: "path" }, example: "acc_mabc12345xyz" }) });
@@ -30,7 +30,8 @@ export const AccountSchema = z
   })
   .openapi("Account");
 
-export const ReasonSchema = z.string().trim().min(3).max(500);
+/** Why an operator acts (audited): 3–500 characters of clean text, line breaks allowed. */
+export const ReasonSchema = safeText({ min: 3, max: 500, multiline: true });
 
 export const RegisterBody = z
   .object({

@@ -40,11 +40,16 @@ export async function register(body: Registration = registration()): Promise<{ i
   return { id: json.account.id, body, json };
 }
 
+/** The messages the local sender sent to a phone, newest first (`POST /v1/dev/sms`: the phone in the body, never the URL). */
+export async function devSms(phone: string): Promise<{ body: string; createdAt: string }[]> {
+  const res = await call("/v1/dev/sms", { role: "admin", body: { phone } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { messages: { body: string; createdAt: string }[] }).messages;
+}
+
 /** The latest code sent to a phone, read back through the local sender's dev route. */
 export async function latestCode(phone: string): Promise<string> {
-  const res = await call(`/v1/dev/sms?phone=${encodeURIComponent(phone)}`, { role: "admin" });
-  expect(res.status).toBe(200);
-  const { messages } = (await res.json()) as { messages: { body: string }[] };
+  const messages = await devSms(phone);
   const m = /(\d{6})/.exec(messages[0]?.body ?? "");
   if (!m) throw new Error("no code sent");
   return m[1]!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../src/app";
-import { call, caller, problem, register, registration, residentId, testEnv, verifiedAccount } from "./helpers";
+import { call, caller, latestCode, problem, register, registration, residentId, testEnv, verifiedAccount } from "./helpers";
 
 const count = async (table: string) => (await testEnv.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 
@@ -91,7 +91,7 @@ describe("registration errors", () => {
   it("frees the identity of a rejected account", async () => {
     const documentNumber = residentId("370102", "19770707", "555");
     const { id, body } = await register(registration({ documentNumber }));
-    await call(`/v1/accounts/${id}/phone/verify`, { role: "app", body: { code: /(\d{6})/.exec((await (await call(`/v1/dev/sms?phone=${encodeURIComponent(body.phone)}`, { role: "admin" })).json() as any).messages[0].body)![1] } });
+    await call(`/v1/accounts/${id}/phone/verify`, { role: "app", body: { code: await latestCode(body.phone) } });
     const r = await call(`/v1/accounts/${id}/review`, { role: "operator", body: { decision: "reject", reason: "photo does not match" } });
     expect(await r.json()).toEqual({ id, status: "rejected" });
     expect((await call("/v1/accounts", { role: "app", body: registration({ documentNumber, phone: body.phone }) })).status).toBe(201);
@@ -210,7 +210,7 @@ describe("stale unverified registrations", () => {
   it("never expire an account that verified its phone", async () => {
     const documentNumber = residentId("350102", "19720101", "910");
     const { id, body } = await register(registration({ documentNumber }));
-    await call(`/v1/accounts/${id}/phone/verify`, { role: "app", body: { code: /(\d{6})/.exec(((await (await call(`/v1/dev/sms?phone=${encodeURIComponent(body.phone)}`, { role: "admin" })).json()) as any).messages[0].body)![1] } });
+    await call(`/v1/accounts/${id}/phone/verify`, { role: "app", body: { code: await latestCode(body.phone) } });
     await testEnv.DB.prepare("UPDATE accounts SET created_at = ? WHERE id = ?").bind(Date.now() - 48 * 3_600_000, id).run();
     expect((await problem(await call("/v1/accounts", { role: "app", body: registration({ documentNumber }) }))).code).toBe("identity_limit");
   });

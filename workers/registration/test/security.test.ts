@@ -24,7 +24,7 @@ describe("role matrix", () => {
     ["GET", "/v1/publishers", ["operator", "admin"]],
     ["POST", `/v1/publishers/${lic}/revoke`, ["operator", "admin"], { reason: "revoke" }],
     ["GET", `/v1/publishers/${lic}/history`, ["operator", "admin"]],
-    ["GET", "/v1/dev/sms?phone=%2B8613800138000", ["admin"]],
+    ["POST", "/v1/dev/sms", ["admin"], { phone: "+8613800138000" }],
     ["GET", "/v1/public/accounts/nobody", [undefined, "app", "operator", "admin"]],
   ];
   const cases = matrix.flatMap(([method, path, allowed, body]) => ROLES.map((role) => [method, path, role ?? "anonymous", allowed.includes(role), body] as const));
@@ -72,7 +72,7 @@ describe("no plaintext personal data at rest or in logs", () => {
       await call("/v1/accounts", { role: "app", body: people[0] });
       await call("/v1/accounts", { role: "app", body: { ...people[0], identity: { ...people[0]!.identity, documentNumber: people[0]!.identity.documentNumber.slice(0, 17) } } });
       await call(`/v1/accounts/${ids[1]}/identity`, { method: "DELETE", role: "operator", body: { reason: "erasure request" } });
-      await call(`/v1/dev/sms?phone=${encodeURIComponent(people[2]!.phone)}`, { role: "admin" });
+      await call("/v1/dev/sms", { role: "admin", body: { phone: people[2]!.phone } });
     } finally {
       for (const s of spies) s.mockRestore();
     }
@@ -127,7 +127,7 @@ describe("public profile", () => {
 describe("configuration", () => {
   it("has no /v1/dev routes when the HTTP SMS sender is configured", async () => {
     const prod = caller(buildApp({ devRoutes: false }), { SMS_SENDER: "http" });
-    const res = await prod("/v1/dev/sms?phone=%2B8613800138000", { role: "admin" });
+    const res = await prod("/v1/dev/sms", { role: "admin", body: { phone: "+8613800138000" } });
     expect(res.status).toBe(404);
     expect((await problem(res)).code).toBe("route_not_found");
     const doc = (await (await prod("/openapi.json")).json()) as any;
@@ -139,11 +139,11 @@ describe("configuration", () => {
     const noVault = caller(buildApp({ devRoutes: true }), { VAULT_MASTER_KEYS: undefined });
     const p = await problem(await noVault("/v1/accounts", { role: "app", body: registration() }));
     expect(p).toMatchObject({ status: 503, code: "vault_unavailable" });
-    // Without gateway settings the account is created and the code reported as not sent.
+    // Without gateway settings no account is created: nobody could verify its phone.
     const noSms = caller(buildApp({ devRoutes: false }), { SMS_SENDER: "http", SMS_GATEWAY_URL: undefined });
-    const res = await noSms("/v1/accounts", { role: "app", body: registration() });
-    expect(res.status).toBe(201);
-    expect(((await res.json()) as any).phoneVerification).toEqual({ codeSent: false, reason: "sms_delivery_failed" });
+    const before = await testEnv.DB.prepare("SELECT COUNT(*) AS n FROM accounts").first<{ n: number }>();
+    expect(await problem(await noSms("/v1/accounts", { role: "app", body: registration() }))).toMatchObject({ status: 503, code: "sms_unavailable" });
+    expect(await testEnv.DB.prepare("SELECT COUNT(*) AS n FROM accounts").first<{ n: number }>()).toEqual(before);
   });
 
   it("sends codes through the HTTP SMS gateway when configured", async () => {

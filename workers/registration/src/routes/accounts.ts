@@ -8,7 +8,7 @@ import { ApiError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
 import { problemResponses } from "../../../../pkg/schemas";
-import { identityLimit } from "../config";
+import { identityLimit, smsChannel } from "../config";
 import type { Deps, Env } from "../env";
 import { registerPhoneCode } from "../phone-flow";
 import { validateRegistration } from "../registration-input";
@@ -101,6 +101,8 @@ export const accountRoutes = (deps: Deps) =>
       }
       if (!checked.ok || errors.length > 0) throw new ApiError(422, "validation_failed", "Some fields are missing or invalid; see `errors`.", { errors });
       const v = checked.value;
+      // A misconfigured SMS channel is 503 before anything is written.
+      const channel = smsChannel(c.env, db, deps);
 
       const keys = await loadVaultKeys(c.env);
       const accountId = newId("acc");
@@ -149,7 +151,7 @@ export const accountRoutes = (deps: Deps) =>
         if (conflict) throw conflict;
         throw err;
       }
-      const phoneVerification = await registerPhoneCode(c.env, db, deps, { accountId, phoneBidx, e164: v.phone }, c.get("requestId"));
+      const phoneVerification = await registerPhoneCode(c.env, db, deps, { accountId, phoneBidx, e164: v.phone }, c.get("requestId"), channel);
       const loaded = await loadAccount(db, accountId);
       return c.json({ account: await accountView(c.env, loaded), phoneVerification }, 201);
     })

@@ -6,7 +6,7 @@ import { auditInsert } from "../../../../pkg/audit";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
-import { problemResponses } from "../../../../pkg/schemas";
+import { problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
 import { reviewDedupeKey } from "../identity-check";
 import { concurrentChange, decryptIdentity, guard, isGuardFailure, loadAccount, releaseIdentity, transition } from "../repo";
@@ -42,7 +42,7 @@ const reveal = createRoute({
   middleware: [requireRole("operator")] as const,
   request: {
     params: AccountIdParam,
-    body: { required: true, content: { "application/json": { schema: z.object({ reason: z.string().trim().min(10).max(500) }).strict().openapi("RevealRequest") } } },
+    body: { required: true, content: { "application/json": { schema: z.object({ reason: safeText({ min: 10, max: 500, multiline: true }) }).strict().openapi("RevealRequest") } } },
   },
   responses: {
     200: {
