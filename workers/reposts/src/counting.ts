@@ -1,6 +1,6 @@
 import { ApiError } from "../../../pkg/errors";
 import type { Env } from "./env";
-import { resolvePost, type ResolvedPost } from "./resolve";
+import { assertRepostable, resolvePost, type ResolvedPost } from "./resolve";
 import { ALLOWED_SHARD_COUNTS, coordinatorName, ownerOf, shardName } from "./shards";
 import { loadThresholds, rulesFor } from "./thresholds";
 import type { CountBody, CountOutcome, IdempotencyInput, PostContext } from "./types";
@@ -11,24 +11,42 @@ function configuredShards(value: string | undefined, fallback: number): number {
 }
 
 /**
+ * The statement that fixes a root post's first layout: never for a post that is (by now) a
+ * repost, so a post cannot both spread as a root and be chained to another root (see chain.ts).
+ * Binds: root post id, shards, now.
+ */
+export const INSERT_FIRST_LAYOUT_SQL = `INSERT INTO post_spread (root_post_id, shards, created_at, updated_at)
+  SELECT ?1, ?2, ?3, ?3 WHERE NOT EXISTS (SELECT 1 FROM repost_chain WHERE repost_post_id = ?1)
+  ON CONFLICT (root_post_id) DO NOTHING`;
+
+/**
  * The root post's shard layout. The first count fixes epoch 0 (so an account's shard never
  * moves and dedup stays exact): HOT_SHARDS for posts by public accounts, else DEFAULT_SHARDS,
  * unless an operator set it beforehand. Concurrent first counts agree through the D1 row.
+ * Null when the post was chained to another root since it was resolved.
  */
-export async function ensureLayout(env: Env, post: ResolvedPost): Promise<{ shards: number; history: number[] }> {
+export async function ensureLayout(env: Env, post: ResolvedPost): Promise<{ shards: number; history: number[] } | null> {
   if (post.shards !== null) return { shards: post.shards, history: post.history };
   const wanted = post.authorKind === "public" ? configuredShards(env.HOT_SHARDS, 8) : configuredShards(env.DEFAULT_SHARDS, 1);
-  const now = Date.now();
   const [, read] = await env.DB.batch<{ shards: number; shard_history: string }>([
-    env.DB.prepare(`INSERT INTO post_spread (root_post_id, shards, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`).bind(post.rootPostId, wanted, now, now),
+    env.DB.prepare(INSERT_FIRST_LAYOUT_SQL).bind(post.rootPostId, wanted, Date.now()),
     env.DB.prepare(`SELECT shards, shard_history FROM post_spread WHERE root_post_id = ?`).bind(post.rootPostId),
   ]);
   const row = read?.results[0];
-  return row ? { shards: row.shards, history: JSON.parse(row.shard_history) as number[] } : { shards: wanted, history: [] };
+  return row ? { shards: row.shards, history: JSON.parse(row.shard_history) as number[] } : null;
 }
 
-export async function postContext(env: Env, post: ResolvedPost): Promise<PostContext> {
-  const [layout, rows] = await Promise.all([ensureLayout(env, post), loadThresholds(env.DB)]);
+export async function postContext(env: Env, resolved: ResolvedPost): Promise<PostContext> {
+  let post = resolved;
+  const [first, rows] = await Promise.all([ensureLayout(env, post), loadThresholds(env.DB)]);
+  let layout = first;
+  if (layout === null) {
+    // Chained to another root meanwhile (a root is never chained twice): count toward that root.
+    post = await resolvePost(env.DB, post.rootPostId);
+    assertRepostable(post);
+    layout = await ensureLayout(env, post);
+    if (layout === null) throw new ApiError(409, "repost_chain_conflict", "This post's repost chain changed while it was being counted; retry.");
+  }
   return {
     rootPostId: post.rootPostId,
     shards: layout.shards,

@@ -203,7 +203,7 @@ export class PostCounter extends DurableObject<Env> {
     const task = this.sql.exec<{ target: number }>(`SELECT target FROM raise_task`).toArray()[0];
     if (!task) return null;
     try {
-      const result = await raiseShards(this.env, st.root_post_id, task.target, { keyId: "system:spread-threshold", role: "system" }, () => freeze(this.sql, Date.now()));
+      const result = await raiseShards(this.env, st.root_post_id, task.target, { actor: { keyId: "system:spread-threshold", role: "system" } }, () => freeze(this.sql, Date.now()));
       // Raised, already at the target, or beyond it (an operator raised meanwhile): done either way.
       if (!result.ok && result.code === "layout_changed") throw new Error("layout changed during the raise");
       this.sql.exec(`DELETE FROM raise_task`);

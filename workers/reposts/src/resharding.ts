@@ -1,12 +1,15 @@
-import { newId } from "../../../pkg/ids";
+import { sql } from "drizzle-orm";
+import { auditStatement, type AuditActor } from "../../../pkg/audit";
+import { GuardFailed, guard, runAtomic } from "../../../pkg/batch";
 import type { Env } from "./env";
 import { coordinatorName, shardName } from "./shards";
 
 /** Who asked for a raise, for the audit record: an operator's key, or the post's own coordinator. */
 export interface RaiseActor {
-  keyId: string;
-  role: string;
+  actor: AuditActor;
   requestId?: string | null;
+  /** The operator's reason (free text, checked by the route), for the audit entry. */
+  reason?: string | null;
 }
 
 export type RaiseResult =
@@ -40,21 +43,21 @@ export async function raiseShards(env: Env, rootPostId: string, target: number, 
     await Promise.all(Array.from({ length: current.shards }, (_, i) => env.REPOST_SHARD.getByName(shardName(rootPostId, i, epoch)).freeze()));
   }
 
-  const now = Date.now();
   try {
-    await env.DB.batch([
-      // Fails the whole transaction (json() of non-JSON raises) when the layout moved meanwhile.
-      env.DB.prepare(
-        `SELECT CASE WHEN EXISTS (SELECT 1 FROM post_spread WHERE root_post_id = ? AND shards = ? AND shard_history = ?) THEN 1 ELSE json('layout changed') END`,
-      ).bind(rootPostId, current.shards, current.shard_history),
+    await runAtomic(env.DB, [
+      // Compare-and-set: only the raise that read the current layout publishes the next one.
+      guard(sql`EXISTS (SELECT 1 FROM post_spread WHERE root_post_id = ${rootPostId} AND shards = ${current.shards} AND shard_history = ${current.shard_history})`),
       env.DB.prepare(`UPDATE post_spread SET shards = ?, shard_history = ? WHERE root_post_id = ?`).bind(target, JSON.stringify([...history, current.shards]), rootPostId),
-      env.DB.prepare(
-        `INSERT INTO audit_log (id, at, actor_key_id, actor_role, action, subject_type, subject_id, reason, request_id, details) VALUES (?, ?, ?, ?, 'spread.shards_raised', 'post', ?, NULL, ?, ?)`,
-      ).bind(newId("aud"), now, actor.keyId, actor.role, rootPostId, actor.requestId ?? null, JSON.stringify({ from: current.shards, to: target, epoch: epoch + 1 })),
+      auditStatement(actor.actor, actor.requestId, {
+        action: "spread.shards_raised",
+        subjectType: "post",
+        subjectId: rootPostId,
+        reason: actor.reason ?? null,
+        details: { from: current.shards, to: target, epoch: epoch + 1 },
+      }),
     ]);
   } catch (err) {
-    const e = err as Error & { cause?: { message?: string } };
-    if (/malformed JSON/i.test(`${e.message} ${e.cause?.message ?? ""}`)) return { ok: false, code: "layout_changed", shards: current.shards };
+    if (err instanceof GuardFailed) return { ok: false, code: "layout_changed", shards: current.shards };
     throw err;
   }
   return { ok: true, shards: target, epoch: epoch + 1, raised: true };

@@ -5,6 +5,7 @@ import { PostIdSchema, problemResponses } from "../../../../pkg/schemas";
 import { requireRole, type Principal } from "../../../../pkg/principal";
 import { countRepost, countViews } from "../counting";
 import type { Env } from "../env";
+import { recordChain } from "../chain";
 import { assertRepostable, resolvePost } from "../resolve";
 import { AccountIdSchema, CountSchema, IdempotencyHeaders, PostIdParams } from "../schemas";
 import type { IdempotencyInput } from "../types";
@@ -60,9 +61,16 @@ export const countRoutes = createRouter<Env>()
     const { accountId, repostPostId } = c.req.valid("json");
     const key = c.req.valid("header")["idempotency-key"];
     if (repostPostId === postId) throw new ApiError(422, "repost_of_itself", "`repostPostId` must be the new repost's id, not the reposted post's.");
-    const post = await resolvePost(c.env.DB, postId);
+    let post = await resolvePost(c.env.DB, postId);
     assertRepostable(post);
-    if (repostPostId !== undefined) await recordChain(c.env.DB, repostPostId, post.rootPostId);
+    if (repostPostId !== undefined) {
+      const root = await recordChain(c.env.DB, repostPostId, postId);
+      // The post was chained to another root since it was resolved: count toward that root.
+      if (root !== post.rootPostId) {
+        post = await resolvePost(c.env.DB, postId);
+        assertRepostable(post);
+      }
+    }
     const idem = idempotency(c.get("principal"), key, `repost|${postId}|${accountId}|${repostPostId ?? ""}`);
     const { body, replayed } = await countRepost(c.env, post, accountId, idem);
     if (replayed) c.header("idempotent-replayed", "true");
@@ -79,25 +87,3 @@ export const countRoutes = createRouter<Env>()
     if (replayed) c.header("idempotent-replayed", "true");
     return c.json(body, 200);
   });
-
-/**
- * Records repost -> root before counting (idempotent, harmless if the count then fails), so
- * a later repost of this repost resolves to the root. A repost id already chained to another
- * root, or that is itself a counted root, is a conflict.
- */
-async function recordChain(db: D1Database, repostPostId: string, rootPostId: string): Promise<void> {
-  if (repostPostId === rootPostId) throw new ApiError(422, "repost_of_itself", "`repostPostId` must be the new repost's id, not the root post's.");
-  const [, chained] = await db.batch<{ root_post_id: string }>([
-    db
-      .prepare(
-        `INSERT INTO repost_chain (repost_post_id, root_post_id, created_at)
-         SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM post_spread WHERE root_post_id = ?1) ON CONFLICT DO NOTHING`,
-      )
-      .bind(repostPostId, rootPostId, Date.now()),
-    db.prepare(`SELECT root_post_id FROM repost_chain WHERE repost_post_id = ?`).bind(repostPostId),
-  ]);
-  const existing = chained?.results[0]?.root_post_id;
-  if (existing !== rootPostId) {
-    throw new ApiError(409, "repost_chain_conflict", "`repostPostId` is already recorded as a repost of another post, or has spread of its own.");
-  }
-}

@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { postSpread } from "../../../../db/schema";
+import { sql } from "drizzle-orm";
 import { createRouter } from "../../../../pkg/app";
-import { auditInsert } from "../../../../pkg/audit";
-import { createDb } from "../../../../pkg/db";
+import { auditStatement } from "../../../../pkg/audit";
+import { runAtomic } from "../../../../pkg/batch";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
-import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
+import { isoOrNull, problemResponses, safeText } from "../../../../pkg/schemas";
+import { INSERT_FIRST_LAYOUT_SQL } from "../counting";
 import type { Env } from "../env";
 import { resolvePost } from "../resolve";
 import { raiseShards } from "../resharding";
@@ -95,6 +96,7 @@ const setShards = createRoute({
                 .int()
                 .refine((n) => (ALLOWED_SHARD_COUNTS as readonly number[]).includes(n), `One of ${ALLOWED_SHARD_COUNTS.join(", ")}`)
                 .openapi({ enum: [...ALLOWED_SHARD_COUNTS] }),
+              reason: safeText({ max: 500 }).optional().openapi({ description: "Why, for the audit log (free text, one line)" }),
             })
             .strict()
             .openapi("SpreadShards"),
@@ -132,20 +134,20 @@ export const spreadRoutes = createRouter<Env>()
   })
   .openapi(setShards, async (c) => {
     const { postId } = c.req.valid("param");
-    const { shards } = c.req.valid("json");
+    const { shards, reason } = c.req.valid("json");
     const d1 = c.env.DB as D1Database;
-    const db = createDb(d1);
     const principal = c.get("principal")!;
     const post = await resolvePost(d1, postId);
     const root = post.rootPostId;
     const now = Date.now();
     if (post.shards === null) {
-      await db.batch([
-        db.insert(postSpread).values({ rootPostId: root, shards, createdAt: now, updatedAt: now }).onConflictDoNothing(),
-        auditInsert(db, principal, c.get("requestId"), { action: "spread.shards_set", subjectType: "post", subjectId: root, details: { shards } }),
+      // Before the first count: fix the layout (never for a post chained meanwhile), audited only if set here.
+      await runAtomic(d1, [
+        d1.prepare(INSERT_FIRST_LAYOUT_SQL).bind(root, shards, now),
+        auditStatement(principal, c.get("requestId"), { action: "spread.shards_set", subjectType: "post", subjectId: root, reason: reason ?? null, details: { shards } }, { onlyIf: sql`changes() = 1` }),
       ]);
     }
-    const result = await raiseShards(c.env, root, shards, { keyId: principal.keyId, role: principal.role, requestId: c.get("requestId") });
+    const result = await raiseShards(c.env, root, shards, { actor: principal, requestId: c.get("requestId"), reason: reason ?? null });
     if (!result.ok) {
       throw result.code === "not_a_raise"
         ? new ApiError(409, "shards_locked", `This post counts over ${result.shards} shard(s); that can only be raised, to a multiple of it.`, { shards: result.shards })
