@@ -1,31 +1,36 @@
 #!/usr/bin/env node
-// Bundles every worker with `wrangler deploy --dry-run` (no network, nothing deployed) and
-// prints each bundle's size: a broken wrangler.toml or an unbundlable import fails here.
+// `npm run build:check` (CI runs it): everything that can be checked without deploying.
+//  1. the deploy scripts' own tests (node --test scripts/test/),
+//  2. the generated Env types are what `wrangler types` makes of the configs now,
+//  3. `npm run deploy -- --dry-run` for production and for every [env.*] of the root config:
+//     the configs agree (database, environments, vars) and every worker bundles offline.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { deploy } from "./deploy.mjs";
+import { staleTypes, typesFile } from "./types.mjs";
+import { GATEWAY_CONFIG, readRaw, root, workerConfigs } from "./workers.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const wrangler = join(root, "node_modules", ".bin", "wrangler");
-const configs = ["wrangler.toml", "workers/registration/wrangler.toml", "workers/screening/wrangler.toml", "workers/reposts/wrangler.toml", "workers/moderation/wrangler.toml"];
+const step = (title) => console.log(`\n── ${title}`);
 let failed = false;
-for (const config of configs) {
-  const out = mkdtempSync(join(tmpdir(), "gatehouse-bundle-"));
-  const r = spawnSync(wrangler, ["deploy", "--dry-run", "--outdir", out, "-c", config], {
-    cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}` },
-    encoding: "utf8",
-  });
-  if (r.status !== 0) {
-    failed = true;
-    console.error(`✗ ${config}\n${r.stdout}\n${r.stderr}`);
-    continue;
-  }
-  const bytes = readdirSync(out)
-    .filter((f) => f.endsWith(".js"))
-    .reduce((n, f) => n + statSync(join(out, f)).size, 0);
-  console.log(`✓ ${config}: ${(bytes / 1024).toFixed(0)} KiB of JavaScript`);
+
+step("deploy script tests");
+const testDir = join(root, "scripts", "test");
+const tests = readdirSync(testDir).filter((f) => f.endsWith(".test.mjs")).map((f) => join(testDir, f));
+const t = spawnSync(process.execPath, ["--test", "--test-reporter=dot", ...tests], { cwd: root, stdio: "inherit" });
+if (t.status !== 0) failed = true;
+
+step("generated Env types (npm run types)");
+const stale = staleTypes();
+for (const config of workerConfigs()) console.log(`${stale.includes(config) ? "✗" : "✓"} ${typesFile(config)}`);
+if (stale.length) {
+  failed = true;
+  console.error(`stale: run \`npm run types\` and commit ${stale.map(typesFile).join(", ")}`);
 }
+
+for (const env of [undefined, ...Object.keys(readRaw(GATEWAY_CONFIG).env ?? {})]) {
+  step(`npm run deploy -- --dry-run${env ? ` --env ${env}` : ""}`);
+  if (!deploy({ dryRun: true, env })) failed = true;
+}
+
 process.exit(failed ? 1 : 0);

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { experimental_readRawConfig } from "wrangler";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
+// GATEHOUSE_WRANGLER: another wrangler executable (the deploy tests use a recording stand-in).
+export const wranglerBin = process.env.GATEHOUSE_WRANGLER ?? join(root, "node_modules", ".bin", "wrangler");
 /** The gateway's config: the root of the suite, and the reference for shared settings. */
 export const GATEWAY_CONFIG = "wrangler.toml";
 
