@@ -6,7 +6,7 @@
 import { compile, EngineInputError, type TermEntry } from "../engine/index";
 import type { FieldError } from "../../../pkg/errors";
 import { parseCsv } from "./csv";
-import { hasLoneSurrogate } from "./text";
+import { textProblem } from "../../../pkg/schemas";
 
 export const MIN_SEVERITY = 1;
 export const MAX_SEVERITY = 10;
@@ -89,8 +89,13 @@ export function rowsFromJson(body: unknown, errors: FieldError[]): RawRow[] {
 
 /** CSV body (header `pattern,severity[,flags]`, any column order) → raw rows. */
 export function rowsFromCsv(body: string, errors: FieldError[]): RawRow[] {
-  const table = parseCsv(body);
-  const header = (table[0] ?? []).map((h) => h.trim().toLowerCase());
+  const records = parseCsv(body);
+  const first = records[0];
+  if (first?.error) {
+    errors.push({ field: `line ${first.line}`, code: "CSV_QUOTE", message: first.error });
+    return [];
+  }
+  const header = (first?.cells ?? []).map((h) => h.trim().toLowerCase());
   const pi = header.indexOf("pattern");
   const si = header.indexOf("severity");
   const fi = header.indexOf("flags");
@@ -98,8 +103,12 @@ export function rowsFromCsv(body: string, errors: FieldError[]): RawRow[] {
     errors.push({ field: "line 1", code: "CSV_HEADER", message: "The first line must be the header `pattern,severity,flags` (flags optional)." });
     return [];
   }
-  return table.slice(1).map((cells, i) => {
-    const at = `line ${i + 2}`;
+  return records.slice(1).map(({ cells, line, error }) => {
+    const at = `line ${line}`;
+    if (error) {
+      errors.push({ field: at, code: "CSV_QUOTE", message: error });
+      return { pattern: undefined, severity: undefined, flags: null, at: "" };
+    }
     if (cells.length !== header.length) {
       errors.push({ field: at, code: "CSV_COLUMNS", message: `Expected ${header.length} fields, found ${cells.length}.` });
       return { pattern: undefined, severity: undefined, flags: null, at: "" };
@@ -140,7 +149,7 @@ export function validateRows(raw: RawRow[], existing: ReadonlySet<string>, error
       pattern = r.pattern.trim();
       if (pattern.length === 0) err("pattern", "EMPTY_PATTERN", "pattern is empty.");
       else if (pattern.length > MAX_PATTERN_LENGTH) err("pattern", "PATTERN_TOO_LONG", `pattern is longer than ${MAX_PATTERN_LENGTH} characters.`);
-      else if (hasLoneSurrogate(pattern)) err("pattern", "INVALID_PATTERN", "pattern contains an unpaired surrogate.");
+      else if (textProblem(pattern)) err("pattern", "INVALID_TEXT", `pattern: ${textProblem(pattern)}`);
       else {
         const key = patternKey(pattern);
         const first = seen.get(key);

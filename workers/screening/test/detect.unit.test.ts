@@ -103,7 +103,26 @@ describe("parseCsv", () => {
     ["a,b\n\n1,2\n\n", [["a", "b"], ["1", "2"]]],
     ["a,b\n1,\n", [["a", "b"], ["1", ""]]],
   ])("%j", (input, rows) => {
-    expect(parseCsv(input)).toEqual(rows);
+    const records = parseCsv(input);
+    expect(records.map((r) => r.cells)).toEqual(rows);
+    expect(records.every((r) => r.error === undefined)).toBe(true);
+  });
+
+  it.each([
+    ['ab"c', 1],
+    ['"ab"c', 1],
+    ['x\n"ab" ,2', 2],
+    ['x\n"open', 2],
+    ['x\n"a\nb"c', 2],
+  ])("%j: a stray quote makes its record an error, not `abc`", (input, line) => {
+    const records = parseCsv(input);
+    const bad = records.filter((r) => r.error);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]!.line).toBe(line);
+  });
+
+  it("records carry the physical line they start on", () => {
+    expect(parseCsv('h\n\n"a\nb"\r\nc\r\n').map((r) => [r.cells[0], r.line])).toEqual([["h", 1], ["a\nb", 3], ["c", 5]]);
   });
 });
 

@@ -262,3 +262,133 @@ describe("admin input errors", () => {
     expect((await problem(same)).code).toBe("already_current");
   });
 });
+
+describe("references are checked (#13.5)", () => {
+  it("PUT /v1/policy/outlets/{domain} with an unknown accountId is 422 unknown_account, nothing written", async () => {
+    const outlets = await count("publisher_outlets");
+    const audits = await count("audit_log");
+    const res = await call("/v1/policy/outlets/news-outlet.example", { role: "admin", method: "PUT", body: { accountId: "acc_doesnotexist" } });
+    expect(res.status).toBe(422);
+    const p = await problem(res);
+    expect(p.code).toBe("unknown_account");
+    expect(p.errors).toEqual([expect.objectContaining({ field: "accountId", code: "UNKNOWN_ACCOUNT" })]);
+    expect(await count("publisher_outlets")).toBe(outlets);
+    expect(await count("audit_log")).toBe(audits);
+  });
+
+  it("an existing outlet is not moved to an unknown account; a real account is accepted", async () => {
+    const owner = await seedAccount();
+    const ok = await call("/v1/policy/outlets/moved-outlet.example", { role: "admin", method: "PUT", body: { accountId: owner } });
+    expect(ok.status).toBe(200);
+    const bad = await call("/v1/policy/outlets/moved-outlet.example", { role: "admin", method: "PUT", body: { accountId: "acc_ghost000000" } });
+    expect(bad.status).toBe(422);
+    const row = await testEnv.DB.prepare("SELECT account_id FROM publisher_outlets WHERE domain = 'moved-outlet.example'").first<{ account_id: string }>();
+    expect(row!.account_id).toBe(owner);
+  });
+});
+
+describe("CSV quotes are strict (#13.5)", () => {
+  it.each([
+    ['pattern,severity\nab"c,3\n', "line 2"],
+    ['pattern,severity\n"ab"c,3\n', "line 2"],
+    ['pattern,severity\nfine,1\n"ab" ,3\n', "line 3"],
+    ['pattern,severity\nfine,1\n"never closed,3\nmore,2\n', "line 3"],
+  ])("%j is refused with a row error, nothing imported", async (csv, line) => {
+    const id = await createList(`csv-quote-${line.replace(" ", "")}-${csv.length}`, "fraud");
+    const before = await count("terms");
+    const res = await call(`/v1/term-lists/${id}/terms`, { role: "admin", rawBody: csv, contentType: "text/csv" });
+    expect(res.status).toBe(422);
+    const p = await problem(res);
+    expect(p.code).toBe("import_invalid");
+    expect(p.errors).toEqual([expect.objectContaining({ field: line, code: "CSV_QUOTE" })]);
+    expect(await count("terms")).toBe(before);
+  });
+
+  it("line numbers count physical lines (blank lines, quoted line breaks)", async () => {
+    const id = await createList("csv-lines", "fraud");
+    const res = await call(`/v1/term-lists/${id}/terms`, { role: "admin", rawBody: 'pattern,severity\n\n"two\nlines",1\nok,99\n', contentType: "text/csv" });
+    const p = await problem(res);
+    // The multi-line pattern is refused as free text (a line break), the severity on line 5.
+    expect(p.errors!.map((e) => [e.field, e.code])).toEqual([
+      ["line 3.pattern", "INVALID_TEXT"],
+      ["line 5.severity", "SEVERITY_RANGE"],
+    ]);
+  });
+});
+
+describe("free text is safe text (#13.5)", () => {
+  const BAD = [
+    ["NUL", "bad\u0000name"],
+    ["control", "bad\u0007name"],
+    ["bidi override", "bad\u202Ename"],
+    ["bidi isolate", "bad\u2066name"],
+  ] as const;
+
+  it.each(BAD)("term list names refuse %s (create and rename), nothing written", async (_, name) => {
+    const lists = await count("term_lists");
+    const res = await call("/v1/term-lists", { role: "admin", body: { name, category: "fraud" } });
+    expect(res.status).toBe(422);
+    expect((await problem(res)).errors).toEqual([expect.objectContaining({ field: "name", code: "INVALID_TEXT" })]);
+    expect(await count("term_lists")).toBe(lists);
+    const id = await createList(`rename-${_.replace(" ", "-")}`, "fraud");
+    const patched = await call(`/v1/term-lists/${id}`, { role: "admin", method: "PATCH", body: { name } });
+    expect(patched.status).toBe(422);
+    expect((await problem(patched)).errors).toEqual([expect.objectContaining({ field: "name", code: "INVALID_TEXT" })]);
+    const stored = await testEnv.DB.prepare("SELECT name FROM term_lists WHERE id = ?").bind(id).first<{ name: string }>();
+    expect(stored!.name).toBe(`rename-${_.replace(" ", "-")}`);
+  });
+
+  it("a lone surrogate in a list name is refused too", async () => {
+    const res = await call("/v1/term-lists", { role: "admin", rawBody: '{"name":"bad \\ud800","category":"fraud"}' });
+    expect(res.status).toBe(422);
+    expect((await problem(res)).errors).toEqual([expect.objectContaining({ field: "name", code: "INVALID_TEXT" })]);
+  });
+
+  it("imported patterns (JSON and CSV) are checked per row; nothing imported", async () => {
+    const id = await createList("unsafe-patterns", "fraud");
+    const before = await count("terms");
+    const json = await call(`/v1/term-lists/${id}/terms`, { role: "admin", body: [{ pattern: "fine", severity: 1 }, { pattern: "evil\u202Etxt", severity: 1 }, { pattern: "nul\u0000x", severity: 1 }] });
+    expect(json.status).toBe(422);
+    expect((await problem(json)).errors!.map((e) => [e.field, e.code])).toEqual([
+      ["rows[1].pattern", "INVALID_TEXT"],
+      ["rows[2].pattern", "INVALID_TEXT"],
+    ]);
+    const csv = await call(`/v1/term-lists/${id}/terms`, { role: "admin", rawBody: "pattern,severity\nfine,1\nbad\u2067x,2\nlone \ud800,3\n", contentType: "text/csv" });
+    expect(csv.status).toBe(422);
+    const csvErrors = (await problem(csv)).errors!.map((e) => [e.field, e.code]);
+    expect(csvErrors[0]).toEqual(["line 3.pattern", "INVALID_TEXT"]);
+    // The lone surrogate does not survive the UTF-8 request body: it arrives as U+FFFD, which is valid text.
+    expect(await count("terms")).toBe(before);
+  });
+
+  it("a term's pattern change refuses unsafe text", async () => {
+    const id = await createList("unsafe-patch", "fraud");
+    const { firstTermId } = await importTerms(id, [{ pattern: "original", severity: 2 }]);
+    const res = await call(`/v1/term-lists/${id}/terms/${firstTermId}`, { role: "admin", method: "PATCH", body: { pattern: "ori\u202Dginal" } });
+    expect(res.status).toBe(422);
+    expect((await problem(res)).errors).toEqual([expect.objectContaining({ field: "pattern", code: "INVALID_TEXT" })]);
+    const row = await testEnv.DB.prepare("SELECT pattern FROM terms WHERE id = ?").bind(firstTermId).first<{ pattern: string }>();
+    expect(row!.pattern).toBe("original");
+  });
+
+  it("allow phrases refuse unsafe text, adding none", async () => {
+    const before = await count("allow_phrases");
+    const res = await call("/v1/allow-list", { role: "admin", body: { phrases: ["fine phrase", "bidi\u202Ahere", "tab\there"] } });
+    expect(res.status).toBe(422);
+    expect((await problem(res)).errors!.map((e) => [e.field, e.code])).toEqual([
+      ["phrases[1]", "INVALID_TEXT"],
+      ["phrases[2]", "INVALID_TEXT"],
+    ]);
+    expect(await count("allow_phrases")).toBe(before);
+  });
+
+  it("a rollback reason refuses unsafe text; the current version stays", async () => {
+    const current = (await testEnv.DB.prepare("SELECT version FROM policy_current").first<{ version: number }>())!.version;
+    const audits = await count("audit_log");
+    const res = await call("/v1/policy/rollback", { role: "admin", body: { version: 1, reason: "looks fine\u202E but is not" } });
+    expect(res.status).toBe(422);
+    expect((await problem(res)).errors).toEqual([expect.objectContaining({ field: "reason", code: "INVALID_TEXT" })]);
+    expect((await testEnv.DB.prepare("SELECT version FROM policy_current").first<{ version: number }>())!.version).toBe(current);
+    expect(await count("audit_log")).toBe(audits);
+  });
+});

@@ -8,12 +8,11 @@ import { chunkedInserts, createDb } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
-import { isoOrNull, PageQuerySchema, problemResponses } from "../../../../pkg/schemas";
+import { isoOrNull, PageQuerySchema, problemResponses, textProblem } from "../../../../pkg/schemas";
 import { compile, EngineInputError } from "../../engine/index";
 import type { Env } from "../env";
 import { cursorOf } from "../schemas";
 import { patternKey } from "../terms-import";
-import { hasLoneSurrogate } from "../text";
 
 const PhraseSchema = z.object({ id: z.string(), phrase: z.string(), createdAt: z.string() }).openapi("AllowPhrase");
 const AddBody = z.object({ phrases: z.array(z.string()).min(1).max(1000) }).strict().openapi("AddAllowPhrases");
@@ -43,7 +42,7 @@ export const allowListRoutes = createRouter<Env>()
         const field = `phrases[${i}]`;
         if (!phrase) errors.push({ field, code: "EMPTY_PHRASE", message: "phrase is empty." });
         else if (phrase.length > 128) errors.push({ field, code: "PHRASE_TOO_LONG", message: "phrase is longer than 128 characters." });
-        else if (hasLoneSurrogate(phrase)) errors.push({ field, code: "INVALID_PHRASE", message: "phrase contains an unpaired surrogate." });
+        else if (textProblem(phrase)) errors.push({ field, code: "INVALID_TEXT", message: textProblem(phrase)! });
         else if (seen.has(key) || existing.has(key)) errors.push({ field, code: "DUPLICATE_PHRASE", message: "phrase is already on the allow-list or repeated." });
         else {
           try {

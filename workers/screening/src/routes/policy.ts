@@ -1,13 +1,14 @@
 /** Admin API of the published policy: categories, publish, versions, rollback, outlets, cache stats. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { policyCurrent, publisherOutlets, screeningCategories } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditInsert } from "../../../../pkg/audit";
+import { auditInsert, auditStatement } from "../../../../pkg/audit";
+import { guard, GuardFailed, runAtomic } from "../../../../pkg/batch";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
-import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
+import { isoOrNull, problemResponses, safeText } from "../../../../pkg/schemas";
 import { normalizeDomain } from "../domains";
 import type { Env } from "../env";
 import { cacheStats } from "../policy-cache";
@@ -141,7 +142,7 @@ export const policyRoutes = createRouter<Env>()
       method: "post",
       path: "/v1/policy/rollback",
       summary: "Make an earlier version current again (admin); recorded in the audit log.",
-      request: { body: { required: true, ...json(z.object({ version: z.number().int().positive(), reason: z.string().trim().max(500).optional() }).strict()) } },
+      request: { body: { required: true, ...json(z.object({ version: z.number().int().positive(), reason: safeText({ max: 500, multiline: true }).optional() }).strict()) } },
       responses: { 200: { description: "Current version", ...json(VersionSchema) }, ...problemResponses(401, 403, 404, 409, 415, 422) },
     }),
     async (c) => {
@@ -225,10 +226,19 @@ export const policyRoutes = createRouter<Env>()
       if (!domain) throw new ApiError(422, "validation_failed", "Not a domain name.", { errors: [{ field: "domain", code: "INVALID_DOMAIN", message: "Not a domain name such as example.com." }] });
       const { accountId } = c.req.valid("json");
       const row = { domain, accountId, createdAt: Date.now() };
-      await db.batch([
-        db.insert(publisherOutlets).values(row).onConflictDoUpdate({ target: publisherOutlets.domain, set: { accountId } }),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "outlet.set", subjectType: "account", subjectId: accountId, details: { domain } }),
-      ]);
+      try {
+        await runAtomic(c.env.DB, [
+          // The account must exist when the outlet is written, not merely when it was looked at.
+          guard(sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${accountId})`),
+          db.insert(publisherOutlets).values(row).onConflictDoUpdate({ target: publisherOutlets.domain, set: { accountId } }),
+          auditStatement(c.get("principal")!, c.get("requestId"), { action: "outlet.set", subjectType: "account", subjectId: accountId, details: { domain } }),
+        ]);
+      } catch (e) {
+        if (!(e instanceof GuardFailed)) throw e;
+        throw new ApiError(422, "unknown_account", "There is no account with this accountId; nothing was written.", {
+          errors: [{ field: "accountId", code: "UNKNOWN_ACCOUNT", message: "No account has this id." }],
+        });
+      }
       return c.json({ ...row, createdAt: isoOrNull(row.createdAt)! }, 200);
     },
   )

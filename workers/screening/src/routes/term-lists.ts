@@ -8,11 +8,10 @@ import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
-import { isoOrNull, PageQuerySchema, problemResponses } from "../../../../pkg/schemas";
+import { isoOrNull, PageQuerySchema, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Env } from "../env";
 import { CategoryNameSchema, cursorOf, FlagsSchema, SeveritySchema } from "../schemas";
 import { ImportError, importPayloads, MAX_PATTERN_LENGTH, patternKey, rowsFromCsv, rowsFromJson, validateRows, type TermRow } from "../terms-import";
-import { hasLoneSurrogate } from "../text";
 import { compile, EngineInputError } from "../../engine/index";
 
 const TermListSchema = z
@@ -27,10 +26,11 @@ const TermParams = z.object({ id: z.string().min(1).max(100), termId: z.coerce.n
 const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], tags: ["term-lists"] };
 const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
 
-const CreateListBody = z.object({ name: z.string().trim().min(1).max(100), category: CategoryNameSchema }).strict().openapi("CreateTermList");
-const UpdateListBody = z.object({ name: z.string().trim().min(1).max(100).optional(), category: CategoryNameSchema.optional() }).strict().openapi("UpdateTermList");
+const ListName = safeText({ max: 100 });
+const CreateListBody = z.object({ name: ListName, category: CategoryNameSchema }).strict().openapi("CreateTermList");
+const UpdateListBody = z.object({ name: ListName.optional(), category: CategoryNameSchema.optional() }).strict().openapi("UpdateTermList");
 const UpdateTermBody = z
-  .object({ pattern: z.string().trim().min(1).max(MAX_PATTERN_LENGTH).optional(), severity: SeveritySchema.optional(), flags: FlagsSchema.nullable().optional() })
+  .object({ pattern: safeText({ max: MAX_PATTERN_LENGTH }).optional(), severity: SeveritySchema.optional(), flags: FlagsSchema.nullable().optional() })
   .strict()
   .openapi("UpdateTerm");
 
@@ -298,7 +298,6 @@ export const termListRoutes = createRouter<Env>()
       const term = await db.select().from(terms).where(and(eq(terms.id, termId), eq(terms.listId, id))).get();
       if (!term) throw new ApiError(404, "term_not_found", "This list has no term with this id.");
       if (body.pattern !== undefined) {
-        if (hasLoneSurrogate(body.pattern)) throw new ApiError(422, "validation_failed", "pattern is not valid text.", { errors: [{ field: "pattern", code: "INVALID_PATTERN", message: "pattern contains an unpaired surrogate." }] });
         try {
           compile([{ id: 1, pattern: body.pattern, category: "check", severity: 1 }]);
         } catch (e) {
