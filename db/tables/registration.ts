@@ -170,13 +170,3 @@ export const devSmsOutbox = sqliteTable(
   },
   (t) => [index("dev_sms_outbox_phone_idx").on(t.phoneBidx, t.createdAt)],
 );
-
-/**
- * Assertion rows inside a `db.batch`: `INSERT ... SELECT NULL WHERE NOT (condition)`
- * fails the NOT NULL constraint, which rolls the whole batch back when a precondition
- * (an account's status, an unused code) no longer holds. Never holds a row.
- */
-export const registrationGuards = sqliteTable("registration_guards", {
-  // TEXT, not INTEGER: an INTEGER PRIMARY KEY is the rowid and would accept NULL.
-  ok: text("ok").notNull().primaryKey(),
-});

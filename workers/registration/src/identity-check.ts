@@ -1,8 +1,9 @@
 import { eq } from "drizzle-orm";
-import { identityVault, reviewQueue, type AccountStatus } from "../../../db/schema";
-import { auditInsert } from "../../../pkg/audit";
+import { identityVault, type AccountStatus } from "../../../db/schema";
+import { auditStatement } from "../../../pkg/audit";
+import { runAtomic } from "../../../pkg/batch";
+import { reviewDedupeKey, reviewSignal } from "../../../pkg/review-signals";
 import type { Db } from "../../../pkg/db";
-import { newId } from "../../../pkg/ids";
 import { log } from "../../../pkg/log";
 import type { Principal } from "../../../pkg/principal";
 import { identityVerifier } from "./config";
@@ -10,7 +11,6 @@ import { needsManualReview, type DocumentType } from "./documents";
 import type { Deps, Env } from "./env";
 import { decryptIdentity, loadAccount, transition, type LoadedAccount, type SystemActor } from "./repo";
 
-export const reviewDedupeKey = (accountId: string) => `registration:identity:${accountId}`;
 
 /** Sends an account to operators' manual review and opens its review-queue item, in one transaction. */
 export function sendToReview(
@@ -28,20 +28,16 @@ export function sendToReview(
     extra: [
       ...(ctx.extra ?? []),
       db.update(identityVault).set({ checkMethod: "manual", updatedAt: ctx.now }).where(eq(identityVault.accountId, id)),
-      db
-        .insert(reviewQueue)
-        .values({
-          id: newId("rvq"),
-          dedupeKey: reviewDedupeKey(id),
-          subjectType: "account",
-          subjectId: id,
-          source: "registration",
-          reasonCode,
-          status: "open",
-          details: JSON.stringify({ documentType: loaded.vault?.documentType ?? null }),
-          createdAt: ctx.now,
-        })
-        .onConflictDoNothing(),
+      reviewSignal({
+        // One identity review per account: a repeated signal opens nothing.
+        dedupeKey: reviewDedupeKey("registration", "account", id, "identity"),
+        subjectType: "account",
+        subjectId: id,
+        source: "registration",
+        reasonCode,
+        details: { documentType: loaded.vault?.documentType ?? null },
+        createdAt: ctx.now,
+      }),
     ],
   });
 }
@@ -74,9 +70,9 @@ export async function startIdentityCheck(db: Db, env: Env, deps: Deps, accountId
     return sendToReview(db, loaded, "provider_unavailable", ctx);
   }
   if (started.mode === "manual") return sendToReview(db, loaded, "manual_review", ctx);
-  await db.batch([
+  await runAtomic(db.$client, [
     db.update(identityVault).set({ checkMethod: "provider", checkRef: started.ref, updatedAt: now }).where(eq(identityVault.accountId, accountId)),
-    auditInsert(db, actor, requestId, { action: "identity.check_started", subjectType: "account", subjectId: accountId, details: { method: "provider" } }),
+    auditStatement(actor, requestId, { action: "identity.check_started", subjectType: "account", subjectId: accountId, details: { method: "provider" } }),
   ]);
   return "pending_identity";
 }

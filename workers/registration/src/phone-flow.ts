@@ -8,7 +8,8 @@ import type { Principal } from "../../../pkg/principal";
 import { issueCode } from "./codes";
 import { codePolicy, smsChannel, type SmsChannel } from "./config";
 import type { Deps, Env } from "./env";
-import { concurrentChange, guard, isGuardFailure, transition, type LoadedAccount } from "./repo";
+import { guard } from "../../../pkg/batch";
+import { concurrentChange, isGuardFailure, transition, type LoadedAccount } from "./repo";
 import { SmsDeliveryError } from "./sms";
 import { codeHmac, loadVaultKeys } from "./vault";
 
@@ -90,7 +91,6 @@ export async function verifyPhoneCode(env: Env, db: Db, deps: Deps, loaded: Load
       extra: [
         // Runs first in the batch's extra statements: the code must still be the active one.
         guard(
-          db,
           sql`EXISTS (SELECT 1 FROM phone_codes WHERE phone_bidx = ${vault.phoneBidx} AND code_hmac = ${row.codeHmac}
                 AND attempts < ${policy.maxAttempts} AND expires_at > ${now} AND account_id = ${account.id})`,
         ),

@@ -1,9 +1,9 @@
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { accounts, accountState, identityBindings, identityVault, type AccountStatus } from "../../../db/schema";
-import { auditInsert, type AuditEntry } from "../../../pkg/audit";
+import { auditStatement, type AuditActor, type AuditEntry } from "../../../pkg/audit";
+import { GuardFailed, guard, runAtomic, type AtomicStatement } from "../../../pkg/batch";
 import type { Db } from "../../../pkg/db";
 import { ApiError } from "../../../pkg/errors";
-import type { Principal } from "../../../pkg/principal";
 import { isoOrNull } from "../../../pkg/schemas";
 import { maskDocumentNumber, maskName } from "./documents";
 import { maskPhone } from "./phone";
@@ -36,35 +36,8 @@ export async function loadAccount(db: Db, id: string): Promise<LoadedAccount> {
   };
 }
 
-/**
- * A statement that aborts its `db.batch` (a transaction) unless `condition` holds: it
- * inserts NULL into a NOT NULL column only when the condition is false.
- */
-export function guard(db: Db, condition: SQL) {
-  return batchRaw(db, sql`INSERT INTO registration_guards (ok) SELECT NULL WHERE NOT (${condition})`);
-}
-
-/**
- * A raw statement for `db.batch`. Drizzle 0.45's D1 batch cannot bind parameters of raw
- * statements (it reads an unset prepared statement), so values are inlined — Drizzle
- * escapes strings; callers pass only ids, hashes and numbers.
- */
-export function batchRaw(db: Db, query: SQL) {
-  return db.run(query.inlineParams());
-}
-
-/** The text of an error and its causes (Drizzle wraps D1's errors). */
-export function errorText(err: unknown): string {
-  const parts: string[] = [];
-  let e: unknown = err;
-  for (let i = 0; e && i < 5; i++) {
-    parts.push(String((e as Error).message ?? e));
-    e = (e as { cause?: unknown }).cause;
-  }
-  return parts.join(" | ");
-}
-
-export const isGuardFailure = (err: unknown) => errorText(err).includes("registration_guards.ok");
+/** True when `err` is the `GuardFailed` of a `runAtomic` batch (pkg/batch.ts): nothing was written. */
+export const isGuardFailure = (err: unknown) => err instanceof GuardFailed;
 
 export const concurrentChange = () => new ApiError(409, "concurrent_change", "The account changed while this request was processed; read it again and retry.");
 
@@ -76,25 +49,24 @@ export function releaseIdentity(db: Db, accountId: string) {
   ] as const;
 }
 
-type BatchItem = Parameters<Db["batch"]>[0][number];
-
 /**
- * Moves an account through the state machine in one transaction: a guard that the status
- * is still the one read, the update, extra statements of the change, and its audit row.
+ * Moves an account through the state machine in one transaction (`runAtomic`): a guard that
+ * the status is still the one read, the update, extra statements of the change (their own
+ * guards abort it all too), and its audit entry.
  */
 export async function transition(
   db: Db,
   loaded: LoadedAccount,
   event: AccountEvent,
-  opts: { actor: Principal | SystemActor; requestId?: string; now: number; audit: Omit<AuditEntry, "subjectType" | "subjectId">; extra?: BatchItem[] },
+  opts: { actor: AuditActor; requestId?: string; now: number; audit: Omit<AuditEntry, "subjectType" | "subjectId">; extra?: AtomicStatement[] },
 ): Promise<AccountStatus> {
   const { account } = loaded;
   const to = nextStatus(account.status, event, loaded.statusBeforeSuspension);
   if (!to) throw new ApiError(409, "invalid_transition", `An account that is ${account.status} cannot ${event.replace(/_/g, " ")}.`, { accountStatus: account.status });
   const stateSet =
     event === "suspend" ? { statusBeforeSuspension: account.status } : event === "restore" ? { statusBeforeSuspension: null } : null;
-  const statements: BatchItem[] = [
-    guard(db, sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${account.id} AND status = ${account.status})`),
+  const statements: AtomicStatement[] = [
+    guard(sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${account.id} AND status = ${account.status})`),
     db
       .update(accounts)
       .set({ status: to, updatedAt: opts.now, ...(to === "verified" && account.verifiedAt == null ? { verifiedAt: opts.now } : {}) })
@@ -108,7 +80,7 @@ export async function transition(
         ]
       : []),
     ...(opts.extra ?? []),
-    auditInsert(db, opts.actor as Principal, opts.requestId, {
+    auditStatement(opts.actor, opts.requestId, {
       ...opts.audit,
       subjectType: "account",
       subjectId: account.id,
@@ -116,7 +88,7 @@ export async function transition(
     }),
   ];
   try {
-    await db.batch(statements as [BatchItem, ...BatchItem[]]);
+    await runAtomic(db.$client, statements);
   } catch (err) {
     if (isGuardFailure(err)) throw concurrentChange();
     throw err;
@@ -125,10 +97,7 @@ export async function transition(
 }
 
 /** Actors without an API key (the identity provider's webhook), recorded as such in the audit log. */
-export interface SystemActor {
-  keyId: string;
-  role: "system";
-}
+export type SystemActor = Extract<AuditActor, { role: "system" }>;
 export const IDV_ACTOR: SystemActor = { keyId: "identity-provider", role: "system" };
 
 export interface MaskedIdentity {

@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { ACCOUNT_STATUSES, accounts, accountState, identityVault } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditInsert } from "../../../../pkg/audit";
+import { auditStatement } from "../../../../pkg/audit";
+import { errorText, runAtomic } from "../../../../pkg/batch";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
@@ -13,7 +14,7 @@ import type { Deps, Env } from "../env";
 import { registerPhoneCode } from "../phone-flow";
 import { validateRegistration } from "../registration-input";
 import { expireStalePending } from "../stale";
-import { accountView, batchRaw, errorText, loadAccount } from "../repo";
+import { accountView, loadAccount } from "../repo";
 import { AccountIdParam, AccountSchema, PhoneVerificationSchema, RegisterBody } from "../schemas";
 import { encryptField, identityIndex, loadVaultKeys, newDataKey, phoneIndex } from "../vault";
 
@@ -119,7 +120,7 @@ export const accountRoutes = (deps: Deps) =>
 
       const limit = identityLimit(c.env, v.kind);
       try {
-        await db.batch([
+        await runAtomic(c.env.DB, [
           db.insert(accounts).values({ id: accountId, handle: v.handle, displayName: v.displayName, kind: v.kind, status: "pending_phone", createdAt: now, updatedAt: now }),
           db.insert(accountState).values({ accountId }),
           db.insert(identityVault).values({
@@ -135,11 +136,11 @@ export const accountRoutes = (deps: Deps) =>
             updatedAt: now,
           }),
           // The first free slot 1..limit, or NULL (NOT NULL fails, the batch rolls back) when none is free.
-          batchRaw(db, sql`INSERT INTO identity_bindings (identity_bidx, kind, slot, account_id, created_at) VALUES (${identityBidx}, ${v.kind},
+          sql`INSERT INTO identity_bindings (identity_bidx, kind, slot, account_id, created_at) VALUES (${identityBidx}, ${v.kind},
             (WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${limit})
              SELECT MIN(n) FROM s WHERE n NOT IN (SELECT slot FROM identity_bindings WHERE identity_bidx = ${identityBidx} AND kind = ${v.kind})),
-            ${accountId}, ${now})`),
-          auditInsert(db, c.get("principal")!, c.get("requestId"), {
+            ${accountId}, ${now})`,
+          auditStatement(c.get("principal")!, c.get("requestId"), {
             action: "account.registered",
             subjectType: "account",
             subjectId: accountId,

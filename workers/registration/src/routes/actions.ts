@@ -2,14 +2,15 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { accounts, ACCOUNT_STATUSES, accountState, type AccountStatus } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditInsert } from "../../../../pkg/audit";
+import { auditStatement } from "../../../../pkg/audit";
+import { guard, runAtomic, type AtomicStatement } from "../../../../pkg/batch";
 import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import type { Principal } from "../../../../pkg/principal";
 import { requireRole } from "../../../../pkg/principal";
 import { IdSchema, problemResponses } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
-import { concurrentChange, guard, isGuardFailure } from "../repo";
+import { concurrentChange, isGuardFailure } from "../repo";
 import { AccountIdParam, ReasonSchema } from "../schemas";
 import { nextStatus } from "../state-machine";
 
@@ -73,7 +74,7 @@ function plan(action: Action, row: Row): { ok: true; to: AccountStatus } | { ok:
 
 /** The statements of one applied action: status guard, change, audit row. */
 function statements(db: Db, p: Planned, action: Action, reason: string, actor: Principal, requestId: string | undefined, now: number) {
-  const stmts = [guard(db, sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${p.id} AND status = ${p.from})`)];
+  const stmts = [guard(sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${p.id} AND status = ${p.from})`)];
   const stateSet =
     action === "warn"
       ? { warningCount: sql`${accountState.warningCount} + 1` }
@@ -82,7 +83,7 @@ function statements(db: Db, p: Planned, action: Action, reason: string, actor: P
         : action === "restore"
           ? { statusBeforeSuspension: null }
           : null;
-  const out: unknown[] = [...stmts];
+  const out: AtomicStatement[] = [...stmts];
   if (action !== "warn") out.push(db.update(accounts).set({ status: p.to, updatedAt: now }).where(and(eq(accounts.id, p.id), eq(accounts.status, p.from))));
   else out.push(db.update(accounts).set({ updatedAt: now }).where(eq(accounts.id, p.id)));
   if (stateSet) {
@@ -93,7 +94,7 @@ function statements(db: Db, p: Planned, action: Action, reason: string, actor: P
         .onConflictDoUpdate({ target: accountState.accountId, set: stateSet }),
     );
   }
-  out.push(auditInsert(db, actor, requestId, { action: `account.${action}`, subjectType: "account", subjectId: p.id, reason, details: { from: p.from, to: p.to } }));
+  out.push(auditStatement(actor, requestId, { action: `account.${action}`, subjectType: "account", subjectId: p.id, reason, details: { from: p.from, to: p.to } }));
   return out;
 }
 
@@ -106,10 +107,10 @@ async function loadRows(db: Db, ids: string[]): Promise<Map<string, Row>> {
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-async function commit(db: Db, stmts: unknown[]): Promise<void> {
+async function commit(db: Db, stmts: AtomicStatement[]): Promise<void> {
   if (stmts.length === 0) return;
   try {
-    await db.batch(stmts as never);
+    await runAtomic(db.$client, stmts);
   } catch (err) {
     if (isGuardFailure(err)) throw concurrentChange();
     throw err;
@@ -125,7 +126,7 @@ export const actionRoutes = (deps: Deps) =>
       const rows = await loadRows(db, ids);
       const now = deps.now();
       const results: z.infer<typeof ActionResult>[] = [];
-      const stmts: unknown[] = [];
+      const stmts: AtomicStatement[] = [];
       for (const id of ids) {
         const row = rows.get(id);
         if (!row) {

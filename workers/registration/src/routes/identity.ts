@@ -2,14 +2,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, eq, isNotNull, ne, sql } from "drizzle-orm";
 import { accounts, ACCOUNT_STATUSES, identityBindings, identityVault, phoneCodes, reviewQueue } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditInsert } from "../../../../pkg/audit";
+import { auditStatement } from "../../../../pkg/audit";
+import { guard, runAtomic, type AtomicStatement } from "../../../../pkg/batch";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
 import { problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
-import { reviewDedupeKey } from "../identity-check";
-import { concurrentChange, decryptIdentity, guard, isGuardFailure, loadAccount, releaseIdentity, transition } from "../repo";
+import { concurrentChange, decryptIdentity, isGuardFailure, loadAccount, releaseIdentity, transition } from "../repo";
 import { AccountIdParam, ReasonSchema } from "../schemas";
 import { loadVaultKeys, rewrapDataKey } from "../vault";
 
@@ -116,13 +116,13 @@ export const identityRoutes = (deps: Deps) =>
             .where(and(eq(identityVault.accountId, r.accountId), eq(identityVault.kid, r.kid!), eq(identityVault.wrappedKey, r.wrappedKey!))),
         );
       }
-      const audit = auditInsert(db, c.get("principal")!, c.get("requestId"), {
+      const audit = auditStatement(c.get("principal")!, c.get("requestId"), {
         action: "vault.rotated",
         subjectType: "vault",
         subjectId: "identity_vault",
         details: { activeKid: keys.activeKid, rewrapped: rows.length },
       });
-      if (rows.length > 0) await db.batch([...updates, audit] as never);
+      if (rows.length > 0) await runAtomic(c.env.DB, [...updates, audit]);
       const remaining = (await db.select({ n: count() }).from(identityVault).where(stale).get())?.n ?? 0;
       return c.json({ activeKid: keys.activeKid, rewrapped: rows.length, remaining, done: remaining === 0 }, 200);
     })
@@ -143,7 +143,8 @@ export const identityRoutes = (deps: Deps) =>
           db
             .update(reviewQueue)
             .set({ status: "decided", decidedAt: now, decision, decidedBy: principal.keyId })
-            .where(and(eq(reviewQueue.dedupeKey, reviewDedupeKey(id)), eq(reviewQueue.status, "open"))),
+            // By subject, not dedupe key: items opened before pkg/review-signals have the older key form.
+            .where(and(eq(reviewQueue.source, "registration"), eq(reviewQueue.subjectType, "account"), eq(reviewQueue.subjectId, id), eq(reviewQueue.status, "open"))),
         ],
       });
       return c.json({ id, status }, 200);
@@ -155,13 +156,15 @@ export const identityRoutes = (deps: Deps) =>
       const { vault } = await loadAccount(db, id);
       if (!vault?.wrappedKey) throw new ApiError(410, "identity_erased", "This account's identity was erased and can no longer be read.");
       // The audit row is committed before any plaintext leaves the vault.
-      await auditInsert(db, c.get("principal")!, c.get("requestId"), {
-        action: "identity.revealed",
-        subjectType: "account",
-        subjectId: id,
-        reason,
-        details: { fields: ["name", "documentNumber", "phone"] },
-      });
+      await runAtomic(c.env.DB, [
+        auditStatement(c.get("principal")!, c.get("requestId"), {
+          action: "identity.revealed",
+          subjectType: "account",
+          subjectId: id,
+          reason,
+          details: { fields: ["name", "documentNumber", "phone"] },
+        }),
+      ]);
       const plain = await decryptIdentity(c.env, vault);
       if (!plain) throw new ApiError(410, "identity_erased", "This account's identity was erased and can no longer be read.");
       c.header("cache-control", "no-store");
@@ -175,8 +178,8 @@ export const identityRoutes = (deps: Deps) =>
       const { vault, account } = loaded;
       if (!vault || vault.erasedAt != null) throw new ApiError(409, "identity_already_erased", "This account's identity is already erased.");
       const now = deps.now();
-      const shred = [
-        guard(db, sql`EXISTS (SELECT 1 FROM identity_vault WHERE account_id = ${id} AND erased_at IS NULL)`),
+      const shred: AtomicStatement[] = [
+        guard(sql`EXISTS (SELECT 1 FROM identity_vault WHERE account_id = ${id} AND erased_at IS NULL)`),
         db
           .update(identityVault)
           .set({ kid: null, wrappedKey: null, nameCt: null, documentCt: null, phoneCt: null, phoneBidx: null, checkRef: null, erasedAt: now, updatedAt: now })
@@ -188,11 +191,11 @@ export const identityRoutes = (deps: Deps) =>
       let status = account.status;
       if (account.status === "closed") {
         try {
-          await db.batch([
+          await runAtomic(c.env.DB, [
             ...shred,
             db.update(accounts).set({ updatedAt: now }).where(eq(accounts.id, id)),
-            auditInsert(db, c.get("principal")!, c.get("requestId"), { ...audit, subjectType: "account", subjectId: id }),
-          ] as never);
+            auditStatement(c.get("principal")!, c.get("requestId"), { ...audit, subjectType: "account", subjectId: id }),
+          ]);
         } catch (err) {
           if (isGuardFailure(err)) throw concurrentChange();
           throw err;

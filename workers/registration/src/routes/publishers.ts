@@ -2,14 +2,15 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
 import { accounts, auditLog, publisherLicences } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditInsert } from "../../../../pkg/audit";
+import { auditStatement } from "../../../../pkg/audit";
+import { errorText, guard, runAtomic } from "../../../../pkg/batch";
 import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
 import { IdSchema, isoOrNull, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
-import { errorText, guard, isGuardFailure } from "../repo";
+import { isGuardFailure } from "../repo";
 import { ReasonSchema } from "../schemas";
 
 /** Scope categories are snake_case words, e.g. political_news (screening matches them against post categories). */
@@ -186,11 +187,11 @@ export const publisherRoutes = (deps: Deps) =>
         createdBy: c.get("principal")!.keyId,
       };
       try {
-        await db.batch([
+        await runAtomic(c.env.DB, [
           // The account must still qualify when the licence is written.
-          guard(db, sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${body.accountId} AND kind = 'public' AND status = 'verified')`),
+          guard(sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${body.accountId} AND kind = 'public' AND status = 'verified')`),
           db.insert(publisherLicences).values(row),
-          auditInsert(db, c.get("principal")!, c.get("requestId"), {
+          auditStatement(c.get("principal")!, c.get("requestId"), {
             action: "publisher.licence_granted",
             subjectType: "publisher_licence",
             subjectId: row.id,
@@ -217,10 +218,10 @@ export const publisherRoutes = (deps: Deps) =>
       if (!row) throw new ApiError(404, "licence_not_found", "No licence has this id.");
       if (row.revokedAt != null) throw new ApiError(409, "licence_already_revoked", "This licence is already revoked.");
       try {
-        await db.batch([
-          guard(db, sql`EXISTS (SELECT 1 FROM publisher_licences WHERE id = ${id} AND revoked_at IS NULL)`),
+        await runAtomic(c.env.DB, [
+          guard(sql`EXISTS (SELECT 1 FROM publisher_licences WHERE id = ${id} AND revoked_at IS NULL)`),
           db.update(publisherLicences).set({ revokedAt: now, revokedReason: reason }).where(eq(publisherLicences.id, id)),
-          auditInsert(db, c.get("principal")!, c.get("requestId"), {
+          auditStatement(c.get("principal")!, c.get("requestId"), {
             action: "publisher.licence_revoked",
             subjectType: "publisher_licence",
             subjectId: id,

@@ -10,7 +10,8 @@ import { problemResponses } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
 import { verifyWebhookSignature } from "../identity-verifier";
 import { sendToReview } from "../identity-check";
-import { errorText, IDV_ACTOR, loadAccount, transition } from "../repo";
+import { errorText } from "../../../../pkg/batch";
+import { IDV_ACTOR, loadAccount, transition } from "../repo";
 
 export const SIGNATURE_HEADER = "x-idv-signature";
 
