@@ -1,4 +1,5 @@
-import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * Write-behind copy of each root post's spread, flushed by the post's Durable Object.
@@ -43,14 +44,20 @@ export const SPREAD_ACTIONS = ["escalate", "label", "shard"] as const;
 /**
  * Spread threshold rules. A level (e.g. "spreading", "escalate") is crossed when any of its
  * applicable rules is met; `category` / `verdict` null mean "any". Seeded by a migration.
+ * A rule's identity (its slot) is (level, metric, category, verdict), null = any: one rule per
+ * slot, enforced by a unique index (`PATCH /v1/spread/thresholds` changes rules by slot).
  */
-export const spreadThresholds = sqliteTable("spread_thresholds", {
-  id: text("id").primaryKey(),
-  level: text("level").notNull(),
-  metric: text("metric", { enum: SPREAD_METRICS }).notNull(),
-  value: integer("value").notNull(),
-  action: text("action", { enum: SPREAD_ACTIONS }).notNull(),
-  category: text("category"),
-  verdict: text("verdict"),
-  createdAt: integer("created_at").notNull(),
-});
+export const spreadThresholds = sqliteTable(
+  "spread_thresholds",
+  {
+    id: text("id").primaryKey(),
+    level: text("level").notNull(),
+    metric: text("metric", { enum: SPREAD_METRICS }).notNull(),
+    value: integer("value").notNull(),
+    action: text("action", { enum: SPREAD_ACTIONS }).notNull(),
+    category: text("category"),
+    verdict: text("verdict"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("spread_thresholds_slot_idx").on(t.level, t.metric, sql`coalesce(${t.category}, '')`, sql`coalesce(${t.verdict}, '')`)],
+);

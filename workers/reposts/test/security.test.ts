@@ -14,6 +14,7 @@ describe("roles", () => {
       ["GET", `/v1/spread/top`],
       ["GET", `/v1/spread/thresholds`],
       ["PUT", `/v1/spread/thresholds`, { rules: [] }],
+      ["PATCH", `/v1/spread/thresholds`, { remove: [{ level: "hot", metric: "reposts" }] }],
     ];
     for (const [method, path, body] of routes) {
       const res = await call(path, { method, body });
@@ -31,6 +32,7 @@ describe("roles", () => {
       ["app", "PUT", `/v1/posts/${post}/spread/shards`, { shards: 2 }, 403],
       ["app", "GET", `/v1/spread/thresholds`, undefined, 403],
       ["operator", "PUT", `/v1/spread/thresholds`, { rules: [] }, 403],
+      ["operator", "PATCH", `/v1/spread/thresholds`, { remove: [{ level: "hot", metric: "reposts" }] }, 403],
       ["app", "GET", `/v1/posts/${post}/spread`, undefined, 200],
       ["operator", "GET", `/v1/posts/${post}/spread`, undefined, 200],
       ["admin", "GET", `/v1/spread/top`, undefined, 200],
