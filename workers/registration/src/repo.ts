@@ -3,6 +3,7 @@ import { accounts, accountState, identityBindings, identityVault, type AccountSt
 import { auditStatement, type AuditActor, type AuditEntry } from "../../../pkg/audit";
 import { GuardFailed, guard, runAtomic, type AtomicStatement } from "../../../pkg/batch";
 import type { Db } from "../../../pkg/db";
+import { decodeCursor } from "../../../pkg/cursor";
 import { ApiError } from "../../../pkg/errors";
 import { isoOrNull } from "../../../pkg/schemas";
 import { maskDocumentNumber, maskName } from "./documents";
@@ -38,6 +39,13 @@ export async function loadAccount(db: Db, id: string): Promise<LoadedAccount> {
 
 /** True when `err` is the `GuardFailed` of a `runAtomic` batch (pkg/batch.ts): nothing was written. */
 export const isGuardFailure = (err: unknown) => err instanceof GuardFailed;
+
+/** A list cursor (pkg/cursor.ts) whose key is a timestamp; any other is 422 `invalid_cursor`. */
+export function numericCursor(cursor: string | undefined): { key: number; id: string } | undefined {
+  const pos = decodeCursor(cursor);
+  if (pos && typeof pos.key !== "number") throw new ApiError(422, "invalid_cursor", "The cursor is not one this endpoint returned.");
+  return pos as { key: number; id: string } | undefined;
+}
 
 export const concurrentChange = () => new ApiError(409, "concurrent_change", "The account changed while this request was processed; read it again and retry.");
 

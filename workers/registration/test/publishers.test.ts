@@ -160,3 +160,36 @@ describe("migration 0010: duplicates from before the unique index", () => {
     expect(after.results.find((r) => r.id === "lic_dup000000002").revoked_reason).toMatch(/duplicate grant/);
   });
 });
+
+describe("lists page with the opaque cursor", () => {
+  it("pages licences and accounts without gaps or repeats, even when timestamps tie", async () => {
+    const { id } = await verifiedAccount();
+    // Five licences created in the same millisecond: only (createdAt, id) orders them.
+    for (let i = 0; i < 5; i++) {
+      await testEnv.DB.prepare(
+        "INSERT INTO publisher_licences (id, account_id, scope, licence_number, issuer, expires_at, created_at, created_by) VALUES (?, ?, '[\"political_news\"]', ?, 'CAC', ?, 1000, 'key_test')",
+      )
+        .bind(`lic_page00000${i}`, id, `P-${i}`, Date.now() + DAY)
+        .run();
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await call(`/v1/publishers?accountId=${id}&limit=2${cursor ? `&cursor=${cursor}` : ""}`, { role: "operator" });
+      const page = (await res.json()) as { licences: { id: string }[]; nextCursor: string | null };
+      seen.push(...page.licences.map((l) => l.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(["lic_page000004", "lic_page000003", "lic_page000002", "lic_page000001", "lic_page000000"]);
+
+    const first = (await (await call("/v1/accounts?limit=1", { role: "operator" })).json()) as any;
+    expect(first.accounts).toHaveLength(1);
+    const second = (await (await call(`/v1/accounts?limit=1&cursor=${first.nextCursor}`, { role: "operator" })).json()) as any;
+    expect(second.accounts[0].id).not.toBe(first.accounts[0].id);
+
+    for (const bad of ["garbage", "W10", btoa(JSON.stringify(["x", "acc_1"])).replace(/=+$/, "")]) {
+      expect((await problem(await call(`/v1/publishers?cursor=${bad}`, { role: "operator" }))).code).toBe("invalid_cursor");
+      expect((await problem(await call(`/v1/accounts?cursor=${bad}`, { role: "operator" }))).code).toBe("invalid_cursor");
+    }
+  });
+});

@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { ACCOUNT_STATUSES, accounts, accountState, identityVault } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditStatement } from "../../../../pkg/audit";
 import { errorText, runAtomic } from "../../../../pkg/batch";
+import { nextCursor } from "../../../../pkg/cursor";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
@@ -14,7 +15,7 @@ import type { Deps, Env } from "../env";
 import { registerPhoneCode } from "../phone-flow";
 import { validateRegistration } from "../registration-input";
 import { expireStalePending } from "../stale";
-import { accountView, loadAccount } from "../repo";
+import { accountView, loadAccount, numericCursor } from "../repo";
 import { AccountIdParam, AccountSchema, PhoneVerificationSchema, RegisterBody } from "../schemas";
 import { encryptField, identityIndex, loadVaultKeys, newDataKey, phoneIndex } from "../vault";
 
@@ -60,13 +61,13 @@ const listAccounts = createRoute({
     query: z.object({
       status: z.enum(ACCOUNT_STATUSES).optional(),
       limit: z.coerce.number().int().min(1).max(100).default(50),
-      before: z.coerce.number().int().positive().optional().openapi({ description: "Cursor: createdAt (ms) of the last item of the previous page" }),
+      cursor: z.string().max(200).optional().openapi({ description: "`nextCursor` of the previous page (opaque)" }),
     }),
   },
   responses: {
     200: {
       description: "Accounts",
-      content: { "application/json": { schema: z.object({ accounts: z.array(AccountSchema), nextBefore: z.number().int().nullable() }) } },
+      content: { "application/json": { schema: z.object({ accounts: z.array(AccountSchema), nextCursor: z.string().nullable() }) } },
     },
     ...problemResponses(401, 403, 422),
   },
@@ -161,16 +162,21 @@ export const accountRoutes = (deps: Deps) =>
       return c.json(await accountView(c.env, loaded), 200);
     })
     .openapi(listAccounts, async (c) => {
-      const { status, limit, before } = c.req.valid("query");
+      const { status, limit, cursor } = c.req.valid("query");
+      const after = numericCursor(cursor);
       const db = createDb(c.env.DB);
-      const conds = [status ? eq(accounts.status, status) : undefined, before ? lt(accounts.createdAt, before) : undefined].filter((x) => x !== undefined);
+      // Newest first by (createdAt, id): ids break ties between accounts created in the same millisecond.
+      const conds = [
+        status ? eq(accounts.status, status) : undefined,
+        after ? or(lt(accounts.createdAt, after.key), and(eq(accounts.createdAt, after.key), lt(accounts.id, after.id))) : undefined,
+      ].filter((x) => x !== undefined);
       const ids = await db
         .select({ id: accounts.id, createdAt: accounts.createdAt })
         .from(accounts)
         .where(conds.length ? and(...conds) : undefined)
-        .orderBy(desc(accounts.createdAt))
+        .orderBy(desc(accounts.createdAt), desc(accounts.id))
         .limit(limit);
       const views = [];
       for (const { id } of ids) views.push(await accountView(c.env, await loadAccount(db, id)));
-      return c.json({ accounts: views, nextBefore: ids.length === limit ? ids[ids.length - 1]!.createdAt : null }, 200);
+      return c.json({ accounts: views, nextCursor: nextCursor(ids, limit, (r) => ({ key: r.createdAt, id: r.id })) }, 200);
     });

@@ -1,16 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { accounts, auditLog, publisherLicences } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditStatement } from "../../../../pkg/audit";
 import { errorText, guard, runAtomic } from "../../../../pkg/batch";
+import { nextCursor } from "../../../../pkg/cursor";
 import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
 import { IdSchema, isoOrNull, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
-import { isGuardFailure } from "../repo";
+import { isGuardFailure, numericCursor } from "../repo";
 import { ReasonSchema } from "../schemas";
 
 /** Scope categories are snake_case words, e.g. political_news (screening matches them against post categories). */
@@ -79,7 +80,7 @@ const list = createRoute({
   method: "get",
   path: "/v1/publishers",
   tags: ["publishers"],
-  summary: "List licences (operator): active only by default, `?state=all` for every licence, `?accountId=` for one account.",
+  summary: "List licences, newest first (operator): active only by default, `?state=all` for every licence, `?accountId=` for one account; `?cursor=` pages.",
   security: [{ bearer: [] }],
   middleware: [requireRole("operator")] as const,
   request: {
@@ -87,10 +88,11 @@ const list = createRoute({
       accountId: IdSchema.optional(),
       state: z.enum(["active", "inactive", "all"]).default("active"),
       limit: z.coerce.number().int().min(1).max(500).default(100),
+      cursor: z.string().max(200).optional().openapi({ description: "`nextCursor` of the previous page (opaque)" }),
     }),
   },
   responses: {
-    200: { description: "Licences", content: { "application/json": { schema: z.object({ licences: z.array(LicenceSchema) }) } } },
+    200: { description: "Licences", content: { "application/json": { schema: z.object({ licences: z.array(LicenceSchema), nextCursor: z.string().nullable() }) } } },
     ...problemResponses(401, 403, 422),
   },
 });
@@ -236,20 +238,23 @@ export const publisherRoutes = (deps: Deps) =>
       return c.json(view({ ...row, revokedAt: now, revokedReason: reason }, now), 200);
     })
     .openapi(list, async (c) => {
-      const { accountId, state, limit } = c.req.valid("query");
+      const { accountId, state, limit, cursor } = c.req.valid("query");
+      const after = numericCursor(cursor);
       const now = deps.now();
       const active = and(isNull(publisherLicences.revokedAt), gt(publisherLicences.expiresAt, now));
       const inactive = or(sql`${publisherLicences.revokedAt} IS NOT NULL`, lte(publisherLicences.expiresAt, now));
-      const conds = [accountId ? eq(publisherLicences.accountId, accountId) : undefined, state === "active" ? active : state === "inactive" ? inactive : undefined].filter(
-        (x) => x !== undefined,
-      );
+      const conds = [
+        accountId ? eq(publisherLicences.accountId, accountId) : undefined,
+        state === "active" ? active : state === "inactive" ? inactive : undefined,
+        after ? or(lt(publisherLicences.createdAt, after.key), and(eq(publisherLicences.createdAt, after.key), lt(publisherLicences.id, after.id))) : undefined,
+      ].filter((x) => x !== undefined);
       const rows = await createDb(c.env.DB)
         .select()
         .from(publisherLicences)
         .where(conds.length ? and(...conds) : undefined)
-        .orderBy(desc(publisherLicences.createdAt))
+        .orderBy(desc(publisherLicences.createdAt), desc(publisherLicences.id))
         .limit(limit);
-      return c.json({ licences: rows.map((r) => view(r, now)) }, 200);
+      return c.json({ licences: rows.map((r) => view(r, now)), nextCursor: nextCursor(rows, limit, (r) => ({ key: r.createdAt, id: r.id })) }, 200);
     })
     .openapi(history, async (c) => {
       const { id } = c.req.valid("param");
