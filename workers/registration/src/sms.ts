@@ -40,7 +40,7 @@ export class HttpSmsSender implements SmsSender {
 
 /**
  * Local dev and tests: messages go to a D1 table (keyed by the phone's blind index, so no
- * number is stored) and can be read back at `GET /v1/dev/sms`.
+ * number is stored) and can be read back at `POST /v1/dev/sms`.
  */
 export class LocalSmsSender implements SmsSender {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { accounts, auditLog, publisherLicences } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditStatement } from "../../../../pkg/audit";
-import { errorText, guard, runAtomic } from "../../../../pkg/batch";
+import { guard, isUniqueViolation, runAtomic } from "../../../../pkg/batch";
 import { nextCursor } from "../../../../pkg/cursor";
 import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
@@ -11,7 +11,7 @@ import { newId } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
 import { IdSchema, isoOrNull, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
-import { isGuardFailure, numericCursor } from "../repo";
+import { concurrentChange, isGuardFailure, numericCursor } from "../repo";
 import { ReasonSchema } from "../schemas";
 
 /** Scope categories are snake_case words, e.g. political_news (screening matches them against post categories). */
@@ -203,9 +203,10 @@ export const publisherRoutes = (deps: Deps) =>
       } catch (err) {
         if (isGuardFailure(err)) throw new ApiError(409, "publisher_not_eligible", "Only verified public accounts can hold a news-publisher licence.");
         // A concurrent grant of the same number won (the partial unique index): answer as a retry of it.
-        if (errorText(err).includes("publisher_licences.licence_number")) {
+        if (isUniqueViolation(err, "publisher_licences.licence_number")) {
           const winner = await unrevokedLicence(db, body.accountId, licenceNumber);
           if (winner) return c.json(view(existingGrant(winner, terms), now), 200);
+          throw concurrentChange(); // the winner was revoked in between
         }
         throw err;
       }
