@@ -1,5 +1,6 @@
 import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import { AlsoAccept, BODY_METHODS, checkBody } from "./body";
 import { ApiError, notFound, onError, type FieldError } from "./errors";
 import { REQUEST_ID_HEADER } from "./headers";
 import { log } from "./log";
@@ -8,6 +9,7 @@ import type { Principal } from "./principal";
 /** Per-request values every worker sets (`c.get("requestId")`, `c.get("principal")`). */
 export interface AppVariables {
   requestId: string;
+  clientRequestId?: string;
   principal?: Principal;
 }
 export type AppEnv<Bindings extends object> = { Bindings: Bindings; Variables: AppVariables };
@@ -15,18 +17,30 @@ export type AppEnv<Bindings extends object> = { Bindings: Bindings; Variables: A
 declare module "hono" {
   interface ContextVariableMap {
     requestId: string;
+    clientRequestId?: string;
     principal?: Principal;
   }
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,128}$/;
+/** The header carrying a client's own request id from the gateway to the workers. */
+export const CLIENT_REQUEST_ID_HEADER = "x-client-request-id";
 
-/** Honours a well-formed incoming `X-Request-Id`, else makes one; echoes it and logs the request. */
-export function requestContext(worker: string): MiddlewareHandler {
+/**
+ * Request ids and the request log line. At the edge (`trustIncoming: false`, the gateway) the
+ * id is always our own: a client's well-formed `X-Request-Id` is kept beside it as
+ * `clientRequestId` (logged, passed on), never used as the id audit entries carry. Behind the
+ * gateway (function workers, reached only over service bindings) the gateway's id is taken.
+ */
+export function requestContext(worker: string, options: { trustIncoming: boolean }): MiddlewareHandler {
   return async (c, next) => {
     const incoming = c.req.header(REQUEST_ID_HEADER);
-    const requestId = incoming && REQUEST_ID_RE.test(incoming) ? incoming : crypto.randomUUID();
+    const wellFormed = incoming !== undefined && REQUEST_ID_RE.test(incoming) ? incoming : undefined;
+    const requestId = options.trustIncoming && wellFormed ? wellFormed : crypto.randomUUID();
+    const forwardedClientId = c.req.header(CLIENT_REQUEST_ID_HEADER);
+    const clientRequestId = options.trustIncoming ? (forwardedClientId && REQUEST_ID_RE.test(forwardedClientId) ? forwardedClientId : undefined) : wellFormed;
     c.set("requestId", requestId);
+    if (clientRequestId) c.set("clientRequestId", clientRequestId);
     const started = Date.now();
     await next();
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
@@ -34,6 +48,7 @@ export function requestContext(worker: string): MiddlewareHandler {
     log(c.res.status >= 500 ? "error" : "info", "request", {
       worker,
       requestId,
+      ...(clientRequestId ? { clientRequestId } : {}),
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
@@ -42,33 +57,16 @@ export function requestContext(worker: string): MiddlewareHandler {
   };
 }
 
-const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
-
 /**
- * Rejects a body in the wrong media type (415) or malformed JSON (400) before any route
- * runs, so handlers and validators only ever see parsed JSON. `alsoAccept` lists extra
- * media types for paths matching a pattern (CSV term imports).
+ * Rejects a body in the wrong media type (415) or malformed JSON (400) before any route of a
+ * function worker runs, so handlers and validators only ever see parsed JSON. (The gateway
+ * runs the same `checkBody` itself, after routing, authentication and the size limit.)
  */
-export function bodyGuard(alsoAccept: { path: RegExp; types: string[] }[] = []): MiddlewareHandler {
+export function bodyGuard(alsoAccept: AlsoAccept[] = []): MiddlewareHandler {
   return async (c, next) => {
     if (!BODY_METHODS.has(c.req.method)) return next();
-    const contentType = c.req.header("content-type");
-    const length = c.req.header("content-length");
-    const text = await c.req.text();
-    if (text.length === 0 && (length === undefined || length === "0")) return next();
-    const mediaType = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-    if (JSON_TYPE.test(mediaType)) {
-      try {
-        JSON.parse(text);
-      } catch {
-        throw new ApiError(400, "malformed_json", "The request body is not valid JSON.");
-      }
-      return next();
-    }
-    const path = c.req.path;
-    if (alsoAccept.some((a) => a.path.test(path) && a.types.includes(mediaType))) return next();
-    throw new ApiError(415, "unsupported_media_type", `Send the body as application/json${mediaType ? `, not ${mediaType}` : " (Content-Type header missing)"}.`);
+    checkBody(await c.req.text(), c.req.header("content-type"), c.req.path, alsoAccept);
+    await next();
   };
 }
 
@@ -85,16 +83,17 @@ export const validationHook: Hook<any, any, any, any> = (result, c) => {
 };
 
 /**
- * The Hono app of a function worker (and the gateway): OpenAPI-aware routes, one error
- * model, request ids, structured logs. Resources are mounted on it with `app.route`.
+ * The Hono app of a function worker (and, with `edge`, of the gateway): OpenAPI-aware routes,
+ * one error model, request ids, structured logs. Resources are mounted on it with `app.route`.
  */
-export function createApp<Bindings extends object>(
+export function createApp<Bindings extends object, Variables extends object = {}>(
   worker: string,
-  options: { alsoAccept?: { path: RegExp; types: string[] }[] } = {},
-): OpenAPIHono<AppEnv<Bindings>> {
-  const app = new OpenAPIHono<AppEnv<Bindings>>({ defaultHook: validationHook });
-  app.use("*", requestContext(worker));
-  app.use("/v1/*", bodyGuard(options.alsoAccept));
+  options: { alsoAccept?: AlsoAccept[]; edge?: boolean } = {},
+): OpenAPIHono<{ Bindings: Bindings; Variables: AppVariables & Variables }> {
+  const app = new OpenAPIHono<{ Bindings: Bindings; Variables: AppVariables & Variables }>({ defaultHook: validationHook });
+  app.use("*", requestContext(worker, { trustIncoming: !options.edge }));
+  // At the edge the gateway checks bodies itself, after routing and authentication.
+  if (!options.edge) app.use("/v1/*", bodyGuard(options.alsoAccept));
   app.onError(onError);
   app.notFound(notFound);
   return app;

@@ -29,10 +29,10 @@ export function decodePrincipal(value: string | undefined | null): Principal | n
  * Route guard of the function workers: the caller must hold one of `roles`.
  * `admin` may do everything an operator may; nobody else inherits.
  */
-export function requireRole(...roles: Role[]): MiddlewareHandler {
+export function requireRole(...roles: Role[]): MiddlewareHandler & { roles: readonly Role[] } {
   const allowed = new Set<Role>(roles);
   if (allowed.has("operator")) allowed.add("admin");
-  return async (c, next) => {
+  const guard: MiddlewareHandler = async (c, next) => {
     // The gateway sets the principal in context; function workers receive it as a header.
     const principal = (c.get("principal") as Principal | undefined) ?? decodePrincipal(c.req.header(PRINCIPAL_HEADER));
     if (!principal) throw new ApiError(401, "missing_credentials", "This endpoint needs an API key: send `Authorization: Bearer <key>`.");
@@ -42,4 +42,6 @@ export function requireRole(...roles: Role[]): MiddlewareHandler {
     c.set("principal", principal);
     await next();
   };
+  // Read by the OpenAPI document (`x-gatehouse-roles`), so tests and clients know who may call what.
+  return Object.assign(guard, { roles: ROLES.filter((r) => allowed.has(r)) });
 }

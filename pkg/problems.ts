@@ -43,6 +43,7 @@ export const PROBLEMS = {
   identity_already_erased: { status: 409, title: "Identity already erased" },
   identity_limit: { status: 409, title: "Identity already registered" },
   invalid_transition: { status: 409, title: "Invalid account status transition" },
+  key_revoked: { status: 409, title: "API key revoked" },
   licence_already_revoked: { status: 409, title: "Licence already revoked" },
   licence_conflict: { status: 409, title: "Licence number held with other terms" },
   phone_taken: { status: 409, title: "Phone number already registered" },

@@ -4,7 +4,7 @@
 //  2. applies the D1 migrations to the local database (they carry the default data),
 //  3. runs every worker in one `wrangler dev` with all configs; the gateway listens on PORT (8787).
 // Environment: PORT, GATEHOUSE_STATE (local persistence dir, default .wrangler/state),
-// GATEHOUSE_RATE_LIMIT (per-key requests a minute at the gateway, default 600).
+// GATEHOUSE_RATE_LIMIT (a lower standard-tier limit per 10 s for tests).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -57,7 +57,7 @@ console.log(`\ngatehouse: starting the gateway on http://localhost:${port} (admi
 const args = ["dev", ...WORKER_CONFIGS.flatMap((c) => ["-c", c]), "--port", port, "--ip", "127.0.0.1", "--persist-to", state, "--show-interactive-dev-session=false"];
 if (process.env.GATEHOUSE_INSPECTOR_PORT) args.push("--inspector-port", process.env.GATEHOUSE_INSPECTOR_PORT);
 // A lower per-key limit for the gateway, e.g. for the end-to-end tests.
-if (process.env.GATEHOUSE_RATE_LIMIT) args.push("--var", `RATE_LIMIT_PER_MINUTE:${process.env.GATEHOUSE_RATE_LIMIT}`);
+if (process.env.GATEHOUSE_RATE_LIMIT) args.push("--var", `RATE_LIMIT_STANDARD_FALLBACK:${process.env.GATEHOUSE_RATE_LIMIT}`);
 const child = spawn(wrangler, args, { cwd: root, env, stdio: "inherit" });
 const stop = (signal) => child.kill(signal);
 process.on("SIGINT", stop);

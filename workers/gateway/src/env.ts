@@ -1,14 +1,18 @@
+import type { LimitSpec } from "./limits";
+
 /**
  * Bindings of the gateway. Vars and bindings come from the root wrangler.toml through the
  * generated `GatewayEnv` (workers/gateway/worker-configuration.d.ts, `npm run types`); what
  * wrangler types cannot see is declared here.
  */
-export type Env = Omit<GatewayEnv, "RATE_LIMITER"> & {
-  /** Workers Rate Limiting binding; absent in some local setups, then the in-memory fallback applies. */
-  RATE_LIMITER?: RateLimit;
-  /** Bootstrap admin credential (a secret: `npm run secrets`). */
-  ADMIN_KEY?: string;
-};
+export type Env = Omit<GatewayEnv, LimitSpec["binding"]> &
+  /** Rate Limiting bindings (limits.ts); absent in some local setups, then the in-isolate fallback applies. */
+  Partial<Record<LimitSpec["binding"], RateLimit>> & {
+    /** Bootstrap admin credential (a secret: `npm run secrets`). */
+    ADMIN_KEY?: string;
+    /** Local tests only: lower the in-isolate fallback's limit, e.g. RATE_LIMIT_STANDARD=120 (limits.ts). */
+    RATE_LIMIT_STANDARD_FALLBACK?: string;
+  };
 
 /** The function workers behind the gateway, by binding name. */
 export const UPSTREAMS = ["REGISTRATION", "SCREENING", "REPOSTS", "MODERATION"] as const;

@@ -2,25 +2,37 @@ import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { apiKeys } from "../../../db/schema";
-import { bodyGuard, createApp } from "../../../pkg/app";
+import { type AppVariables, CLIENT_REQUEST_ID_HEADER, createApp } from "../../../pkg/app";
+import { BODY_METHODS, bodyTooLarge, checkBody, readBodyWithin } from "../../../pkg/body";
 import { createDb } from "../../../pkg/db";
-import { ApiError, notFound, PROBLEM_CONTENT_TYPE, problemResponse } from "../../../pkg/errors";
+import { ApiError, methodNotAllowed, notFound, PROBLEM_CONTENT_TYPE, problemResponse } from "../../../pkg/errors";
 import { PRINCIPAL_HEADER, REQUEST_ID_HEADER } from "../../../pkg/headers";
 import { log } from "../../../pkg/log";
+import { openApiDocument } from "../../../pkg/internal-routes";
 import { encodePrincipal } from "../../../pkg/principal";
 import type { Env } from "./env";
 import { authenticate } from "./keys";
-import { checkRateLimit } from "./rate-limit";
+import { authBlockedFor, hitLimit, recordAuthFailure, type LimitName } from "./limits";
+import { matchRoute, type RouteEntry } from "./route-table";
 import { assembleOpenApi, docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { keysRoutes } from "./routes/keys";
-import { firstSegment, PUBLIC_SEGMENTS, ROUTE_OWNERS } from "./upstreams";
+import { firstSegment, ROUTE_OWNERS } from "./upstreams";
 
-/** `/v1/<segment>`s the gateway answers itself. */
-const GATEWAY_SEGMENTS = new Set(["keys", "health"]);
+/**
+ * The gateway: the only public worker. Every `/v1` request passes these checks in this order,
+ * each before anything of the next is done (no key is looked up for an unknown route, no byte
+ * of a body is read for an unauthenticated or over-limit caller):
+ *   route (404/405) → authentication (401) → rate limit (429) → declared size (413) →
+ *   streamed size (413) → media type (415) → JSON (400) → the worker.
+ * The body is read once, here, and the same bytes are forwarded.
+ */
+type GatewayVariables = { route: RouteEntry; body?: Uint8Array; tierLimit?: LimitName };
+type GatewayEnv = { Bindings: Env; Variables: AppVariables & GatewayVariables };
+
 const CSV_IMPORT = { path: /^\/v1\/term-lists\/[^/]+\/terms$/, types: ["text/csv"] };
 
-const app = createApp<Env>("gateway", { alsoAccept: [CSV_IMPORT] });
+const app = createApp<Env, GatewayVariables>("gateway", { edge: true });
 
 app.use(
   "*",
@@ -32,44 +44,42 @@ app.use(
   }),
 );
 
-/** Unknown `/v1` routes are 404 before anything else, so probing needs no key to learn nothing. */
-const knownRoute: MiddlewareHandler = async (c, next) => {
-  const segment = firstSegment(c.req.path);
-  if (segment === undefined || (!GATEWAY_SEGMENTS.has(segment) && !(segment in ROUTE_OWNERS))) {
-    return notFound(c);
-  }
+/** The address a limit counts keyless calls and failed authentications against. */
+const clientAddress = (c: { req: { header(name: string): string | undefined } }) => c.req.header("cf-connecting-ip") ?? "unknown";
+
+/** 1. Route: unknown paths are 404 and known paths with another method 405, before anything else. */
+const route: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+  const match = matchRoute(c.req.method, c.req.path);
+  if (match.kind === "not_found") return notFound(c);
+  if (match.kind === "method_not_allowed") return methodNotAllowed(c, match.allowed);
+  c.set("route", match.route);
   await next();
 };
 
-/** Rejects oversized bodies from the declared length, or from the bytes when no length is declared. */
-const bodySizeLimit: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
-  if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-  const path = c.req.path;
-  const limit = Number(CSV_IMPORT.path.test(path) ? c.env.TERM_IMPORT_MAX_BODY_BYTES ?? 16_777_216 : c.env.MAX_BODY_BYTES ?? 1_048_576);
-  const declared = c.req.header("content-length");
-  const tooLarge = () => new ApiError(413, "body_too_large", `The request body is larger than ${limit} bytes, the limit of this endpoint.`);
-  if (declared !== undefined && Number(declared) > limit) throw tooLarge();
-  if ((await c.req.arrayBuffer()).byteLength > limit) throw tooLarge();
-  await next();
-};
-
-/** Bearer-key authentication for everything but health and public segments. */
-const authenticateCaller: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
-  const segment = firstSegment(c.req.path)!;
-  if (segment === "health" || PUBLIC_SEGMENTS.has(segment)) return next();
+/** 2. Authentication of the bearer key, except on public routes. Failed attempts are limited per address. */
+const authenticateCaller: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+  if (c.get("route").public) return next();
+  const challenge = { "www-authenticate": 'Bearer realm="gatehouse"' };
+  const address = clientAddress(c);
+  const refuse = async (code: "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key", detail: string) => {
+    const blockedFor = await recordAuthFailure(c.env, address);
+    if (blockedFor > 0) throw tooManyFailures(blockedFor);
+    throw new ApiError(401, code, detail, { headers: challenge });
+  };
+  // A client over its failure budget is refused before its key costs a lookup.
+  const blockedFor = authBlockedFor(address);
+  if (blockedFor > 0) throw tooManyFailures(blockedFor);
   const header = c.req.header("authorization");
-  const challenge = { headers: { "www-authenticate": 'Bearer realm="gatehouse"' } };
-  if (!header) throw new ApiError(401, "missing_credentials", "This endpoint needs an API key: send `Authorization: Bearer <key>`.", challenge);
+  if (!header) return refuse("missing_credentials", "This endpoint needs an API key: send `Authorization: Bearer <key>`.");
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw new ApiError(401, "invalid_authorization_header", "The Authorization header must be `Bearer <key>`.", challenge);
+  if (!match) return refuse("invalid_authorization_header", "The Authorization header must be `Bearer <key>`.");
   const db = createDb(c.env.DB);
   const result = await authenticate(db, match[1]!, c.env.ADMIN_KEY);
   if (!result.ok) {
-    throw result.code === "revoked_key"
-      ? new ApiError(401, "revoked_key", "This API key has been revoked.", challenge)
-      : new ApiError(401, "invalid_key", "This API key is not valid.", challenge);
+    return result.code === "revoked_key" ? refuse("revoked_key", "This API key has been revoked.") : refuse("invalid_key", "This API key is not valid.");
   }
   c.set("principal", result.principal);
+  if (result.tier !== "unlimited") c.set("tierLimit", result.tier);
   if (result.recordUse) {
     // At most once a minute per key and isolate, off the request path; the guard in SQL keeps
     // many isolates from rewriting it within the minute.
@@ -86,50 +96,77 @@ const authenticateCaller: MiddlewareHandler<{ Bindings: Env }> = async (c, next)
   await next();
 };
 
-/** Per-key limit (per client address for unauthenticated calls). */
-const rateLimit: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
+const tooManyFailures = (retryAfter: number) =>
+  new ApiError(429, "rate_limited", "Too many failed authentications from this address; retry after the indicated time.", {
+    headers: { "retry-after": String(retryAfter) },
+  });
+
+/** 3. Rate limit: per key by its tier; keyless calls per client address, in a namespace of their own. */
+const rateLimit: MiddlewareHandler<GatewayEnv> = async (c, next) => {
   const principal = c.get("principal");
-  const key = principal ? `key:${principal.keyId}` : `ip:${c.req.header("cf-connecting-ip") ?? "local"}`;
-  // `wrangler dev`'s simulated binding never refuses, so local development uses the
-  // in-isolate window with the same limit (one gateway isolate locally: exact there).
-  const binding = c.env.ENVIRONMENT === "development" ? undefined : c.env.RATE_LIMITER;
-  const decision = await checkRateLimit(binding, Number(c.env.RATE_LIMIT_PER_MINUTE ?? 600), key);
+  const decision = principal
+    ? c.get("tierLimit")
+      ? await hitLimit(c.env, c.get("tierLimit")!, principal.keyId)
+      : { allowed: true, retryAfter: 0 }
+    : await hitLimit(c.env, "keyless", clientAddress(c));
   if (!decision.allowed) {
-    throw new ApiError(429, "rate_limited", "Too many requests for this key; slow down and retry after the indicated time.", {
+    throw new ApiError(429, "rate_limited", principal ? "Too many requests for this key; slow down and retry after the indicated time." : "Too many requests from this address; retry after the indicated time.", {
       headers: { "retry-after": String(decision.retryAfter) },
     });
   }
   await next();
 };
 
-app.use("/v1/*", knownRoute, bodySizeLimit, authenticateCaller, rateLimit, bodyGuard([CSV_IMPORT]));
+/** 4–7. The body: declared size, streamed size, media type, JSON — read once, kept for forwarding. */
+const checkRequestBody: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+  if (!BODY_METHODS.has(c.req.method)) return next();
+  const path = c.req.path;
+  const limit = Number(CSV_IMPORT.path.test(path) ? (c.env.TERM_IMPORT_MAX_BODY_BYTES ?? 16_777_216) : (c.env.MAX_BODY_BYTES ?? 1_048_576));
+  const declared = c.req.header("content-length");
+  if (declared !== undefined && Number(declared) > limit) throw bodyTooLarge(limit);
+  const bytes = await readBodyWithin(c.req.raw, limit);
+  const text = new TextDecoder().decode(bytes);
+  checkBody(text, c.req.header("content-type"), path, [CSV_IMPORT]);
+  c.set("body", bytes);
+  // The gateway's own routes validate from Hono's body cache, never from the consumed stream.
+  const cache = c.req.bodyCache as Record<string, Promise<unknown>>;
+  cache.arrayBuffer = Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  cache.text = Promise.resolve(text);
+  await next();
+};
+
+app.use("/v1/*", route, authenticateCaller, rateLimit, checkRequestBody);
 
 app.route("/", healthRoutes);
 app.route("/", keysRoutes);
 app.route("/", docsRoutes);
 
-app.get("/openapi.json", async (c) => {
-  const own = app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "gateway", version: "1" } });
-  return c.json(await assembleOpenApi(c.env, own as never));
-});
+app.get("/openapi.json", async (c) => c.json(await assembleOpenApi(c.env, openApiDocument(app, "gateway") as never)));
 
 app.get("/", (c) => c.redirect("/docs"));
 
 /** Everything else under `/v1` belongs to a function worker: forward it over its service binding. */
 app.all("/v1/*", async (c) => {
   const url = new URL(c.req.url);
-  const owner = ROUTE_OWNERS[firstSegment(url.pathname)!]!;
+  const owner = ROUTE_OWNERS[firstSegment(url.pathname)!];
+  // The table says the route exists, but the gateway serves no such method itself (e.g. HEAD
+  // of a gateway route): nothing to forward to.
+  if (!owner) return notFound(c);
   const headers = new Headers(c.req.raw.headers);
   headers.delete("authorization");
   headers.delete(PRINCIPAL_HEADER);
+  headers.delete(CLIENT_REQUEST_ID_HEADER);
   const principal = c.get("principal");
   if (principal) headers.set(PRINCIPAL_HEADER, encodePrincipal(principal));
   headers.set(REQUEST_ID_HEADER, c.get("requestId"));
-  const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
+  const clientRequestId = c.get("clientRequestId");
+  if (clientRequestId) headers.set(CLIENT_REQUEST_ID_HEADER, clientRequestId);
+  const body = c.get("body");
+  if (body) headers.set("content-length", String(body.byteLength));
   const upstreamRequest = new Request(`https://${owner.toLowerCase()}.internal${url.pathname}${url.search}`, {
     method: c.req.method,
     headers,
-    body: hasBody ? await c.req.arrayBuffer() : undefined,
+    body: body && body.byteLength > 0 ? body : undefined,
   });
   let res: Response;
   try {

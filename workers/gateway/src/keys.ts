@@ -2,15 +2,15 @@ import { eq } from "drizzle-orm";
 import { apiKeys } from "../../../db/schema";
 import type { Db } from "../../../pkg/db";
 import { sha256Hex, timingSafeEqualStr } from "../../../pkg/ids";
+import { bytesToBase64Url } from "../../../pkg/encoding";
 import type { Principal, Role } from "../../../pkg/principal";
+import type { LimitTier } from "./limits";
 
 /** Keys look like `gh_<43 base64url chars>`: 256 random bits, so a plain SHA-256 is a safe store. */
 export function generateKey(): string {
   const bytes = new Uint8Array(32);
   crypto.getRandomValues(bytes);
-  let b64 = btoa(String.fromCharCode(...bytes));
-  b64 = b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  return `gh_${b64}`;
+  return `gh_${bytesToBase64Url(bytes)}`;
 }
 
 export const KEY_PREFIX_LENGTH = 10;
@@ -18,6 +18,7 @@ const KEY_RE = /^gh_[A-Za-z0-9_-]{43}$/;
 
 interface CachedKey {
   principal: Principal | null;
+  tier: LimitTier;
   until: number;
 }
 
@@ -47,26 +48,33 @@ function claimUseRecord(keyId: string, now: number): boolean {
 }
 
 /** `recordUse`: write the key's `last_used_at` (off the request path); the bootstrap key has no row. */
-export type AuthResult = { ok: true; principal: Principal; recordUse: boolean } | { ok: false; code: "invalid_key" | "revoked_key" };
+export type AuthResult = { ok: true; principal: Principal; tier: LimitTier; recordUse: boolean } | { ok: false; code: "invalid_key" | "revoked_key" };
 
 /** Resolves a presented bearer token to a principal: the bootstrap ADMIN_KEY or a stored key. */
 export async function authenticate(db: Db, token: string, adminKey: string | undefined): Promise<AuthResult> {
   if (adminKey && adminKey.length >= 16 && timingSafeEqualStr(token, adminKey)) {
-    return { ok: true, principal: { keyId: "bootstrap-admin", role: "admin" }, recordUse: false };
+    return { ok: true, principal: { keyId: "bootstrap-admin", role: "admin" }, tier: "standard", recordUse: false };
   }
   if (!KEY_RE.test(token)) return { ok: false, code: "invalid_key" };
   const keyHash = await sha256Hex(token);
   const now = Date.now();
   const hit = cache.get(keyHash);
-  if (hit && hit.until > now) return hit.principal ? { ok: true, principal: hit.principal, recordUse: claimUseRecord(hit.principal.keyId, now) } : { ok: false, code: "invalid_key" };
+  if (hit && hit.until > now) {
+    return hit.principal ? { ok: true, principal: hit.principal, tier: hit.tier, recordUse: claimUseRecord(hit.principal.keyId, now) } : { ok: false, code: "invalid_key" };
+  }
 
-  const row = await db.select({ id: apiKeys.id, role: apiKeys.role, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).get();
+  const row = await db
+    .select({ id: apiKeys.id, role: apiKeys.role, tier: apiKeys.limitTier, revokedAt: apiKeys.revokedAt })
+    .from(apiKeys)
+    .where(eq(apiKeys.keyHash, keyHash))
+    .get();
   if (row?.revokedAt != null) {
     cache.delete(keyHash);
     return { ok: false, code: "revoked_key" };
   }
   const principal = row ? { keyId: row.id, role: row.role as Role } : null;
   if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(keyHash, { principal, until: now + CACHE_MS });
-  return principal ? { ok: true, principal, recordUse: claimUseRecord(principal.keyId, now) } : { ok: false, code: "invalid_key" };
+  const tier = row?.tier ?? "standard";
+  cache.set(keyHash, { principal, tier, until: now + CACHE_MS });
+  return principal ? { ok: true, principal, tier, recordUse: claimUseRecord(principal.keyId, now) } : { ok: false, code: "invalid_key" };
 }

@@ -3,10 +3,17 @@ import { clientRequestInit, type ClientRequest } from "../../../test/support/cli
 
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
 
-/** Calls the gateway as a client would: over HTTP semantics, with an optional bearer key. */
+let calls = 0;
+
+/**
+ * Calls the gateway as a client would: over HTTP semantics, with an optional bearer key. Each
+ * call comes from its own client address (`cf-connecting-ip`, as Cloudflare sets it) unless the
+ * test names one, so per-address limits apply only where a test means them to.
+ */
 export function gw(path: string, init: ClientRequest = {}): Promise<Response> {
   const fetcher = (exports as unknown as { default: Fetcher }).default;
-  return fetcher.fetch(`https://gatehouse.test${path}`, clientRequestInit(init));
+  const headers = { "cf-connecting-ip": `2001:db8::${(++calls).toString(16)}`, ...(init.headers ?? {}) };
+  return fetcher.fetch(`https://gatehouse.test${path}`, clientRequestInit({ ...init, headers }));
 }
 
 export async function createKey(role: "app" | "operator" | "admin", name = `${role} key`): Promise<{ id: string; key: string }> {

@@ -87,18 +87,52 @@ export async function assembleOpenApi(env: Env, own: OpenApiDoc): Promise<OpenAp
     components: { ...(own.components ?? {}), securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "Gatehouse API key (gh_...)" } } },
   };
   const declaredTags = [...(own.tags ?? [])];
-  for (const part of parts) {
-    if (!part) continue;
-    Object.assign(doc.paths!, part.paths ?? {});
-    for (const [section, entries] of Object.entries(part.components ?? {})) {
+  parts.forEach((part, i) => {
+    if (!part) return;
+    const { paths, components } = withoutComponentClashes(doc, part, pascal(UPSTREAMS[i]!.toLowerCase()));
+    Object.assign(doc.paths!, paths);
+    for (const [section, entries] of Object.entries(components)) {
       doc.components![section] = { ...(doc.components![section] ?? {}), ...entries };
     }
     declaredTags.push(...(part.tags ?? []));
-  }
+  });
   completeOperations(doc, declaredTags);
   const complete = parts.every(Boolean);
   if (complete) cached = { doc, until: now + DOC_CACHE_MS };
   return doc;
+}
+
+/**
+ * A worker's paths and components, with every component whose name another worker already
+ * uses for a different definition renamed `<Worker><Name>` (and the worker's `$ref`s to it
+ * rewritten): merged as is, the later definition would silently replace the earlier one for
+ * both workers' operations.
+ */
+function withoutComponentClashes(doc: OpenApiDoc, part: OpenApiDoc, prefix: string) {
+  const renames = new Map<string, string>();
+  for (const [section, entries] of Object.entries(part.components ?? {})) {
+    for (const [name, value] of Object.entries(entries)) {
+      const existing = doc.components?.[section]?.[name];
+      if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(value)) {
+        renames.set(`#/components/${section}/${name}`, `#/components/${section}/${prefix}${name}`);
+      }
+    }
+  }
+  if (renames.size === 0) return { paths: part.paths ?? {}, components: part.components ?? {} };
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (!node || typeof node !== "object") return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = k === "$ref" && typeof v === "string" ? renames.get(v) ?? v : rewrite(v);
+    return out;
+  };
+  const components: Record<string, Record<string, unknown>> = {};
+  for (const [section, entries] of Object.entries(part.components ?? {})) {
+    components[section] = Object.fromEntries(
+      Object.entries(entries).map(([name, value]) => [renames.has(`#/components/${section}/${name}`) ? `${prefix}${name}` : name, rewrite(value)]),
+    );
+  }
+  return { paths: rewrite(part.paths ?? {}) as Record<string, Record<string, unknown>>, components };
 }
 
 /**
@@ -233,6 +267,7 @@ const DOCS_HTML = `<!doctype html>
 </head>
 <body>
 <div id="swagger-ui"></div>
+<noscript>This viewer needs JavaScript; the document itself is <a href="/openapi.json">/openapi.json</a>.</noscript>
 <script src="${ASSET_PREFIX}/swagger-ui-bundle.js"></script>
 <script src="/docs/init.js"></script>
 </body>

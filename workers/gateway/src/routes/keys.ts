@@ -1,20 +1,27 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { apiKeys } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
+import { auditStatement } from "../../../../pkg/audit";
+import { runAtomic } from "../../../../pkg/batch";
+import { decodeCursor, nextCursor } from "../../../../pkg/cursor";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { newId, sha256Hex } from "../../../../pkg/ids";
 import { requireRole, ROLES } from "../../../../pkg/principal";
-import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
+import { isoOrNull, PageQuerySchema, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Env } from "../env";
 import { forgetKeyById, generateKey, KEY_PREFIX_LENGTH } from "../keys";
+import { DEFAULT_TIER, LIMIT_TIERS } from "../limits";
+
+const TierSchema = z.enum(LIMIT_TIERS).openapi({ description: "Rate-limit tier: standard (600 requests a minute), high (1,000 a second), unlimited" });
 
 const KeySchema = z
   .object({
     id: z.string(),
     name: z.string(),
     role: z.enum(ROLES),
+    tier: TierSchema,
     prefix: z.string().openapi({ description: "First characters of the key, to tell keys apart" }),
     createdAt: z.string(),
     revokedAt: z.string().nullable(),
@@ -25,49 +32,61 @@ const KeySchema = z
 const CreateKeyBody = z
   .object({
     role: z.enum(ROLES),
-    name: z.string().trim().min(1).max(100),
+    name: safeText({ max: 100 }),
+    tier: TierSchema.optional().openapi({ description: "Defaults by role: app → high, operator and admin → standard" }),
   })
   .strict()
   .openapi("CreateApiKey");
 
+const UpdateKeyBody = z.object({ tier: TierSchema, reason: safeText({ max: 500 }).optional() }).strict().openapi("UpdateApiKey");
+const KeyIdParam = z.object({ id: z.string().regex(/^key_[0-9a-z]{8,64}$/, "Malformed key id") });
+const admin = { tags: ["keys"], security: [{ bearer: [] }], middleware: [requireRole("admin")] };
+
 const createKey = createRoute({
+  ...admin,
   method: "post",
   path: "/v1/keys",
-  tags: ["keys"],
   summary: "Create an API key (admin). The key is returned once and stored only as a hash.",
-  security: [{ bearer: [] }],
-  middleware: [requireRole("admin")] as const,
   request: { body: { required: true, content: { "application/json": { schema: CreateKeyBody } } } },
   responses: {
     201: { description: "Created", content: { "application/json": { schema: KeySchema.extend({ key: z.string() }) } } },
-    ...problemResponses(401, 403, 415, 422),
+    ...problemResponses(400, 401, 403, 413, 415, 422, 429),
   },
 });
 
 const listKeys = createRoute({
+  ...admin,
   method: "get",
   path: "/v1/keys",
-  tags: ["keys"],
   summary: "List API keys (admin), newest first; never the keys themselves.",
-  security: [{ bearer: [] }],
-  middleware: [requireRole("admin")] as const,
+  request: { query: PageQuerySchema },
   responses: {
-    200: { description: "Keys", content: { "application/json": { schema: z.object({ keys: z.array(KeySchema) }) } } },
-    ...problemResponses(401, 403),
+    200: { description: "Keys", content: { "application/json": { schema: z.object({ keys: z.array(KeySchema), nextCursor: z.string().nullable() }) } } },
+    ...problemResponses(401, 403, 422, 429),
+  },
+});
+
+const updateKey = createRoute({
+  ...admin,
+  method: "patch",
+  path: "/v1/keys/{id}",
+  summary: "Change an API key's rate-limit tier (admin). Audited; takes effect within seconds.",
+  request: { params: KeyIdParam, body: { required: true, content: { "application/json": { schema: UpdateKeyBody } } } },
+  responses: {
+    200: { description: "Updated", content: { "application/json": { schema: KeySchema } } },
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
   },
 });
 
 const revokeKey = createRoute({
+  ...admin,
   method: "delete",
   path: "/v1/keys/{id}",
-  tags: ["keys"],
-  summary: "Revoke an API key (admin). Idempotent; takes effect at once.",
-  security: [{ bearer: [] }],
-  middleware: [requireRole("admin")] as const,
-  request: { params: z.object({ id: z.string().max(100) }) },
+  summary: "Revoke an API key (admin). Idempotent; audited; takes effect at once.",
+  request: { params: KeyIdParam },
   responses: {
     200: { description: "Revoked", content: { "application/json": { schema: KeySchema } } },
-    ...problemResponses(401, 403, 404),
+    ...problemResponses(401, 403, 404, 422, 429),
   },
 });
 
@@ -76,43 +95,86 @@ const toView = (r: KeyRow) => ({
   id: r.id,
   name: r.name,
   role: r.role,
+  tier: r.limitTier,
   prefix: r.keyPrefix,
   createdAt: isoOrNull(r.createdAt)!,
   revokedAt: isoOrNull(r.revokedAt),
   lastUsedAt: isoOrNull(r.lastUsedAt),
 });
 
+async function loadKey(env: Env, id: string): Promise<KeyRow> {
+  const row = await createDb(env.DB).select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+  if (!row) throw new ApiError(404, "key_not_found", "No API key has this id.");
+  return row;
+}
+
 export const keysRoutes = createRouter<Env>()
   .openapi(createKey, async (c) => {
-    const { role, name } = c.req.valid("json");
+    const { role, name, tier } = c.req.valid("json");
     const key = generateKey();
     const row: KeyRow = {
       id: newId("key"),
       name,
       role,
+      limitTier: tier ?? DEFAULT_TIER[role],
       keyHash: await sha256Hex(key),
       keyPrefix: key.slice(0, KEY_PREFIX_LENGTH),
       createdAt: Date.now(),
       revokedAt: null,
       lastUsedAt: null,
     };
-    await createDb(c.env.DB).insert(apiKeys).values(row);
+    await runAtomic(c.env.DB, [
+      createDb(c.env.DB).insert(apiKeys).values(row),
+      auditStatement(c.get("principal")!, c.get("requestId"), {
+        action: "key.created",
+        subjectType: "api_key",
+        subjectId: row.id,
+        details: { role, tier: row.limitTier },
+      }),
+    ]);
     return c.json({ ...toView(row), key }, 201);
   })
   .openapi(listKeys, async (c) => {
-    const rows = await createDb(c.env.DB).select().from(apiKeys).orderBy(desc(apiKeys.createdAt)).limit(1000);
-    return c.json({ keys: rows.map(toView) }, 200);
+    const { limit, cursor } = c.req.valid("query");
+    const after = decodeCursor(cursor);
+    const rows = await createDb(c.env.DB)
+      .select()
+      .from(apiKeys)
+      .where(after ? or(lt(apiKeys.createdAt, after.key), and(eq(apiKeys.createdAt, after.key), lt(apiKeys.id, after.id))) : undefined)
+      .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+      .limit(limit);
+    return c.json({ keys: rows.map(toView), nextCursor: nextCursor(rows, limit, (r) => ({ key: r.createdAt, id: r.id })) }, 200);
+  })
+  .openapi(updateKey, async (c) => {
+    const { id } = c.req.valid("param");
+    const { tier, reason } = c.req.valid("json");
+    const row = await loadKey(c.env, id);
+    if (row.revokedAt != null) throw new ApiError(409, "key_revoked", "This API key is revoked; create a new one.");
+    if (row.limitTier !== tier) {
+      // Guarded by the tier read: of concurrent changes each one that changes something is audited once.
+      await runAtomic(c.env.DB, [
+        c.env.DB.prepare(`UPDATE api_keys SET limit_tier = ? WHERE id = ? AND limit_tier = ?`).bind(tier, id, row.limitTier),
+        auditStatement(
+          c.get("principal")!,
+          c.get("requestId"),
+          { action: "key.tier_changed", subjectType: "api_key", subjectId: id, reason, details: { from: row.limitTier, to: tier } },
+          { onlyIf: sql`changes() = 1` },
+        ),
+      ]);
+      forgetKeyById(id);
+    }
+    return c.json(toView(await loadKey(c.env, id)), 200);
   })
   .openapi(revokeKey, async (c) => {
     const { id } = c.req.valid("param");
-    const db = createDb(c.env.DB);
-    const row = await db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
-    if (!row) throw new ApiError(404, "key_not_found", "No API key has this id.");
-    let revoked = row;
+    const row = await loadKey(c.env, id);
     if (row.revokedAt == null) {
-      revoked = { ...row, revokedAt: Date.now() };
-      await db.update(apiKeys).set({ revokedAt: revoked.revokedAt }).where(eq(apiKeys.id, id));
+      // Revoking twice at once writes one revocation and one audit entry.
+      await runAtomic(c.env.DB, [
+        c.env.DB.prepare(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`).bind(Date.now(), id),
+        auditStatement(c.get("principal")!, c.get("requestId"), { action: "key.revoked", subjectType: "api_key", subjectId: id }, { onlyIf: sql`changes() = 1` }),
+      ]);
     }
     forgetKeyById(id);
-    return c.json(toView(revoked), 200);
+    return c.json(toView(await loadKey(c.env, id)), 200);
   });
