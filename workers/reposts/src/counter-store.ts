@@ -44,13 +44,22 @@ export function addReposter(sql: SqlStorage, accountId: string, now: number): bo
   return sql.exec(`INSERT INTO reposters (account_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING`, accountId, now).rowsWritten > 0;
 }
 
-export type IdemLookup = { kind: "none" } | { kind: "replay"; body: CountBody } | { kind: "reused" };
+/**
+ * What an object knows of a request key: nothing; the first response (replay it); a different
+ * request used it (reused); or it was only claimed here by its owner, for a request counted by
+ * another object (claimed: the counting object has the response).
+ */
+export type IdemLookup = { kind: "none" } | { kind: "replay"; body: CountBody } | { kind: "reused" } | { kind: "claimed" };
+
+/** The `response` of a claim: the key is taken by this fingerprint, the answer lives elsewhere. */
+const CLAIMED = "";
 
 export function lookupIdempotency(sql: SqlStorage, idem: IdempotencyInput | undefined, now: number): IdemLookup {
   if (!idem) return { kind: "none" };
   const row = sql.exec<{ fingerprint: string; response: string }>(`SELECT fingerprint, response FROM idem WHERE key = ? AND expires_at > ?`, idem.key, now).toArray()[0];
   if (!row) return { kind: "none" };
   if (row.fingerprint !== idem.fingerprint) return { kind: "reused" };
+  if (row.response === CLAIMED) return { kind: "claimed" };
   return { kind: "replay", body: JSON.parse(row.response) as CountBody };
 }
 
@@ -65,6 +74,14 @@ export function storeIdempotency(sql: SqlStorage, idem: IdempotencyInput | undef
   );
 }
 
+/**
+ * Takes a key for a request (its owner's record: one fingerprint per key across the post);
+ * the count and its response are recorded by the object that counts. Synchronous.
+ */
+export function claimIdempotency(sql: SqlStorage, idem: IdempotencyInput, now: number): void {
+  sql.exec(`INSERT INTO idem (key, fingerprint, response, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO NOTHING`, idem.key, idem.fingerprint, CLAIMED, now + IDEMPOTENCY_TTL_MS);
+}
+
 /** The answer owed at once to a request whose Idempotency-Key was seen before; undefined: go on and count. */
 export function idempotentOutcome(sql: SqlStorage, idem: IdempotencyInput | undefined, now: number): CountOutcome | undefined {
   const prior = lookupIdempotency(sql, idem, now);
@@ -73,7 +90,7 @@ export function idempotentOutcome(sql: SqlStorage, idem: IdempotencyInput | unde
   return undefined;
 }
 
-/** Records a counted request's answer under its Idempotency-Key (in the same storage transaction) and returns it. */
+/** Records a counted request's answer under its Idempotency-Key (a claim of the same request becomes the full record) (in the same storage transaction) and returns it. */
 export function answer(sql: SqlStorage, idem: IdempotencyInput | undefined, body: CountBody, now: number): CountOutcome {
   storeIdempotency(sql, idem, body, now);
   return { ok: true, body, replayed: false };

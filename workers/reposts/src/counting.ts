@@ -58,11 +58,21 @@ export async function postContext(env: Env, resolved: ResolvedPost): Promise<Pos
   };
 }
 
-/** Routes a repost to the object that owns its account in the current epoch. */
-function repostTo(env: Env, pc: PostContext, accountId: string, idem?: IdempotencyInput): Promise<CountOutcome> {
+/**
+ * Routes a repost to the object that owns its account in the current epoch. A request key is
+ * owned by the object its hash maps to (whatever the account): when that is another shard, the
+ * key is claimed there first, so one key is used by one request across the whole post.
+ */
+async function repostTo(env: Env, pc: PostContext, accountId: string, idem?: IdempotencyInput): Promise<CountOutcome> {
   const owner = ownerOf(pc.epoch, pc.shards, accountId);
   if (owner.kind === "coordinator") return env.POST_COUNTER.getByName(coordinatorName(pc.rootPostId)).repost(pc, accountId, idem);
-  return env.REPOST_SHARD.getByName(shardName(pc.rootPostId, owner.index, owner.epoch)).repost(pc, owner.index, accountId, idem);
+  const keyOwner = idem ? ownerOf(pc.epoch, pc.shards, idem.key) : null;
+  const ownsKey = keyOwner === null || (keyOwner.kind === "shard" && keyOwner.index === owner.index);
+  if (idem && keyOwner?.kind === "shard" && !ownsKey) {
+    const claimed = await env.REPOST_SHARD.getByName(shardName(pc.rootPostId, keyOwner.index, keyOwner.epoch)).claim(pc, idem);
+    if (!claimed.ok) return claimed;
+  }
+  return env.REPOST_SHARD.getByName(shardName(pc.rootPostId, owner.index, owner.epoch)).repost(pc, owner.index, accountId, idem, ownsKey);
 }
 
 /** Views are plain counts: any shard may take them (the idempotency key's shard, so a retry lands where the first try did). */

@@ -17,7 +17,7 @@ import { EarliestAlarm } from "./earliest-alarm";
 import type { Env } from "./env";
 import { raiseShards } from "./resharding";
 import { ALLOWED_SHARD_COUNTS } from "./shards";
-import type { CountBody, CountOutcome, IdempotencyInput, LevelView, PostContext, PriorLookup, Rule, SpreadBody } from "./types";
+import type { CountBody, CountOutcome, IdempotencyInput, OthersView, PostContext, PriorLookup, Rule, SpreadBody } from "./types";
 
 /** Write-behind delay: counts reach D1 at most this long after they change (one D1 write per interval). */
 export const FLUSH_MS = 1000;
@@ -98,9 +98,10 @@ export class PostCounter extends DurableObject<Env> {
 
   /**
    * A shard's absolute totals. Absolute (not deltas) and version-guarded, so a retried or
-   * reordered report can never count twice. Returns the post's totals for the shard to cache.
+   * reordered report can never count twice. Returns the other objects' figures for the shard
+   * to answer with (its own counts added).
    */
-  async reportShard(pc: PostContext, slot: string, reposts: number, views: number, version: number): Promise<SpreadBody> {
+  async reportShard(pc: PostContext, slot: string, reposts: number, views: number, version: number): Promise<OthersView> {
     const now = Date.now();
     this.touch(pc, now);
     const applied = this.sql
@@ -114,7 +115,12 @@ export class PostCounter extends DurableObject<Env> {
         version,
       ).rowsWritten;
     if (applied > 0) this.changed(`UPDATE state SET version = version + 1`, now);
-    return this.body();
+    return this.othersFor(pc.rootPostId, slot);
+  }
+
+  /** Read-only: the post's figures without one shard's reported counts (a shard refreshing its answers). */
+  async othersOf(rootPostId: string, slot: string): Promise<OthersView> {
+    return this.othersFor(rootPostId, slot);
   }
 
   /** Shard raise, step 1 (when this object counts accounts itself): take no new accounts from now on. */
@@ -127,9 +133,15 @@ export class PostCounter extends DurableObject<Env> {
     return priorLookup(this.sql, accountId, idem);
   }
 
-  /** The exact live figures (null before the first count). */
+  /** The live figures as this object knows them (null before the first count); `totals` says whether exact. */
   async spread(): Promise<SpreadBody | null> {
     return this.state() ? this.body() : null;
+  }
+
+  /** The live figures and this object's own counts (null before the first count), for an exact read summing every shard. */
+  async live(): Promise<{ body: SpreadBody; own: { reposts: number; views: number } } | null> {
+    const st = this.state();
+    return st ? { body: this.body(), own: { reposts: st.own_reposts, views: st.own_views } } : null;
   }
 
   /** Delivers escalations to the review queue and flushes counts to D1 (one D1 transaction). */
@@ -287,10 +299,42 @@ export class PostCounter extends DurableObject<Env> {
     }
   }
 
+  private levelRows() {
+    return this.sql.exec<{ name: string; action: string; crossed_at: number }>(`SELECT name, action, crossed_at FROM levels ORDER BY crossed_at, rowid`).toArray();
+  }
+
+  /**
+   * The post's figures as this object knows them: exact while it counts alone (never frozen,
+   * no shard has reported); otherwise each shard's counts as of its last report.
+   */
   private body(): SpreadBody {
     const totals = this.totals();
-    const rows = this.sql.exec<{ name: string; action: string; crossed_at: number }>(`SELECT name, action, crossed_at FROM levels ORDER BY crossed_at, rowid`).toArray();
-    const levels: LevelView[] = rows.map((r) => ({ name: r.name, crossedAt: new Date(r.crossed_at).toISOString() }));
-    return { rootPostId: this.state()!.root_post_id, reposts: totals.reposts, views: totals.views, levels, escalated: rows.some((r) => r.action === "escalate") };
+    const rows = this.levelRows();
+    const now = Date.now();
+    const alone = this.state()!.shards <= 1 && !isFrozen(this.sql) && this.sql.exec(`SELECT 1 FROM shard_totals LIMIT 1`).toArray().length === 0;
+    return {
+      rootPostId: this.state()!.root_post_id,
+      reposts: totals.reposts,
+      views: totals.views,
+      levels: rows.map((r) => ({ name: r.name, crossedAt: new Date(r.crossed_at).toISOString() })),
+      escalated: rows.some((r) => r.action === "escalate"),
+      totals: { exact: alone, asOf: new Date(now).toISOString() },
+    };
+  }
+
+  private othersFor(rootPostId: string, slot: string): OthersView {
+    const now = Date.now();
+    if (!this.state()) return { rootPostId, reposts: 0, views: 0, levels: [], escalated: false, asOf: now };
+    const totals = this.totals();
+    const mine = this.sql.exec<{ reposts: number; views: number }>(`SELECT reposts, views FROM shard_totals WHERE slot = ?`, slot).toArray()[0] ?? { reposts: 0, views: 0 };
+    const rows = this.levelRows();
+    return {
+      rootPostId,
+      reposts: totals.reposts - mine.reposts,
+      views: totals.views - mine.views,
+      levels: rows.map((r) => ({ name: r.name, crossedAt: new Date(r.crossed_at).toISOString() })),
+      escalated: rows.some((r) => r.action === "escalate"),
+      asOf: now,
+    };
   }
 }

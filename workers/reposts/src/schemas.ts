@@ -26,6 +26,15 @@ export const SpreadSchema = z
     views: z.number().int(),
     levels: z.array(LevelSchema).openapi({ description: "Threshold levels crossed so far, oldest first" }),
     escalated: z.boolean(),
+    totals: z
+      .object({
+        exact: z.boolean().openapi({ description: "True: `reposts` and `views` are the post's totals at `asOf`" }),
+        asOf: z.string().openapi({ description: "ISO time the figures are from" }),
+      })
+      .openapi({
+        description:
+          "How current the figures are. exact=false: approximate — on a post counted on several shards, a count's answer holds its own shard's counts up to now and the other shards' as of `asOf` (they report within 250 ms while healthy); a non-live read is D1's copy as of its last flush (`asOf`, about 1 s behind).",
+      }),
   })
   .openapi("PostSpread");
 

@@ -30,13 +30,36 @@ export interface LevelView {
   crossedAt: string;
 }
 
-/** The API body of a count (repost or views) and of a live spread read. */
+/**
+ * How far `reposts` and `views` can be trusted: `exact` when they are the post's totals at
+ * `asOf` (nothing acknowledged before was left out); otherwise they include every count of the
+ * object that answered, and the other counting objects' counts as their coordinator knew them
+ * at `asOf` (they report within REPORT_MS of counting while healthy).
+ */
+export interface Totals {
+  exact: boolean;
+  asOf: string;
+}
+
+/** The API body of a count (repost or views) and of a spread read. */
 export interface SpreadBody {
   rootPostId: string;
   reposts: number;
   views: number;
   levels: LevelView[];
   escalated: boolean;
+  totals: Totals;
+}
+
+/** What a coordinator tells one shard: the post's figures without that shard's own counts. */
+export interface OthersView {
+  rootPostId: string;
+  reposts: number;
+  views: number;
+  levels: LevelView[];
+  escalated: boolean;
+  /** When the coordinator computed them (ms). */
+  asOf: number;
 }
 
 export interface CountBody extends SpreadBody {
@@ -49,6 +72,9 @@ export interface IdempotencyInput {
   key: string;
   fingerprint: string;
 }
+
+/** A key owner's answer to "may this request use this Idempotency-Key?" (the count happens elsewhere). */
+export type ClaimOutcome = { ok: true } | { ok: false; code: "idempotency_key_reused" } | { ok: false; code: "moved" };
 
 export type CountOutcome =
   | { ok: true; body: CountBody; replayed: boolean }

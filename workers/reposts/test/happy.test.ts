@@ -16,7 +16,8 @@ describe("counting reposts and views", () => {
     const post = await insertPost();
     const first = await repost(post, "user-1");
     expect(first.status).toBe(200);
-    expect(await first.json()).toEqual({ rootPostId: post, reposts: 1, views: 0, levels: [], escalated: false, counted: true });
+    // One object counts this post alone, so its answers are exact.
+    expect(await first.json()).toEqual({ rootPostId: post, reposts: 1, views: 0, levels: [], escalated: false, counted: true, totals: { exact: true, asOf: expect.any(String) } });
     const again = (await (await repost(post, "user-1")).json()) as Count;
     expect(again).toMatchObject({ reposts: 1, counted: false });
     const other = (await (await repost(post, "user-2")).json()) as Count;
@@ -93,7 +94,7 @@ describe("write-behind and reads", () => {
 
   it("gives an unknown-yet-screened post zero spread", async () => {
     const post = await insertPost();
-    expect(await (await call(`/v1/posts/${post}/spread`, { role: "app" })).json()).toEqual({ rootPostId: post, reposts: 0, views: 0, levels: [], escalated: false });
+    expect(await (await call(`/v1/posts/${post}/spread`, { role: "app" })).json()).toEqual({ rootPostId: post, reposts: 0, views: 0, levels: [], escalated: false, totals: { exact: true, asOf: expect.any(String) } });
   });
 
   it("lists the most spread posts since a time for operators", async () => {
@@ -136,7 +137,7 @@ describe("thresholds", () => {
     const rules = [
       { level: "spreading", metric: "reposts", value: 100, action: "label" },
       { level: "escalate", metric: "reposts", value: 500, action: "escalate" },
-      { level: "escalate", metric: "reposts", value: 2, action: "escalate", category: "health_misinfo" },
+      { level: "escalate", metric: "reposts", value: 2, action: "escalate", category: "rumour" },
       { level: "escalate", metric: "reposts", value: 3, action: "escalate", verdict: "review" },
     ];
     const put = await call(`/v1/spread/thresholds`, { role: "admin", method: "PUT", body: { rules } });
@@ -146,7 +147,7 @@ describe("thresholds", () => {
     const audit = await testEnv.DB.prepare(`SELECT action FROM audit_log WHERE action = 'spread.thresholds_replaced'`).all();
     expect(audit.results).toHaveLength(1);
 
-    const health = await insertPost({ categories: ["health_misinfo"], verdict: "review" });
+    const health = await insertPost({ categories: ["rumour"], verdict: "review" });
     const reviewed = await insertPost({ verdict: "review" });
     const plain = await insertPost();
     for (const u of ["a", "b", "c"]) {

@@ -10,7 +10,7 @@ import { INSERT_FIRST_LAYOUT_SQL } from "../counting";
 import type { Env } from "../env";
 import { resolvePost } from "../resolve";
 import { raiseShards } from "../resharding";
-import { ALLOWED_SHARD_COUNTS, coordinatorName } from "../shards";
+import { ALLOWED_SHARD_COUNTS, coordinatorName, shardName } from "../shards";
 import { PostIdParams, SpreadSchema } from "../schemas";
 import type { SpreadBody } from "../types";
 
@@ -32,7 +32,27 @@ function toBody(r: SpreadRow): SpreadBody {
     views: r.views,
     levels: levels.map((l) => ({ name: l.name, crossedAt: isoOrNull(l.crossedAt)! })),
     escalated: r.escalated === 1,
+    // The write-behind copy: the coordinator's figures as of its last flush.
+    totals: { exact: false, asOf: isoOrNull(r.updated_at)! },
   };
+}
+
+/**
+ * The exact live figures: the coordinator's own counts plus every shard's of every epoch, read
+ * now (one read-only RPC per shard: at most 31 after four raises). Null before the first count.
+ */
+async function exactLive(env: Env, root: string, layout: number[]): Promise<SpreadBody | null> {
+  const shards = layout.flatMap((count, epoch) => (epoch === 0 && count <= 1 ? [] : Array.from({ length: count }, (_, i) => shardName(root, i, epoch))));
+  const [live, ...counts] = await Promise.all([
+    env.POST_COUNTER.getByName(coordinatorName(root)).live(),
+    ...shards.map((name) => env.REPOST_SHARD.getByName(name).totals()),
+  ]);
+  if (live?.body.totals.exact) return live.body;
+  if (!live && shards.length === 0) return null;
+  // A sharded post's coordinator may not have heard from any shard yet: its levels are then none.
+  const base = live ?? { body: { rootPostId: root, reposts: 0, views: 0, levels: [], escalated: false }, own: { reposts: 0, views: 0 } };
+  const sum = counts.reduce((acc, t) => ({ reposts: acc.reposts + (t?.reposts ?? 0), views: acc.views + (t?.views ?? 0) }), base.own);
+  return { ...base.body, ...sum, totals: { exact: true, asOf: new Date().toISOString() } };
 }
 
 const getSpread = createRoute({
@@ -115,12 +135,12 @@ export const spreadRoutes = createRouter<Env>()
     const { postId } = c.req.valid("param");
     const { live } = c.req.valid("query");
     const post = await resolvePost((c.env.DB as D1Database), postId);
-    if (live === "1" || live === "true") {
-      const body = await c.env.POST_COUNTER.getByName(coordinatorName(post.rootPostId)).spread();
+    if ((live === "1" || live === "true") && post.shards !== null) {
+      const body = await exactLive(c.env, post.rootPostId, [...post.history, post.shards]);
       if (body) return c.json(body, 200);
     }
     const row = await (c.env.DB as D1Database).prepare(`SELECT * FROM post_spread WHERE root_post_id = ?`).bind(post.rootPostId).first<SpreadRow>();
-    const body: SpreadBody = row ? toBody(row) : { rootPostId: post.rootPostId, reposts: 0, views: 0, levels: [], escalated: false };
+    const body: SpreadBody = row ? toBody(row) : { rootPostId: post.rootPostId, reposts: 0, views: 0, levels: [], escalated: false, totals: { exact: true, asOf: new Date().toISOString() } };
     return c.json(body, 200);
   })
   .openapi(topSpread, async (c) => {
