@@ -67,16 +67,6 @@ export const INSERT_POST_IF_FACTS_HOLD_SQL = `INSERT INTO posts
      AND (SELECT version FROM policy_current WHERE id = 1) = ?9
      AND ${SCOPES_SQL} = ?13`;
 
-/**
- * The review-queue item of a post just inserted by the statement before it in the
- * same batch (`changes()` is that statement's row count: nothing if the facts had
- * changed). ?1 id, ?2 dedupe key, ?3 post id, ?4 reason code, ?5 details, ?6 now.
- */
-export const INSERT_REVIEW_IF_INSERTED_SQL = `INSERT INTO review_queue
-   (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
-   SELECT ?1, ?2, 'post', ?3, 'screening', ?4, 'open', ?5, ?6 WHERE changes() = 1
-   ON CONFLICT(dedupe_key) DO NOTHING`;
-
 /** Most accounts an isolate remembers (≈ 100 bytes each); the oldest entry goes first. */
 const MAX_ACCOUNTS = 10_000;
 const cache = new Map<string, AccountFacts>();

@@ -8,7 +8,7 @@ import { ApiError } from "../../../pkg/errors";
 import type { Db } from "../../../pkg/db";
 import { sha256Hex } from "../../../pkg/ids";
 import { compile, EngineInputError, load, type Matcher, type TermEntry } from "../engine/index";
-import { base64ToBytes, bytesToBase64 } from "./base64";
+import { base64ToBytes, bytesToBase64 } from "../../../pkg/encoding";
 import type { PolicyConfig, SeverityRange } from "./policy-config";
 
 /** Base64 characters per chunk row: far under D1's 2 MB row limit (bound as a parameter). */

@@ -120,7 +120,7 @@ describe("screen input errors", () => {
     expect((await problem(again)).code).toBe("post_exists");
     const row = await testEnv.DB.prepare("SELECT verdict FROM posts WHERE id = 'dup-1'").first<{ verdict: string }>();
     expect(row!.verdict).toBe("review");
-    expect(await testEnv.DB.prepare("SELECT count(*) AS n FROM review_queue WHERE dedupe_key = 'screening:dup-1'").first()).toEqual({ n: 1 });
+    expect(await testEnv.DB.prepare("SELECT count(*) AS n FROM review_queue WHERE dedupe_key = 'screening:post:dup-1:verdict'").first()).toEqual({ n: 1 });
   });
 
   it("400 malformed_json and 415 for other media types", async () => {

@@ -46,9 +46,10 @@ describe("POST /v1/screen verdicts", () => {
       { code: "term_match", action: "review", category: "fraud", severity: 3, termId: fraudFirst, start: 5, end: 7, excerpt: "刷单" },
     ]);
     expect(text.slice(5, 7)).toBe("刷单");
-    const q = await testEnv.DB.prepare("SELECT * FROM review_queue WHERE dedupe_key = ?").bind("screening:app-post-1").all();
+    const q = await testEnv.DB.prepare("SELECT * FROM review_queue WHERE dedupe_key = ?").bind("screening:post:app-post-1:verdict").all();
     expect(q.results).toHaveLength(1);
     expect(q.results[0]).toMatchObject({ subject_type: "post", subject_id: "app-post-1", source: "screening", reason_code: "term_match", status: "open" });
+    expect(String(q.results[0]!.id)).toMatch(/^rvw_/);
     expect(String(q.results[0]!.details)).not.toContain("刷单");
   });
 

@@ -3,7 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { asc, eq, gt } from "drizzle-orm";
 import { allowPhrases } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditInsert } from "../../../../pkg/audit";
+import { auditStatement } from "../../../../pkg/audit";
+import { runAtomic } from "../../../../pkg/batch";
 import { chunkedInserts, createDb } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
@@ -58,10 +59,10 @@ export const allowListRoutes = createRouter<Env>()
       if (errors.length) throw new ApiError(422, "validation_failed", "Some phrases are invalid; nothing was added.", { errors });
       const now = Date.now();
       const rows = clean.map((phrase) => ({ id: newId("alw"), phrase, createdAt: now }));
-      await db.batch([
+      await runAtomic(c.env.DB, [
         ...chunkedInserts(db, allowPhrases, rows),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "allow_list.add", subjectType: "allow_list", subjectId: "allow_list", details: { count: rows.length } }),
-      ] as never);
+        auditStatement(c.get("principal")!, c.get("requestId"), { action: "allow_list.add", subjectType: "allow_list", subjectId: "allow_list", details: { count: rows.length } }),
+      ]);
       return c.json({ phrases: rows.map(view) }, 201);
     },
   )
@@ -95,9 +96,9 @@ export const allowListRoutes = createRouter<Env>()
       const { id } = c.req.valid("param");
       const row = await db.select().from(allowPhrases).where(eq(allowPhrases.id, id)).get();
       if (!row) throw new ApiError(404, "allow_phrase_not_found", "There is no allow-listed phrase with this id.");
-      await db.batch([
+      await runAtomic(c.env.DB, [
         db.delete(allowPhrases).where(eq(allowPhrases.id, id)),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "allow_list.remove", subjectType: "allow_list", subjectId: id }),
+        auditStatement(c.get("principal")!, c.get("requestId"), { action: "allow_list.remove", subjectType: "allow_list", subjectId: id }),
       ]);
       return c.json(view(row), 200);
     },

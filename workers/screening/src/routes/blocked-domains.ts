@@ -3,7 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { asc, eq, gt } from "drizzle-orm";
 import { blockedDomains } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditInsert } from "../../../../pkg/audit";
+import { auditStatement } from "../../../../pkg/audit";
+import { runAtomic } from "../../../../pkg/batch";
 import { chunkedInserts, createDb } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
@@ -46,10 +47,10 @@ export const blockedDomainRoutes = createRouter<Env>()
       if (errors.length) throw new ApiError(422, "validation_failed", "Some domains are invalid; nothing was added.", { errors });
       const now = Date.now();
       const rows = clean.map((domain) => ({ id: newId("bd"), domain, createdAt: now }));
-      await db.batch([
+      await runAtomic(c.env.DB, [
         ...chunkedInserts(db, blockedDomains, rows),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "blocked_domains.add", subjectType: "blocked_domains", subjectId: "blocked_domains", details: { count: rows.length } }),
-      ] as never);
+        auditStatement(c.get("principal")!, c.get("requestId"), { action: "blocked_domains.add", subjectType: "blocked_domains", subjectId: "blocked_domains", details: { count: rows.length } }),
+      ]);
       return c.json({ domains: rows.map(view) }, 201);
     },
   )
@@ -83,9 +84,9 @@ export const blockedDomainRoutes = createRouter<Env>()
       const { id } = c.req.valid("param");
       const row = await db.select().from(blockedDomains).where(eq(blockedDomains.id, id)).get();
       if (!row) throw new ApiError(404, "blocked_domain_not_found", "There is no blocked domain with this id.");
-      await db.batch([
+      await runAtomic(c.env.DB, [
         db.delete(blockedDomains).where(eq(blockedDomains.id, id)),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "blocked_domains.remove", subjectType: "blocked_domains", subjectId: id, details: { domain: row.domain } }),
+        auditStatement(c.get("principal")!, c.get("requestId"), { action: "blocked_domains.remove", subjectType: "blocked_domains", subjectId: id, details: { domain: row.domain } }),
       ]);
       return c.json(view(row), 200);
     },

@@ -3,7 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import { contactRules } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditInsert } from "../../../../pkg/audit";
+import { auditStatement } from "../../../../pkg/audit";
+import { runAtomic } from "../../../../pkg/batch";
 import { createDb } from "../../../../pkg/db";
 import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
@@ -44,9 +45,9 @@ export const contactRuleRoutes = createRouter<Env>()
       const { kind } = c.req.valid("param");
       const { action } = c.req.valid("json");
       const row = { kind, action, updatedAt: Date.now() };
-      await db.batch([
+      await runAtomic(c.env.DB, [
         db.insert(contactRules).values(row).onConflictDoUpdate({ target: contactRules.kind, set: { action, updatedAt: row.updatedAt } }),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "contact_rule.update", subjectType: "contact_rule", subjectId: kind, details: { action } }),
+        auditStatement(c.get("principal")!, c.get("requestId"), { action: "contact_rule.update", subjectType: "contact_rule", subjectId: kind, details: { action } }),
       ]);
       return c.json(view(row), 200);
     },

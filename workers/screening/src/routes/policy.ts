@@ -3,8 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { asc, eq, sql } from "drizzle-orm";
 import { policyCurrent, publisherOutlets, screeningCategories } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditInsert, auditStatement } from "../../../../pkg/audit";
-import { guard, GuardFailed, runAtomic } from "../../../../pkg/batch";
+import { auditStatement } from "../../../../pkg/audit";
+import { guard, GuardFailed, isUniqueViolation, runAtomic } from "../../../../pkg/batch";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
@@ -118,9 +118,9 @@ export const policyRoutes = createRouter<Env>()
       const principal = c.get("principal")!;
       const { info, statements } = await buildPublish(db, draft, principal.keyId);
       try {
-        await db.batch([
+        await runAtomic(c.env.DB, [
           ...statements,
-          auditInsert(db, principal, c.get("requestId"), {
+          auditStatement(principal, c.get("requestId"), {
             action: "policy.publish",
             subjectType: "policy_version",
             subjectId: String(info.version),
@@ -128,7 +128,7 @@ export const policyRoutes = createRouter<Env>()
           }),
         ]);
       } catch (e) {
-        if (/UNIQUE|PRIMARY KEY/i.test(String((e as Error).message) + String((e as { cause?: Error }).cause?.message ?? ""))) {
+        if (isUniqueViolation(e)) {
           throw new ApiError(409, "publish_conflict", "Another publish happened at the same time; check GET /v1/policy and retry if needed.");
         }
         throw e;
@@ -153,9 +153,9 @@ export const policyRoutes = createRouter<Env>()
       const v = await currentVersion(db);
       if (v === version) throw new ApiError(409, "already_current", `Version ${version} is already current.`);
       const now = Date.now();
-      await db.batch([
+      await runAtomic(c.env.DB, [
         db.insert(policyCurrent).values({ id: 1, version, updatedAt: now }).onConflictDoUpdate({ target: policyCurrent.id, set: { version, updatedAt: now } }),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "policy.rollback", subjectType: "policy_version", subjectId: String(version), reason: reason ?? null, details: { previous: v } }),
+        auditStatement(c.get("principal")!, c.get("requestId"), { action: "policy.rollback", subjectType: "policy_version", subjectId: String(version), reason: reason ?? null, details: { previous: v } }),
       ]);
       const { config: _c, chunkCount: _n, ...info } = target;
       return c.json(versionView(info), 200);
@@ -190,9 +190,9 @@ export const policyRoutes = createRouter<Env>()
       const body = c.req.valid("json");
       const existing = await db.select().from(screeningCategories).where(eq(screeningCategories.name, name)).get();
       const row = { name, ranges: JSON.stringify(body.ranges), licenceRequired: body.licenceRequired ?? existing?.licenceRequired ?? false, updatedAt: Date.now() };
-      await db.batch([
+      await runAtomic(c.env.DB, [
         db.insert(screeningCategories).values(row).onConflictDoUpdate({ target: screeningCategories.name, set: { ranges: row.ranges, licenceRequired: row.licenceRequired, updatedAt: row.updatedAt } }),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: existing ? "category.update" : "category.create", subjectType: "category", subjectId: name, details: { ranges: body.ranges } }),
+        auditStatement(c.get("principal")!, c.get("requestId"), { action: existing ? "category.update" : "category.create", subjectType: "category", subjectId: name, details: { ranges: body.ranges } }),
       ]);
       return c.json(categoryView(row), 200);
     },
@@ -256,9 +256,9 @@ export const policyRoutes = createRouter<Env>()
       const domain = normalizeDomain(c.req.valid("param").domain) ?? "";
       const row = await db.select().from(publisherOutlets).where(eq(publisherOutlets.domain, domain)).get();
       if (!row) throw new ApiError(404, "outlet_not_found", "No outlet with this domain.");
-      await db.batch([
+      await runAtomic(c.env.DB, [
         db.delete(publisherOutlets).where(eq(publisherOutlets.domain, domain)),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "outlet.remove", subjectType: "account", subjectId: row.accountId, details: { domain } }),
+        auditStatement(c.get("principal")!, c.get("requestId"), { action: "outlet.remove", subjectType: "account", subjectId: row.accountId, details: { domain } }),
       ]);
       return c.json({ ...row, createdAt: isoOrNull(row.createdAt)! }, 200);
     },

@@ -1,6 +1,9 @@
 /** POST /v1/screen: the verdict on one post, recorded for the reposts and moderation workers. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import { createRouter } from "../../../../pkg/app";
+import { isUniqueViolation, runAtomic, type AtomicStatement } from "../../../../pkg/batch";
+import { reviewDedupeKey, reviewSignal } from "../../../../pkg/review-signals";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { newId, sha256Hex } from "../../../../pkg/ids";
@@ -10,7 +13,7 @@ import type { Verdict } from "../../../../db/schema";
 import { decide, type Reason } from "../decide";
 import { hostOf } from "../domains";
 import type { Env } from "../env";
-import { factsCache, INSERT_POST_IF_FACTS_HOLD_SQL, INSERT_REVIEW_IF_INSERTED_SQL, READ_FACTS_SQL, type AccountFacts, type FactsRow } from "../facts";
+import { factsCache, INSERT_POST_IF_FACTS_HOLD_SQL, READ_FACTS_SQL, type AccountFacts, type FactsRow } from "../facts";
 import { policyFor } from "../policy-cache";
 import { VerdictSchema } from "../schemas";
 import { hasLoneSurrogate, MAX_TEXT_BYTES, MAX_TITLE_BYTES, utf8Length } from "../text";
@@ -144,7 +147,7 @@ export const screenRoutes = createRouter<Env>()
         const stored = JSON.stringify(outcome.reasons.map(({ excerpt: _e, ...r }) => r));
         // The record and its review item commit together (one batch, one transaction), and
         // only if the facts the verdict rests on still hold.
-        const writes: D1PreparedStatement[] = [
+        const writes: AtomicStatement[] = [
           d1
             .prepare(INSERT_POST_IF_FACTS_HOLD_SQL)
             .bind(
@@ -155,17 +158,27 @@ export const screenRoutes = createRouter<Env>()
         if (outcome.verdict === "review") {
           const first = outcome.reasons.find((r) => r.action === "review")!;
           writes.push(
-            d1
-              .prepare(INSERT_REVIEW_IF_INSERTED_SQL)
-              .bind(newId("rq"), `screening:${postId}`, postId, first.code, JSON.stringify(reviewDetails(outcome.reasons, outcome.categories, facts.version, body.accountId)), now),
+            reviewSignal(
+              {
+                subjectType: "post",
+                subjectId: postId,
+                source: "screening",
+                reasonCode: first.code,
+                dedupeKey: reviewDedupeKey("screening", "post", postId, "verdict"),
+                details: reviewDetails(outcome.reasons, outcome.categories, facts.version, body.accountId),
+                createdAt: now,
+              },
+              // Only if the post was inserted (the facts held): changes() is the insert's row count.
+              { onlyIf: sql`changes() = 1` },
+            ),
           );
         }
         let inserted: boolean;
         try {
-          const [result] = await d1.batch(writes);
+          const [result] = await runAtomic(d1, writes);
           inserted = result!.meta.changes === 1;
         } catch (e) {
-          if (!/UNIQUE|PRIMARY KEY/i.test(String((e as Error).message))) throw e;
+          if (!isUniqueViolation(e)) throw e;
           // The post id is taken: read it, to replay an identical earlier request or refuse.
           if (!body.postId || attempt >= MAX_ATTEMPTS) throw new ApiError(409, "post_exists", "A post with this postId was already screened; screen an edited post under a new id.");
           cached = undefined;

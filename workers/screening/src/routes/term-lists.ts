@@ -3,7 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, count, eq, gt, sql } from "drizzle-orm";
 import { screeningCategories, termLists, terms } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditInsert } from "../../../../pkg/audit";
+import { auditStatement } from "../../../../pkg/audit";
+import { isUniqueViolation, runAtomic } from "../../../../pkg/batch";
 import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
@@ -68,7 +69,6 @@ async function assertCategory(db: Db, name: string): Promise<void> {
   }
 }
 
-const isUnique = (e: unknown) => /UNIQUE constraint failed/i.test(String((e as Error)?.message ?? e) + String((e as { cause?: Error })?.cause?.message ?? ""));
 
 /** Multi-row inserts through json_each: thousands of rows per statement instead of 25 with bound values. */
 function insertStatements(d1: D1Database, listId: string, rows: TermRow[], now: number): D1PreparedStatement[] {
@@ -99,12 +99,12 @@ export const termListRoutes = createRouter<Env>()
       const now = Date.now();
       const row: ListRow = { id: newId("tl"), name: body.name, category: body.category, createdAt: now, updatedAt: now };
       try {
-        await db.batch([
+        await runAtomic(c.env.DB, [
           db.insert(termLists).values(row),
-          auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "term_list.create", subjectType: "term_list", subjectId: row.id, details: { category: row.category } }),
+          auditStatement(c.get("principal")!, c.get("requestId"), { action: "term_list.create", subjectType: "term_list", subjectId: row.id, details: { category: row.category } }),
         ]);
       } catch (e) {
-        if (isUnique(e)) throw new ApiError(409, "term_list_name_taken", "A term list with this name exists.");
+        if (isUniqueViolation(e)) throw new ApiError(409, "term_list_name_taken", "A term list with this name exists.");
         throw e;
       }
       return c.json(listView(row, 0), 201);
@@ -167,12 +167,12 @@ export const termListRoutes = createRouter<Env>()
       if (body.category) await assertCategory(db, body.category);
       const next: ListRow = { ...list, ...body, updatedAt: Date.now() };
       try {
-        await db.batch([
+        await runAtomic(c.env.DB, [
           db.update(termLists).set({ name: next.name, category: next.category, updatedAt: next.updatedAt }).where(eq(termLists.id, list.id)),
-          auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "term_list.update", subjectType: "term_list", subjectId: list.id, details: { category: next.category } }),
+          auditStatement(c.get("principal")!, c.get("requestId"), { action: "term_list.update", subjectType: "term_list", subjectId: list.id, details: { category: next.category } }),
         ]);
       } catch (e) {
-        if (isUnique(e)) throw new ApiError(409, "term_list_name_taken", "A term list with this name exists.");
+        if (isUniqueViolation(e)) throw new ApiError(409, "term_list_name_taken", "A term list with this name exists.");
         throw e;
       }
       const n = await db.select({ n: count() }).from(terms).where(eq(terms.listId, list.id)).get();
@@ -191,12 +191,12 @@ export const termListRoutes = createRouter<Env>()
     async (c) => {
       const db = createDb(c.env.DB);
       const list = await findList(db, c.req.valid("param").id);
-      const [deleted] = await db.batch([
+      const [deleted] = await runAtomic(c.env.DB, [
         db.delete(terms).where(eq(terms.listId, list.id)),
         db.delete(termLists).where(eq(termLists.id, list.id)),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "term_list.delete", subjectType: "term_list", subjectId: list.id }),
+        auditStatement(c.get("principal")!, c.get("requestId"), { action: "term_list.delete", subjectType: "term_list", subjectId: list.id }),
       ]);
-      return c.json({ id: list.id, deletedTerms: deleted.meta.changes ?? 0 }, 200);
+      return c.json({ id: list.id, deletedTerms: deleted?.meta.changes ?? 0 }, 200);
     },
   )
   .openapi(
@@ -245,15 +245,14 @@ export const termListRoutes = createRouter<Env>()
       const now = Date.now();
       const before = await db.select({ max: sql<number>`coalesce(max(id), 0)` }).from(terms).get();
       try {
-        // Raw D1 statements: the json_each inserts are plain SQL; the audit row goes in the same transaction.
-        const audit = auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "term_list.import", subjectType: "term_list", subjectId: list.id, details: { rows: rows.length, format: isCsv ? "csv" : "json" } }).toSQL();
-        await c.env.DB.batch([
-          c.env.DB.prepare("UPDATE term_lists SET updated_at = ? WHERE id = ?").bind(now, list.id),
+        // The json_each inserts are raw D1 statements; the audit row goes in the same transaction.
+        await runAtomic(c.env.DB, [
+          db.update(termLists).set({ updatedAt: now }).where(eq(termLists.id, list.id)),
           ...insertStatements(c.env.DB, list.id, rows, now),
-          c.env.DB.prepare(audit.sql).bind(...audit.params),
+          auditStatement(c.get("principal")!, c.get("requestId"), { action: "term_list.import", subjectType: "term_list", subjectId: list.id, details: { rows: rows.length, format: isCsv ? "csv" : "json" } }),
         ]);
       } catch (e) {
-        if (isUnique(e)) throw new ApiError(409, "import_conflict", "Another change to this list happened at the same time; nothing was imported. Retry.");
+        if (isUniqueViolation(e)) throw new ApiError(409, "import_conflict", "Another change to this list happened at the same time; nothing was imported. Retry.");
         throw e;
       }
       const range = await db
@@ -317,13 +316,13 @@ export const termListRoutes = createRouter<Env>()
         ...(body.flags !== undefined ? { flags: body.flags && Object.keys(body.flags).length ? JSON.stringify(body.flags) : null } : {}),
       };
       try {
-        await db.batch([
+        await runAtomic(c.env.DB, [
           db.update(terms).set({ pattern: next.pattern, severity: next.severity, flags: next.flags }).where(eq(terms.id, termId)),
           db.update(termLists).set({ updatedAt: Date.now() }).where(eq(termLists.id, id)),
-          auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "term.update", subjectType: "term", subjectId: String(termId), details: { listId: id, severity: next.severity } }),
+          auditStatement(c.get("principal")!, c.get("requestId"), { action: "term.update", subjectType: "term", subjectId: String(termId), details: { listId: id, severity: next.severity } }),
         ]);
       } catch (e) {
-        if (isUnique(e)) throw new ApiError(409, "duplicate_pattern", "This list already has this pattern.");
+        if (isUniqueViolation(e)) throw new ApiError(409, "duplicate_pattern", "This list already has this pattern.");
         throw e;
       }
       return c.json(termView(next), 200);
@@ -343,10 +342,10 @@ export const termListRoutes = createRouter<Env>()
       const { id, termId } = c.req.valid("param");
       const term = await db.select().from(terms).where(and(eq(terms.id, termId), eq(terms.listId, id))).get();
       if (!term) throw new ApiError(404, "term_not_found", "This list has no term with this id.");
-      await db.batch([
+      await runAtomic(c.env.DB, [
         db.delete(terms).where(eq(terms.id, termId)),
         db.update(termLists).set({ updatedAt: Date.now() }).where(eq(termLists.id, id)),
-        auditInsert(db, c.get("principal")!, c.get("requestId"), { action: "term.delete", subjectType: "term", subjectId: String(termId), details: { listId: id } }),
+        auditStatement(c.get("principal")!, c.get("requestId"), { action: "term.delete", subjectType: "term", subjectId: String(termId), details: { listId: id } }),
       ]);
       return c.json(termView(term), 200);
     },
