@@ -1,18 +1,45 @@
-import { inject } from "vitest";
+import createClient from "openapi-fetch";
+import { expect, inject } from "vitest";
 import { clientRequestInit, type ClientRequest } from "../support/client-request";
+import type { paths } from "./api.gen";
 
 /** A client of the running stack: the gateway over real HTTP. */
 export const baseUrl = () => inject("baseUrl");
 export const adminKey = () => inject("adminKey");
 
+/**
+ * The API through the client generated from `/openapi.json` (types: test/e2e/api.gen.ts,
+ * calls: openapi-fetch): a path, method, parameter or body the document does not describe
+ * does not typecheck, so every call here proves the document against the running stack.
+ */
+export function api(key?: string) {
+  return createClient<paths>({ baseUrl: baseUrl(), headers: key ? { authorization: `Bearer ${key}` } : {} });
+}
+
+type Answer<T> = { data?: T; error?: unknown; response: Response };
+
+/** The body of an answer that has the expected status; otherwise the test fails showing what came back. */
+export async function expectData<T>(call: Promise<Answer<T>>, status: number): Promise<T> {
+  const { data, error, response } = await call;
+  expect(response.status, JSON.stringify(error ?? data)).toBe(status);
+  return data as T;
+}
+
+/** The problem document of an answer that has the expected status. */
+export async function expectProblem(call: Promise<Answer<unknown>>, status: number): Promise<{ code: string; status: number }> {
+  const { error, response } = await call;
+  expect(response.status, JSON.stringify(error)).toBe(status);
+  expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  return error as { code: string; status: number };
+}
+
+/** Raw HTTP, for what a typed client cannot send: malformed bodies, wrong media types, bad headers. */
 export function http(path: string, init: ClientRequest = {}): Promise<Response> {
   return fetch(`${baseUrl()}${path}`, clientRequestInit(init));
 }
 
 export async function newKey(role: "app" | "operator" | "admin"): Promise<{ id: string; key: string }> {
-  const res = await http("/v1/keys", { key: adminKey(), json: { role, name: `e2e ${role}` } });
-  if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { id: string; key: string };
+  return expectData(api(adminKey()).POST("/v1/keys", { body: { role, name: `e2e ${role}` } }), 201);
 }
 
 export async function problemCode(res: Response): Promise<string> {
