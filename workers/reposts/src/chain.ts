@@ -1,3 +1,4 @@
+import { runAtomic } from "../../../pkg/batch";
 import { ApiError } from "../../../pkg/errors";
 
 /**
@@ -27,7 +28,8 @@ const INSERT_EDGE_SQL = `INSERT INTO repost_chain (repost_post_id, root_post_id,
  * another root, spreads as a root of its own, or is the parent's root (a loop).
  */
 export async function recordChain(db: D1Database, repostPostId: string, parentPostId: string): Promise<string> {
-  const [, read] = await db.batch<{ chained: string | null; parent_root: string }>([
+  // The read is in the same transaction as the write: it sees exactly what the write left.
+  const [, read] = await runAtomic(db, [
     db.prepare(INSERT_EDGE_SQL).bind(repostPostId, parentPostId, Date.now()),
     db
       .prepare(
@@ -36,7 +38,7 @@ export async function recordChain(db: D1Database, repostPostId: string, parentPo
       )
       .bind(repostPostId, parentPostId),
   ]);
-  const row = read?.results[0];
+  const row = read?.results[0] as { chained: string | null; parent_root: string } | undefined;
   if (!row || row.chained === null || row.chained !== row.parent_root) {
     throw new ApiError(409, "repost_chain_conflict", "`repostPostId` is already a repost of another post, spreads as a root of its own, or would make the repost chain loop.");
   }

@@ -1,3 +1,4 @@
+import { runAtomic } from "../../../pkg/batch";
 import { ApiError } from "../../../pkg/errors";
 import type { Env } from "./env";
 import { assertRepostable, resolvePost, type ResolvedPost } from "./resolve";
@@ -28,11 +29,11 @@ export const INSERT_FIRST_LAYOUT_SQL = `INSERT INTO post_spread (root_post_id, s
 export async function ensureLayout(env: Env, post: ResolvedPost): Promise<{ shards: number; history: number[] } | null> {
   if (post.shards !== null) return { shards: post.shards, history: post.history };
   const wanted = post.authorKind === "public" ? configuredShards(env.HOT_SHARDS, 8) : configuredShards(env.DEFAULT_SHARDS, 1);
-  const [, read] = await env.DB.batch<{ shards: number; shard_history: string }>([
+  const [, read] = await runAtomic(env.DB, [
     env.DB.prepare(INSERT_FIRST_LAYOUT_SQL).bind(post.rootPostId, wanted, Date.now()),
     env.DB.prepare(`SELECT shards, shard_history FROM post_spread WHERE root_post_id = ?`).bind(post.rootPostId),
   ]);
-  const row = read?.results[0];
+  const row = read?.results[0] as { shards: number; shard_history: string } | undefined;
   return row ? { shards: row.shards, history: JSON.parse(row.shard_history) as number[] } : null;
 }
 

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { log } from "../../../pkg/log";
-import { newId } from "../../../pkg/ids";
+import { runAtomic, type AtomicStatement } from "../../../pkg/batch";
+import { reviewDedupeKey, reviewSignal } from "../../../pkg/review-signals";
 import {
   addReposter,
   backoffMs,
@@ -144,7 +145,7 @@ export class PostCounter extends DurableObject<Env> {
     return st ? { body: this.body(), own: { reposts: st.own_reposts, views: st.own_views } } : null;
   }
 
-  /** Delivers escalations to the review queue and flushes counts to D1 (one D1 transaction). */
+  /** Delivers escalations to the review queue (pkg/review-signals) and flushes counts to D1, in one D1 transaction. */
   override async alarm(): Promise<void> {
     this.nextAlarm.fired();
     const now = Date.now();
@@ -160,11 +161,17 @@ export class PostCounter extends DurableObject<Env> {
       const snapshot = this.body();
       const version = st.version;
       const levels = this.sql.exec<{ name: string; crossed_at: number }>(`SELECT name, crossed_at FROM levels ORDER BY crossed_at, rowid`).toArray();
-      const statements = outbox.map((o) =>
-        this.env.DB.prepare(
-          `INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
-           VALUES (?, ?, 'post', ?, 'spread', 'spread_threshold', 'open', ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
-        ).bind(newId("rvw"), o.dedupe_key, st.root_post_id, o.payload, o.created_at),
+      // Each outbox row keeps the dedupe key it was written with, so a redelivery opens nothing new.
+      const statements: AtomicStatement[] = outbox.map((o) =>
+        reviewSignal({
+          subjectType: "post",
+          subjectId: st.root_post_id,
+          source: "spread",
+          reasonCode: "spread_threshold",
+          dedupeKey: o.dedupe_key,
+          details: JSON.parse(o.payload) as Record<string, unknown>,
+          createdAt: o.created_at,
+        }),
       );
       statements.push(
         this.env.DB.prepare(
@@ -186,7 +193,7 @@ export class PostCounter extends DurableObject<Env> {
         ),
       );
       try {
-        await this.env.DB.batch(statements);
+        await runAtomic(this.env.DB, statements);
       } catch (err) {
         // Nothing is lost: the outbox rows and the unflushed version stay until a retry succeeds.
         this.sql.exec(`UPDATE state SET failures = failures + 1`);
@@ -294,7 +301,7 @@ export class PostCounter extends DurableObject<Env> {
       }
       if (rule.action !== "escalate") continue;
       const payload = { level: rule.level, metric: rule.metric, threshold: rule.value, reposts: totals.reposts, views: totals.views, categories, verdict };
-      this.sql.exec(`INSERT INTO outbox (dedupe_key, payload, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, `spread:${root}:${rule.level}`, JSON.stringify(payload), now);
+      this.sql.exec(`INSERT INTO outbox (dedupe_key, payload, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, reviewDedupeKey("spread", "post", root, rule.level), JSON.stringify(payload), now);
       this.nextAlarm.schedule(now);
     }
   }

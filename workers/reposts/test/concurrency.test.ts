@@ -83,7 +83,7 @@ describe("escalation exactly once", () => {
       await runDurableObjectAlarm(coordinator(post));
       const rows = await reviewRows(post);
       expect(rows).toHaveLength(1);
-      expect(rows[0]!.dedupe_key).toBe(`spread:${post}:escalate`);
+      expect(rows[0]!.dedupe_key).toBe(`spread:post:${post}:escalate`);
       const spread = (await coordinator(post).spread())!;
       expect(spread).toMatchObject({ reposts: 300, views: 2000, escalated: true });
       expect(spread.levels.map((l) => l.name)).toEqual(["spreading", "escalate"]);

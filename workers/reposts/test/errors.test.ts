@@ -118,5 +118,8 @@ describe("refusals", () => {
   it("422 for a malformed `since` on the top list", async () => {
     await expectProblem(await call(`/v1/spread/top?since=yesterday`, { role: "operator" }), 422, "validation_failed");
     await expectProblem(await call(`/v1/spread/top?limit=0`, { role: "operator" }), 422, "validation_failed");
+    for (const cursor of ["nope", "WzEsMl0", btoa(JSON.stringify(["views:1:2", "pst_x"])).replaceAll("=", "")]) {
+      await expectProblem(await call(`/v1/spread/top?metric=reposts&cursor=${encodeURIComponent(cursor)}`, { role: "operator" }), 422, "invalid_cursor");
+    }
   });
 });

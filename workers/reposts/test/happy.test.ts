@@ -117,6 +117,28 @@ describe("write-behind and reads", () => {
     const future = new Date(Date.now() + 60_000).toISOString();
     expect(((await (await call(`/v1/spread/top?since=${encodeURIComponent(future)}`, { role: "operator" })).json()) as { posts: unknown[] }).posts).toEqual([]);
   });
+
+  it("pages the top list with an opaque cursor: every post once, in order, even with equal counts", async () => {
+    const posts = await Promise.all(Array.from({ length: 7 }, () => insertPost()));
+    // Equal counts (2, 2, 2, 1, 1, 1, 1): the id breaks ties, so pages never skip or repeat.
+    for (const [i, p] of posts.entries()) for (const u of i < 3 ? ["p", "q"] : ["p"]) await repost(p, u);
+    for (const p of posts) await settle(p);
+    const seen: { rootPostId: string; reposts: number }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      const page = (await (await call(`/v1/spread/top?limit=3${query}`, { role: "operator" })).json()) as { posts: { rootPostId: string; reposts: number }[]; nextCursor: string | null };
+      seen.push(...page.posts);
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 20);
+    const ours = seen.filter((p) => posts.includes(p.rootPostId));
+    expect(new Set(ours.map((p) => p.rootPostId)).size).toBe(7);
+    expect(ours.length).toBe(7);
+    expect(ours.map((p) => p.reposts)).toEqual([2, 2, 2, 1, 1, 1, 1]);
+    expect(new Set(seen.map((p) => p.rootPostId)).size).toBe(seen.length);
+  });
 });
 
 describe("thresholds", () => {
@@ -129,7 +151,7 @@ describe("thresholds", () => {
     await settle(post);
     const rows = await reviewRows(post);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.dedupe_key).toBe(`spread:${post}:escalate`);
+    expect(rows[0]!.dedupe_key).toBe(`spread:post:${post}:escalate`);
     expect(JSON.parse(rows[0]!.details)).toMatchObject({ level: "escalate", metric: "views", threshold: 5000, categories: ["rumour"], verdict: "review" });
   });
 

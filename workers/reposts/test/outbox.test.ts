@@ -34,7 +34,7 @@ describe("escalation outbox", () => {
     try {
       expect(await runDurableObjectAlarm(coordinator(post))).toBe(true);
       const after = await objectState(post);
-      expect(after.outbox).toEqual([{ dedupe_key: `spread:${post}:escalate`, attempts: 1 }]);
+      expect(after.outbox).toEqual([{ dedupe_key: `spread:post:${post}:escalate`, attempts: 1 }]);
       expect(after.failures).toBe(1);
       // The batch was one transaction: the spread flush did not land either.
       expect((await spreadRow(post))!.views).toBe(0);
@@ -67,7 +67,7 @@ describe("escalation outbox", () => {
     await testEnv.DB.prepare(
       `INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, created_at) VALUES ('rvw_earlier0000', ?, 'post', ?, 'spread', 'spread_threshold', 'open', 1)`,
     )
-      .bind(`spread:${post}:escalate`, post)
+      .bind(`spread:post:${post}:escalate`, post)
       .run();
     await runDurableObjectAlarm(coordinator(post));
     const rows = await reviewRows(post);

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { createRouter } from "../../../../pkg/app";
+import { decodeCursor, nextCursor } from "../../../../pkg/cursor";
 import { auditStatement } from "../../../../pkg/audit";
 import { runAtomic } from "../../../../pkg/batch";
 import { ApiError } from "../../../../pkg/errors";
@@ -22,6 +23,13 @@ interface SpreadRow {
   escalated: number;
   shards: number;
   updated_at: number;
+}
+
+/** A top-list cursor's key: the listing's metric and window start, and the last row's count. */
+function parseTopPosition(key: string, metric: string): { since: number; value: number } {
+  const m = /^(reposts|views):(\d{1,15}):(\d{1,15})$/.exec(key);
+  if (!m || m[1] !== metric) throw new ApiError(422, "invalid_cursor", "The cursor is not one this endpoint returned for this metric.");
+  return { since: Number(m[2]), value: Number(m[3]) };
 }
 
 function toBody(r: SpreadRow): SpreadBody {
@@ -76,6 +84,7 @@ const TopQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional().openapi({ description: "Only posts counted since this time (default: 24 hours ago)" }),
   metric: z.enum(["reposts", "views"]).default("reposts"),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(400).optional().openapi({ description: "`nextCursor` of the previous page (opaque)" }),
 });
 
 const topSpread = createRoute({
@@ -89,7 +98,14 @@ const topSpread = createRoute({
   responses: {
     200: {
       description: "Top posts",
-      content: { "application/json": { schema: z.object({ since: z.string(), metric: z.string(), posts: z.array(SpreadSchema.extend({ updatedAt: z.string() })) }) } },
+      content: { "application/json": { schema: z.object({
+            since: z.string(),
+            metric: z.string(),
+            posts: z.array(SpreadSchema.extend({ updatedAt: z.string() })),
+            nextCursor: z.string().nullable().openapi({ description: "The next page's cursor; null on the last page" }),
+          }),
+        },
+      },
     },
     ...problemResponses(401, 403, 422),
   },
@@ -144,13 +160,29 @@ export const spreadRoutes = createRouter<Env>()
     return c.json(body, 200);
   })
   .openapi(topSpread, async (c) => {
-    const { since, metric, limit } = c.req.valid("query");
-    const sinceMs = since ? Date.parse(since) : Date.now() - 86_400_000;
+    const { since, metric, limit, cursor } = c.req.valid("query");
+    // The cursor carries `since` too, so every page of one listing has the same window.
+    const after = decodeCursor(cursor, "string");
+    const position = after ? parseTopPosition(after.key, metric) : undefined;
+    const sinceMs = position?.since ?? (since ? Date.parse(since) : Date.now() - 86_400_000);
     // `metric` is one of two literal column names (validated above), never caller text.
-    const { results } = await (c.env.DB as D1Database).prepare(`SELECT * FROM post_spread WHERE updated_at >= ? AND ${metric} > 0 ORDER BY ${metric} DESC, root_post_id LIMIT ?`)
-      .bind(sinceMs, limit)
+    // Keyset: by count descending, then root post id (unique), after the previous page's last row.
+    const page = position
+      ? `AND (${metric} < ?2 OR (${metric} = ?2 AND root_post_id > ?3))`
+      : `AND ?2 IS NULL AND ?3 IS NULL`;
+    const { results } = await (c.env.DB as D1Database)
+      .prepare(`SELECT * FROM post_spread WHERE updated_at >= ?1 AND ${metric} > 0 ${page} ORDER BY ${metric} DESC, root_post_id LIMIT ?4`)
+      .bind(sinceMs, position?.value ?? null, after?.id ?? null, limit)
       .all<SpreadRow>();
-    return c.json({ since: new Date(sinceMs).toISOString(), metric, posts: results.map((r) => ({ ...toBody(r), updatedAt: isoOrNull(r.updated_at)! })) }, 200);
+    return c.json(
+      {
+        since: new Date(sinceMs).toISOString(),
+        metric,
+        posts: results.map((r) => ({ ...toBody(r), updatedAt: isoOrNull(r.updated_at)! })),
+        nextCursor: nextCursor(results, limit, (r) => ({ key: `${metric}:${sinceMs}:${r[metric]}`, id: r.root_post_id })),
+      },
+      200,
+    );
   })
   .openapi(setShards, async (c) => {
     const { postId } = c.req.valid("param");
