@@ -14,8 +14,4 @@ export const FlagsSchema = z
 
 export const CategoryNameSchema = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, "lower-case letters, digits and _ (2–40)");
 
-/** Cursor pages: `nextCursor` is null on the last page. */
-export const cursorOf = <T>(rows: T[], limit: number, key: (row: T) => string | number): string | null =>
-  rows.length === limit && rows.length > 0 ? String(key(rows[rows.length - 1]!)) : null;
-
 export const NotFoundParams = z.object({ id: z.string().min(1).max(100) });

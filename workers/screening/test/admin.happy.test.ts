@@ -185,3 +185,49 @@ describe("internal routes", () => {
     expect(Object.keys(doc.paths["/v1/term-lists/{id}/terms"]!.post as object)).toContain("requestBody");
   });
 });
+
+describe("every list pages with the opaque cursor (pkg/cursor)", () => {
+  async function pageAll(path: string, field: string, limit: number): Promise<unknown[]> {
+    const items: unknown[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const sep = path.includes("?") ? "&" : "?";
+      const res = await call(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { role: "admin" });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as Record<string, unknown>;
+      items.push(...(body[field] as unknown[]));
+      cursor = body.nextCursor as string | null;
+      if (!cursor) return items;
+      expect(cursor).not.toMatch(/^(tl|alw|bd)_|^\d+$/); // opaque, not a raw id
+    }
+    throw new Error("too many pages");
+  }
+
+  it("term lists, terms, allow-list, blocked domains, versions and outlets, each row once", async () => {
+    const owner = await seedAccount();
+    for (const d of ["a-outlet.example", "b-outlet.example", "c-outlet.example"]) {
+      expect((await call(`/v1/policy/outlets/${d}`, { role: "admin", method: "PUT", body: { accountId: owner } })).status).toBe(200);
+    }
+    const list = await createList("paged", "fraud");
+    await importTerms(list, ["分页一", "分页二", "分页三", "分页四", "分页五"].map((pattern) => ({ pattern, severity: 2 })));
+    await call("/v1/allow-list", { role: "admin", body: { phrases: ["分页允许一", "分页允许二", "分页允许三"] } });
+    await call("/v1/blocked-domains", { role: "admin", body: { domains: ["p1.example", "p2.example", "p3.example"] } });
+    await publish();
+
+    const cases: [string, string, (row: never) => unknown, string][] = [
+      ["/v1/term-lists", "lists", (r: { id: string }) => r.id, "SELECT id AS v FROM term_lists ORDER BY id"],
+      [`/v1/term-lists/${list}/terms`, "terms", (r: { id: number }) => r.id, `SELECT id AS v FROM terms WHERE list_id = '${list}' ORDER BY id`],
+      ["/v1/allow-list", "phrases", (r: { id: string }) => r.id, "SELECT id AS v FROM allow_phrases ORDER BY id"],
+      ["/v1/blocked-domains", "domains", (r: { id: string }) => r.id, "SELECT id AS v FROM blocked_domains ORDER BY id"],
+      ["/v1/policy/versions", "versions", (r: { version: number }) => r.version, "SELECT version AS v FROM policy_versions ORDER BY version DESC"],
+      ["/v1/policy/outlets", "outlets", (r: { domain: string }) => r.domain, "SELECT domain AS v FROM publisher_outlets ORDER BY domain"],
+    ];
+    for (const [path, field, key, query] of cases) {
+      const want = (await testEnv.DB.prepare(query).all<{ v: unknown }>()).results.map((r) => r.v);
+      expect(want.length, path).toBeGreaterThan(1);
+      // Several pages whatever the earlier tests of this file left (a thousand allow phrases).
+      const limit = Math.max(2, Math.ceil(want.length / 4));
+      expect((await pageAll(path, field, limit)).map((r) => key(r as never)), path).toEqual(want);
+    }
+  });
+});

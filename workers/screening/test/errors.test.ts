@@ -392,3 +392,15 @@ describe("free text is safe text (#13.5)", () => {
     expect(await count("audit_log")).toBe(audits);
   });
 });
+
+describe("cursors", () => {
+  it.each(["/v1/term-lists", "/v1/term-lists/tl_any/terms", "/v1/allow-list", "/v1/blocked-domains", "/v1/policy/versions", "/v1/policy/outlets"])(
+    "%s refuses a cursor it did not write: 422 invalid_cursor",
+    async (path) => {
+      const listId = path.includes("tl_any") ? await createList(`cursor-${Date.now()}`, "fraud") : "";
+      const res = await call(`${path.replace("tl_any", listId)}?cursor=42`, { role: "admin" });
+      expect(res.status).toBe(422);
+      expect((await problem(res)).code).toBe("invalid_cursor");
+    },
+  );
+});

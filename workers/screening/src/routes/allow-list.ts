@@ -5,6 +5,7 @@ import { allowPhrases } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditStatement } from "../../../../pkg/audit";
 import { runAtomic } from "../../../../pkg/batch";
+import { decodeCursor, nextCursor } from "../../../../pkg/cursor";
 import { chunkedInserts, createDb } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
@@ -12,7 +13,6 @@ import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, PageQuerySchema, problemResponses, textProblem } from "../../../../pkg/schemas";
 import { compile, EngineInputError } from "../../engine/index";
 import type { Env } from "../env";
-import { cursorOf } from "../schemas";
 import { patternKey } from "../terms-import";
 
 const PhraseSchema = z.object({ id: z.string(), phrase: z.string(), createdAt: z.string() }).openapi("AllowPhrase");
@@ -77,9 +77,10 @@ export const allowListRoutes = createRouter<Env>()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
+      const after = decodeCursor(cursor, "string");
       const db = createDb(c.env.DB);
-      const rows = await db.select().from(allowPhrases).where(cursor ? gt(allowPhrases.id, cursor) : undefined).orderBy(asc(allowPhrases.id)).limit(limit);
-      return c.json({ phrases: rows.map(view), nextCursor: cursorOf(rows, limit, (r) => r.id) }, 200);
+      const rows = await db.select().from(allowPhrases).where(after ? gt(allowPhrases.id, after.id) : undefined).orderBy(asc(allowPhrases.id)).limit(limit);
+      return c.json({ phrases: rows.map(view), nextCursor: nextCursor(rows, limit, (r) => ({ key: r.id, id: r.id })) }, 200);
     },
   )
   .openapi(

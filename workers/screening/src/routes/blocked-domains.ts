@@ -5,6 +5,7 @@ import { blockedDomains } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditStatement } from "../../../../pkg/audit";
 import { runAtomic } from "../../../../pkg/batch";
+import { decodeCursor, nextCursor } from "../../../../pkg/cursor";
 import { chunkedInserts, createDb } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
@@ -12,7 +13,6 @@ import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, PageQuerySchema, problemResponses } from "../../../../pkg/schemas";
 import { normalizeDomain } from "../domains";
 import type { Env } from "../env";
-import { cursorOf } from "../schemas";
 
 const DomainSchema = z.object({ id: z.string(), domain: z.string(), createdAt: z.string() }).openapi("BlockedDomain");
 const AddBody = z.object({ domains: z.array(z.string().max(300)).min(1).max(1000) }).strict().openapi("AddBlockedDomains");
@@ -65,9 +65,10 @@ export const blockedDomainRoutes = createRouter<Env>()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
+      const after = decodeCursor(cursor, "string");
       const db = createDb(c.env.DB);
-      const rows = await db.select().from(blockedDomains).where(cursor ? gt(blockedDomains.id, cursor) : undefined).orderBy(asc(blockedDomains.id)).limit(limit);
-      return c.json({ domains: rows.map(view), nextCursor: cursorOf(rows, limit, (r) => r.id) }, 200);
+      const rows = await db.select().from(blockedDomains).where(after ? gt(blockedDomains.id, after.id) : undefined).orderBy(asc(blockedDomains.id)).limit(limit);
+      return c.json({ domains: rows.map(view), nextCursor: nextCursor(rows, limit, (r) => ({ key: r.id, id: r.id })) }, 200);
     },
   )
   .openapi(

@@ -1,14 +1,15 @@
 /** Admin API of the published policy: categories, publish, versions, rollback, outlets, cache stats. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq, gt, sql } from "drizzle-orm";
 import { policyCurrent, publisherOutlets, screeningCategories } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditStatement } from "../../../../pkg/audit";
 import { guard, GuardFailed, isUniqueViolation, runAtomic } from "../../../../pkg/batch";
+import { decodeCursor, nextCursor } from "../../../../pkg/cursor";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
-import { isoOrNull, problemResponses, safeText } from "../../../../pkg/schemas";
+import { isoOrNull, PageQuerySchema, problemResponses, safeText } from "../../../../pkg/schemas";
 import { normalizeDomain } from "../domains";
 import type { Env } from "../env";
 import { cacheStats } from "../policy-cache";
@@ -84,8 +85,8 @@ export const policyRoutes = createRouter<Env>()
       ...admin,
       method: "get",
       path: "/v1/policy/versions",
-      summary: "Published versions, newest first (admin). `cursor` = the last version seen.",
-      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.coerce.number().int().positive().optional() }) },
+      summary: "Published versions, newest first (admin), paged by `nextCursor`.",
+      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(200).optional() }) },
       responses: {
         200: { description: "Versions", ...json(z.object({ current: z.number().int().nullable(), versions: z.array(VersionSchema), nextCursor: z.string().nullable() })) },
         ...problemResponses(401, 403, 422),
@@ -94,9 +95,9 @@ export const policyRoutes = createRouter<Env>()
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
       const db = createDb(c.env.DB);
-      const [current, versions] = await Promise.all([currentVersion(db), listVersions(db, limit, cursor)]);
-      const last = versions[versions.length - 1];
-      return c.json({ current, versions: versions.map(versionView), nextCursor: versions.length === limit && last ? String(last.version) : null }, 200);
+      const before = decodeCursor(cursor)?.key;
+      const [current, versions] = await Promise.all([currentVersion(db), listVersions(db, limit, before)]);
+      return c.json({ current, versions: versions.map(versionView), nextCursor: nextCursor(versions, limit, (v) => ({ key: v.version, id: String(v.version) })) }, 200);
     },
   )
   .openapi(
@@ -202,13 +203,21 @@ export const policyRoutes = createRouter<Env>()
       ...admin,
       method: "get",
       path: "/v1/policy/outlets",
-      summary: "Web outlets of news publishers, for reprint sources given as URLs (admin).",
-      responses: { 200: { description: "Outlets", ...json(z.object({ outlets: z.array(OutletSchema) })) }, ...problemResponses(401, 403) },
+      summary: "Page through the web outlets of news publishers, for reprint sources given as URLs (admin), by domain.",
+      request: { query: PageQuerySchema },
+      responses: { 200: { description: "Outlets", ...json(z.object({ outlets: z.array(OutletSchema), nextCursor: z.string().nullable() })) }, ...problemResponses(401, 403, 422) },
     }),
     async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const after = decodeCursor(cursor, "string");
       const db = createDb(c.env.DB);
-      const rows = await db.select().from(publisherOutlets).orderBy(asc(publisherOutlets.domain)).limit(1000);
-      return c.json({ outlets: rows.map((r) => ({ ...r, createdAt: isoOrNull(r.createdAt)! })) }, 200);
+      const rows = await db
+        .select()
+        .from(publisherOutlets)
+        .where(after ? gt(publisherOutlets.domain, after.id) : undefined)
+        .orderBy(asc(publisherOutlets.domain))
+        .limit(limit);
+      return c.json({ outlets: rows.map((r) => ({ ...r, createdAt: isoOrNull(r.createdAt)! })), nextCursor: nextCursor(rows, limit, (r) => ({ key: r.domain, id: r.domain })) }, 200);
     },
   )
   .openapi(

@@ -5,13 +5,14 @@ import { screeningCategories, termLists, terms } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditStatement } from "../../../../pkg/audit";
 import { isUniqueViolation, runAtomic } from "../../../../pkg/batch";
+import { decodeCursor, nextCursor } from "../../../../pkg/cursor";
 import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, PageQuerySchema, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Env } from "../env";
-import { CategoryNameSchema, cursorOf, FlagsSchema, SeveritySchema } from "../schemas";
+import { CategoryNameSchema, FlagsSchema, SeveritySchema } from "../schemas";
 import { ImportError, importPayloads, MAX_PATTERN_LENGTH, patternKey, rowsFromCsv, rowsFromJson, validateRows, type TermRow } from "../terms-import";
 import { compile, EngineInputError } from "../../engine/index";
 
@@ -121,6 +122,7 @@ export const termListRoutes = createRouter<Env>()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
+      const after = decodeCursor(cursor, "string");
       const db = createDb(c.env.DB);
       // A join, not a correlated subquery: Drizzle renders a column of the single selected
       // table unqualified, so `terms.list_id = "id"` compared terms with themselves (#14.6).
@@ -128,11 +130,11 @@ export const termListRoutes = createRouter<Env>()
         .select({ list: termLists, termCount: count(terms.id) })
         .from(termLists)
         .leftJoin(terms, eq(terms.listId, termLists.id))
-        .where(cursor ? gt(termLists.id, cursor) : undefined)
+        .where(after ? gt(termLists.id, after.id) : undefined)
         .groupBy(termLists.id)
         .orderBy(asc(termLists.id))
         .limit(limit);
-      return c.json({ lists: rows.map((r) => listView(r.list, r.termCount)), nextCursor: cursorOf(rows, limit, (r) => r.list.id) }, 200);
+      return c.json({ lists: rows.map((r) => listView(r.list, r.termCount)), nextCursor: nextCursor(rows, limit, (r) => ({ key: r.list.id, id: r.list.id })) }, 200);
     },
   )
   .openapi(
@@ -276,9 +278,9 @@ export const termListRoutes = createRouter<Env>()
       const db = createDb(c.env.DB);
       const list = await findList(db, c.req.valid("param").id);
       const { limit, cursor } = c.req.valid("query");
-      const after = cursor && /^\d+$/.test(cursor) ? Number(cursor) : 0;
+      const after = decodeCursor(cursor)?.key ?? 0;
       const rows = await db.select().from(terms).where(and(eq(terms.listId, list.id), gt(terms.id, after))).orderBy(asc(terms.id)).limit(limit);
-      return c.json({ terms: rows.map(termView), nextCursor: cursorOf(rows, limit, (r) => r.id) }, 200);
+      return c.json({ terms: rows.map(termView), nextCursor: nextCursor(rows, limit, (r) => ({ key: r.id, id: String(r.id) })) }, 200);
     },
   )
   .openapi(
