@@ -21,6 +21,17 @@ export function isFrozen(sql: SqlStorage): boolean {
   return sql.exec(`SELECT 1 FROM frozen`).toArray().length > 0;
 }
 
+/**
+ * A frozen object (an earlier epoch) takes no new account and no new request key: the next
+ * epoch owns those, and asks this object about what it already holds. The caller re-reads
+ * the layout ("moved"). Call after the object's own idempotency check (a known key is answered).
+ */
+export function refusesAsFrozen(sql: SqlStorage, accountId: string | null, idem: IdempotencyInput | undefined): boolean {
+  if (!isFrozen(sql)) return false;
+  if (accountId !== null && !hasReposter(sql, accountId)) return true;
+  return idem !== undefined && lookupIdempotency(sql, idem, Date.now()).kind === "none";
+}
+
 export function freeze(sql: SqlStorage, now: number): void {
   sql.exec(`INSERT INTO frozen (id, at) VALUES (1, ?) ON CONFLICT DO NOTHING`, now);
 }

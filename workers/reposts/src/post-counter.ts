@@ -7,8 +7,8 @@ import {
   backoffMs,
   createCommonTables,
   freeze,
-  hasReposter,
   isFrozen,
+  refusesAsFrozen,
   idempotentOutcome,
   answer,
   priorLookup,
@@ -78,7 +78,7 @@ export class PostCounter extends DurableObject<Env> {
     const early = idempotentOutcome(this.sql, idem, now);
     if (early) return early;
     // After a shard raise the new epoch's shards own new accounts; this set is frozen.
-    if (isFrozen(this.sql) && !hasReposter(this.sql, accountId)) return { ok: false, code: "moved" };
+    if (refusesAsFrozen(this.sql, accountId, idem)) return { ok: false, code: "moved" };
     this.touch(pc, now);
     const counted = addReposter(this.sql, accountId, now);
     if (counted) this.changed(`UPDATE state SET own_reposts = own_reposts + 1, version = version + 1`, now);
@@ -91,6 +91,7 @@ export class PostCounter extends DurableObject<Env> {
     const now = Date.now();
     const early = idempotentOutcome(this.sql, idem, now);
     if (early) return early;
+    if (refusesAsFrozen(this.sql, null, idem)) return { ok: false, code: "moved" };
     this.touch(pc, now);
     this.changed(`UPDATE state SET own_views = own_views + ?, version = version + 1`, now, count);
     const body: CountBody = { ...this.body(), counted: true };

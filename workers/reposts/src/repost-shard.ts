@@ -9,6 +9,7 @@ import {
   hasReposter,
   IDEMPOTENCY_TTL_MS,
   isFrozen,
+  refusesAsFrozen,
   idempotentOutcome,
   answer,
   lookupIdempotency,
@@ -110,7 +111,7 @@ export class RepostShard extends DurableObject<Env> {
   async repost(pc: PostContext, shard: number, accountId: string, idem?: IdempotencyInput, ownsKey = true): Promise<CountOutcome> {
     const early = idempotentOutcome(this.sql, idem, Date.now());
     if (early) return early;
-    if (isFrozen(this.sql) && !hasReposter(this.sql, accountId)) return { ok: false, code: "moved" };
+    if (refusesAsFrozen(this.sql, accountId, idem)) return { ok: false, code: "moved" };
     let seenEarlier = false;
     const known = hasReposter(this.sql, accountId);
     const refresh = this.refreshOthers(pc, shard);
@@ -133,7 +134,7 @@ export class RepostShard extends DurableObject<Env> {
     const now = Date.now();
     const again = afterAwait(lookupIdempotency(this.sql, idem, now));
     if (again) return again;
-    if (isFrozen(this.sql) && !hasReposter(this.sql, accountId)) return { ok: false, code: "moved" };
+    if (refusesAsFrozen(this.sql, accountId, idem)) return { ok: false, code: "moved" };
     this.touch(pc, shard);
     // The insert and the increment are synchronous: concurrent twins count once.
     const counted = addReposter(this.sql, accountId, now) && !seenEarlier;
@@ -160,7 +161,7 @@ export class RepostShard extends DurableObject<Env> {
     const again = afterAwait(lookupIdempotency(this.sql, idem, now));
     if (again) return again;
     // A frozen shard takes no new keys (a later epoch could take the same key without us).
-    if (idem && isFrozen(this.sql)) return { ok: false, code: "moved" };
+    if (refusesAsFrozen(this.sql, null, idem)) return { ok: false, code: "moved" };
     this.touch(pc, shard);
     this.changed(`UPDATE state SET views = views + ?, version = version + 1`, now, count);
     const body: CountBody = { ...this.estimate(), counted: true };

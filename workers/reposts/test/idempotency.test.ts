@@ -120,6 +120,23 @@ describe("Idempotency-Keys across a post's shards", () => {
   });
 });
 
+describe("frozen objects and keys", () => {
+  it("a frozen epoch takes no new request key, even for an account it knows: the key belongs to the next epoch", async () => {
+    const post = await insertPost();
+    await setShards(post, 4);
+    expect((await repost(post, "known")).status).toBe(200);
+    await repost(post, "known", "old-key");
+    for (let i = 0; i < 4; i++) await testEnv.REPOST_SHARD.getByName(shardName(post, i, 0)).freeze();
+    // The layout is not published yet (a raise between its two steps): retry later.
+    const res = await repost(post, "known", "new-key");
+    expect(res.status).toBe(503);
+    expect((await problem(res)).code).toBe("post_resharding");
+    // What the frozen epoch already holds is still answered.
+    expect((await repost(post, "known", "old-key")).headers.get("idempotent-replayed")).toBe("true");
+    expect(((await (await repost(post, "known")).json()) as Body).counted).toBe(false);
+  });
+});
+
 describe("totals on sharded posts", () => {
   it("a live read is exact (every shard summed) without waiting for reports; count answers say they are approximate and from when", async () => {
     const post = await insertPost();
