@@ -90,7 +90,7 @@ export function createApp<Bindings extends object, Variables extends object = {}
   worker: string,
   options: { alsoAccept?: AlsoAccept[]; edge?: boolean } = {},
 ): OpenAPIHono<{ Bindings: Bindings; Variables: AppVariables & Variables }> {
-  const app = new OpenAPIHono<{ Bindings: Bindings; Variables: AppVariables & Variables }>({ defaultHook: validationHook });
+  const app = withRoles(new OpenAPIHono<{ Bindings: Bindings; Variables: AppVariables & Variables }>({ defaultHook: validationHook }));
   app.use("*", requestContext(worker, { trustIncoming: !options.edge }));
   // At the edge the gateway checks bodies itself, after routing and authentication.
   if (!options.edge) app.use("/v1/*", bodyGuard(options.alsoAccept));
@@ -101,6 +101,22 @@ export function createApp<Bindings extends object, Variables extends object = {}
 
 /** A sub-app for one resource, sharing the validation hook; mount with `app.route("/", sub)`. */
 export function createRouter<Bindings extends object>(): OpenAPIHono<AppEnv<Bindings>> {
-  return new OpenAPIHono<AppEnv<Bindings>>({ defaultHook: validationHook });
+  return withRoles(new OpenAPIHono<AppEnv<Bindings>>({ defaultHook: validationHook }));
+}
+
+/**
+ * Marks every operation registered on `app` with the roles that may call it
+ * (`x-gatehouse-roles`, from its `requireRole` middleware; `[]` where no key is needed), so the
+ * OpenAPI document says who may call what — read by the role-matrix test and by clients.
+ * (`OpenAPIHono.openapi` drops a route's middleware before registering it, hence here.)
+ */
+function withRoles<A extends OpenAPIHono<any>>(app: A): A {
+  const register = app.openapi;
+  app.openapi = ((route: { middleware?: unknown }, ...rest: unknown[]) => {
+    const middleware = [route.middleware ?? []].flat() as { roles?: readonly string[] }[];
+    const roles = middleware.find((m) => Array.isArray(m.roles))?.roles ?? [];
+    return (register as (...args: unknown[]) => unknown)({ ...route, "x-gatehouse-roles": roles }, ...rest);
+  }) as A["openapi"];
+  return app;
 }
 

@@ -1,6 +1,4 @@
 import { sql, type SQL } from "drizzle-orm";
-import { auditLog } from "../db/schema";
-import type { Db } from "./db";
 import { newId } from "./ids";
 import type { Principal } from "./principal";
 
@@ -28,21 +26,3 @@ export function auditStatement(actor: AuditActor, requestId: string | undefined 
   return options.onlyIf ? sql`${columns} SELECT ${values} WHERE ${options.onlyIf}` : sql`${columns} VALUES (${values})`;
 }
 
-/**
- * @deprecated Drizzle-batch form of `auditStatement`, kept only until registration's batches
- * move to `runAtomic`; writes the same row.
- */
-export function auditInsert(db: Db, actor: AuditActor, requestId: string | undefined, entry: AuditEntry) {
-  return db.insert(auditLog).values({
-    id: newId("aud"),
-    at: Date.now(),
-    actorKeyId: actor.keyId,
-    actorRole: actor.role,
-    action: entry.action,
-    subjectType: entry.subjectType,
-    subjectId: entry.subjectId,
-    reason: entry.reason ?? null,
-    requestId: requestId ?? null,
-    details: entry.details ? JSON.stringify(entry.details) : null,
-  });
-}

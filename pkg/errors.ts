@@ -38,7 +38,8 @@ export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 export function problemResponse(c: Context, code: ProblemCode, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
   const { status, title } = PROBLEMS[code];
   const requestId = c.get("requestId") ?? undefined;
-  const body = { type: `https://gatehouse.dev/problems/${code}`, title, status, detail, code, requestId, ...extra };
+  const clientRequestId = c.get("clientRequestId");
+  const body = { type: `https://gatehouse.dev/problems/${code}`, title, status, detail, code, requestId, ...(clientRequestId ? { clientRequestId } : {}), ...extra };
   return new Response(JSON.stringify(body), {
     status,
     headers: {

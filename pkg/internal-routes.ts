@@ -16,21 +16,7 @@ export function mountInternalRoutes<B extends { DB: D1Database }>(app: OpenAPIHo
   app.get("/openapi.json", (c) => c.json(openApiDocument(app, `gatehouse-${worker}`)));
 }
 
-type OpenApiOperation = Record<string, unknown>;
-
-/**
- * A worker's OpenAPI document, each operation marked with the roles that may call it
- * (`x-gatehouse-roles`, read from its `requireRole` middleware; `[]` where no key is needed),
- * so the role matrix test and clients read who may call what from one place.
- */
+/** A worker's OpenAPI document (each operation carries `x-gatehouse-roles`: see `createRouter`). */
 export function openApiDocument(app: OpenAPIHono<any>, title: string) {
-  const doc = app.getOpenAPI31Document({ openapi: "3.1.0", info: { title, version: "1" } });
-  for (const def of app.openAPIRegistry.definitions) {
-    if (def.type !== "route") continue;
-    const operation = (doc.paths?.[def.route.path] as Record<string, OpenApiOperation> | undefined)?.[def.route.method];
-    if (!operation) continue;
-    const middleware = [(def.route as { middleware?: unknown }).middleware ?? []].flat() as { roles?: readonly string[] }[];
-    operation["x-gatehouse-roles"] = middleware.find((m) => Array.isArray(m.roles))?.roles ?? [];
-  }
-  return doc;
+  return app.getOpenAPI31Document({ openapi: "3.1.0", info: { title, version: "1" } });
 }

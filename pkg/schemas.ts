@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { codesWithStatus, PROBLEM_CODES, type ProblemCode } from "./problems";
 
 /** RFC 9457 problem document, as every error response carries. */
 export const ProblemSchema = z
@@ -7,16 +8,22 @@ export const ProblemSchema = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    code: z.string().openapi({ description: "Stable machine-readable error code" }),
+    code: z.enum(PROBLEM_CODES as [ProblemCode, ...ProblemCode[]]).openapi({ description: "Stable machine-readable error code (the registry in pkg/problems.ts)" }),
     requestId: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), code: z.string(), message: z.string() })).optional(),
   })
   .openapi("Problem");
 
-/** Standard error responses to spread into a route's `responses`. */
+/**
+ * Standard error responses to spread into a route's `responses`: each status with the
+ * registered codes it may carry.
+ */
 export function problemResponses(...statuses: number[]) {
   const out: Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }> = {};
-  for (const s of statuses) out[s] = { description: `Problem (${s})`, content: { "application/problem+json": { schema: ProblemSchema } } };
+  for (const s of statuses) {
+    const codes = codesWithStatus(s);
+    out[s] = { description: codes.length > 0 ? `Problem: ${codes.map((c) => `\`${c}\``).join(", ")}` : `Problem (${s})`, content: { "application/problem+json": { schema: ProblemSchema } } };
+  }
   return out;
 }
 

@@ -39,16 +39,21 @@ describe("the running stack (npm start)", () => {
 });
 
 describe("forwarding to function workers", () => {
-  it("authenticates before forwarding, and workers 404 unknown routes inside their prefix", async () => {
-    const anonymous = await http("/v1/review-queue/nothing");
+  it("answers unknown routes inside a worker's prefix at the gateway, and passes its own request id on", async () => {
+    const unknown = await http("/v1/review-queue/nothing/here");
+    expect(unknown.status).toBe(404);
+    expect(await problemCode(unknown)).toBe("route_not_found");
+    const anonymous = await http("/v1/review-queue/rvw_0000000000000000");
     expect(anonymous.status).toBe(401);
     expect(await problemCode(anonymous)).toBe("missing_credentials");
     const { key } = await newKey("operator");
-    const res = await http("/v1/review-queue/nothing/here", { key, headers: { "x-request-id": "e2e-request-0001" } });
+    const res = await http("/v1/review-queue/rvw_0000000000000000", { key, headers: { "x-request-id": "e2e-request-0001" } });
     expect(res.status).toBe(404);
-    expect(res.headers.get("x-request-id")).toBe("e2e-request-0001");
-    const body = (await res.json()) as { code: string; requestId: string };
-    expect(body).toMatchObject({ code: "route_not_found", requestId: "e2e-request-0001" });
+    const ours = res.headers.get("x-request-id");
+    expect(ours).toMatch(/^[0-9a-f-]{36}$/);
+    // The worker answered with the gateway's id; the client's is kept beside it.
+    const body = (await res.json()) as { code: string; requestId: string; clientRequestId: string };
+    expect(body).toMatchObject({ code: "review_item_not_found", requestId: ours, clientRequestId: "e2e-request-0001" });
   });
 
   it("rejects malformed JSON and wrong media types before they reach a worker", async () => {
@@ -88,12 +93,12 @@ describe("limits and credentials over HTTP", () => {
     expect(await problemCode(malformed)).toBe("invalid_authorization_header");
   });
 
-  it("rate-limits a key past its per-minute limit with Retry-After, leaving other keys alone", async () => {
+  it("rate-limits a standard-tier key past its limit with Retry-After, leaving other keys alone", async () => {
     const busy = await newKey("operator");
     const quiet = await newKey("operator");
     let limited: Response | undefined;
-    // The e2e stack allows 120 requests a minute per key (GATEHOUSE_RATE_LIMIT); windows are
-    // minute-aligned, so a boundary crossed mid-loop can need up to twice that.
+    // The e2e stack allows a standard-tier (operator) key 120 requests per 10 s
+    // (GATEHOUSE_RATE_LIMIT); windows are aligned, so a boundary crossed mid-loop can need twice that.
     for (let i = 0; i < 300 && !limited; i++) {
       const res = await http("/v1/review-queue?limit=1", { key: busy.key });
       if (res.status === 429) limited = res;

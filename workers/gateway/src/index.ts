@@ -41,6 +41,8 @@ app.use(
     strictTransportSecurity: "max-age=63072000; includeSubDomains",
     referrerPolicy: "no-referrer",
     xFrameOptions: "DENY",
+    // A route that sets its own header keeps it: /docs has a CSP of its own.
+    overwrite: false,
   }),
 );
 
@@ -62,7 +64,8 @@ const authenticateCaller: MiddlewareHandler<GatewayEnv> = async (c, next) => {
   const challenge = { "www-authenticate": 'Bearer realm="gatehouse"' };
   const address = clientAddress(c);
   const refuse = async (code: "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key", detail: string) => {
-    const blockedFor = await recordAuthFailure(c.env, address);
+    // A call without a key guesses nothing and costs no lookup: only presented keys count.
+    const blockedFor = code === "missing_credentials" ? 0 : await recordAuthFailure(c.env, address);
     if (blockedFor > 0) throw tooManyFailures(blockedFor);
     throw new ApiError(401, code, detail, { headers: challenge });
   };

@@ -1,0 +1,1 @@
+export function routeTableSource(doc: Record<string, any>): string;
