@@ -63,7 +63,11 @@ export class FixedWindowLimiter {
   }
 }
 
-export type LimitBindings = Partial<Record<LimitSpec["binding"], RateLimit>> & { ENVIRONMENT?: string } & Partial<Record<string, unknown>>;
+/** The part of a Workers Rate Limiting binding the gateway uses. */
+export interface RateLimitBinding {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+export type LimitBindings = Partial<Record<LimitSpec["binding"], RateLimitBinding>> & { ENVIRONMENT?: string } & Partial<Record<string, unknown>>;
 
 const fallbacks = new Map<LimitName, FixedWindowLimiter>();
 
@@ -73,7 +77,7 @@ const fallbacks = new Map<LimitName, FixedWindowLimiter>();
  */
 export async function hitLimit(env: LimitBindings, name: LimitName, key: string): Promise<RateDecision> {
   const spec: LimitSpec = LIMITS[name];
-  const binding = env.ENVIRONMENT === "development" ? undefined : env[spec.binding];
+  const binding = env.ENVIRONMENT === "development" ? undefined : (env[spec.binding] as RateLimitBinding | undefined);
   if (binding) {
     const { success } = await binding.limit({ key });
     // The binding does not say when its window ends; at most one period.
