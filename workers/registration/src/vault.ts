@@ -1,6 +1,7 @@
 import { ApiError } from "../../../pkg/errors";
 import { toHex } from "../../../pkg/ids";
 import { log } from "../../../pkg/log";
+import { base64ToBytes, bytesToBase64 } from "../../../pkg/encoding";
 
 /**
  * The identity vault's cryptography (WebCrypto only).
@@ -36,17 +37,6 @@ export interface VaultKeys {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-export function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-export function fromBase64(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 function misconfigured(what: string): ApiError {
   // The secret's name only, never its value.
@@ -77,7 +67,7 @@ export function loadVaultKeys(env: VaultSecrets): Promise<VaultKeys> {
     for (const [kid, b64] of Object.entries(parsed as Record<string, unknown>)) {
       let raw: Uint8Array;
       try {
-        raw = fromBase64(String(b64));
+        raw = base64ToBytes(String(b64));
       } catch {
         throw misconfigured("VAULT_MASTER_KEYS");
       }
@@ -106,11 +96,11 @@ async function gcmEncrypt(key: CryptoKey, plaintext: Uint8Array, aad: string): P
   const out = new Uint8Array(12 + ct.length);
   out.set(iv);
   out.set(ct, 12);
-  return toBase64(out);
+  return bytesToBase64(out);
 }
 
 async function gcmDecrypt(key: CryptoKey, b64: string, aad: string): Promise<Uint8Array> {
-  const bytes = fromBase64(b64);
+  const bytes = base64ToBytes(b64);
   return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.slice(0, 12), additionalData: enc.encode(aad) }, key, bytes.slice(12)));
 }
 
