@@ -5,12 +5,12 @@
 //   register  POST /v1/accounts (validate, 3 encryptions + 2 blind indexes, one D1 batch,
 //             code issue + local SMS insert)
 import { createHash } from "node:crypto";
-import { withStack, createKeys, printPhases, runPhase, type BenchRequest } from "../support/load";
+import { benchTier, countSent, createKey, printPhases, runPhase, withStack, type BenchRequest } from "../support/load";
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 6_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-// The gateway limits each key to 600 requests a minute: spread the load over enough keys.
-const KEYS = 40;
+// One app key of the `high` tier, as a platform's backend calls (`--tier unlimited`: no limiter).
+const TIER = benchTier();
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 function residentId(n: number): string {
@@ -23,9 +23,8 @@ function residentId(n: number): string {
 
 async function main() {
   await withStack(async (stack) => {
-    const appKeys = await createKeys(stack.baseUrl, stack.adminKey, "app", KEYS);
-    const [operator] = await createKeys(stack.baseUrl, stack.adminKey, "operator", 1);
-    let turn = 0;
+    const appKey = await createKey(stack.baseUrl, stack.adminKey, "app", TIER);
+    const operator = await createKey(stack.baseUrl, stack.adminKey, "operator");
     let serial = Number(BigInt(`0x${createHash("sha256").update(String(Date.now())).digest("hex").slice(0, 6)}`) % 100_000n);
     const nextRegistration = () => {
       const n = serial++;
@@ -38,7 +37,8 @@ async function main() {
       };
     };
     const register = async () => {
-      const res = await fetch(`${stack.baseUrl}/v1/accounts`, { method: "POST", headers: { authorization: `Bearer ${appKeys[turn++ % KEYS]}`, "content-type": "application/json" }, body: JSON.stringify(nextRegistration()) });
+      countSent();
+      const res = await fetch(`${stack.baseUrl}/v1/accounts`, { method: "POST", headers: { authorization: `Bearer ${appKey}`, "content-type": "application/json" }, body: JSON.stringify(nextRegistration()) });
       if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { account: { id: string } }).account.id;
     };
@@ -48,7 +48,7 @@ async function main() {
     const del = await fetch(`${stack.baseUrl}/v1/accounts/${erased}/identity`, { method: "DELETE", headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" }, body: JSON.stringify({ reason: "benchmark baseline" }) });
     if (del.status !== 200) throw new Error(`erase: ${del.status}`);
 
-    const phase = (name: string, next: () => BenchRequest) => runPhase({ name, baseUrl: stack.baseUrl, keys: appKeys, concurrency: CONCURRENCY, ms: PHASE_MS, next });
+    const phase = (name: string, next: () => BenchRequest) => runPhase({ name, baseUrl: stack.baseUrl, key: appKey, concurrency: CONCURRENCY, ms: PHASE_MS, next });
 
     // Warm-up of both paths (isolates, D1 statement caches, vault key import), and the
     // baseline measured again at the end, so order effects show.
@@ -61,7 +61,7 @@ async function main() {
       await phase("baseline again", () => ({ method: "GET", path: `/v1/accounts/${erased}` })),
     ];
     console.log(`\n${CONCURRENCY} concurrent clients, ${PHASE_MS / 1000} s per phase, local wrangler dev (workerd + local D1)\n`);
-    printPhases(phases);
+    printPhases(phases, TIER);
   });
 }
 

@@ -5,19 +5,19 @@
 // Ends by checking that the final counts (live and flushed to D1) equal what was acknowledged.
 import { randomBytes } from "node:crypto";
 import { localD1 } from "../support/local-d1";
-import { withStack, createKeys, printPhases, runPhase, type BenchRequest, type Phase } from "../support/load";
+import { benchTier, countSent, createKey, printPhases, runPhase, withStack, type BenchRequest, type Phase } from "../support/load";
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 8_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const COLD_POSTS = 200;
-// The gateway limits each key to 600 requests a minute: spread the load over enough app keys.
-const APP_KEYS = 60;
+// One app key of the `high` tier, as a platform's backend calls (`--tier unlimited`: no limiter).
+const TIER = benchTier();
 
 const id = (prefix: string) => `${prefix}_${Date.now().toString(36)}${randomBytes(10).toString("hex")}`;
 
 async function main() {
   await withStack(async (stack) => {
-    const keys = await createKeys(stack.baseUrl, stack.adminKey, "app", APP_KEYS);
+    const key = await createKey(stack.baseUrl, stack.adminKey, "app", TIER);
 
     // Posts are written by screening; seed them straight into the stack's local D1.
     const publisher = id("acc");
@@ -34,16 +34,17 @@ async function main() {
     const d1 = (command: string) => localD1(stack.state, command);
     d1(seed);
 
-    let keyTurn = 0;
-    const send = (method: string, path: string, body?: unknown) =>
-      fetch(`${stack.baseUrl}${path}`, {
+    const send = (method: string, path: string, body?: unknown) => {
+      countSent();
+      return fetch(`${stack.baseUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${keys[keyTurn++ % keys.length]}`, ...(body ? { "content-type": "application/json" } : {}) },
+        headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
+    };
 
     const phase = (name: string, next: () => BenchRequest, until: { ms?: number; ok?: number } = {}) =>
-      runPhase({ name, baseUrl: stack.baseUrl, keys, concurrency: CONCURRENCY, ms: until.ms ?? PHASE_MS, untilOk: until.ok, next });
+      runPhase({ name, baseUrl: stack.baseUrl, key, concurrency: CONCURRENCY, ms: until.ms ?? PHASE_MS, untilOk: until.ok, next });
 
     // Expected totals: what the stack acknowledged with 200 (a failed request counts nothing).
     const expected = new Map<string, { reposts: Set<string>; views: number }>();
@@ -88,8 +89,8 @@ async function main() {
     );
     results.push(await phase("no-op baseline again", () => ({ method: "GET", path: `/v1/posts/${cold[n++ % COLD_POSTS]}/spread` })));
 
-    console.log(`\nphases of ${PHASE_MS / 1000} s, ${CONCURRENCY} concurrent requests, loopback, ${APP_KEYS} app keys\n`);
-    printPhases(results);
+    console.log(`\nphases of ${PHASE_MS / 1000} s, ${CONCURRENCY} concurrent requests, loopback\n`);
+    printPhases(results, TIER);
 
     // Shards report every 250 ms and the coordinator flushes to D1 every second: wait for both.
     const mismatches: string[] = [];
