@@ -42,10 +42,11 @@ async function main() {
   await withStack(async (stack) => {
     const admin = { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" };
     const key = await createKey(stack.baseUrl, stack.adminKey, "app", TIER);
-    const app = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+    // A fresh headers object per request: autocannon writes content-length into the one it gets.
+    const app = () => ({ authorization: `Bearer ${key}`, "content-type": "application/json" });
     const appFetch = (path: string, body: string) => {
       countSent();
-      return fetch(`${stack.baseUrl}${path}`, { method: "POST", headers: app, body });
+      return fetch(`${stack.baseUrl}${path}`, { method: "POST", headers: app(), body });
     };
 
     // Accounts are written by registration; seed a verified one straight into the stack's local D1.
@@ -95,7 +96,7 @@ async function main() {
             setupRequest: (req) => {
               const i = turn++;
               countSent();
-              return { ...req, method: "POST", path, headers: app, body: JSON.stringify({ accountId, kind: "post", text: posts[i % posts.length] }) };
+              return { ...req, method: "POST", path, headers: app(), body: JSON.stringify({ accountId, kind: "post", text: posts[i % posts.length] }) };
             },
           },
         ],
