@@ -710,12 +710,14 @@ function check(step: Step, out: string, requests: Request[], where: string): str
   return problems.map((p) => `${where}: ${p}`);
 }
 
-/** Runs a walk-through's blocks in order on one shell; returns how many requests it made. */
+/** Runs a walk-through's blocks in order on one shell; every `# →` line is checked, none skipped. */
 async function runWalkthrough(blocks: Block[], shell: Shell, state: { where: string }): Promise<number> {
   expect(blocks.length, "the walk-through has ```sh blocks").toBeGreaterThan(0);
   const before = shell.requests.length;
   for (const block of blocks) {
     const steps = parse(lex(block.text, block.line, block.file), block.file);
+    const arrows = block.text.split("\n").filter((l) => /^\s*#\s*→|[^#]#\s*→/.test(l)).length;
+    expect(steps.filter((s) => s.expect).length, `${block.file}:${block.line}: every # → line belongs to a command`).toBe(arrows);
     for (const step of steps) {
       state.where = `${block.file}:${step.line}`;
       const from = shell.requests.length;
