@@ -570,7 +570,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Published versions, newest first (admin). `cursor` = the last version seen. */
+        /** Published versions, newest first (admin), paged by `nextCursor`. */
         get: operations["listPolicyVersions"];
         put?: never;
         post?: never;
@@ -655,7 +655,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Web outlets of news publishers, for reprint sources given as URLs (admin). */
+        /** Page through the web outlets of news publishers, for reprint sources given as URLs (admin), by domain. */
         get: operations["listPolicyOutlets"];
         put?: never;
         post?: never;
@@ -914,8 +914,11 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            /** @description Stable machine-readable error code */
-            code: string;
+            /**
+             * @description Stable machine-readable error code (the registry in pkg/problems.ts)
+             * @enum {string}
+             */
+            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "duplicate_pattern" | "import_conflict" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable";
             requestId?: string;
             errors?: {
                 field: string;
@@ -1445,7 +1448,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1454,7 +1457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1463,7 +1466,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1472,7 +1475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (429) */
+            /** @description Problem: `code_locked`, `code_resend_cooldown`, `code_hourly_cap`, `code_daily_cap`, `rate_limited` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1507,7 +1510,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (400) */
+            /** @description Problem: `malformed_json`, `malformed_body` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1516,7 +1519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1525,7 +1528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1534,7 +1537,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (413) */
+            /** @description Problem: `body_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1543,7 +1546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1552,7 +1555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1561,7 +1564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (429) */
+            /** @description Problem: `code_locked`, `code_resend_cooldown`, `code_hourly_cap`, `code_daily_cap`, `rate_limited` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1592,7 +1595,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKey"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1601,7 +1604,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1610,7 +1613,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1619,7 +1622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1628,7 +1631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (429) */
+            /** @description Problem: `code_locked`, `code_resend_cooldown`, `code_hourly_cap`, `code_daily_cap`, `rate_limited` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1663,7 +1666,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKey"];
                 };
             };
-            /** @description Problem (400) */
+            /** @description Problem: `malformed_json`, `malformed_body` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1672,7 +1675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1681,7 +1684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1690,7 +1693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1699,7 +1702,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1708,7 +1711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (413) */
+            /** @description Problem: `body_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1717,7 +1720,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1726,7 +1729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1735,7 +1738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (429) */
+            /** @description Problem: `code_locked`, `code_resend_cooldown`, `code_hourly_cap`, `code_daily_cap`, `rate_limited` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1773,7 +1776,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1782,7 +1785,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1791,7 +1794,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1800,7 +1803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1820,7 +1823,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (503) */
+            /** @description Problem: `facts_changing`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1859,7 +1862,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1868,7 +1871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1877,7 +1880,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1886,7 +1889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1895,7 +1898,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1904,7 +1907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1950,7 +1953,7 @@ export interface operations {
                     "application/json": components["schemas"]["RevealedIdentity"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1959,7 +1962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1968,7 +1971,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1977,7 +1980,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (410) */
+            /** @description Problem: `code_expired`, `identity_erased` */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -1986,7 +1989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1995,7 +1998,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2047,7 +2050,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2056,7 +2059,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2065,7 +2068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2074,7 +2077,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2083,7 +2086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2092,7 +2095,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2139,7 +2142,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2148,7 +2151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2157,7 +2160,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2166,7 +2169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2175,7 +2178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2221,7 +2224,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountActionResult"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2230,7 +2233,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2239,7 +2242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2248,7 +2251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2257,7 +2260,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2266,7 +2269,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2314,7 +2317,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2323,7 +2326,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2332,7 +2335,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2383,7 +2386,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (400) */
+            /** @description Problem: `malformed_json`, `malformed_body` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2392,7 +2395,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2401,7 +2404,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2410,7 +2413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2419,7 +2422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2428,7 +2431,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2448,7 +2451,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (503) */
+            /** @description Problem: `facts_changing`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2479,7 +2482,7 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2488,7 +2491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2497,7 +2500,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2506,7 +2509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2556,7 +2559,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2565,7 +2568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2574,7 +2577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2583,7 +2586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2592,7 +2595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (410) */
+            /** @description Problem: `code_expired`, `identity_erased` */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -2601,7 +2604,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2610,7 +2613,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2619,7 +2622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (429) */
+            /** @description Problem: `code_locked`, `code_resend_cooldown`, `code_hourly_cap`, `code_daily_cap`, `rate_limited` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2653,7 +2656,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2662,7 +2665,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2671,7 +2674,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2680,7 +2683,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2689,7 +2692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (429) */
+            /** @description Problem: `code_locked`, `code_resend_cooldown`, `code_hourly_cap`, `code_daily_cap`, `rate_limited` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2698,7 +2701,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (502) */
+            /** @description Problem: `sms_delivery_failed`, `upstream_unavailable` */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -2736,7 +2739,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2745,7 +2748,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2754,7 +2757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2807,7 +2810,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublisherLicence"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2816,7 +2819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2825,7 +2828,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2834,7 +2837,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2843,7 +2846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2852,7 +2855,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2898,7 +2901,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublisherLicence"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2907,7 +2910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2916,7 +2919,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2925,7 +2928,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2934,7 +2937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2943,7 +2946,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2994,7 +2997,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3003,7 +3006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3012,7 +3015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3021,7 +3024,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3063,7 +3066,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublicProfile"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3072,7 +3075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3120,7 +3123,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3129,7 +3132,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3138,7 +3141,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3158,7 +3161,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (503) */
+            /** @description Problem: `facts_changing`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3196,7 +3199,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3205,7 +3208,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3214,7 +3217,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3223,7 +3226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3267,7 +3270,7 @@ export interface operations {
                     "application/json": components["schemas"]["ScreenResult"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3276,7 +3279,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3285,7 +3288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3294,7 +3297,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3303,7 +3306,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3312,7 +3315,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3332,7 +3335,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (503) */
+            /** @description Problem: `facts_changing`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3364,7 +3367,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3373,7 +3376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3419,7 +3422,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3428,7 +3431,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3437,7 +3440,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3481,7 +3484,7 @@ export interface operations {
                     "application/json": components["schemas"]["TermList"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3490,7 +3493,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3499,7 +3502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3508,7 +3511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3517,7 +3520,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3559,7 +3562,7 @@ export interface operations {
                     "application/json": components["schemas"]["TermList"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3568,7 +3571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3577,7 +3580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3622,7 +3625,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3631,7 +3634,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3640,7 +3643,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3686,7 +3689,7 @@ export interface operations {
                     "application/json": components["schemas"]["TermList"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3695,7 +3698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3704,7 +3707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3713,7 +3716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3722,7 +3725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3731,7 +3734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3779,7 +3782,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3788,7 +3791,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3797,7 +3800,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3806,7 +3809,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3858,7 +3861,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3867,7 +3870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3876,7 +3879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3885,7 +3888,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3894,7 +3897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (413) */
+            /** @description Problem: `body_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3903,7 +3906,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3912,7 +3915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3955,7 +3958,7 @@ export interface operations {
                     "application/json": components["schemas"]["Term"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3964,7 +3967,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3973,7 +3976,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4020,7 +4023,7 @@ export interface operations {
                     "application/json": components["schemas"]["Term"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4029,7 +4032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4038,7 +4041,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4047,7 +4050,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4056,7 +4059,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4065,7 +4068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4111,7 +4114,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4120,7 +4123,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4129,7 +4132,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4175,7 +4178,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4184,7 +4187,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4193,7 +4196,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4202,7 +4205,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4244,7 +4247,7 @@ export interface operations {
                     "application/json": components["schemas"]["AllowPhrase"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4253,7 +4256,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4262,7 +4265,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4308,7 +4311,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4317,7 +4320,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4326,7 +4329,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4372,7 +4375,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4381,7 +4384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4390,7 +4393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4399,7 +4402,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4441,7 +4444,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlockedDomain"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4450,7 +4453,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4459,7 +4462,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4501,7 +4504,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4510,7 +4513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4559,7 +4562,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactRule"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4568,7 +4571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4577,7 +4580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4586,7 +4589,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4629,7 +4632,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4638,7 +4641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4664,7 +4667,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                cursor?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -4685,7 +4688,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4694,7 +4697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4703,7 +4706,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4743,7 +4746,7 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyVersion"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4752,7 +4755,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4761,7 +4764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4770,7 +4773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4817,7 +4820,7 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyVersion"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4826,7 +4829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4835,7 +4838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4844,7 +4847,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4853,7 +4856,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4862,7 +4865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4904,7 +4907,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4913,7 +4916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4959,7 +4962,7 @@ export interface operations {
                     "application/json": components["schemas"]["ScreeningCategory"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4968,7 +4971,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4977,7 +4980,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4986,7 +4989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5010,7 +5013,10 @@ export interface operations {
     };
     listPolicyOutlets: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5025,10 +5031,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         outlets: components["schemas"]["PublisherOutlet"][];
+                        nextCursor: string | null;
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5037,8 +5044,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5085,7 +5101,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublisherOutlet"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5094,7 +5110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5103,7 +5119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5112,7 +5128,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5154,7 +5170,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublisherOutlet"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5163,7 +5179,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5172,7 +5188,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5219,7 +5235,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5228,7 +5244,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5277,7 +5293,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpreadCount"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5286,7 +5302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5295,7 +5311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5304,7 +5320,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5313,7 +5329,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5322,7 +5338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5342,7 +5358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (503) */
+            /** @description Problem: `facts_changing`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5380,7 +5396,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpreadCount"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5389,7 +5405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5398,7 +5414,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5407,7 +5423,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5416,7 +5432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5425,7 +5441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5445,7 +5461,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (503) */
+            /** @description Problem: `facts_changing`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5479,7 +5495,7 @@ export interface operations {
                     "application/json": components["schemas"]["PostSpread"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5488,7 +5504,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5497,7 +5513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5506,7 +5522,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5535,6 +5551,8 @@ export interface operations {
                 since?: string;
                 metric?: "reposts" | "views";
                 limit?: number;
+                /** @description `nextCursor` of the previous page (opaque) */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -5554,10 +5572,12 @@ export interface operations {
                         posts: (components["schemas"]["PostSpread"] & {
                             updatedAt: string;
                         })[];
+                        /** @description The next page's cursor; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5566,7 +5586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5575,7 +5595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5625,7 +5645,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5634,7 +5654,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5643,7 +5663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5652,7 +5672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5661,7 +5681,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5670,7 +5690,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5710,7 +5730,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpreadThresholds"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5719,7 +5739,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5763,7 +5783,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpreadThresholds"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5772,7 +5792,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5781,7 +5801,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5790,7 +5810,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5799,7 +5819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5843,7 +5863,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpreadThresholds"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5852,7 +5872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5861,7 +5881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5870,7 +5890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (415) */
+            /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5879,7 +5899,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5932,7 +5952,7 @@ export interface operations {
                     "application/json": components["schemas"]["Report"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5941,7 +5961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5950,7 +5970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5959,7 +5979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6008,7 +6028,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6017,7 +6037,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6026,7 +6046,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6068,7 +6088,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReviewItem"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6077,7 +6097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6086,7 +6106,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6095,7 +6115,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6141,7 +6161,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReviewItem"];
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6150,7 +6170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6159,7 +6179,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (404) */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6168,7 +6188,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (409) */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6177,7 +6197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6226,7 +6246,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem (401) */
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6235,7 +6255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (403) */
+            /** @description Problem: `forbidden_role` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6244,7 +6264,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem (422) */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
