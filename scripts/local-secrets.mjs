@@ -14,7 +14,7 @@ export const LOCAL_SECRETS = {
   },
   "workers/registration": {
     ENVIRONMENT: () => "development",
-    // Local dev: SMS to a D1 outbox readable at GET /v1/dev/sms; identities to manual review.
+    // Local dev: SMS to a D1 outbox readable with POST /v1/dev/sms {phone}; identities to manual review.
     SMS_SENDER: () => "local",
     IDENTITY_VERIFIER: () => "manual",
     // JSON on one line (.dev.vars values are single lines); add a key id + switch the active
