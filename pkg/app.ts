@@ -1,6 +1,6 @@
 import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { AlsoAccept, BODY_METHODS, checkBody } from "./body";
+import { type AlsoAccept, BODY_METHODS, checkBody } from "./body";
 import { ApiError, notFound, onError, type FieldError } from "./errors";
 import { REQUEST_ID_HEADER } from "./headers";
 import { log } from "./log";
