@@ -8,8 +8,8 @@
 //              the route, key and rate-limit checks, so nothing is forwarded
 //   floor      GET of an unknown /v1 path: 404 before any key or body is looked at (loopback,
 //              wrangler dev's proxy, the app's middleware and its log line: what every request pays)
-// Each side uses app keys its own gateway accepts: here one key of BENCH_TIER (default high);
-// there, if its keys have no tiers (the per-key limit of 600 a minute), OTHER_KEYS keys in turn.
+// Here one app key of BENCH_TIER (default high); there OTHER_KEYS app keys in turn, created
+// without a tier, which gateways before and after tiers accept (before them, each key had 600 a minute).
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { makeBenchData, mulberry32 } from "../engine/data";
