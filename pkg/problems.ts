@@ -52,6 +52,7 @@ export const PROBLEMS = {
   already_decided: { status: 409, title: "Already decided" },
   duplicate_pattern: { status: 409, title: "Duplicate pattern" },
   import_conflict: { status: 409, title: "Import conflict" },
+  item_claimed: { status: 409, title: "Item claimed by another operator" },
   no_changes: { status: 409, title: "Nothing to publish" },
   post_blocked: { status: 409, title: "Post blocked" },
   post_exists: { status: 409, title: "Post already exists" },

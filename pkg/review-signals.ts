@@ -8,16 +8,67 @@ export interface ReviewSignal {
   subjectType: ReviewSubjectType;
   subjectId: string;
   source: ReviewSource;
-  /** Why the item was opened, e.g. `term_match`, `spread_threshold`, `reported_fraud`. */
+  /** Why review is asked for, e.g. `term_match`, `spread_threshold`, `reported_fraud`. */
   reasonCode: string;
   /**
-   * Makes the write idempotent: a second signal with the same key opens nothing. Producers use
+   * Makes the write idempotent: a second signal with the same key attaches nothing. Producers use
    * `reviewDedupeKey` so every retry of one event has one key.
    */
   dedupeKey: string;
+  /** A screening category or report reason, when there is one. */
+  category?: string | null;
+  /** 1–10 (the scale of screening categories); defaults by source (`DEFAULT_SEVERITY`). */
+  severity?: number;
   /** Non-personal details (counts, categories, verdict): never identity data or post text. */
   details?: Record<string, unknown> | null;
   createdAt: number;
+}
+
+/** Severity of a signal whose producer gives none. */
+export const DEFAULT_SEVERITY: Record<ReviewSource, number> = { screening: 5, spread: 5, report: 2, registration: 4 };
+
+/** Severity of a user report by its reason (the same 1–10 scale as screening categories). */
+export const REPORT_REASON_SEVERITY: Record<string, number> = {
+  terrorism: 9,
+  violence: 8,
+  pornography: 7,
+  fraud: 6,
+  rumour: 5,
+  harassment: 5,
+  spam: 3,
+  other: 2,
+};
+
+/** Caps of the priority terms: velocity counts up to this many reposts per hour, reporters up to this many. */
+export const PRIORITY_VELOCITY_CAP = 500;
+export const PRIORITY_REPORTERS_CAP = 50;
+
+/**
+ * priority = 100 × worst severity (1–10) + min(reposts per hour, 500) + 10 × min(distinct reporters, 50).
+ * A severity step outweighs 100 reposts an hour or 10 reporters; spread and reports together can
+ * lift a mild item (severity 5) level with the gravest one (10). The migration that backfilled
+ * items (0019_moderation_signals_backfill) uses the same expression.
+ */
+function priorityExpr(severity: SQL, velocity: SQL, reporters: SQL): SQL {
+  return sql`(${severity}) * 100 + min((${velocity}), ${sql.raw(String(PRIORITY_VELOCITY_CAP))}) + 10 * min((${reporters}), ${sql.raw(String(PRIORITY_REPORTERS_CAP))})`;
+}
+
+/** Reposts per hour of the item's post, from the reposts worker's D1 flush (`post_spread`); 0 for accounts. */
+function velocityExpr(now: number): SQL {
+  return sql`CASE WHEN review_queue.subject_type = 'post' THEN coalesce((SELECT ps.reposts * 3600000 / max(3600000, ${now} - ps.created_at) FROM post_spread ps WHERE ps.root_post_id = review_queue.subject_id), 0) ELSE 0 END`;
+}
+
+/**
+ * Recomputes the stored priority and its terms of the open item `itemId` (an SQL expression: an id
+ * or a subquery yielding one) from its open signals and the post's spread. A no-op for decided items.
+ */
+function recomputeStatement(itemId: SQL, now: number): SQL {
+  const velocity = velocityExpr(now);
+  return sql`UPDATE review_queue SET severity = m.severity, reporters = m.reporters, signal_count = m.signals, last_signal_at = m.last_at,
+      velocity = ${velocity}, priority = ${priorityExpr(sql`m.severity`, velocity, sql`m.reporters`)}
+    FROM (SELECT review_item_id AS id, max(severity) AS severity, sum(source = 'report') AS reporters, count(*) AS signals, max(created_at) AS last_at
+          FROM review_signals WHERE review_item_id = ${itemId} AND status = 'open' GROUP BY review_item_id) AS m
+    WHERE review_queue.id = m.id AND review_queue.status = 'open'`;
 }
 
 /** The dedupe key of an event: `<source>:<subjectType>:<subjectId>:<event>`. */
@@ -25,15 +76,88 @@ export function reviewDedupeKey(source: ReviewSource, subjectType: ReviewSubject
   return `${source}:${subjectType}:${subjectId}:${event}`;
 }
 
+/** The open item's id of a subject, as an SQL scalar (NULL when none is open). */
+export function openItemOf(subjectType: ReviewSubjectType, subjectId: string): SQL {
+  return sql`(SELECT id FROM review_queue WHERE subject_type = ${subjectType} AND subject_id = ${subjectId} AND status = 'open')`;
+}
+
 /**
- * The only writer of `review_queue`: the statement that opens a review item for a signal,
- * for the caller's `runAtomic` batch (pkg/batch.ts) beside the change that raised it. A
- * repeated signal (same dedupe key) does nothing. `onlyIf` (an SQL condition, e.g.
- * `changes() = 1` of the statement before it) opens the item only when the change happened.
+ * The statements that attach a signal to its subject's single open item, opening the item when
+ * none is open, and recompute the item's priority — for the caller's `runAtomic` batch
+ * (pkg/batch.ts) beside the change that raised it. Spread them in order (`...reviewSignal(s)`).
+ *
+ * 1. the signal, attached to the open item or, if none is open, to the new id `options.id`;
+ * 2. the item `options.id`, opened only if the signal of 1 was just attached to it;
+ * 3. the priority of the item the signal belongs to.
+ *
+ * A batch is one transaction and D1 runs one at a time, so concurrent signals about one subject
+ * converge on one item; the partial unique index `review_queue_open_subject_uq` would refuse a
+ * second open item if they ever did not. A repeated signal (same dedupe key) attaches and opens
+ * nothing. `onlyIf` (an SQL condition, e.g. `changes() = 1` of the statement just before) attaches
+ * the signal only when the change happened.
  */
-export function reviewSignal(signal: ReviewSignal, options: { onlyIf?: SQL; id?: string } = {}): SQL {
-  const values = sql`${options.id ?? newId("rvw")}, ${signal.dedupeKey}, ${signal.subjectType}, ${signal.subjectId}, ${signal.source}, ${signal.reasonCode}, 'open', ${signal.details ? JSON.stringify(signal.details) : null}, ${signal.createdAt}`;
+export function reviewSignal(signal: ReviewSignal, options: { onlyIf?: SQL; id?: string; now?: number } = {}): SQL[] {
+  const itemId = options.id ?? newId("rvw");
+  const severity = Math.min(10, Math.max(1, Math.round(signal.severity ?? DEFAULT_SEVERITY[signal.source])));
+  const details = signal.details ? JSON.stringify(signal.details) : null;
   // An INSERT … SELECT with an upsert clause needs a WHERE to parse unambiguously (SQLite docs).
-  return sql`INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
-    SELECT ${values} WHERE ${options.onlyIf ?? sql`1`} ON CONFLICT(dedupe_key) DO NOTHING`;
+  const attach = sql`INSERT INTO review_signals (id, review_item_id, dedupe_key, subject_type, subject_id, source, reason_code, category, severity, details, status, created_at)
+    SELECT ${newId("sig")}, coalesce(${openItemOf(signal.subjectType, signal.subjectId)}, ${itemId}), ${signal.dedupeKey}, ${signal.subjectType}, ${signal.subjectId},
+      ${signal.source}, ${signal.reasonCode}, ${signal.category ?? null}, ${severity}, ${details}, 'open', ${signal.createdAt}
+    WHERE ${options.onlyIf ?? sql`1`} ON CONFLICT(dedupe_key) DO NOTHING`;
+  const open = sql`INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
+    SELECT review_item_id, dedupe_key, subject_type, subject_id, source, reason_code, 'open', details, created_at
+    FROM review_signals WHERE dedupe_key = ${signal.dedupeKey} AND review_item_id = ${itemId}`;
+  const recompute = recomputeStatement(sql`(SELECT review_item_id FROM review_signals WHERE dedupe_key = ${signal.dedupeKey})`, options.now ?? Date.now());
+  return [attach, open, recompute];
+}
+
+/** The condition under which `by` may act on a claimable item: nobody holds it, `by` does, or the lease ran out. */
+function claimFreeFor(by: string, now: number): SQL {
+  return sql`(claimed_by IS NULL OR claimed_by = ${by} OR claimed_until <= ${now})`;
+}
+
+/**
+ * Decides the open item `itemId` unless another operator holds a live claim on it; releases the
+ * claim. Its `changes()` is 1 only for the request that decided: put the audit entry right after
+ * it (`onlyIf: changes() = 1`) and `closeSubjectSignals` after that.
+ */
+export function decideItem(p: { itemId: string; decision: string; decidedBy: string; at: number }): SQL {
+  return sql`UPDATE review_queue SET status = 'decided', decision = ${p.decision}, decided_at = ${p.at}, decided_by = ${p.decidedBy}, claimed_by = NULL, claimed_until = NULL
+    WHERE id = ${p.itemId} AND status = 'open' AND ${claimFreeFor(p.decidedBy, p.at)}`;
+}
+
+/** Closes every open signal of a subject, only if `onlyIf` holds (e.g. the decision's audit row exists). */
+export function closeSubjectSignals(subjectType: ReviewSubjectType, subjectId: string, at: number, onlyIf: SQL): SQL {
+  return sql`UPDATE review_signals SET status = 'closed', closed_at = ${at}
+    WHERE subject_type = ${subjectType} AND subject_id = ${subjectId} AND status = 'open' AND ${onlyIf}`;
+}
+
+/**
+ * Resolves one source's open signals of a subject outside the queue (registration's identity
+ * review): closes them, decides the open item if nothing else is open on it, and otherwise
+ * recomputes its priority from what remains.
+ */
+export function resolveSourceSignals(p: { subjectType: ReviewSubjectType; subjectId: string; source: ReviewSource; decision: string; decidedBy: string; at: number }): SQL[] {
+  const item = openItemOf(p.subjectType, p.subjectId);
+  return [
+    sql`UPDATE review_signals SET status = 'closed', closed_at = ${p.at}
+      WHERE subject_type = ${p.subjectType} AND subject_id = ${p.subjectId} AND source = ${p.source} AND status = 'open'`,
+    sql`UPDATE review_queue SET status = 'decided', decision = ${p.decision}, decided_at = ${p.at}, decided_by = ${p.decidedBy}, claimed_by = NULL, claimed_until = NULL
+      WHERE subject_type = ${p.subjectType} AND subject_id = ${p.subjectId} AND status = 'open'
+        AND NOT EXISTS (SELECT 1 FROM review_signals s WHERE s.review_item_id = review_queue.id AND s.status = 'open')`,
+    recomputeStatement(item, p.at),
+  ];
+}
+
+/** Claims (or renews the claim of) an open item for `by` until `until`; changes() = 1 when granted. */
+export function claimItem(p: { itemId: string; by: string; now: number; until: number }): SQL {
+  return sql`UPDATE review_queue SET claimed_by = ${p.by}, claimed_until = ${p.until}
+    WHERE id = ${p.itemId} AND status = 'open' AND ${claimFreeFor(p.by, p.now)}`;
+}
+
+/** Releases a live claim held by `by` (or by anyone, for an admin); changes() = 1 when released. */
+export function releaseClaim(p: { itemId: string; by: string; anyHolder: boolean; now: number }): SQL {
+  return sql`UPDATE review_queue SET claimed_by = NULL, claimed_until = NULL
+    WHERE id = ${p.itemId} AND claimed_by IS NOT NULL AND claimed_until > ${p.now} AND (claimed_by = ${p.by} OR ${p.anyHolder ? 1 : 0} = 1)`;
 }

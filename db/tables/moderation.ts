@@ -1,10 +1,15 @@
+import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 
+export const REVIEW_SOURCES = ["screening", "spread", "report", "registration"] as const;
+
 /**
- * The shared review queue: screening (`review` verdicts), spread thresholds and user
- * reports open items here; moderators decide them. `dedupe_key` makes every producer's
- * insert idempotent (`INSERT ... ON CONFLICT(dedupe_key) DO NOTHING`), so a retried
- * delivery never opens a second item.
+ * The shared review queue: one open item per subject (post or account). Every signal about the
+ * subject (screening `review` verdicts, spread levels, reports, registration reviews) attaches to
+ * it in `review_signals`; written only by pkg/review-signals.ts. `dedupe_key`, `source`,
+ * `reason_code`, `details` and `created_at` are those of the signal that opened the item.
+ * `priority`, `severity`, `reporters`, `velocity` and `signal_count` are recomputed whenever a
+ * signal attaches; `claimed_by` / `claimed_until` are an operator's lease (expired = free).
  */
 export const reviewQueue = sqliteTable(
   "review_queue",
@@ -13,7 +18,7 @@ export const reviewQueue = sqliteTable(
     dedupeKey: text("dedupe_key").notNull().unique(),
     subjectType: text("subject_type", { enum: ["post", "account"] }).notNull(),
     subjectId: text("subject_id").notNull(),
-    source: text("source", { enum: ["screening", "spread", "report", "registration"] }).notNull(),
+    source: text("source", { enum: REVIEW_SOURCES }).notNull(),
     reasonCode: text("reason_code").notNull(),
     status: text("status", { enum: ["open", "decided"] }).notNull().default("open"),
     /** JSON object with non-personal details (counts, categories, verdict...). */
@@ -22,8 +27,55 @@ export const reviewQueue = sqliteTable(
     decidedAt: integer("decided_at"),
     decision: text("decision"),
     decidedBy: text("decided_by"),
+    /** Sort key of `?sort=priority` (see pkg/review-signals.ts `PRIORITY_SQL`). */
+    priority: integer("priority").notNull().default(0),
+    /** The worst (highest) severity, 1–10, of the item's signals. */
+    severity: integer("severity").notNull().default(0),
+    /** Distinct reporters: report signals on the item (one report per reporter and subject). */
+    reporters: integer("reporters").notNull().default(0),
+    /** Reposts per hour of the post (from `post_spread`) when a signal last attached. */
+    velocity: integer("velocity").notNull().default(0),
+    signalCount: integer("signal_count").notNull().default(0),
+    lastSignalAt: integer("last_signal_at"),
+    /** The API key id holding the claim; the claim is void once `claimed_until` (ms) has passed. */
+    claimedBy: text("claimed_by"),
+    claimedUntil: integer("claimed_until"),
   },
-  (t) => [index("review_queue_status_idx").on(t.status, t.createdAt), index("review_queue_subject_idx").on(t.subjectType, t.subjectId)],
+  (t) => [
+    index("review_queue_status_idx").on(t.status, t.createdAt),
+    index("review_queue_subject_idx").on(t.subjectType, t.subjectId),
+    index("review_queue_priority_idx").on(t.status, t.priority, t.id),
+    // One open item per subject: the database refuses a second.
+    uniqueIndex("review_queue_open_subject_uq").on(t.subjectType, t.subjectId).where(sql`status = 'open'`),
+  ],
+);
+
+/**
+ * Each event that asked for review of a subject, attached to the subject's open item (opening it
+ * if none was open). `dedupe_key` makes every producer idempotent: a redelivered event attaches
+ * nothing. A decision closes every open signal of its subject.
+ */
+export const reviewSignals = sqliteTable(
+  "review_signals",
+  {
+    id: text("id").primaryKey(),
+    reviewItemId: text("review_item_id").notNull(),
+    dedupeKey: text("dedupe_key").notNull().unique(),
+    subjectType: text("subject_type", { enum: ["post", "account"] }).notNull(),
+    subjectId: text("subject_id").notNull(),
+    source: text("source", { enum: REVIEW_SOURCES }).notNull(),
+    reasonCode: text("reason_code").notNull(),
+    /** A screening category or report reason, when the signal has one. */
+    category: text("category"),
+    /** 1–10, the scale of screening categories. */
+    severity: integer("severity").notNull(),
+    /** JSON object with non-personal details (counts, thresholds, verdict...). */
+    details: text("details"),
+    status: text("status", { enum: ["open", "closed"] }).notNull().default("open"),
+    createdAt: integer("created_at").notNull(),
+    closedAt: integer("closed_at"),
+  },
+  (t) => [index("review_signals_item_idx").on(t.reviewItemId, t.createdAt), index("review_signals_subject_idx").on(t.subjectType, t.subjectId, t.status)],
 );
 
 export const REPORT_REASONS = ["terrorism", "violence", "pornography", "fraud", "rumour", "spam", "harassment", "other"] as const;

@@ -2,6 +2,7 @@ import { createApp } from "../../../pkg/app";
 import { mountInternalRoutes } from "../../../pkg/internal-routes";
 import type { Env } from "./env";
 import { auditRoutes } from "./routes/audit";
+import { claimRoutes } from "./routes/claims";
 import { reportRoutes } from "./routes/reports";
 import { reviewQueueRoutes } from "./routes/review-queue";
 
@@ -9,6 +10,7 @@ const app = createApp<Env>("moderation");
 mountInternalRoutes(app, "moderation");
 app.route("/", reportRoutes);
 app.route("/", reviewQueueRoutes);
+app.route("/", claimRoutes);
 app.route("/", auditRoutes);
 
 export default app;

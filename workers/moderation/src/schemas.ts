@@ -1,28 +1,76 @@
 import { z } from "@hono/zod-openapi";
-import { REPORT_REASONS } from "../../../db/schema";
-import { PostIdSchema } from "../../../pkg/schemas";
+import { REPORT_REASONS, REVIEW_SOURCES } from "../../../db/schema";
+import { PageQuerySchema, PostIdSchema, safeText } from "../../../pkg/schemas";
 
 export const SubjectTypeSchema = z.enum(["post", "account"]);
+export const ReviewSourceSchema = z.enum(REVIEW_SOURCES);
 
 /** Post ids come from apps, account ids are ours; both fit the post-id alphabet. */
 export const SubjectIdSchema = PostIdSchema;
+
+export const ReviewSignalSchema = z
+  .object({
+    id: z.string(),
+    source: ReviewSourceSchema,
+    reasonCode: z.string(),
+    category: z.string().nullable(),
+    severity: z.number().int().openapi({ description: "1–10, the scale of screening categories" }),
+    details: z.record(z.string(), z.unknown()),
+    status: z.enum(["open", "closed"]),
+    createdAt: z.string(),
+    closedAt: z.string().nullable(),
+  })
+  .openapi("ReviewSignal");
+
+export const ClaimSchema = z
+  .object({
+    itemId: z.string(),
+    heldBy: z.string().openapi({ description: "The API key id of the operator holding the claim" }),
+    until: z.string().openapi({ description: "When the lease ends unless renewed (ISO 8601)" }),
+  })
+  .openapi("ReviewClaim");
 
 export const ReviewItemSchema = z
   .object({
     id: z.string(),
     subjectType: SubjectTypeSchema,
     subjectId: z.string(),
-    source: z.enum(["screening", "spread", "report", "registration"]),
-    reasonCode: z.string(),
+    source: ReviewSourceSchema.openapi({ description: "The source of the signal that opened the item" }),
+    reasonCode: z.string().openapi({ description: "The reason code of the signal that opened the item" }),
     status: z.enum(["open", "decided"]),
     details: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
     decidedAt: z.string().nullable(),
     decision: z.string().nullable(),
     decidedBy: z.string().nullable(),
+    priority: z.number().int().openapi({ description: "100 × worst severity + min(reposts per hour, 500) + 10 × min(distinct reporters, 50)" }),
+    severity: z.number().int().openapi({ description: "The worst severity (1–10) of the item's open signals" }),
+    reporters: z.number().int().openapi({ description: "Distinct reporters of the subject on this item" }),
+    repostsPerHour: z.number().int().openapi({ description: "Spread velocity of the post when a signal last attached" }),
+    signalCount: z.number().int(),
+    lastSignalAt: z.string().nullable(),
+    claim: z.object({ heldBy: z.string(), until: z.string() }).nullable().openapi({ description: "A live claim (null when free or the lease ran out)" }),
     reports: z.number().int().optional(),
+    signals: z.array(ReviewSignalSchema).optional().openapi({ description: "Every signal of the item, oldest first (on single-item reads and decisions)" }),
   })
   .openapi("ReviewItem");
+
+/** `assignee`: an operator's key id, `me` (the caller) or `none` (unclaimed, or the lease ran out). */
+export const ReviewQueueQuery = PageQuerySchema.extend({
+  status: z.enum(["open", "decided"]).default("open"),
+  sort: z.enum(["age", "priority"]).default("age").openapi({ description: "`age`: oldest first; `priority`: highest first" }),
+  source: ReviewSourceSchema.optional().openapi({ description: "Items with a signal from this source" }),
+  category: z
+    .string()
+    .regex(/^[a-z0-9_]{1,64}$/, "Use a category name (a–z, 0–9, _)")
+    .optional()
+    .openapi({ description: "Items with a signal of this category" }),
+  subjectType: SubjectTypeSchema.optional(),
+  assignee: z
+    .string()
+    .regex(/^(me|none|[A-Za-z0-9_:-]{1,128})$/, "Use an operator's key id, `me` or `none`")
+    .optional(),
+});
 
 export const CreateReportBody = z
   .object({
@@ -48,7 +96,7 @@ export const ReportSchema = z
 export const DecisionBody = z
   .object({
     decision: z.enum(["dismiss", "remove_post"]),
-    reason: z.string().trim().min(3).max(500),
+    reason: safeText({ min: 3, max: 500 }),
   })
   .strict()
   .openapi("ReviewDecision");

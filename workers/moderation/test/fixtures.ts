@@ -1,4 +1,6 @@
 import { env } from "cloudflare:test";
+import { runAtomic } from "../../../pkg/batch";
+import { reviewSignal, type ReviewSignal } from "../../../pkg/review-signals";
 
 export const testEnv = env as unknown as { DB: D1Database };
 
@@ -12,14 +14,23 @@ export async function insertPost(id: string, verdict: "allow" | "review" | "bloc
     .run();
 }
 
-/** A review item as screening or spread counting would open it. */
+/** A review item as screening or spread counting opens it: through pkg/review-signals, the one writer. */
 export async function insertItem(id: string, source: "screening" | "spread", subjectId: string, createdAt = Date.now()): Promise<void> {
-  await testEnv.DB.prepare(
-    `INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, status, details, created_at)
-     VALUES (?, ?, 'post', ?, ?, 'threshold_escalate', 'open', '{"reposts":500}', ?)`,
-  )
-    .bind(id, `${source}:${subjectId}:${id}`, subjectId, source, createdAt)
-    .run();
+  await signal({ source, subjectId, dedupeKey: `${source}:${subjectId}:${id}`, createdAt, details: { reposts: 500 } }, id);
+}
+
+/** Attaches one signal (opening the subject's item under `itemId` if none is open). */
+export async function signal(
+  s: Partial<ReviewSignal> & { source: ReviewSignal["source"]; subjectId: string; dedupeKey: string },
+  itemId?: string,
+): Promise<void> {
+  await runAtomic(
+    testEnv.DB,
+    reviewSignal(
+      { subjectType: "post", reasonCode: s.source === "spread" ? "threshold_escalate" : "term_match", createdAt: Date.now(), ...s },
+      itemId ? { id: itemId } : {},
+    ),
+  );
 }
 
 export async function countRows(table: string, where = "1 = 1", ...binds: unknown[]): Promise<number> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, problem } from "../../../test/support/call";
-import { countRows, insertItem, insertPost, testEnv } from "./fixtures";
+import { countRows, insertItem, insertPost, signal, testEnv } from "./fixtures";
 
 type Item = { id: string; status: string; decision: string | null; reports?: number; subjectId: string; source: string };
 
@@ -111,9 +111,7 @@ describe("moderation (errors)", () => {
     const cursor = await call("/v1/review-queue?cursor=garbage", { role: "operator" });
     expect(cursor.status).toBe(422);
     expect((await problem(cursor)).code).toBe("invalid_cursor");
-    await testEnv.DB.prepare(
-      "INSERT INTO review_queue (id, dedupe_key, subject_type, subject_id, source, reason_code, created_at) VALUES ('rvw_acct00000000', 'k-acct', 'account', 'acc_x', 'registration', 'x', 1)",
-    ).run();
+    await signal({ subjectType: "account", subjectId: "acc_x", source: "registration", reasonCode: "x", dedupeKey: "k-acct", createdAt: 1 }, "rvw_acct00000000");
     const notApplicable = await call("/v1/review-queue/rvw_acct00000000/decision", { role: "operator", body: { decision: "remove_post", reason: "nope" } });
     expect(notApplicable.status).toBe(422);
     expect((await problem(notApplicable)).code).toBe("decision_not_applicable");

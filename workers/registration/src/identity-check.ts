@@ -28,7 +28,7 @@ export function sendToReview(
     extra: [
       ...(ctx.extra ?? []),
       db.update(identityVault).set({ checkMethod: "manual", updatedAt: ctx.now }).where(eq(identityVault.accountId, id)),
-      reviewSignal({
+      ...reviewSignal({
         // One identity review per account: a repeated signal opens nothing.
         dedupeKey: reviewDedupeKey("registration", "account", id, "identity"),
         subjectType: "account",

@@ -162,19 +162,8 @@ export class PostCounter extends DurableObject<Env> {
       const snapshot = this.body();
       const version = st.version;
       const levels = this.sql.exec<{ name: string; crossed_at: number }>(`SELECT name, crossed_at FROM levels ORDER BY crossed_at, rowid`).toArray();
-      // Each outbox row keeps the dedupe key it was written with, so a redelivery opens nothing new.
-      const statements: AtomicStatement[] = outbox.map((o) =>
-        reviewSignal({
-          subjectType: "post",
-          subjectId: st.root_post_id,
-          source: "spread",
-          reasonCode: "spread_threshold",
-          dedupeKey: o.dedupe_key,
-          details: JSON.parse(o.payload) as Record<string, unknown>,
-          createdAt: o.created_at,
-        }),
-      );
-      statements.push(
+      // The spread flush goes first, so the review item's priority reads this flush's velocity.
+      const statements: AtomicStatement[] = [
         this.env.DB.prepare(
           `INSERT INTO post_spread (root_post_id, reposts, views, version, levels, escalated, shards, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -192,7 +181,24 @@ export class PostCounter extends DurableObject<Env> {
           now,
           now,
         ),
-      );
+      ];
+      // Each outbox row keeps the dedupe key it was written with, so a redelivery attaches nothing new.
+      for (const o of outbox) {
+        const details = JSON.parse(o.payload) as Record<string, unknown>;
+        const categories = Array.isArray(details.categories) ? (details.categories as unknown[]) : [];
+        statements.push(
+          ...reviewSignal({
+            subjectType: "post",
+            subjectId: st.root_post_id,
+            source: "spread",
+            reasonCode: "spread_threshold",
+            dedupeKey: o.dedupe_key,
+            category: typeof categories[0] === "string" ? categories[0] : null,
+            details,
+            createdAt: o.created_at,
+          }),
+        );
+      }
       try {
         await runAtomic(this.env.DB, statements);
       } catch (err) {

@@ -1,23 +1,23 @@
 import { createRoute } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { accounts, posts, reports } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { runAtomic } from "../../../../pkg/batch";
 import { newId } from "../../../../pkg/ids";
-import { reviewSignal } from "../../../../pkg/review-signals";
+import { openItemOf, REPORT_REASON_SEVERITY, reviewSignal } from "../../../../pkg/review-signals";
 import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
 import type { Env } from "../env";
-import { openReportKey } from "../review-items";
 import { CreateReportBody, ReportSchema } from "../schemas";
 
 const createReport = createRoute({
   method: "post",
   path: "/v1/reports",
   tags: ["moderation"],
-  summary: "File a user's report of a post or account (app). One report per reporter and subject; reports of a subject share one open review item.",
+  summary:
+    "File a user's report of a post or account (app). One report per reporter and subject; each report is a signal on the subject's one open review item and raises its priority.",
   security: [{ bearer: [] }],
   middleware: [requireRole("app")] as const,
   request: { body: { required: true, content: { "application/json": { schema: CreateReportBody } } } },
@@ -38,25 +38,31 @@ export const reportRoutes = createRouter<Env>().openapi(createReport, async (c) 
   if (!exists) throw new ApiError(404, "subject_not_found", `No ${body.subjectType} has this id.`);
 
   const now = Date.now();
-  const key = openReportKey(body.subjectType, body.subjectId);
+  const reportId = newId("rpt");
+  const itemId = newId("rvw");
   const principal = c.get("principal")!;
-  // One transaction: open (or join) the subject's report item, then attach the report to it.
-  // Both inserts are idempotent, so concurrent and repeated reports converge.
-  const [, inserted] = await runAtomic(c.env.DB, [
-    reviewSignal({
-      subjectType: body.subjectType,
-      subjectId: body.subjectId,
-      source: "report",
-      reasonCode: `reported_${body.reason}`,
-      dedupeKey: key,
-      details: { firstReason: body.reason },
-      createdAt: now,
-    }),
-    c.env.DB.prepare(
-      `INSERT INTO reports (id, subject_type, subject_id, reporter_id, reason, review_item_id, created_at, created_by_key)
-       SELECT ?, ?, ?, ?, ?, id, ?, ? FROM review_queue WHERE dedupe_key = ?
-       ON CONFLICT(subject_type, subject_id, reporter_id) DO NOTHING`,
-    ).bind(newId("rpt"), body.subjectType, body.subjectId, body.reporterId, body.reason, now, principal.keyId, key),
+  // One transaction: the report joins the subject's open item (or the one its signal is about to
+  // open under `itemId`); only a new report (changes() = 1) adds its signal, so a repeated report
+  // adds nothing and the item's reporter count stays exact under concurrency.
+  const [inserted] = await runAtomic(c.env.DB, [
+    sql`INSERT INTO reports (id, subject_type, subject_id, reporter_id, reason, review_item_id, created_at, created_by_key)
+        SELECT ${reportId}, ${body.subjectType}, ${body.subjectId}, ${body.reporterId}, ${body.reason},
+          coalesce(${openItemOf(body.subjectType, body.subjectId)}, ${itemId}), ${now}, ${principal.keyId}
+        WHERE 1 ON CONFLICT(subject_type, subject_id, reporter_id) DO NOTHING`,
+    ...reviewSignal(
+      {
+        subjectType: body.subjectType,
+        subjectId: body.subjectId,
+        source: "report",
+        reasonCode: `reported_${body.reason}`,
+        category: body.reason,
+        severity: REPORT_REASON_SEVERITY[body.reason],
+        dedupeKey: `report:${reportId}`,
+        details: { reportId, reason: body.reason },
+        createdAt: now,
+      },
+      { id: itemId, onlyIf: sql`changes() = 1`, now },
+    ),
   ]);
   const row = await db
     .select()

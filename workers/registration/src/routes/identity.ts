@@ -1,12 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, eq, isNotNull, ne, sql } from "drizzle-orm";
-import { accounts, ACCOUNT_STATUSES, identityBindings, identityVault, phoneCodes, reviewQueue } from "../../../../db/schema";
+import { accounts, ACCOUNT_STATUSES, identityBindings, identityVault, phoneCodes } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditStatement } from "../../../../pkg/audit";
 import { guard, runAtomic, type AtomicStatement } from "../../../../pkg/batch";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
+import { resolveSourceSignals } from "../../../../pkg/review-signals";
 import { problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
 import { concurrentChange, decryptIdentity, isGuardFailure, loadAccount, releaseIdentity, transition } from "../repo";
@@ -140,11 +141,8 @@ export const identityRoutes = (deps: Deps) =>
         audit: { action: decision === "approve" ? "identity.approved" : "identity.rejected", reason },
         extra: [
           ...(decision === "reject" ? releaseIdentity(db, id) : []),
-          db
-            .update(reviewQueue)
-            .set({ status: "decided", decidedAt: now, decision, decidedBy: principal.keyId })
-            // By subject, not dedupe key: items opened before pkg/review-signals have the older key form.
-            .where(and(eq(reviewQueue.source, "registration"), eq(reviewQueue.subjectType, "account"), eq(reviewQueue.subjectId, id), eq(reviewQueue.status, "open"))),
+          // Closes the account's registration signals, and its review item unless other signals stay open on it.
+          ...resolveSourceSignals({ subjectType: "account", subjectId: id, source: "registration", decision, decidedBy: principal.keyId, at: now }),
         ],
       });
       return c.json({ id, status }, 200);

@@ -157,13 +157,16 @@ export const screenRoutes = createRouter<Env>()
         ];
         if (outcome.verdict === "review") {
           const first = outcome.reasons.find((r) => r.action === "review")!;
+          const severities = outcome.reasons.flatMap((r) => (r.action === "review" && r.severity !== undefined ? [r.severity] : []));
           writes.push(
-            reviewSignal(
+            ...reviewSignal(
               {
                 subjectType: "post",
                 subjectId: postId,
                 source: "screening",
                 reasonCode: first.code,
+                category: first.category ?? outcome.categories[0] ?? null,
+                ...(severities.length > 0 ? { severity: Math.max(...severities) } : {}),
                 dedupeKey: reviewDedupeKey("screening", "post", postId, "verdict"),
                 details: reviewDetails(outcome.reasons, outcome.categories, facts.version, body.accountId),
                 createdAt: now,

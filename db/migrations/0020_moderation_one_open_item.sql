@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `review_queue_open_subject_uq` ON `review_queue` (`subject_type`,`subject_id`) WHERE status = 'open';
