@@ -813,7 +813,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** File a user's report of a post or account (app). One report per reporter and subject; reports of a subject share one open review item. */
+        /** File a user's report of a post or account (app). One report per reporter and subject; each report is a signal on the subject's one open review item and raises its priority. */
         post: operations["createReport"];
         delete?: never;
         options?: never;
@@ -828,7 +828,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Page through the review queue (operator), oldest first. */
+        /** Page through the review queue (operator): one item per subject, oldest first (`sort=age`) or highest priority first (`sort=priority`); filter by status, source, category, subject type and assignee. */
         get: operations["getReviewQueue"];
         put?: never;
         post?: never;
@@ -845,7 +845,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One review item with its report count (operator). */
+        /** One review item with its signals, priority, claim and report count (operator). */
         get: operations["getReviewQueueItem"];
         put?: never;
         post?: never;
@@ -864,9 +864,27 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decide an open item (operator): dismiss it, or remove the post. Recorded in the audit log; an item is decided once. */
+        /** Decide an open item (operator): dismiss it, or remove the post. Closes every open signal of the subject and releases the claim; recorded in the audit log; an item is decided once. 409 `item_claimed` while another operator holds it. */
         post: operations["postReviewQueueItemDecision"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/review-queue/{id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Claim an open item (operator): a lease of CLAIM_LEASE_MINUTES (default 15) that the holder renews by claiming again. 409 `item_claimed` (with `heldBy` and `until`) while another operator holds it; an expired lease frees the item. */
+        post: operations["postReviewQueueItemClaim"];
+        /** Release a claim (its holder, or an admin). Releasing an item nobody holds is a no-op; another operator's claim is 409 `item_claimed`. */
+        delete: operations["deleteReviewQueueItemClaim"];
         options?: never;
         head?: never;
         patch?: never;
@@ -918,7 +936,7 @@ export interface components {
              * @description Stable machine-readable error code (the registry in pkg/problems.ts)
              * @enum {string}
              */
-            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "duplicate_pattern" | "import_conflict" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable";
+            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "duplicate_pattern" | "import_conflict" | "item_claimed" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable";
             requestId?: string;
             errors?: {
                 field: string;
@@ -1330,8 +1348,12 @@ export interface components {
             /** @enum {string} */
             subjectType: "post" | "account";
             subjectId: string;
-            /** @enum {string} */
+            /**
+             * @description The source of the signal that opened the item
+             * @enum {string}
+             */
             source: "screening" | "spread" | "report" | "registration";
+            /** @description The reason code of the signal that opened the item */
             reasonCode: string;
             /** @enum {string} */
             status: "open" | "decided";
@@ -1342,12 +1364,52 @@ export interface components {
             decidedAt: string | null;
             decision: string | null;
             decidedBy: string | null;
+            /** @description 100 × worst severity + min(reposts per hour, 500) + 10 × min(distinct reporters, 50) */
+            priority: number;
+            /** @description The worst severity (1–10) of the item's open signals */
+            severity: number;
+            /** @description Distinct reporters of the subject on this item */
+            reporters: number;
+            /** @description Spread velocity of the post when a signal last attached */
+            repostsPerHour: number;
+            signalCount: number;
+            lastSignalAt: string | null;
+            /** @description A live claim (null when free or the lease ran out) */
+            claim: {
+                heldBy: string;
+                until: string;
+            } | null;
             reports?: number;
+            /** @description Every signal of the item, oldest first (on single-item reads and decisions) */
+            signals?: components["schemas"]["ReviewSignal"][];
+        };
+        ReviewSignal: {
+            id: string;
+            /** @enum {string} */
+            source: "screening" | "spread" | "report" | "registration";
+            reasonCode: string;
+            category: string | null;
+            /** @description 1–10, the scale of screening categories */
+            severity: number;
+            details: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "open" | "closed";
+            createdAt: string;
+            closedAt: string | null;
         };
         ModerationReviewDecision: {
             /** @enum {string} */
             decision: "dismiss" | "remove_post";
             reason: string;
+        };
+        ReviewClaim: {
+            itemId: string;
+            /** @description The API key id of the operator holding the claim */
+            heldBy: string;
+            /** @description When the lease ends unless renewed (ISO 8601) */
+            until: string;
         };
         AuditEntry: {
             id: string;
@@ -1702,7 +1764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1889,7 +1951,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2077,7 +2139,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2160,7 +2222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2251,7 +2313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2413,7 +2475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2586,7 +2648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2683,7 +2745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2837,7 +2899,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2928,7 +2990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3297,7 +3359,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3502,7 +3564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3716,7 +3778,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3888,7 +3950,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4050,7 +4112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4764,7 +4826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4847,7 +4909,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5320,7 +5382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5423,7 +5485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5672,7 +5734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5801,7 +5863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5881,7 +5943,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6007,8 +6069,14 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 status?: "open" | "decided";
+                /** @description `age`: oldest first; `priority`: highest first */
+                sort?: "age" | "priority";
+                /** @description Items with a signal from this source */
                 source?: "screening" | "spread" | "report" | "registration";
+                /** @description Items with a signal of this category */
+                category?: string;
                 subjectType?: "post" | "account";
+                assignee?: string;
             };
             header?: never;
             path?: never;
@@ -6188,7 +6256,161 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postReviewQueueItemClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Claimed or renewed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewClaim"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteReviewQueueItemClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released (or nobody held it) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;

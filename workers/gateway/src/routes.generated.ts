@@ -51,6 +51,8 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "POST", path: "/v1/reports", public: false },
   { method: "GET", path: "/v1/review-queue", public: false },
   { method: "GET", path: "/v1/review-queue/{id}", public: false },
+  { method: "DELETE", path: "/v1/review-queue/{id}/claim", public: false },
+  { method: "POST", path: "/v1/review-queue/{id}/claim", public: false },
   { method: "POST", path: "/v1/review-queue/{id}/decision", public: false },
   { method: "POST", path: "/v1/screen", public: false },
   { method: "POST", path: "/v1/screen/noop", public: false },
