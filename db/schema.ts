@@ -7,3 +7,4 @@ export * from "./tables/registration";
 export * from "./tables/screening";
 export * from "./tables/reposts";
 export * from "./tables/moderation";
+export * from "./tables/evidence";

@@ -26,6 +26,7 @@ export const PROBLEMS = {
   account_not_found: { status: 404, title: "Account not found" },
   allow_phrase_not_found: { status: 404, title: "Allow-list phrase not found" },
   blocked_domain_not_found: { status: 404, title: "Blocked domain not found" },
+  evidence_not_found: { status: 404, title: "Evidence not found" },
   key_not_found: { status: 404, title: "API key not found" },
   licence_not_found: { status: 404, title: "Licence not found" },
   outlet_not_found: { status: 404, title: "Outlet not found" },
@@ -95,6 +96,7 @@ export const PROBLEMS = {
   upstream_unavailable: { status: 502, title: "Upstream unavailable" },
   // 503
   facts_changing: { status: 503, title: "Account facts changing" },
+  evidence_unavailable: { status: 503, title: "Evidence store unavailable" },
   identity_provider_unavailable: { status: 503, title: "Identity provider not configured" },
   sms_unavailable: { status: 503, title: "SMS gateway not configured" },
   policy_not_published: { status: 503, title: "Policy not published" },

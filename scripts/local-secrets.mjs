@@ -5,6 +5,9 @@ import { randomBytes } from "node:crypto";
 
 const hex32 = () => randomBytes(32).toString("hex");
 const b64key = () => randomBytes(32).toString("base64");
+// Screening seals evidence and moderation opens it: both get the same keys (one value per run).
+let evidenceKeys;
+const evidenceMasterKeys = () => (evidenceKeys ??= JSON.stringify({ ev1: b64key() }));
 
 /** dir (relative to the repo root) -> { NAME: () => value } */
 export const LOCAL_SECRETS = {
@@ -27,11 +30,15 @@ export const LOCAL_SECRETS = {
   },
   "workers/screening": {
     ENVIRONMENT: () => "development",
+    EVIDENCE_MASTER_KEYS: evidenceMasterKeys,
+    EVIDENCE_ACTIVE_KID: () => "ev1",
   },
   "workers/reposts": {
     ENVIRONMENT: () => "development",
   },
   "workers/moderation": {
     ENVIRONMENT: () => "development",
+    EVIDENCE_MASTER_KEYS: evidenceMasterKeys,
+    EVIDENCE_ACTIVE_KID: () => "ev1",
   },
 };

@@ -54,6 +54,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "DELETE", path: "/v1/review-queue/{id}/claim", public: false },
   { method: "POST", path: "/v1/review-queue/{id}/claim", public: false },
   { method: "POST", path: "/v1/review-queue/{id}/decision", public: false },
+  { method: "GET", path: "/v1/review-queue/{id}/evidence", public: false },
   { method: "POST", path: "/v1/screen", public: false },
   { method: "POST", path: "/v1/screen/noop", public: false },
   { method: "GET", path: "/v1/spread/thresholds", public: false },

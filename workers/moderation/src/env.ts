@@ -1,5 +1,8 @@
+import type { EvidenceSecrets } from "../../../pkg/evidence";
+
 /**
  * Bindings of the moderation worker: generated from workers/moderation/wrangler.toml into
- * ../worker-configuration.d.ts (`npm run types`).
+ * ../worker-configuration.d.ts (`npm run types`), plus the evidence secrets, which wrangler types
+ * cannot see (`npm run secrets` prints how to set them).
  */
-export type Env = ModerationEnv;
+export type Env = ModerationEnv & EvidenceSecrets;

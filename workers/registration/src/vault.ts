@@ -1,13 +1,21 @@
 import { ApiError } from "../../../pkg/errors";
 import { toHex } from "../../../pkg/ids";
 import { log } from "../../../pkg/log";
-import { base64ToBytes, bytesToBase64 } from "../../../pkg/encoding";
+import {
+  decryptFromBase64,
+  encryptToBase64,
+  EnvelopeConfigError,
+  importMasterKeys,
+  newDataKey as newEnvelopeDataKey,
+  rewrapDataKey as rewrapEnvelopeDataKey,
+  unwrapDataKey as unwrapEnvelopeDataKey,
+} from "../../../pkg/envelope";
 
 /**
  * The identity vault's cryptography (WebCrypto only).
  *
- * Envelope encryption: each account has a random 256-bit data key; its fields are
- * AES-256-GCM ciphertexts under that key with additional authenticated data
+ * Envelope encryption (pkg/envelope.ts, shared with the evidence store): each account has a
+ * random 256-bit data key; its fields are AES-256-GCM ciphertexts under that key with additional authenticated data
  * `identity_vault:<column>:<accountId>`, so a ciphertext copied to another row or column
  * fails to decrypt. The data key is stored encrypted ("wrapped") with AES-256-GCM under a
  * master key named by a key id (AAD `identity_vault:wrapped_key:<accountId>`). Rotation
@@ -28,7 +36,7 @@ export interface VaultSecrets {
 }
 
 export interface VaultKeys {
-  masters: Map<string, CryptoKey>;
+  masters: ReadonlyMap<string, CryptoKey>;
   activeKid: string;
   blindKey: CryptoKey;
   codeKey: CryptoKey;
@@ -36,7 +44,6 @@ export interface VaultKeys {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
 
 function misconfigured(what: string): ApiError {
   // The secret's name only, never its value.
@@ -56,26 +63,13 @@ export function loadVaultKeys(env: VaultSecrets): Promise<VaultKeys> {
   const fingerprint = `${env.VAULT_MASTER_KEYS}\u0000${env.VAULT_ACTIVE_KID}\u0000${env.BLIND_INDEX_KEY}\u0000${env.CODE_HMAC_KEY}`;
   if (cached?.fingerprint === fingerprint) return cached.keys;
   const keys = (async (): Promise<VaultKeys> => {
-    let parsed: unknown;
+    let masters: VaultKeys["masters"];
+    let activeKid: string;
     try {
-      parsed = JSON.parse(env.VAULT_MASTER_KEYS ?? "");
-    } catch {
-      throw misconfigured("VAULT_MASTER_KEYS");
+      ({ masters, activeKid } = await importMasterKeys(env.VAULT_MASTER_KEYS, env.VAULT_ACTIVE_KID, "VAULT_MASTER_KEYS", "VAULT_ACTIVE_KID"));
+    } catch (e) {
+      throw e instanceof EnvelopeConfigError ? misconfigured(e.what) : e;
     }
-    if (!parsed || typeof parsed !== "object") throw misconfigured("VAULT_MASTER_KEYS");
-    const masters = new Map<string, CryptoKey>();
-    for (const [kid, b64] of Object.entries(parsed as Record<string, unknown>)) {
-      let raw: Uint8Array;
-      try {
-        raw = base64ToBytes(String(b64));
-      } catch {
-        throw misconfigured("VAULT_MASTER_KEYS");
-      }
-      if (raw.length !== 32 || !/^[A-Za-z0-9_.-]{1,32}$/.test(kid)) throw misconfigured("VAULT_MASTER_KEYS");
-      masters.set(kid, await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]));
-    }
-    const activeKid = env.VAULT_ACTIVE_KID ?? "";
-    if (!masters.has(activeKid)) throw misconfigured("VAULT_ACTIVE_KID");
     return {
       masters,
       activeKid,
@@ -90,59 +84,38 @@ export function loadVaultKeys(env: VaultSecrets): Promise<VaultKeys> {
   return keys;
 }
 
-async function gcmEncrypt(key: CryptoKey, plaintext: Uint8Array, aad: string): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode(aad) }, key, plaintext));
-  const out = new Uint8Array(12 + ct.length);
-  out.set(iv);
-  out.set(ct, 12);
-  return bytesToBase64(out);
-}
-
-async function gcmDecrypt(key: CryptoKey, b64: string, aad: string): Promise<Uint8Array> {
-  const bytes = base64ToBytes(b64);
-  return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.slice(0, 12), additionalData: enc.encode(aad) }, key, bytes.slice(12)));
-}
-
 const dekAad = (accountId: string) => `${VAULT_TABLE}:wrapped_key:${accountId}`;
 const fieldAad = (column: VaultColumn, accountId: string) => `${VAULT_TABLE}:${column}:${accountId}`;
 
+/** Envelope key errors become the vault's 503 (naming the setting, never a value). */
+async function keyOp<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    throw e instanceof EnvelopeConfigError ? misconfigured(e.what) : e;
+  }
+}
+
 /** A fresh data key for one account, and its wrapped (storable) form under the active master key. */
-export async function newDataKey(keys: VaultKeys, accountId: string): Promise<{ key: CryptoKey; kid: string; wrapped: string }> {
-  const raw = crypto.getRandomValues(new Uint8Array(32));
-  const wrapped = await gcmEncrypt(keys.masters.get(keys.activeKid)!, raw, dekAad(accountId));
-  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  raw.fill(0);
-  return { key, kid: keys.activeKid, wrapped };
+export function newDataKey(keys: VaultKeys, accountId: string): Promise<{ key: CryptoKey; kid: string; wrapped: string }> {
+  return keyOp(() => newEnvelopeDataKey(keys, dekAad(accountId)));
 }
 
-async function unwrapRaw(keys: VaultKeys, accountId: string, kid: string, wrapped: string): Promise<Uint8Array> {
-  const master = keys.masters.get(kid);
-  if (!master) throw misconfigured(`master key ${kid}`);
-  return gcmDecrypt(master, wrapped, dekAad(accountId));
-}
-
-export async function unwrapDataKey(keys: VaultKeys, accountId: string, kid: string, wrapped: string): Promise<CryptoKey> {
-  const raw = await unwrapRaw(keys, accountId, kid, wrapped);
-  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  raw.fill(0);
-  return key;
+export function unwrapDataKey(keys: VaultKeys, accountId: string, kid: string, wrapped: string): Promise<CryptoKey> {
+  return keyOp(() => unwrapEnvelopeDataKey(keys, kid, wrapped, dekAad(accountId)));
 }
 
 /** Re-wraps a data key under the active master key (rotation); the fields stay as they are. */
-export async function rewrapDataKey(keys: VaultKeys, accountId: string, kid: string, wrapped: string): Promise<{ kid: string; wrapped: string }> {
-  const raw = await unwrapRaw(keys, accountId, kid, wrapped);
-  const rewrapped = await gcmEncrypt(keys.masters.get(keys.activeKid)!, raw, dekAad(accountId));
-  raw.fill(0);
-  return { kid: keys.activeKid, wrapped: rewrapped };
+export function rewrapDataKey(keys: VaultKeys, accountId: string, kid: string, wrapped: string): Promise<{ kid: string; wrapped: string }> {
+  return keyOp(() => rewrapEnvelopeDataKey(keys, kid, wrapped, dekAad(accountId)));
 }
 
 export function encryptField(dataKey: CryptoKey, column: VaultColumn, accountId: string, plaintext: string): Promise<string> {
-  return gcmEncrypt(dataKey, enc.encode(plaintext), fieldAad(column, accountId));
+  return encryptToBase64(dataKey, enc.encode(plaintext), fieldAad(column, accountId));
 }
 
 export async function decryptField(dataKey: CryptoKey, column: VaultColumn, accountId: string, ciphertext: string): Promise<string> {
-  return dec.decode(await gcmDecrypt(dataKey, ciphertext, fieldAad(column, accountId)));
+  return dec.decode(await decryptFromBase64(dataKey, ciphertext, fieldAad(column, accountId)));
 }
 
 async function hmacHex(key: CryptoKey, message: string): Promise<string> {

@@ -28,7 +28,7 @@ describe("isolate matcher cache", () => {
 
     // Later requests are hits: no reload, no load timing, and no read (the account's facts are cached too).
     const again = await call("/v1/screen", { role: "app", body: { accountId: account, kind: "post", text: "clean" } });
-    expect(again.headers.get("server-timing")).toMatch(/^decide;dur=\d+, d1-write;dur=\d+$/);
+    expect(again.headers.get("server-timing")).toMatch(/^decide;dur=\d+, evidence-put;dur=\d+, d1-write;dur=\d+$/);
     expect((await stats()).loads).toBe(after.loads);
 
     // A new version is used by the very next request.

@@ -13,6 +13,7 @@ import type { Verdict } from "../../../../db/schema";
 import { decide, type Reason } from "../decide";
 import { hostOf } from "../domains";
 import type { Env } from "../env";
+import { evidenceMetadataStatement, putEvidence } from "../evidence";
 import { factsCache, INSERT_POST_IF_FACTS_HOLD_SQL, READ_FACTS_SQL, type AccountFacts, type FactsRow } from "../facts";
 import { policyFor } from "../policy-cache";
 import { VerdictSchema } from "../schemas";
@@ -78,7 +79,7 @@ export const screenRoutes = createRouter<Env>()
       path: "/v1/screen",
       summary: "Screen a post before it goes out (app): allow, review or block, with every reason.",
       description:
-        "The post is recorded (id, account, SHA-256 of title + \"\\n\" + text, verdict, reasons without excerpts, policy version); a review verdict opens a review-queue item. Repeating a request with the same postId, account, kind and content returns the recorded verdict (`replayed: true`); a different post under a used postId is refused (409 post_exists).",
+        "The post is recorded (id, account, SHA-256 of title + \"\\n\" + text, verdict, reasons without excerpts, policy version); a review verdict opens a review-queue item. The content (title, text, links, reasons) is kept only as encrypted evidence for moderators, purged after its retention. Repeating a request with the same postId, account, kind and content returns the recorded verdict (`replayed: true`); a different post under a used postId is refused (409 post_exists).",
       request: { body: { required: true, content: { "application/json": { schema: ScreenBody } } } },
       responses: {
         200: { description: "Verdict", content: { "application/json": { schema: ScreenResult } } },
@@ -143,6 +144,14 @@ export const screenRoutes = createRouter<Env>()
         const t2 = Date.now();
         timing.push(`decide;dur=${t2 - t1}`);
 
+        // The content moderators judge, sealed in R2 before the batch that records the post (see ../evidence.ts).
+        const evidence = await putEvidence(c.env, {
+          postId, accountId: body.accountId, kind: body.kind, title: body.title ?? null, text: body.text, links: body.links ?? [],
+          verdict: outcome.verdict, reasons: outcome.reasons, categories: outcome.categories, policyVersion: facts.version,
+        });
+        const t3 = Date.now();
+        timing.push(`evidence-put;dur=${t3 - t2}`);
+
         // Stored reasons keep codes and offsets, never excerpts: no post text at rest.
         const stored = JSON.stringify(outcome.reasons.map(({ excerpt: _e, ...r }) => r));
         // The record and its review item commit together (one batch, one transaction), and
@@ -176,6 +185,7 @@ export const screenRoutes = createRouter<Env>()
             ),
           );
         }
+        writes.push(evidenceMetadataStatement(d1, c.env, postId, contentHash, now, evidence));
         let inserted: boolean;
         try {
           const [result] = await runAtomic(d1, writes);
@@ -187,7 +197,7 @@ export const screenRoutes = createRouter<Env>()
           cached = undefined;
           continue;
         }
-        timing.push(`d1-write;dur=${Date.now() - t2}`);
+        timing.push(`d1-write;dur=${Date.now() - t3}`);
         if (inserted) {
           // Wall-clock phases (workerd's clock only advances across I/O, so CPU-only work reads 0 in production).
           c.header("server-timing", timing.join(", "));
