@@ -1,145 +1,151 @@
 /**
- * `npm run bench:engine`: the screening engine against JavaScript Aho–Corasick
- * peers (exact matching only) and a bare charCodeAt loop, on the same
- * 50,000-term dictionary and 1,000,000-character mixed text (bench/engine/data.ts).
- * Run with --expose-gc for retained-heap figures (the npm script does).
+ * `npm run bench:engine`: the benchmark matrix. The screening engine beside JavaScript
+ * Aho–Corasick peers (exact matching only) and a bare charCodeAt loop (the ceiling), on four
+ * dictionary shapes × two texts (bench/engine/shapes.ts), printed as one table with the
+ * targets of issue #18 judged per shape.
  *
- * Retained heap = growth of V8 heap + ArrayBuffer memory after building the
- * matcher and a full GC, the matcher kept alive. The engine's figure includes
- * its module-level tables (fold table, pinyin data) since it is imported lazily
- * after the baseline.
+ *   npm run bench:engine                          every shape (about 5–10 minutes on 2 cores)
+ *   npm run bench:engine -- --shape cjk --quick   one shape, 200,000-character texts, fewer rounds
+ *   options: --shape current,cjk,latin,scale (or a,b,c,d)  --quick  --no-peers  --json FILE
+ *
+ * Each shape is measured in a process of its own (bench/engine/measure.ts), one after another.
  */
-import { createRequire } from "node:module";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import os from "node:os";
-import { makeBenchData } from "./data.js";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { MatcherResult, ShapeResult } from "./measure.js";
+import { SHAPE_NAMES, type ShapeName } from "./shapes.js";
 
-const require = createRequire(import.meta.url);
-const gc = (globalThis as { gc?: () => void }).gc;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
 
-function heapNow(): number {
-  gc?.();
-  gc?.();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+/** Targets per 50,000 terms, scaled linearly above that (issue #18). */
+const TARGET = { buildMs: 200, loadMs: 10, memoryMB: 24, peerRatio: 10, cjkMicroblogMchar: 60 };
+
+const args = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const LETTERS: Record<string, ShapeName> = { a: "current", b: "cjk", c: "latin", d: "scale" };
+const shapes = (opt("--shape")?.split(",") ?? SHAPE_NAMES).map((s) => {
+  const name = LETTERS[s] ?? s;
+  if (!SHAPE_NAMES.includes(name as ShapeName)) throw new Error(`unknown shape "${s}"; one of ${SHAPE_NAMES.join(", ")} (or a–d)`);
+  return name as ShapeName;
+});
+const passOn = ["--quick", "--no-peers"].filter((f) => args.includes(f));
+
+function measure(shape: ShapeName): Promise<ShapeResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", path.join(here, "measure.ts"), shape, ...passOn], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+      if (code !== 0 || !line) return reject(new Error(`measuring ${shape} failed (exit ${code})`));
+      resolve(JSON.parse(line.slice(7)) as ShapeResult);
+    });
+  });
 }
 
-/** Best of `runs` timed calls after `warm` untimed ones, in ms. */
-function time(fn: () => unknown, runs: number, warm = 2): number {
-  for (let i = 0; i < warm; i++) fn();
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    best = Math.min(best, performance.now() - t0);
+interface Check { what: string; ok: boolean }
+
+/** The engine's targets on one shape. */
+function checks(r: ShapeResult): Check[] {
+  const scale = Math.max(1, r.termCount / 50_000);
+  const eng = r.matchers.find((m) => m.kind === "engine")!;
+  const out: Check[] = [];
+  const limit = (what: string, v: number | undefined, max: number, unit: string, d = 0) =>
+    out.push({ what: `${what} ${v?.toFixed(d)} ${v !== undefined && v <= max ? "≤" : ">"} ${max.toFixed(d)} ${unit}`, ok: v !== undefined && v <= max });
+  limit("build", eng.build, TARGET.buildMs * scale, "ms");
+  limit("load", eng.load, TARGET.loadMs * scale, "ms", 1);
+  limit("memory", eng.memory, TARGET.memoryMB * scale, "MB", 1);
+  for (const t of r.texts) {
+    const ratio = peerRatio(r, t.name);
+    if (ratio !== undefined)
+      out.push({ what: `${t.name} ${ratio.toFixed(1)}× ${ratio >= TARGET.peerRatio ? "≥" : "<"} ${TARGET.peerRatio}× peer`, ok: ratio >= TARGET.peerRatio });
   }
-  return best;
+  if (r.shape === "cjk") {
+    const v = eng.scans.microblog?.mchar ?? 0;
+    out.push({ what: `microblog ${v.toFixed(1)} ${v >= TARGET.cjkMicroblogMchar ? "≥" : "<"} ${TARGET.cjkMicroblogMchar} Mchar/s`, ok: v >= TARGET.cjkMicroblogMchar });
+  }
+  return out;
 }
 
-interface Row {
-  name: string;
-  scan: number; // Mchar/s
-  build?: number;
-  bytes?: number;
-  load?: number;
-  heap?: number;
-  matches?: number;
-  note?: string;
+/** Engine scan ÷ the fastest peer's on one text (undefined without peers). */
+function peerRatio(r: ShapeResult, text: string): number | undefined {
+  const eng = r.matchers.find((m) => m.kind === "engine")!;
+  const peers = r.matchers.filter((m) => m.kind === "peer" && m.scans[text]);
+  if (!peers.length) return undefined;
+  return eng.scans[text]!.mchar / Math.max(...peers.map((p) => p.scans[text]!.mchar));
+}
+
+const num = (x: number | undefined, d = 0) => (x === undefined ? "–" : x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }));
+const mchar = (x: number | undefined) => (x === undefined ? "–" : x < 10 ? num(x, 2) : num(x, 1));
+
+function rows(r: ShapeResult): string[] {
+  const textNames = r.texts.map((t) => t.name);
+  const cell = (m: MatcherResult, f: (s: MatcherResult["scans"][string]) => string) => textNames.map((t) => (m.scans[t] ? f(m.scans[t]!) : "–"));
+  const shapeCell = `**${r.shape}** (${num(r.termCount)})`;
+  return r.matchers.map((m) => {
+    const eng = m.kind === "engine";
+    const prefix = Object.values(m.scans).find((s) => s.prefix)?.prefix;
+    const name = (eng ? "**this engine**" : m.name) + (prefix ? ` (first ${num(prefix)} chars)` : "") + (m.note ? ` (${m.note})` : "");
+    const scans = cell(m, (s) => (eng ? `**${mchar(s.mchar)}**` : mchar(s.mchar)));
+    const matches = m.kind === "bare" ? "–" : cell(m, (s) => num(s.matches)).join(" / ");
+    const memory = eng ? `${num(m.memoryCompiled, 1)} / ${num(m.memoryLoaded, 1)}` : num(m.memory, 1);
+    const ratio = eng ? textNames.map((t) => { const x = peerRatio(r, t); return x === undefined ? "–" : `${x.toFixed(1)}×`; }).join(" / ") : "";
+    let verdict = "";
+    if (eng) {
+      const failed = checks(r).filter((c) => !c.ok);
+      verdict = failed.length ? `MISS: ${failed.map((c) => c.what).join("; ")}` : "PASS";
+    } else if (m.kind === "bare") verdict = "ceiling";
+    return `| ${shapeCell} | ${name} | ${scans.join(" | ")} | ${matches} | ${num(m.build)} | ${num(m.bytes)} | ${m.load === undefined ? "–" : num(m.load, 2)} | ${memory} | ${ratio} | ${verdict} |`;
+  });
 }
 
 async function main() {
-  const { terms, text } = makeBenchData();
-  const rows: Row[] = [];
-  const mchar = (chars: number, ms: number) => chars / ms / 1000;
-  console.log(`dictionary: ${terms.length} terms; text: ${text.length} chars; node ${process.version}`);
+  const started = performance.now();
+  const load0 = os.loadavg();
+  const cpu = `${os.cpus()[0]?.model ?? "unknown CPU"} × ${os.cpus().length}`;
+  console.error(`bench:engine — shapes ${shapes.join(", ")}${passOn.length ? ` (${passOn.join(" ")})` : ""}; load average ${load0.map((x) => x.toFixed(2)).join(", ")}`);
+  const results: ShapeResult[] = [];
+  for (const s of shapes) results.push(await measure(s));
+  const load1 = os.loadavg();
 
-  // Bare loop: the ceiling for anything that reads every code unit.
-  const bareRow: Row = { name: "bare charCodeAt loop", scan: 0 };
-  rows.push(bareRow);
-  const bareLoop = () => {
-    let h = 0;
-    for (let i = 0; i < text.length; i++) h = (h + text.charCodeAt(i)) | 0;
-    return h;
-  };
-
-  // Build everything first (build time, retained heap), then time the scans in
-  // interleaved rounds and keep each matcher's best, so a burst of load on a
-  // shared machine does not favour whoever ran in a quiet moment.
-  type Scanner = { row: Row; text: string; scan: () => number };
-  const scanners: Scanner[] = [];
-  {
-    const base = heapNow();
-    const { compile, load } = await import("../../workers/screening/engine/index.js");
-    const entries = terms.map((pattern, i) => ({ id: i + 1, pattern, category: i % 2 ? "spam" : "abuse", severity: 1 + (i % 3) }));
-    let matcher = compile(entries);
-    const build = time(() => (matcher = compile(entries)), 3, 1);
-    const heap = (heapNow() - base) / 2 ** 20;
-    const bytes = matcher.serialize();
-    const loadMs = time(() => load(bytes), 30);
-    const row: Row = { name: "this engine (findAll, all normalisation)", scan: 0, build, bytes: bytes.length, load: loadMs, heap };
-    rows.push(row);
-    scanners.push({ row, text, scan: () => matcher.findAll(text).length });
-  }
-
-  // Peers: exact matching.
-  type Peer = { name: string; make: (k: string[]) => unknown; scan: (m: any, t: string) => number; slice?: number };
-  const peers: Peer[] = [
-    {
-      name: "@monyone/aho-corasick",
-      make: (k) => new (require("@monyone/aho-corasick").AhoCorasick)(k),
-      scan: (m, t) => m.matchInText(t).length,
-    },
-    { name: "ahocorasick", make: (k) => new (require("ahocorasick"))(k), scan: (m, t) => m.search(t).reduce((n: number, r: [number, string[]]) => n + r[1].length, 0) },
-    {
-      name: "mint-filter",
-      make: (k) => { const M = require("mint-filter"); return new (M.default ?? M)(k); },
-      scan: (m, t) => m.filter(t, { replace: false }).words.length,
-    },
-    {
-      name: "modern-ahocorasick",
-      make: (k) => { const M = require("modern-ahocorasick"); return new (M.default ?? M.AhoCorasick ?? M)(k); },
-      scan: (m, t) => m.search(t).length,
-      slice: 10_000,
-    },
+  const head = [
+    "| shape (terms) | matcher | scan Mchar/s, microblog | scan Mchar/s, current text | matches (microblog / current) | build ms | serialized bytes | load() ms | retained MB, heap + ArrayBuffers | engine ÷ fastest peer (microblog / current) | targets |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
-  for (const p of peers) {
-    p.make(terms.slice(0, 1000)); // warm the constructor
-    const base = heapNow();
-    const t0 = performance.now();
-    const m = p.make(terms);
-    const build = performance.now() - t0;
-    const heap = (heapNow() - base) / 2 ** 20;
-    const t = p.slice ? text.slice(0, p.slice) : text;
-    const row: Row = { name: p.name, scan: 0, build, heap, note: p.slice ? `scanned on the first ${p.slice} chars; slower as text grows` : undefined };
-    rows.push(row);
-    scanners.push({ row, text: t, scan: () => p.scan(m, t) });
-  }
-  scanners.unshift({ row: bareRow, text, scan: bareLoop });
-  for (const s of scanners) s.row.matches = s.scan(); // warm-up
-  bareRow.matches = undefined;
-  for (let round = 0; round < 3; round++) {
-    for (const s of scanners) {
-      const cheap = s.row === bareRow || s.row === rows[1];
-      gc?.(); // settle the previous matcher's garbage so background GC does not steal this one's time
-      const ms = time(s.scan, cheap ? 8 : 2, 0);
-      s.row.scan = Math.max(s.row.scan, mchar(s.text.length, ms));
-    }
-  }
-
-  const eng = rows.find((r) => r.name.startsWith("this engine"))!;
-  const f = (x: number | undefined, d = 1) => (x === undefined ? "–" : x.toFixed(d));
-  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "–" : (a / b).toFixed(2) + "×");
   const lines = [
-    "| matcher | scan Mchar/s | build ms | serialized bytes | load() ms | retained heap MB | matches | scan vs engine | build vs engine | heap vs engine |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...rows.map((r) =>
-      `| ${r.name}${r.note ? ` (${r.note})` : ""} | ${f(r.scan)} | ${f(r.build, 0)} | ${r.bytes ?? "–"} | ${f(r.load, 2)} | ${f(r.heap)} | ${r.matches ?? "–"} | ${ratio(r.scan, eng.scan)} | ${ratio(r.build, eng.build)} | ${ratio(r.heap, eng.heap)} |`),
+    `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — ${cpu}, ${os.platform()} ${os.arch()}, Node ${process.version}; ` +
+      `load average before ${load0.map((x) => x.toFixed(2)).join(", ")}, after ${load1.map((x) => x.toFixed(2)).join(", ")}; ` +
+      `${((performance.now() - started) / 1000).toFixed(0)} s${passOn.length ? ` (${passOn.join(" ")})` : ""}`,
+    "",
+    ...head,
+    ...results.flatMap(rows),
+    "",
+    "Shapes:",
+    ...results.map((r) => {
+      const eng = r.matchers.find((m) => m.kind === "engine")!;
+      const rate = r.texts.map((t) => `${t.name} ${num(t.length)} chars, ${eng.scans[t.name]?.matches ? num(t.length / eng.scans[t.name]!.matches!, 0) : "–"} chars per engine match`).join("; ");
+      return `- ${r.shape}: ${r.describe}; ${num(r.distinctHan)} distinct Chinese characters. Texts: ${rate}. Measured in ${r.seconds.toFixed(0)} s.`;
+    }),
+    "",
+    `Targets (issue #18), per 50,000 terms and linear above: build ≤ ${TARGET.buildMs} ms, load() ≤ ${TARGET.loadMs} ms, retained memory ≤ ${TARGET.memoryMB} MB ` +
+      `(the larger of the compiled and the loaded matcher, module tables included; shown as compiled / loaded), scan ≥ ${TARGET.peerRatio}× the fastest peer on every text, ` +
+      `≥ ${TARGET.cjkMicroblogMchar} Mchar/s on the cjk microblog text. The engine runs with all normalisation (folding, noise, repeats, whole words); the peers match exactly, so they find fewer matches.`,
+    ...results.map((r) => `- ${r.shape}: ${checks(r).map((c) => `${c.ok ? "PASS" : "MISS"} ${c.what}`).join("; ")}`),
   ];
-  console.log(`\n${new Date().toISOString().slice(0, 10)} — ${os.cpus()[0]?.model ?? "unknown CPU"} × ${os.cpus().length}, ${os.platform()} ${os.arch()}, Node ${process.version}\n`);
   console.log(lines.join("\n"));
-  const bestPeer = Math.max(...rows.filter((r) => r !== eng && !r.name.startsWith("bare")).map((r) => r.scan));
-  const bare = rows[0]!.scan;
-  console.log(`\nengine / fastest peer: ${(eng.scan / bestPeer).toFixed(1)}× (target ≥ 10×); engine / bare loop: ${((eng.scan / bare) * 100).toFixed(1)}% (target ≥ 20%)`);
-  console.log(`build ${f(eng.build, 0)} ms (target ≤ 200); load ${f(eng.load, 2)} ms (target ≤ 10); heap ${f(eng.heap)} MB (target ≤ 24)${gc ? "" : " — run with --expose-gc for reliable heap figures"}`);
+  const json = opt("--json");
+  if (json) writeFileSync(json, JSON.stringify({ load: [load0, load1], cpu, node: process.version, results }, null, 2));
 }
 
 main().catch((e) => {

@@ -1,0 +1,201 @@
+/**
+ * One shape of the engine benchmark matrix, measured in a process of its own (run.ts starts
+ * one per shape, so every shape starts from the same empty heap and the engine's module-level
+ * tables count in every shape's figure). Prints progress on stderr and one `RESULT {json}`
+ * line on stdout.
+ *
+ *   node --expose-gc --import tsx bench/engine/measure.ts <shape> [--quick] [--no-peers]
+ *
+ * Retained memory = growth of V8 heap + ArrayBuffer memory after a full GC, the matcher kept
+ * alive. For the engine: the compiled matcher (module tables included, as imported after the
+ * baseline) and the matcher `load()` makes from the serialized bytes (bytes, derived tables and
+ * module tables), the larger of the two being what a target is judged on.
+ */
+import { createRequire } from "node:module";
+import { makeShape, SHAPE_NAMES, type ShapeName } from "./shapes.js";
+
+const require = createRequire(import.meta.url);
+const gc = (globalThis as { gc?: () => void }).gc;
+
+export interface MatcherResult {
+  name: string;
+  kind: "bare" | "engine" | "peer";
+  build?: number; // ms
+  bytes?: number;
+  load?: number; // ms
+  memory?: number; // MB, heap + ArrayBuffers (engine: max of compiled and loaded)
+  memoryCompiled?: number;
+  memoryLoaded?: number;
+  /** per text name: Mchar/s, matches, and the prefix length when only a prefix was scanned */
+  scans: Record<string, { mchar: number; matches?: number; prefix?: number }>;
+  note?: string;
+}
+export interface ShapeResult {
+  shape: ShapeName;
+  describe: string;
+  termCount: number;
+  distinctHan: number;
+  texts: { name: string; length: number }[];
+  matchers: MatcherResult[];
+  seconds: number;
+}
+
+function heapNow(): number {
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+const MB = 2 ** 20;
+
+/** Best of `runs` timed calls after `warm` untimed ones, in ms. */
+function time(fn: () => unknown, runs: number, warm = 2): number {
+  for (let i = 0; i < warm; i++) fn();
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+const log = (msg: string) => process.stderr.write(`  [${shapeName}] ${msg}\n`);
+
+// Peers do exact matching only. `prefix`: scanned on that many characters at most (it slows
+// down as the text grows).
+interface Peer { name: string; make: (k: string[]) => unknown; scan: (m: any, t: string) => number; prefix?: number }
+const PEERS: Peer[] = [
+  { name: "@monyone/aho-corasick", make: (k) => new (require("@monyone/aho-corasick").AhoCorasick)(k), scan: (m, t) => m.matchInText(t).length },
+  { name: "ahocorasick", make: (k) => new (require("ahocorasick"))(k), scan: (m, t) => m.search(t).reduce((n: number, r: [number, string[]]) => n + r[1].length, 0) },
+  { name: "mint-filter", make: (k) => { const M = require("mint-filter"); return new (M.default ?? M)(k); }, scan: (m, t) => m.filter(t, { replace: false }).words.length },
+  { name: "modern-ahocorasick", make: (k) => { const M = require("modern-ahocorasick"); return new (M.default ?? M.AhoCorasick ?? M)(k); }, scan: (m, t) => m.search(t).length, prefix: 10_000 },
+];
+/** A peer whose build would take longer than this (extrapolated from a tenth of the terms) is skipped. */
+const PEER_BUILD_LIMIT_MS = 20_000;
+/** A peer whose full-text scan would take longer than this is timed on a prefix only. */
+const PEER_SCAN_LIMIT_MS = 4_000;
+
+const args = process.argv.slice(2);
+const shapeName = args.find((a) => !a.startsWith("--")) as ShapeName;
+if (!SHAPE_NAMES.includes(shapeName)) throw new Error(`unknown shape ${shapeName}; one of ${SHAPE_NAMES.join(", ")}`);
+const quick = args.includes("--quick");
+const withPeers = !args.includes("--no-peers");
+
+async function main(): Promise<ShapeResult> {
+  const started = performance.now();
+  const shape = makeShape(shapeName, quick ? 200_000 : 1_000_000);
+  const { terms } = shape;
+  log(`${terms.length} terms, texts ${shape.texts.map((t) => `${t.name} ${t.text.length}`).join(", ")}`);
+  const results: MatcherResult[] = [];
+  type Scanner = { result: MatcherResult; text: string; textName: string; runs: number; scan: () => number };
+  const scanners: Scanner[] = [];
+
+  const bare: MatcherResult = { name: "bare charCodeAt loop", kind: "bare", scans: {} };
+  results.push(bare);
+  for (const { name, text } of shape.texts) {
+    const loop = () => {
+      let h = 0;
+      for (let i = 0; i < text.length; i++) h = (h + text.charCodeAt(i)) | 0;
+      return h;
+    };
+    scanners.push({ result: bare, text, textName: name, runs: 8, scan: loop });
+  }
+
+  {
+    const base = heapNow();
+    const { compile, load } = await import("../../workers/screening/engine/index.js");
+    const entries = terms.map((pattern, i) => ({ id: i + 1, pattern, category: i % 2 ? "spam" : "abuse", severity: 1 + (i % 3) }));
+    let matcher = compile(entries);
+    const build = time(() => (matcher = compile(entries)), quick ? 2 : 3, 1);
+    const memoryCompiled = (heapNow() - base) / MB + moduleMB;
+    const bytes = matcher.serialize();
+    const loadMs = time(() => load(bytes), quick ? 10 : 30);
+    // The loaded matcher's own figure: its copy of the bytes, what load() derives, and the
+    // module tables (already in the heap, measured at start-up).
+    const loadedBase = heapNow();
+    const loaded = load(bytes.slice());
+    const memoryLoaded = (heapNow() - loadedBase) / MB + moduleMB;
+    if (loaded.termCount !== matcher.termCount) throw new Error("loaded matcher differs");
+    const r: MatcherResult = {
+      name: "this engine (findAll, all normalisation)", kind: "engine", build, bytes: bytes.length, load: loadMs,
+      memoryCompiled, memoryLoaded, memory: Math.max(memoryCompiled, memoryLoaded), scans: {},
+    };
+    results.push(r);
+    log(`engine: build ${build.toFixed(0)} ms, load ${loadMs.toFixed(2)} ms, ${bytes.length} bytes, ${memoryCompiled.toFixed(1)} / ${memoryLoaded.toFixed(1)} MB`);
+    for (const { name, text } of shape.texts) scanners.push({ result: r, text, textName: name, runs: 8, scan: () => matcher.findAll(text).length });
+  }
+
+  if (withPeers) {
+    for (const p of PEERS) {
+      const r: MatcherResult = { name: p.name, kind: "peer", scans: {} };
+      results.push(r);
+      const tenth = terms.slice(0, Math.ceil(terms.length / 10));
+      p.make(terms.slice(0, 1000)); // warm the constructor
+      const t10 = performance.now();
+      p.make(tenth);
+      const estimate = (performance.now() - t10) * 10;
+      if (estimate > PEER_BUILD_LIMIT_MS) {
+        r.note = `skipped: build of a tenth of the terms took ${(estimate / 10000).toFixed(1)} s`;
+        log(`${p.name}: ${r.note}`);
+        continue;
+      }
+      const base = heapNow();
+      const t0 = performance.now();
+      const m = p.make(terms);
+      r.build = performance.now() - t0;
+      r.memory = (heapNow() - base) / MB;
+      log(`${p.name}: build ${r.build.toFixed(0)} ms, ${r.memory.toFixed(1)} MB`);
+      for (const { name, text } of shape.texts) {
+        let t = p.prefix ? text.slice(0, p.prefix) : text;
+        if (!p.prefix) {
+          // Probe on a prefix; time a prefix only if the whole text would take too long.
+          const probe = text.slice(0, 50_000);
+          const ms = time(() => p.scan(m, probe), 1, 1) * (text.length / probe.length);
+          if (ms > PEER_SCAN_LIMIT_MS) t = text.slice(0, Math.floor((text.length * PEER_SCAN_LIMIT_MS) / ms / 1000) * 1000);
+        }
+        scanners.push({ result: r, text: t, textName: name, runs: quick ? 1 : 2, scan: () => p.scan(m, t) });
+      }
+    }
+  }
+
+  // Scans in interleaved rounds, best kept per matcher and text, so a burst of load on a shared
+  // machine does not favour whoever ran in a quiet moment.
+  for (const s of scanners) {
+    const matches = s.scan(); // warm-up
+    s.result.scans[s.textName] = { mchar: 0, matches: s.result.kind === "bare" ? undefined : matches, prefix: s.text.length < shape.texts.find((t) => t.name === s.textName)!.text.length ? s.text.length : undefined };
+  }
+  const rounds = quick ? 2 : 3;
+  for (let round = 0; round < rounds; round++) {
+    for (const s of scanners) {
+      gc?.(); // settle the previous matcher's garbage so background GC does not steal this one's time
+      const ms = time(s.scan, s.runs, 0);
+      const cell = s.result.scans[s.textName]!;
+      cell.mchar = Math.max(cell.mchar, s.text.length / ms / 1000);
+    }
+    log(`scan round ${round + 1}/${rounds} done`);
+  }
+
+  return {
+    shape: shapeName,
+    describe: shape.describe,
+    termCount: terms.length,
+    distinctHan: new Set(terms.join("").match(/\p{Script=Han}/gu) ?? []).size,
+    texts: shape.texts.map((t) => ({ name: t.name, length: t.text.length })),
+    matchers: results,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+// The engine's module-level tables (fold table, pinyin data), imported alone into a fresh heap;
+// added to both engine figures, as they are part of what a worker holding a matcher retains.
+const moduleBase = heapNow();
+await import("../../workers/screening/engine/index.js");
+const moduleMB = (heapNow() - moduleBase) / MB;
+
+main().then(
+  (r) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
