@@ -10,13 +10,14 @@
  * slower), e.g. `git archive <commit> workers/screening/engine | tar -x -C /tmp/x` moved
  * under workers/screening/.
  */
-import { makeBenchData, matchChecksum } from "./data.js";
+import { matchChecksum } from "./data.js";
+import { benchInput } from "./shapes.js";
 
 const basePath = process.env.BASE;
 if (!basePath) throw new Error("set BASE to the index.ts of the engine build to compare against");
 const A = await import(basePath);
 const B = await import("../../workers/screening/engine/index.js");
-const { terms, text } = makeBenchData();
+const { terms, text } = benchInput(); // SHAPE=cjk TEXT=microblog for another cell of the matrix
 const entries = terms.map((pattern, i) => ({ id: i + 1, pattern, category: i % 2 ? "spam" : "abuse", severity: 1 + (i % 3) }));
 const ma = A.compile(entries), mb = B.compile(entries);
 const ha = matchChecksum(ma.findAll(text)), hb = matchChecksum(mb.findAll(text));

@@ -23,6 +23,9 @@ export interface MatcherResult {
   build?: number; // ms
   bytes?: number;
   load?: number; // ms
+  /** engine: the process's first compile() and load(), on cold code */
+  buildFirst?: number;
+  loadFirst?: number;
   memory?: number; // MB, heap + ArrayBuffers (engine: max of compiled and loaded)
   memoryCompiled?: number;
   memoryLoaded?: number;
@@ -105,10 +108,17 @@ async function main(): Promise<ShapeResult> {
     const base = heapNow();
     const { compile, load } = await import("../../workers/screening/engine/index.js");
     const entries = terms.map((pattern, i) => ({ id: i + 1, pattern, category: i % 2 ? "spam" : "abuse", severity: 1 + (i % 3) }));
+    // The first compile and load() of the process run on cold code, as a worker's publish and
+    // an isolate's first screen do; the targets are judged on the warm best, as before.
+    const t0 = performance.now();
     let matcher = compile(entries);
+    const buildFirst = performance.now() - t0;
     const build = time(() => (matcher = compile(entries)), quick ? 2 : 3, 1);
     const memoryCompiled = (heapNow() - base) / MB + moduleMB;
     const bytes = matcher.serialize();
+    const t1 = performance.now();
+    load(bytes);
+    const loadFirst = performance.now() - t1;
     const loadMs = time(() => load(bytes), quick ? 10 : 30);
     // The loaded matcher's own figure: its copy of the bytes, what load() derives, and the
     // module tables (already in the heap, measured at start-up).
@@ -117,11 +127,11 @@ async function main(): Promise<ShapeResult> {
     const memoryLoaded = (heapNow() - loadedBase) / MB + moduleMB;
     if (loaded.termCount !== matcher.termCount) throw new Error("loaded matcher differs");
     const r: MatcherResult = {
-      name: "this engine (findAll, all normalisation)", kind: "engine", build, bytes: bytes.length, load: loadMs,
+      name: "this engine (findAll, all normalisation)", kind: "engine", build, buildFirst, bytes: bytes.length, load: loadMs, loadFirst,
       memoryCompiled, memoryLoaded, memory: Math.max(memoryCompiled, memoryLoaded), scans: {},
     };
     results.push(r);
-    log(`engine: build ${build.toFixed(0)} ms, load ${loadMs.toFixed(2)} ms, ${bytes.length} bytes, ${memoryCompiled.toFixed(1)} / ${memoryLoaded.toFixed(1)} MB`);
+    log(`engine: build ${build.toFixed(0)} ms (first ${buildFirst.toFixed(0)}), load ${loadMs.toFixed(2)} ms (first ${loadFirst.toFixed(1)}), ${bytes.length} bytes, ${memoryCompiled.toFixed(1)} / ${memoryLoaded.toFixed(1)} MB`);
     for (const { name, text } of shape.texts) scanners.push({ result: r, text, textName: name, runs: 8, scan: () => matcher.findAll(text).length });
   }
 

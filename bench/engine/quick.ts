@@ -2,10 +2,11 @@
  * Quick scan-only timing for iteration: engine findAll vs bare loop, plus a result checksum.
  * ENGINE=/path/to/a/copy/of/engine/index.ts times another engine (paired before/after runs).
  */
-import { makeBenchData, matchChecksum } from "./data.js";
+import { matchChecksum } from "./data.js";
+import { benchInput } from "./shapes.js";
 const { compile, load } = await import(process.env.ENGINE ?? "../../workers/screening/engine/index.js");
 
-const { terms, text } = makeBenchData();
+const { terms, text } = benchInput(); // SHAPE=cjk TEXT=microblog for another cell of the matrix
 const entries = terms.map((pattern, i) => ({ id: i + 1, pattern, category: i % 2 ? "spam" : "abuse", severity: 1 + (i % 3) }));
 let t0 = performance.now();
 let m = compile(entries);

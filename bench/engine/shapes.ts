@@ -244,3 +244,15 @@ export function makeShape(name: ShapeName, textLength = 1_000_000): Shape {
     ],
   };
 }
+
+/** The dictionary and one text for quick.ts and ab.ts: `SHAPE=cjk TEXT=microblog` (default: the
+ * original bench's dictionary and text). */
+export function benchInput(env: Record<string, string | undefined> = process.env): { terms: string[]; text: string } {
+  const name = (env.SHAPE ?? "current") as ShapeName;
+  if (!SHAPE_NAMES.includes(name)) throw new Error(`SHAPE must be one of ${SHAPE_NAMES.join(", ")}`);
+  if (name === "current" && (env.TEXT ?? "current") === "current") return makeBenchData();
+  const shape = makeShape(name);
+  const text = shape.texts.find((t) => t.name === (env.TEXT ?? "current"));
+  if (!text) throw new Error("TEXT must be microblog or current");
+  return { terms: shape.terms, text: text.text };
+}
