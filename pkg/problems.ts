@@ -31,6 +31,7 @@ export const PROBLEMS = {
   licence_not_found: { status: 404, title: "Licence not found" },
   outlet_not_found: { status: 404, title: "Outlet not found" },
   post_not_found: { status: 404, title: "Post not found" },
+  report_not_found: { status: 404, title: "Report not found" },
   review_item_not_found: { status: 404, title: "Review item not found" },
   subject_not_found: { status: 404, title: "Subject not found" },
   term_list_not_found: { status: 404, title: "Term list not found" },
@@ -61,6 +62,7 @@ export const PROBLEMS = {
   publish_conflict: { status: 409, title: "Concurrent publish" },
   repost_chain_conflict: { status: 409, title: "Repost chain conflict" },
   shards_locked: { status: 409, title: "Shards locked" },
+  subject_already_actioned: { status: 409, title: "Subject already actioned" },
   term_list_name_taken: { status: 409, title: "Term list name taken" },
   // 410
   code_expired: { status: 410, title: "Verification code expired" },

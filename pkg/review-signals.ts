@@ -44,13 +44,22 @@ export const PRIORITY_VELOCITY_CAP = 500;
 export const PRIORITY_REPORTERS_CAP = 50;
 
 /**
- * priority = 100 × worst severity (1–10) + min(reposts per hour, 500) + 10 × min(distinct reporters, 50).
+ * The reason code of the one escalation signal (source `report`) a subject's item gets when enough
+ * distinct reporters report it within the window (workers/moderation/src/reporters.ts). It is not a
+ * reporter: it adds one severity step (`PRIORITY_ESCALATION_BONUS`) to the item's priority instead.
+ */
+export const REPORT_ESCALATION_REASON = "report_threshold";
+export const PRIORITY_ESCALATION_BONUS = 100;
+
+/**
+ * priority = 100 × worst severity (1–10) + min(reposts per hour, 500) + 10 × min(distinct reporters, 50)
+ * (+ 100 once the reports crossed the escalation threshold).
  * A severity step outweighs 100 reposts an hour or 10 reporters; spread and reports together can
  * lift a mild item (severity 5) level with the gravest one (10). The migration that backfilled
  * items (0019_moderation_signals_backfill) uses the same expression.
  */
-function priorityExpr(severity: SQL, velocity: SQL, reporters: SQL): SQL {
-  return sql`(${severity}) * 100 + min((${velocity}), ${sql.raw(String(PRIORITY_VELOCITY_CAP))}) + 10 * min((${reporters}), ${sql.raw(String(PRIORITY_REPORTERS_CAP))})`;
+function priorityExpr(severity: SQL, velocity: SQL, reporters: SQL, escalated: SQL = sql`0`): SQL {
+  return sql`(${severity}) * 100 + min((${velocity}), ${sql.raw(String(PRIORITY_VELOCITY_CAP))}) + 10 * min((${reporters}), ${sql.raw(String(PRIORITY_REPORTERS_CAP))}) + ${sql.raw(String(PRIORITY_ESCALATION_BONUS))} * (${escalated})`;
 }
 
 /** Reposts per hour of the item's post, from the reposts worker's D1 flush (`post_spread`); 0 for accounts. */
@@ -65,8 +74,9 @@ function velocityExpr(now: number): SQL {
 function recomputeStatement(itemId: SQL, now: number): SQL {
   const velocity = velocityExpr(now);
   return sql`UPDATE review_queue SET severity = m.severity, reporters = m.reporters, signal_count = m.signals, last_signal_at = m.last_at,
-      velocity = ${velocity}, priority = ${priorityExpr(sql`m.severity`, velocity, sql`m.reporters`)}
-    FROM (SELECT review_item_id AS id, max(severity) AS severity, sum(source = 'report') AS reporters, count(*) AS signals, max(created_at) AS last_at
+      velocity = ${velocity}, priority = ${priorityExpr(sql`m.severity`, velocity, sql`m.reporters`, sql`m.escalated`)}
+    FROM (SELECT review_item_id AS id, max(severity) AS severity, count(*) AS signals, max(created_at) AS last_at,
+            sum(source = 'report' AND reason_code <> ${REPORT_ESCALATION_REASON}) AS reporters, max(source = 'report' AND reason_code = ${REPORT_ESCALATION_REASON}) AS escalated
           FROM review_signals WHERE review_item_id = ${itemId} AND status = 'open' GROUP BY review_item_id) AS m
     WHERE review_queue.id = m.id AND review_queue.status = 'open'`;
 }

@@ -81,8 +81,12 @@ export const reviewSignals = sqliteTable(
 export const REPORT_REASONS = ["terrorism", "violence", "pornography", "fraud", "rumour", "spam", "harassment", "other"] as const;
 
 /**
- * User reports of posts and accounts, filed by apps on their users' behalf. One report per
- * (subject, reporter); reports of one subject share one open review item.
+ * User reports of posts and accounts, filed by apps on their users' behalf. One **open** report
+ * per (subject, reporter): a report is open while its review item is, so the unique index on
+ * (subject, reporter, item) — one open item per subject — enforces it, and a reporter may report
+ * again once the earlier report's item was decided. Reports of one subject share its open item.
+ * A muted reporter's report adds no signal; filed while no item is open it has no item
+ * (`review_item_id` null; its status is then that of the subject's next item).
  */
 export const reports = sqliteTable(
   "reports",
@@ -93,9 +97,18 @@ export const reports = sqliteTable(
     /** The app's own opaque id of the reporting user (not a Gatehouse account). */
     reporterId: text("reporter_id").notNull(),
     reason: text("reason", { enum: REPORT_REASONS }).notNull(),
-    reviewItemId: text("review_item_id").notNull(),
+    /** The subject's item the report joined; null for a muted report filed while none was open. */
+    reviewItemId: text("review_item_id"),
     createdAt: integer("created_at").notNull(),
     createdByKey: text("created_by_key").notNull(),
+    /** The reporter's last decided reports were all dismissed: recorded, but no signal and no escalation count. */
+    muted: integer("muted", { mode: "boolean" }).notNull().default(false),
+    /** The content the report carried became the post's evidence (post_evidence). */
+    evidenceStored: integer("evidence_stored", { mode: "boolean" }).notNull().default(false),
   },
-  (t) => [uniqueIndex("reports_subject_reporter_uq").on(t.subjectType, t.subjectId, t.reporterId), index("reports_item_idx").on(t.reviewItemId)],
+  (t) => [
+    uniqueIndex("reports_subject_reporter_item_uq").on(t.subjectType, t.subjectId, t.reporterId, t.reviewItemId),
+    index("reports_item_idx").on(t.reviewItemId),
+    index("reports_reporter_idx").on(t.reporterId, t.createdAt, t.id),
+  ],
 );

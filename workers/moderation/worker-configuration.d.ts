@@ -5,6 +5,9 @@ interface __BaseEnv_ModerationEnv {
 	DB: D1Database;
 	ENVIRONMENT: string;
 	DECIDED_EVIDENCE_RETENTION_DAYS: string;
+	REPORT_ESCALATION_REPORTERS: string;
+	REPORT_ESCALATION_WINDOW_HOURS: string;
+	REPORTER_MUTE_AFTER_DISMISSED: string;
 }
 declare namespace Cloudflare {
 	interface StagingEnv {
@@ -12,6 +15,9 @@ declare namespace Cloudflare {
 		DB: D1Database;
 		ENVIRONMENT: string;
 		DECIDED_EVIDENCE_RETENTION_DAYS: string;
+		REPORT_ESCALATION_REPORTERS: string;
+		REPORT_ESCALATION_WINDOW_HOURS: string;
+		REPORTER_MUTE_AFTER_DISMISSED: string;
 	}
 	interface Env extends __BaseEnv_ModerationEnv {}
 }
@@ -20,7 +26,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "DECIDED_EVIDENCE_RETENTION_DAYS">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "DECIDED_EVIDENCE_RETENTION_DAYS" | "REPORT_ESCALATION_REPORTERS" | "REPORT_ESCALATION_WINDOW_HOURS" | "REPORTER_MUTE_AFTER_DISMISSED">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -72,12 +72,26 @@ export const ReviewQueueQuery = PageQuerySchema.extend({
     .optional(),
 });
 
+/** Content a report carries when Gatehouse never screened it (sealed as the post's evidence). */
+export const ReportEvidenceBody = z
+  .object({
+    text: safeText({ max: 10_000, multiline: true }).openapi({ description: "The reported content as the reporter saw it (≤ 10,000 characters, line breaks allowed)" }),
+    links: z.array(safeText({ max: 2048 })).max(20).optional().openapi({ description: "Links in the content (≤ 20, each ≤ 2,048 characters)" }),
+  })
+  .strict()
+  .openapi("ReportEvidence");
+
+export const ReporterIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "Malformed reporter id");
+
 export const CreateReportBody = z
   .object({
     subjectType: SubjectTypeSchema,
     subjectId: SubjectIdSchema,
-    reporterId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "Malformed reporter id"),
+    reporterId: ReporterIdSchema,
     reason: z.enum(REPORT_REASONS),
+    evidence: ReportEvidenceBody.optional().openapi({
+      description: "Only for posts: kept as the post's evidence when it has none (e.g. its screened evidence was purged); ignored otherwise, and for muted reporters",
+    }),
   })
   .strict()
   .openapi("CreateReport");
@@ -88,10 +102,19 @@ export const ReportSchema = z
     subjectType: SubjectTypeSchema,
     subjectId: z.string(),
     reason: z.enum(REPORT_REASONS),
-    reviewItemId: z.string(),
+    reviewItemId: z.string().nullable().openapi({ description: "The subject's review item the report joined (null: a muted report filed while no item was open)" }),
     createdAt: z.string(),
+    status: z.enum(["open", "decided"]).openapi({ description: "`open` until the report's review item is decided" }),
+    outcome: z.enum(["dismissed", "actioned"]).nullable().openapi({ description: "When decided: `dismissed`, or `actioned` (the subject was acted on)" }),
+    decidedAt: z.string().nullable(),
+    muted: z.boolean().openapi({ description: "The reporter's last decided reports were all dismissed: recorded, but no signal" }),
+    evidenceStored: z.boolean().openapi({ description: "The content this report carried became the post's evidence" }),
   })
   .openapi("Report");
+
+export const ReportListQuery = PageQuerySchema.extend({ reporterId: ReporterIdSchema });
+
+export const SubjectActionedSchema = z.object({ outcome: z.enum(["removed", "closed"]), at: z.string().nullable() });
 
 export const DecisionBody = z
   .object({

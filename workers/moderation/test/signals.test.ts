@@ -30,10 +30,12 @@ describe("one open item per subject", () => {
     const ids = new Set(await Promise.all(results.map(async (r) => ((await r.json()) as { reviewItemId: string }).reviewItemId)));
     expect(ids.size).toBe(1);
     expect(await countRows("review_queue", "subject_id = ?", "post-c50")).toBe(1);
-    expect(await countRows("review_signals", "subject_id = ?", "post-c50")).toBe(50);
+    // 50 report signals and the one escalation (the tenth reporter crossed REPORT_ESCALATION_REPORTERS).
+    expect(await countRows("review_signals", "subject_id = ? AND reason_code <> 'report_threshold'", "post-c50")).toBe(50);
+    expect(await countRows("review_signals", "subject_id = ? AND reason_code = 'report_threshold'", "post-c50")).toBe(1);
     const view = await item([...ids][0]!);
-    expect(view).toMatchObject({ status: "open", reporters: 50, signalCount: 50, reports: 50, severity: 6 });
-    expect(view.signals).toHaveLength(50);
+    expect(view).toMatchObject({ status: "open", reporters: 50, signalCount: 51, reports: 50, severity: 6 });
+    expect(view.signals).toHaveLength(51);
     // Repeats by the same reporters add nothing.
     const again = await Promise.all(Array.from({ length: 10 }, (_, i) => report("post-c50", `user-${i}`)));
     expect(again.map((r) => r.status)).toEqual(Array(10).fill(200));
