@@ -811,10 +811,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A reporter's reports, newest first, each with its status and outcome (app). */
+        get: operations["listReports"];
         put?: never;
-        /** File a user's report of a post or account (app). One report per reporter and subject; each report is a signal on the subject's one open review item and raises its priority. */
+        /**
+         * File a user's report of a post or account (app). One open report per reporter and subject; each report is a signal on the subject's one open review item and raises its priority.
+         * @description A reporter may report a subject again once the earlier report's item was decided. `REPORT_ESCALATION_REPORTERS` distinct reporters within `REPORT_ESCALATION_WINDOW_HOURS` add one escalation signal (`report_threshold`) to the item. A reporter whose last `REPORTER_MUTE_AFTER_DISMISSED` decided reports were all dismissed is muted: the report is recorded with `muted: true` and adds no signal. A removed post or closed account is 409 `subject_already_actioned` with `outcome` and `at`. `evidence` (posts only) becomes the post's evidence when it has none.
+         */
         post: operations["createReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One report with its status and outcome (app), so a reporter learns what happened. */
+        get: operations["getReport"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -956,7 +977,7 @@ export interface components {
              * @description Stable machine-readable error code (the registry in pkg/problems.ts)
              * @enum {string}
              */
-            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "evidence_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "duplicate_pattern" | "import_conflict" | "item_claimed" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "evidence_unavailable" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable";
+            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "evidence_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "report_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "duplicate_pattern" | "import_conflict" | "item_claimed" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "subject_already_actioned" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "evidence_unavailable" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable";
             requestId?: string;
             errors?: {
                 field: string;
@@ -1352,8 +1373,24 @@ export interface components {
             subjectId: string;
             /** @enum {string} */
             reason: "terrorism" | "violence" | "pornography" | "fraud" | "rumour" | "spam" | "harassment" | "other";
-            reviewItemId: string;
+            /** @description The subject's review item the report joined (null: a muted report filed while no item was open) */
+            reviewItemId: string | null;
             createdAt: string;
+            /**
+             * @description `open` until the report's review item is decided
+             * @enum {string}
+             */
+            status: "open" | "decided";
+            /**
+             * @description When decided: `dismissed`, or `actioned` (the subject was acted on)
+             * @enum {string|null}
+             */
+            outcome: "dismissed" | "actioned" | null;
+            decidedAt: string | null;
+            /** @description The reporter's last decided reports were all dismissed: recorded, but no signal */
+            muted: boolean;
+            /** @description The content this report carried became the post's evidence */
+            evidenceStored: boolean;
         };
         CreateReport: {
             /** @enum {string} */
@@ -1362,6 +1399,14 @@ export interface components {
             reporterId: string;
             /** @enum {string} */
             reason: "terrorism" | "violence" | "pornography" | "fraud" | "rumour" | "spam" | "harassment" | "other";
+            evidence?: components["schemas"]["ReportEvidence"];
+        };
+        /** @description Only for posts: kept as the post's evidence when it has none (e.g. its screened evidence was purged); ignored otherwise, and for muted reporters */
+        ReportEvidence: {
+            /** @description The reported content as the reporter saw it (≤ 10,000 characters, line breaks allowed) */
+            text: string;
+            /** @description Links in the content (≤ 20, each ≤ 2,048 characters) */
+            links?: string[];
         };
         ReviewItem: {
             id: string;
@@ -1716,7 +1761,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1796,7 +1841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1805,7 +1850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1983,7 +2028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1992,7 +2037,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2074,7 +2119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2171,7 +2216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2180,7 +2225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2263,7 +2308,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2345,7 +2390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2354,7 +2399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2516,7 +2561,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2603,7 +2648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2680,7 +2725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2689,7 +2734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2777,7 +2822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2786,7 +2831,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2931,7 +2976,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2940,7 +2985,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3022,7 +3067,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3031,7 +3076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3118,7 +3163,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3169,7 +3214,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublicProfile"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3391,7 +3436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3400,7 +3445,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3605,7 +3650,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3683,7 +3728,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3746,7 +3791,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3810,7 +3855,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3819,7 +3864,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3903,7 +3948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3982,7 +4027,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3991,7 +4036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4079,7 +4124,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4144,7 +4189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4153,7 +4198,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4368,7 +4413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4565,7 +4610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4867,7 +4912,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4941,7 +4986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4950,7 +4995,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5291,7 +5336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5414,7 +5459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5423,7 +5468,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5517,7 +5562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5526,7 +5571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5616,7 +5661,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5766,7 +5811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5775,7 +5820,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5904,7 +5949,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5984,7 +6029,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5995,6 +6040,71 @@ export interface operations {
             };
             /** @description Problem: `unsupported_media_type` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReports: {
+        parameters: {
+            query: {
+                limit?: number;
+                cursor?: string;
+                reporterId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        reports: components["schemas"]["Report"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6037,7 +6147,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description This reporter already reported this subject; the earlier report */
+            /** @description This reporter has an open report of this subject; that report */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6073,7 +6183,94 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6215,7 +6412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6288,7 +6485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6297,7 +6494,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6366,7 +6563,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6375,7 +6572,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6442,7 +6639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6451,7 +6648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6587,7 +6784,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
