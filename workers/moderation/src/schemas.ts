@@ -114,8 +114,6 @@ export const ReportSchema = z
 
 export const ReportListQuery = PageQuerySchema.extend({ reporterId: ReporterIdSchema });
 
-export const SubjectActionedSchema = z.object({ outcome: z.enum(["removed", "closed"]), at: z.string().nullable() });
-
 export const DecisionBody = z
   .object({
     decision: z.enum(["dismiss", "remove_post"]),
