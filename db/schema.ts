@@ -8,3 +8,4 @@ export * from "./tables/screening";
 export * from "./tables/reposts";
 export * from "./tables/moderation";
 export * from "./tables/evidence";
+export * from "./tables/decisions";

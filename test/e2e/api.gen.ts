@@ -804,6 +804,23 @@ export interface paths {
         patch: operations["updateSpreadThresholds"];
         trace?: never;
     };
+    "/v1/posts/{postId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What happened to a post (app, operator): screening verdict, removal, labels, review, decisions, appeal and spread. */
+        get: operations["getPost"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports": {
         parameters: {
             query?: never;
@@ -885,8 +902,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decide an open item (operator): dismiss it, or remove the post. Closes every open signal of the subject and releases the claim; recorded in the audit log; an item is decided once. 409 `item_claimed` while another operator holds it. */
+        /** Decide an open item (operator): `dismiss`, a post action (`remove_post`, `restore_post`, `label_post`) or an account action (`warn_account`, `suspend_account` with optional `durationDays`, `close_account`; on a post item it acts on the post's author). Applies the action, closes every open signal of the subject, releases the claim and records the decision (operator, reason, policy version, time) with its audit row — all or nothing; an item is decided once. 409 `item_claimed` while another operator holds it. 202 when an account action is recorded but registration has not confirmed it yet (a retry of the request, or the cron within minutes, completes it exactly once). The older body `{ decision, reason }` is still accepted. */
         post: operations["postReviewQueueItemDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/review-queue/bulk-decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide up to 500 items with one action (operator): each item is decided as the single endpoint would, or reported in `skipped` with its reason (`review_item_not_found`, `already_decided`, `item_claimed`, `decision_not_applicable`, `invalid_transition`, `account_not_found`). Post actions and dismissals of all items commit in one transaction. */
+        post: operations["postReviewQueueBulkDecision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1366,6 +1400,67 @@ export interface components {
              */
             verdict: "allow" | "review" | "block" | null;
         };
+        PostStatus: {
+            postId: string;
+            accountId: string;
+            /** @enum {string} */
+            kind: "post" | "news" | "reprint";
+            /**
+             * @description Screening's verdict
+             * @enum {string}
+             */
+            verdict: "allow" | "review" | "block";
+            /** @description Screening categories the post matched */
+            categories: string[];
+            /** @description The policy version it was screened with */
+            policyVersion: number;
+            screenedAt: string;
+            /** @description Set while the post is removed (reposts and views are then refused with 409 `post_removed`) */
+            removal: {
+                removedAt: string;
+                decisionId: string | null;
+            } | null;
+            /** @description Labels moderators put on the post, e.g. `disputed` */
+            labels: {
+                label: string;
+                at: string;
+                decisionId: string;
+            }[];
+            /** @description The post's latest review item, if it ever entered the queue */
+            review: {
+                /** @enum {string} */
+                status: "open" | "decided";
+                openedAt: string;
+                decidedAt: string | null;
+            } | null;
+            /** @description Moderation decisions about the post, newest first (an account action on a post item acts on its author) */
+            decisions: {
+                id: string;
+                action: string;
+                /** @enum {string} */
+                status: "applied" | "pending";
+                decidedAt: string;
+                target: {
+                    /** @enum {string} */
+                    type: "post" | "account";
+                    id: string;
+                } | null;
+            }[];
+            /** @description The open or decided appeal of the post's latest decision. Appeals are not built yet: always null. */
+            appeal: null;
+            /** @description The spread of the post's root (the D1 copy, flushed within about a second); null before its first count */
+            spread: {
+                rootPostId: string;
+                reposts: number;
+                views: number;
+                levels: {
+                    name: string;
+                    crossedAt: string;
+                }[];
+                escalated: boolean;
+                asOf: string;
+            } | null;
+        };
         Report: {
             id: string;
             /** @enum {string} */
@@ -1464,10 +1559,81 @@ export interface components {
             createdAt: string;
             closedAt: string | null;
         };
-        ModerationReviewDecision: {
+        DecidedReviewItem: components["schemas"]["ReviewItem"] & {
+            decisionRecord: components["schemas"]["ModerationDecision"];
+        };
+        ModerationDecision: {
+            id: string;
+            reviewItemId: string;
             /** @enum {string} */
-            decision: "dismiss" | "remove_post";
+            action: "dismiss" | "remove_post" | "restore_post" | "label_post" | "warn_account" | "suspend_account" | "close_account";
+            /** @description What the action acted on: the post, or the account (a post's author for an account action on a post item); null for `dismiss` */
+            target: {
+                /** @enum {string} */
+                type: "post" | "account";
+                id: string;
+            } | null;
             reason: string;
+            labels: string[];
+            durationDays: number | null;
+            /** @description The published policy version in force at the decision */
+            policyVersion: number | null;
+            decidedBy: string;
+            decidedAt: string;
+            /**
+             * @description `applied`: done; `pending`: recorded, its account action not yet confirmed (a retry of the request or the cron completes it); `refused`: registration refused the account action and the item was reopened
+             * @enum {string}
+             */
+            status: "applied" | "pending" | "refused";
+            appliedAt: string | null;
+            /** @description A timed suspension's end */
+            expiresAt: string | null;
+            liftedAt: string | null;
+        };
+        ModerationReviewDecision: {
+            /**
+             * @description What to do. Post actions (`remove_post`, `restore_post`, `label_post`) act on the item's post; account actions (`warn_account`, `suspend_account`, `close_account`) act on the item's account, or on the author of the item's post.
+             * @enum {string}
+             */
+            action?: "dismiss" | "remove_post" | "restore_post" | "label_post" | "warn_account" | "suspend_account" | "close_account";
+            /**
+             * @deprecated
+             * @description Deprecated alias of `action` (older clients)
+             * @enum {string}
+             */
+            decision?: "dismiss" | "remove_post";
+            reason: string;
+            /** @description `label_post` only: labels added to the post (kept until lifted), e.g. `disputed` */
+            labels?: string[];
+            /** @description `suspend_account` only: the suspension is lifted by the cron once this many days have passed (omit: until restored) */
+            durationDays?: number;
+        };
+        BulkDecisionResult: {
+            decided: {
+                itemId: string;
+                decisionId: string;
+                /** @enum {string} */
+                status: "applied" | "pending";
+            }[];
+            skipped: {
+                itemId: string;
+                /** @description `review_item_not_found`, `already_decided`, `item_claimed`, `decision_not_applicable`, `invalid_transition`, `account_not_found` */
+                code: string;
+                detail: string;
+                heldBy?: string;
+                until?: string;
+            }[];
+        };
+        BulkReviewDecision: {
+            /** @description Up to 500 review item ids (repeats are decided once) */
+            itemIds: string[];
+            /** @enum {string} */
+            action: "dismiss" | "remove_post" | "restore_post" | "label_post" | "warn_account" | "suspend_account" | "close_account";
+            reason: string;
+            /** @description `label_post` only: labels added to the post (kept until lifted), e.g. `disputed` */
+            labels?: string[];
+            /** @description `suspend_account` only: the suspension is lifted by the cron once this many days have passed (omit: until restored) */
+            durationDays?: number;
         };
         ReviewClaim: {
             itemId: string;
@@ -6069,6 +6235,75 @@ export interface operations {
             };
         };
     };
+    getPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                postId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The post's status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostStatus"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listReports: {
         parameters: {
             query: {
@@ -6458,13 +6693,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Decided */
+            /** @description Decided and applied */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReviewItem"];
+                    "application/json": components["schemas"]["DecidedReviewItem"];
+                };
+            };
+            /** @description Decided; the account action is pending */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecidedReviewItem"];
                 };
             };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
@@ -6517,6 +6761,86 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `sms_delivery_failed`, `upstream_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postReviewQueueBulkDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkReviewDecision"];
+            };
+        };
+        responses: {
+            /** @description Per-item results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkDecisionResult"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `sms_delivery_failed`, `upstream_unavailable` */
+            502: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -3,10 +3,18 @@ import { workerProject } from "../../test/support/worker-project.ts";
 // Fixed test secrets (never used outside tests): the evidence master keys, as screening's tests use them.
 const key = (byte: number) => Buffer.alloc(32, byte).toString("base64");
 
+/**
+ * Auxiliary workers do not start under @cloudflare/vitest-plugin 1.5, so the registration worker
+ * is absent here: its binding answers 503 as an unavailable worker would. Account actions are
+ * covered end to end (test/e2e/moderation-loop.test.ts) against `wrangler dev`.
+ */
+const unavailable = () => new Response("registration worker not running in this test project", { status: 503 });
+
 export default workerProject("moderation", {
   configPath: "./wrangler.toml",
   bindings: {
     EVIDENCE_MASTER_KEYS: JSON.stringify({ e1: key(7), e2: key(8) }),
     EVIDENCE_ACTIVE_KID: "e1",
   },
+  miniflare: { serviceBindings: { REGISTRATION: unavailable } },
 });

@@ -1,6 +1,7 @@
 import { createApp } from "../../../pkg/app";
 import { mountInternalRoutes } from "../../../pkg/internal-routes";
 import type { Env } from "./env";
+import { sweepDecisions } from "./decisions";
 import { purgeEvidence } from "./evidence";
 import { auditRoutes } from "./routes/audit";
 import { evidenceRoutes } from "./routes/evidence";
@@ -16,9 +17,13 @@ app.route("/", claimRoutes);
 app.route("/", auditRoutes);
 app.route("/", evidenceRoutes);
 
-/** Cron triggers (wrangler.toml [triggers]): the evidence purge. */
+/** The cron that completes pending account actions and lifts ended suspensions (and only that). */
+const DECISIONS_CRON = "*/5 * * * *";
+
+/** Cron triggers (wrangler.toml [triggers]): the evidence purge (hourly); decisions (every run). */
 async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
-  ctx.waitUntil(purgeEvidence(env, controller.scheduledTime));
+  if (controller.cron !== DECISIONS_CRON) ctx.waitUntil(purgeEvidence(env, controller.scheduledTime));
+  ctx.waitUntil(sweepDecisions(env, controller.scheduledTime));
 }
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

@@ -5,6 +5,7 @@ import { accountRoutes } from "./routes/accounts";
 import { actionRoutes } from "./routes/actions";
 import { devRoutes } from "./routes/dev";
 import { identityRoutes } from "./routes/identity";
+import { internalActionRoutes } from "./routes/internal-actions";
 import { phoneRoutes } from "./routes/phone";
 import { publicRoutes } from "./routes/public";
 import { publisherRoutes } from "./routes/publishers";
@@ -26,6 +27,7 @@ export function buildApp(options: { devRoutes: boolean; deps?: Partial<Deps> }) 
   app.route("/", publisherRoutes(deps));
   app.route("/", publicRoutes(deps));
   app.route("/", webhookRoutes(deps));
+  app.route("/", internalActionRoutes(deps));
   if (options.devRoutes) app.route("/", devRoutes());
   return app;
 }

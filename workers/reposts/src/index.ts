@@ -2,6 +2,7 @@ import { createApp } from "../../../pkg/app";
 import { mountInternalRoutes } from "../../../pkg/internal-routes";
 import type { Env } from "./env";
 import { countRoutes } from "./routes/counts";
+import { postStatusRoutes } from "./routes/post-status";
 import { spreadRoutes } from "./routes/spread";
 import { thresholdRoutes } from "./routes/thresholds";
 
@@ -13,5 +14,6 @@ mountInternalRoutes(app, "reposts");
 app.route("/", countRoutes);
 app.route("/", spreadRoutes);
 app.route("/", thresholdRoutes);
+app.route("/", postStatusRoutes);
 
 export default app;

@@ -57,6 +57,7 @@ describe("openapi", () => {
     const res = await call(`/openapi.json`);
     const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths).sort()).toEqual([
+      "/v1/posts/{postId}",
       "/v1/posts/{postId}/reposts",
       "/v1/posts/{postId}/spread",
       "/v1/posts/{postId}/spread/shards",

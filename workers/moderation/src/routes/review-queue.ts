@@ -2,18 +2,16 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
 import { reviewQueue } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditStatement } from "../../../../pkg/audit";
-import { runAtomic } from "../../../../pkg/batch";
 import { decodeCursor, encodeCursor } from "../../../../pkg/cursor";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
-import { newId } from "../../../../pkg/ids";
 import { requireRole } from "../../../../pkg/principal";
-import { closeSubjectSignals, decideItem } from "../../../../pkg/review-signals";
 import { problemResponses } from "../../../../pkg/schemas";
 import type { Env } from "../env";
-import { itemClaimed, liveClaim, loadItemView, loadRow, reviewItemView } from "../review-items";
-import { DecisionBody, ReviewItemSchema, ReviewQueueQuery } from "../schemas";
+import { BulkDecisionBody, BulkDecisionResultSchema, DecidedItemSchema, DecisionBody } from "../decision-schemas";
+import { decideItems, decisionView, type Skip } from "../decisions";
+import { itemClaimed, loadItemView, reviewItemView } from "../review-items";
+import { ReviewItemSchema, ReviewQueueQuery } from "../schemas";
 
 export const ItemIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "Malformed id") });
 
@@ -51,15 +49,49 @@ const decide = createRoute({
   path: "/v1/review-queue/{id}/decision",
   tags: ["moderation"],
   summary:
-    "Decide an open item (operator): dismiss it, or remove the post. Closes every open signal of the subject and releases the claim; recorded in the audit log; an item is decided once. 409 `item_claimed` while another operator holds it.",
+    "Decide an open item (operator): `dismiss`, a post action (`remove_post`, `restore_post`, `label_post`) or an account action (`warn_account`, `suspend_account` with optional `durationDays`, `close_account`; on a post item it acts on the post's author). Applies the action, closes every open signal of the subject, releases the claim and records the decision (operator, reason, policy version, time) with its audit row — all or nothing; an item is decided once. 409 `item_claimed` while another operator holds it. 202 when an account action is recorded but registration has not confirmed it yet (a retry of the request, or the cron within minutes, completes it exactly once). The older body `{ decision, reason }` is still accepted.",
   security: [{ bearer: [] }],
   middleware: [requireRole("operator")] as const,
   request: { params: ItemIdParam, body: { required: true, content: { "application/json": { schema: DecisionBody } } } },
   responses: {
-    200: { description: "Decided", content: { "application/json": { schema: ReviewItemSchema } } },
-    ...problemResponses(401, 403, 404, 409, 422),
+    200: { description: "Decided and applied", content: { "application/json": { schema: DecidedItemSchema } } },
+    202: { description: "Decided; the account action is pending", content: { "application/json": { schema: DecidedItemSchema } } },
+    ...problemResponses(401, 403, 404, 409, 422, 502),
   },
 });
+
+const bulkDecide = createRoute({
+  method: "post",
+  path: "/v1/review-queue/bulk-decision",
+  tags: ["moderation"],
+  summary:
+    "Decide up to 500 items with one action (operator): each item is decided as the single endpoint would, or reported in `skipped` with its reason (`review_item_not_found`, `already_decided`, `item_claimed`, `decision_not_applicable`, `invalid_transition`, `account_not_found`). Post actions and dismissals of all items commit in one transaction.",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("operator")] as const,
+  request: { body: { required: true, content: { "application/json": { schema: BulkDecisionBody } } } },
+  responses: {
+    200: { description: "Per-item results", content: { "application/json": { schema: BulkDecisionResultSchema } } },
+    ...problemResponses(401, 403, 422, 502),
+  },
+});
+
+/** The problem of a single decision's skipped item. */
+function skipProblem(skip: Skip): ApiError {
+  switch (skip.code) {
+    case "review_item_not_found":
+      return new ApiError(404, "review_item_not_found", skip.detail);
+    case "item_claimed":
+      return itemClaimed({ heldBy: skip.heldBy!, until: skip.until! });
+    case "already_decided":
+      return new ApiError(409, "already_decided", skip.detail);
+    case "invalid_transition":
+      return new ApiError(409, "invalid_transition", skip.detail, skip.accountStatus ? { accountStatus: skip.accountStatus } : {});
+    case "account_not_found":
+      return new ApiError(422, "decision_not_applicable", `The account to act on does not exist: ${skip.detail}`);
+    default:
+      return new ApiError(422, "decision_not_applicable", skip.detail);
+  }
+}
 
 /** `?sort=priority` cursors carry the priority as `p<n>`, so an `age` cursor is refused there and vice versa. */
 function priorityCursor(cursor: string | undefined): { key: number; id: string } | undefined {
@@ -114,44 +146,23 @@ export const reviewQueueRoutes = createRouter<Env>()
   .openapi(getItem, async (c) => c.json(await loadItemView(c.env, c.req.valid("param").id), 200))
   .openapi(decide, async (c) => {
     const { id } = c.req.valid("param");
-    const { decision, reason } = c.req.valid("json");
-    const principal = c.get("principal")!;
-    const now = Date.now();
-    const item = await loadRow(c.env, id);
-    if (item.status !== "open") throw new ApiError(409, "already_decided", "This item has already been decided.");
-    const claim = liveClaim(item, now);
-    if (claim && claim.heldBy !== principal.keyId) throw itemClaimed(claim);
-    if (decision === "remove_post" && item.subjectType !== "post") {
-      throw new ApiError(422, "decision_not_applicable", "Only a post can be removed; act on accounts with POST /v1/accounts/{id}/actions.");
-    }
-    const auditId = newId("aud");
-    const audited = sql`EXISTS (SELECT 1 FROM audit_log WHERE id = ${auditId})`;
-    // One transaction, guarded by the item still being open and not claimed by someone else: the
-    // decision (which releases the claim), its audit entry (only if this request decided it:
-    // changes() of the statement before), then — only if that audit entry exists — every open
-    // signal of the subject closed and the post removed. A concurrent decision changes nothing.
-    const [decided] = await runAtomic(c.env.DB, [
-      decideItem({ itemId: id, decision, decidedBy: principal.keyId, at: now }),
-      auditStatement(
-        principal,
-        c.get("requestId"),
-        {
-          action: `review.${decision}`,
-          subjectType: item.subjectType,
-          subjectId: item.subjectId,
-          reason,
-          details: { reviewItemId: id, source: item.source, reasonCode: item.reasonCode, signals: item.signalCount, priority: item.priority },
-        },
-        { id: auditId, at: now, onlyIf: sql`changes() = 1` },
-      ),
-      closeSubjectSignals(item.subjectType, item.subjectId, now, audited),
-      sql`UPDATE posts SET removed_at = ${now} WHERE id = ${item.subjectId} AND removed_at IS NULL AND ${decision} = 'remove_post' AND ${audited}`,
-    ]);
-    if (decided!.meta.changes !== 1) {
-      const after = await loadRow(c.env, id);
-      const holder = after.status === "open" ? liveClaim(after, Date.now()) : null;
-      if (holder && holder.heldBy !== principal.keyId) throw itemClaimed(holder);
-      throw new ApiError(409, "already_decided", "This item has already been decided.");
-    }
-    return c.json(await loadItemView(c.env, id), 200);
+    const body = c.req.valid("json");
+    const action = (body.action ?? body.decision)!;
+    const input = { action, reason: body.reason, labels: body.labels, durationDays: body.durationDays };
+    const outcome = await decideItems(c.env, c.get("principal")!, c.get("requestId"), [id], input, { bulk: false });
+    const decided = outcome.decided[0];
+    if (!decided) throw skipProblem(outcome.skipped[0]!);
+    const view = { ...(await loadItemView(c.env, id)), decisionRecord: decisionView(decided) };
+    return decided.status === "pending" ? c.json(view, 202) : c.json(view, 200);
+  })
+  .openapi(bulkDecide, async (c) => {
+    const { itemIds, ...input } = c.req.valid("json");
+    const outcome = await decideItems(c.env, c.get("principal")!, c.get("requestId"), itemIds, input, { bulk: true });
+    return c.json(
+      {
+        decided: outcome.decided.map((d) => ({ itemId: d.reviewItemId, decisionId: d.id, status: d.status as "applied" | "pending" })),
+        skipped: outcome.skipped.map(({ accountStatus: _, ...s }) => s),
+      },
+      200,
+    );
   });

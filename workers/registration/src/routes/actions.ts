@@ -2,11 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { accounts, ACCOUNT_STATUSES, accountState, type AccountStatus } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { auditStatement } from "../../../../pkg/audit";
+import { auditStatement, type AuditActor } from "../../../../pkg/audit";
 import { guard, runAtomic, type AtomicStatement } from "../../../../pkg/batch";
 import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
-import type { Principal } from "../../../../pkg/principal";
 import { requireRole } from "../../../../pkg/principal";
 import { IdSchema, problemResponses } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
@@ -14,8 +13,8 @@ import { concurrentChange, isGuardFailure } from "../repo";
 import { AccountIdParam, ReasonSchema } from "../schemas";
 import { nextStatus } from "../state-machine";
 
-const ACTIONS = ["warn", "suspend", "restore", "close"] as const;
-type Action = (typeof ACTIONS)[number];
+export const ACTIONS = ["warn", "suspend", "restore", "close"] as const;
+export type Action = (typeof ACTIONS)[number];
 
 const ActionBody = z.object({ action: z.enum(ACTIONS), reason: ReasonSchema }).strict().openapi("AccountAction");
 const ActionResult = z
@@ -64,7 +63,7 @@ interface Planned {
 type Row = { id: string; status: AccountStatus; statusBeforeSuspension: string | null };
 
 /** What an action does to an account in `row.status`: its next status, or the refusal. */
-function plan(action: Action, row: Row): { ok: true; to: AccountStatus } | { ok: false; code: "invalid_transition"; detail: string } {
+export function plan(action: Action, row: Row): { ok: true; to: AccountStatus } | { ok: false; code: "invalid_transition"; detail: string } {
   if (action === "warn") {
     return row.status === "closed" ? { ok: false, code: "invalid_transition", detail: "A closed account cannot be warned." } : { ok: true, to: row.status };
   }
@@ -72,8 +71,21 @@ function plan(action: Action, row: Row): { ok: true; to: AccountStatus } | { ok:
   return to ? { ok: true, to } : { ok: false, code: "invalid_transition", detail: `An account that is ${row.status} cannot ${action}.` };
 }
 
-/** The statements of one applied action: status guard, change, audit row. */
-function statements(db: Db, p: Planned, action: Action, reason: string, actor: Principal, requestId: string | undefined, now: number) {
+/**
+ * The statements of one applied action: status guard, change, audit row. `audit.id` fixes the
+ * audit row's id (an idempotency key: a second batch with it fails on the primary key);
+ * `audit.details` adds non-personal details (e.g. the moderation decision it carries out).
+ */
+export function statements(
+  db: Db,
+  p: Planned,
+  action: Action,
+  reason: string,
+  actor: AuditActor,
+  requestId: string | undefined,
+  now: number,
+  audit: { id?: string; details?: Record<string, unknown> } = {},
+) {
   const stmts = [guard(sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${p.id} AND status = ${p.from})`)];
   const stateSet =
     action === "warn"
@@ -94,11 +106,18 @@ function statements(db: Db, p: Planned, action: Action, reason: string, actor: P
         .onConflictDoUpdate({ target: accountState.accountId, set: stateSet }),
     );
   }
-  out.push(auditStatement(actor, requestId, { action: `account.${action}`, subjectType: "account", subjectId: p.id, reason, details: { from: p.from, to: p.to } }));
+  out.push(
+    auditStatement(
+      actor,
+      requestId,
+      { action: `account.${action}`, subjectType: "account", subjectId: p.id, reason, details: { ...audit.details, from: p.from, to: p.to } },
+      { id: audit.id },
+    ),
+  );
   return out;
 }
 
-async function loadRows(db: Db, ids: string[]): Promise<Map<string, Row>> {
+export async function loadRows(db: Db, ids: string[]): Promise<Map<string, Row>> {
   const rows = await db
     .select({ id: accounts.id, status: accounts.status, statusBeforeSuspension: accountState.statusBeforeSuspension })
     .from(accounts)
@@ -107,7 +126,7 @@ async function loadRows(db: Db, ids: string[]): Promise<Map<string, Row>> {
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-async function commit(db: Db, stmts: AtomicStatement[]): Promise<void> {
+export async function commit(db: Db, stmts: AtomicStatement[]): Promise<void> {
   if (stmts.length === 0) return;
   try {
     await runAtomic(db.$client, stmts);
