@@ -50,13 +50,16 @@ function matches(route: CompiledRoute, parts: string[]): boolean {
 /** The route serving `method path`, or why none does. HEAD is served wherever GET is. */
 export function matchRoute(method: string, pathname: string): RouteMatch {
   const parts = pathname.split("/").slice(1);
-  const candidates = (TABLE.get(`${parts[0]}/${parts[1] ?? ""}`) ?? []).filter((r) => matches(r, parts));
-  if (candidates.length === 0) return { kind: "not_found" };
+  const matching = (TABLE.get(`${parts[0]}/${parts[1] ?? ""}`) ?? []).filter((r) => matches(r, parts));
+  if (matching.length === 0) return { kind: "not_found" };
   const wanted = method === "HEAD" ? "GET" : method;
-  // A literal template beats a parameter in the same place (`/v1/accounts/vault/rotate` over `{id}`).
-  const found = candidates
-    .filter((r) => r.method === wanted)
-    .sort((a, b) => a.segments.filter((s) => s === null).length - b.segments.filter((s) => s === null).length)[0];
+  // A literal template beats a parameter in the same place (`/v1/accounts/vault/rotate` over `{id}`),
+  // whatever the method (OpenAPI matches concrete paths first): GET /v1/review-queue/bulk-decision is
+  // a 405 of that path, not a read of an item called "bulk-decision".
+  const params = (r: CompiledRoute) => r.segments.filter((s) => s === null).length;
+  const fewest = Math.min(...matching.map(params));
+  const candidates = matching.filter((r) => params(r) === fewest);
+  const found = candidates.find((r) => r.method === wanted);
   if (found) return { kind: "found", route: found };
   const allowed = [...new Set(candidates.map((r) => r.method))];
   if (allowed.includes("GET")) allowed.push("HEAD");

@@ -115,6 +115,9 @@ describe("route table", () => {
     expect(matchRoute("HEAD", "/v1/health")).toMatchObject({ kind: "found", route: { path: "/v1/health", public: true } });
     expect(matchRoute("GET", "/v1/public/accounts/daily_news")).toMatchObject({ kind: "found", route: { public: true } });
     expect(matchRoute("GET", "/v1//keys")).toEqual({ kind: "not_found" });
+    // A literal path answers for itself: other methods are 405, not the templated neighbour's GET.
+    expect(matchRoute("GET", "/v1/review-queue/bulk-decision")).toEqual({ kind: "method_not_allowed", allowed: ["POST"] });
+    expect(matchRoute("GET", "/v1/review-queue/rvw_1")).toMatchObject({ kind: "found", route: { path: "/v1/review-queue/{id}" } });
   });
 });
 
