@@ -171,3 +171,33 @@ export function releaseClaim(p: { itemId: string; by: string; anyHolder: boolean
   return sql`UPDATE review_queue SET claimed_by = NULL, claimed_until = NULL
     WHERE id = ${p.itemId} AND claimed_by IS NOT NULL AND claimed_until > ${p.now} AND (claimed_by = ${p.by} OR ${p.anyHolder ? 1 : 0} = 1)`;
 }
+
+/**
+ * Decides many open items at once (bulk decisions): `itemIds` is an SQL subquery yielding item
+ * ids; only items still open are decided, and their claims are released.
+ */
+export function decideItems(p: { itemIds: SQL; decision: string; decidedBy: string; at: number }): SQL {
+  return sql`UPDATE review_queue SET status = 'decided', decision = ${p.decision}, decided_at = ${p.at}, decided_by = ${p.decidedBy}, claimed_by = NULL, claimed_until = NULL
+    WHERE id IN ${p.itemIds} AND status = 'open'`;
+}
+
+/** Closes the open signals that `subjectMatch` (an SQL condition over `review_signals`) selects. */
+export function closeSignalsWhere(subjectMatch: SQL, at: number): SQL {
+  return sql`UPDATE review_signals SET status = 'closed', closed_at = ${at} WHERE status = 'open' AND ${subjectMatch}`;
+}
+
+/**
+ * Reopens a decided item whose action could not be applied, with the signals its decision
+ * closed (those closed at `decidedAt`) — only if `onlyIf` holds and no newer item of the subject
+ * is open (one open item per subject).
+ */
+export function reopenItem(p: { itemId: string; subjectType: ReviewSubjectType; subjectId: string; decidedAt: number; onlyIf: SQL }): SQL[] {
+  return [
+    sql`UPDATE review_queue SET status = 'open', decision = NULL, decided_at = NULL, decided_by = NULL
+      WHERE id = ${p.itemId} AND status = 'decided' AND ${p.onlyIf}
+        AND NOT EXISTS (SELECT 1 FROM review_queue o WHERE o.subject_type = ${p.subjectType} AND o.subject_id = ${p.subjectId} AND o.status = 'open')`,
+    sql`UPDATE review_signals SET status = 'open', closed_at = NULL
+      WHERE review_item_id = ${p.itemId} AND status = 'closed' AND closed_at = ${p.decidedAt} AND ${p.onlyIf}
+        AND EXISTS (SELECT 1 FROM review_queue WHERE id = ${p.itemId} AND status = 'open')`,
+  ];
+}

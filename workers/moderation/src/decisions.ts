@@ -7,6 +7,7 @@ import { ApiError } from "../../../pkg/errors";
 import { newId } from "../../../pkg/ids";
 import { log } from "../../../pkg/log";
 import type { Principal } from "../../../pkg/principal";
+import { closeSignalsWhere, decideItems as decideOpenItems, reopenItem, type ReviewSubjectType } from "../../../pkg/review-signals";
 import { isoOrNull } from "../../../pkg/schemas";
 import type { Env } from "./env";
 import { liveClaim, type ReviewRow } from "./review-items";
@@ -151,13 +152,7 @@ async function settle(env: Env, d: DecisionRow, result: ApplyResult, actor: Audi
       { action: "review.decision_refused", subjectType: d.subjectType, subjectId: d.subjectId, reason: result.detail, details: { decisionId: d.id, reviewItemId: d.reviewItemId, code: result.code } },
       { id: auditId, at: now, onlyIf: sql`changes() = 1` },
     ),
-    // Reopened only if no newer item of the subject is open (one open item per subject).
-    sql`UPDATE review_queue SET status = 'open', decision = NULL, decided_at = NULL, decided_by = NULL
-      WHERE id = ${d.reviewItemId} AND status = 'decided' AND ${audited}
-        AND NOT EXISTS (SELECT 1 FROM review_queue o WHERE o.subject_type = ${d.subjectType} AND o.subject_id = ${d.subjectId} AND o.status = 'open')`,
-    sql`UPDATE review_signals SET status = 'open', closed_at = NULL
-      WHERE review_item_id = ${d.reviewItemId} AND status = 'closed' AND closed_at = ${d.decidedAt} AND ${audited}
-        AND EXISTS (SELECT 1 FROM review_queue WHERE id = ${d.reviewItemId} AND status = 'open')`,
+    ...reopenItem({ itemId: d.reviewItemId, subjectType: d.subjectType as ReviewSubjectType, subjectId: d.subjectId, decidedAt: d.decidedAt, onlyIf: audited }),
   ]);
 }
 
@@ -304,8 +299,7 @@ async function writeDecisions(env: Env, db: Db, actor: Principal, requestId: str
       ON CONFLICT DO NOTHING`,
     sql`UPDATE moderation_decisions SET applied_at = ${now} WHERE id IN ${mine} AND status = 'applied'`,
     // 2. Those items decided (the claim released).
-    sql`UPDATE review_queue SET status = 'decided', decision = ${input.action}, decided_at = ${now}, decided_by = ${actor.keyId}, claimed_by = NULL, claimed_until = NULL
-      WHERE id IN (SELECT review_item_id FROM moderation_decisions WHERE id IN ${mine}) AND status = 'open'`,
+    decideOpenItems({ itemIds: sql`(SELECT review_item_id FROM moderation_decisions WHERE id IN ${mine})`, decision: input.action, decidedBy: actor.keyId, at: now }),
     // 3. An audit row per decided item (only where its decision row was written).
     ...planned.map((p) =>
       auditStatement(
@@ -333,8 +327,10 @@ async function writeDecisions(env: Env, db: Db, actor: Principal, requestId: str
       ),
     ),
     // 4. Every open signal of each decided subject closed.
-    sql`UPDATE review_signals SET status = 'closed', closed_at = ${now}
-      WHERE status = 'open' AND EXISTS (SELECT 1 FROM moderation_decisions d WHERE d.id IN ${mine} AND d.subject_type = review_signals.subject_type AND d.subject_id = review_signals.subject_id)`,
+    closeSignalsWhere(
+      sql`EXISTS (SELECT 1 FROM moderation_decisions d WHERE d.id IN ${mine} AND d.subject_type = review_signals.subject_type AND d.subject_id = review_signals.subject_id)`,
+      now,
+    ),
   ];
   // 5. The post action.
   const targets = sql`(SELECT target_id FROM moderation_decisions WHERE id IN ${mine} AND target_type = 'post')`;
