@@ -55,6 +55,7 @@ export const PROBLEMS = {
   duplicate_pattern: { status: 409, title: "Duplicate pattern" },
   import_conflict: { status: 409, title: "Import conflict" },
   item_claimed: { status: 409, title: "Item claimed by another operator" },
+  audit_log_empty: { status: 409, title: "Audit log empty" },
   no_changes: { status: 409, title: "Nothing to publish" },
   post_blocked: { status: 409, title: "Post blocked" },
   post_exists: { status: 409, title: "Post already exists" },
@@ -99,6 +100,7 @@ export const PROBLEMS = {
   // 503
   facts_changing: { status: 503, title: "Account facts changing" },
   evidence_unavailable: { status: 503, title: "Evidence store unavailable" },
+  audit_signing_unavailable: { status: 503, title: "Audit signing key unavailable" },
   identity_provider_unavailable: { status: 503, title: "Identity provider not configured" },
   sms_unavailable: { status: 503, title: "SMS gateway not configured" },
   policy_not_published: { status: 503, title: "Policy not published" },

@@ -1,13 +1,15 @@
 // Local secrets of each worker, written to `.dev.vars` beside its wrangler.toml when absent.
 // Every worker lists here the secrets it needs; values are random per checkout.
 // In production set the same names with `wrangler secret put NAME -c <config>`.
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 
 const hex32 = () => randomBytes(32).toString("hex");
 const b64key = () => randomBytes(32).toString("base64");
 // Screening seals evidence and moderation opens it: both get the same keys (one value per run).
 let evidenceKeys;
 const evidenceMasterKeys = () => (evidenceKeys ??= JSON.stringify({ ev1: b64key() }));
+// Ed25519 private key signing audit checkpoints: PKCS#8 DER, base64 (one line).
+const ed25519Pkcs8 = () => generateKeyPairSync("ed25519").privateKey.export({ format: "der", type: "pkcs8" }).toString("base64");
 
 /** dir (relative to the repo root) -> { NAME: () => value } */
 export const LOCAL_SECRETS = {
@@ -40,5 +42,6 @@ export const LOCAL_SECRETS = {
     ENVIRONMENT: () => "development",
     EVIDENCE_MASTER_KEYS: evidenceMasterKeys,
     EVIDENCE_ACTIVE_KID: () => "ev1",
+    AUDIT_SIGNING_KEY: ed25519Pkcs8,
   },
 };

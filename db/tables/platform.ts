@@ -1,4 +1,4 @@
-import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** API keys of the gateway. Only the SHA-256 of a key is kept; the key is shown once. */
 export const apiKeys = sqliteTable(
@@ -37,9 +37,36 @@ export const auditLog = sqliteTable(
     requestId: text("request_id"),
     /** JSON object with non-personal details (codes, previous/new status, ...). */
     details: text("details"),
+    /**
+     * Chain fields, set once by the moderation worker's AuditChain sequencer (never by writers):
+     * a gapless number in insertion order, the previous entry's hash and
+     * SHA-256(canonical JSON of the entry ‖ prev_hash). NULL until the entry is chained.
+     */
+    seq: integer("seq"),
+    prevHash: text("prev_hash"),
+    hash: text("hash"),
   },
-  (t) => [index("audit_log_subject_idx").on(t.subjectType, t.subjectId, t.at), index("audit_log_at_idx").on(t.at)],
+  (t) => [
+    index("audit_log_subject_idx").on(t.subjectType, t.subjectId, t.at),
+    index("audit_log_at_idx").on(t.at),
+    // Unique: two chaining runs can never give one number twice. NULLs (unchained) sort first, in rowid order.
+    uniqueIndex("audit_log_seq_uq").on(t.seq),
+  ],
 );
+
+/**
+ * Signed checkpoints of the audit chain: "the entry numbered `seq` has hash `head_hash`",
+ * signed with Ed25519 (`AUDIT_SIGNING_KEY`) by the moderation worker, daily and on demand.
+ */
+export const auditCheckpoints = sqliteTable("audit_checkpoints", {
+  seq: integer("seq").primaryKey(),
+  headHash: text("head_hash").notNull(),
+  signedAt: integer("signed_at").notNull(),
+  /** Which key signed: "ed25519:" + the first 16 hex digits of SHA-256 of the raw public key. */
+  keyId: text("key_id").notNull(),
+  /** base64 Ed25519 signature of the checkpoint message (workers/moderation/README.md). */
+  signature: text("signature").notNull(),
+});
 
 /**
  * Never holds a row: `guard()` of pkg/batch.ts inserts NULL here when its condition is false,

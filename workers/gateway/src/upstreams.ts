@@ -22,6 +22,7 @@ export const ROUTE_OWNERS: Record<string, Upstream> = {
   "review-queue": "MODERATION",
   moderation: "MODERATION",
   audit: "MODERATION",
+  exports: "MODERATION",
 };
 
 /** Segments served without an API key: public profiles and provider webhooks (HMAC-verified by their worker). */

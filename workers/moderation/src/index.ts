@@ -4,6 +4,9 @@ import type { Env } from "./env";
 import { sweepDecisions } from "./decisions";
 import { purgeEvidence } from "./evidence";
 import { auditRoutes } from "./routes/audit";
+import { auditChainRoutes } from "./routes/audit-chain";
+import { exportRoutes } from "./routes/exports";
+import { AUDIT_CHAIN_CRON, AUDIT_CHECKPOINT_CRON, runAuditCron } from "./audit-cron";
 import { evidenceRoutes } from "./routes/evidence";
 import { claimRoutes } from "./routes/claims";
 import { reportRoutes } from "./routes/reports";
@@ -14,7 +17,9 @@ mountInternalRoutes(app, "moderation");
 app.route("/", reportRoutes);
 app.route("/", reviewQueueRoutes);
 app.route("/", claimRoutes);
+app.route("/", auditChainRoutes);
 app.route("/", auditRoutes);
+app.route("/", exportRoutes);
 app.route("/", evidenceRoutes);
 
 /** The cron that completes pending account actions and lifts ended suspensions (and only that). */
@@ -22,8 +27,10 @@ const DECISIONS_CRON = "*/5 * * * *";
 
 /** Cron triggers (wrangler.toml [triggers]): the evidence purge (hourly); decisions (every run). */
 async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+  if (controller.cron === AUDIT_CHAIN_CRON || controller.cron === AUDIT_CHECKPOINT_CRON) return ctx.waitUntil(runAuditCron(env, controller));
   if (controller.cron !== DECISIONS_CRON) ctx.waitUntil(purgeEvidence(env, controller.scheduledTime));
   ctx.waitUntil(sweepDecisions(env, controller.scheduledTime));
 }
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
+export { AuditChain } from "./audit-chain";
