@@ -26,3 +26,12 @@ export function auditStatement(actor: AuditActor, requestId: string | undefined 
   return options.onlyIf ? sql`${columns} SELECT ${values} WHERE ${options.onlyIf}` : sql`${columns} VALUES (${values})`;
 }
 
+
+/**
+ * The chain fields of one entry, set once by the audit chain's sequencer (the moderation
+ * worker's `AuditChain` Durable Object, the only caller): guarded so a chained entry is never
+ * renumbered.
+ */
+export function chainStatement(p: { id: string; seq: number; prevHash: string; hash: string }): SQL {
+  return sql`UPDATE audit_log SET seq = ${p.seq}, prev_hash = ${p.prevHash}, hash = ${p.hash} WHERE id = ${p.id} AND seq IS NULL`;
+}

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { guard, GuardFailed, runAtomic } from "../../../pkg/batch";
+import { chainStatement } from "../../../pkg/audit";
 import type { Env } from "./env";
 import { signCheckpoint, type Checkpoint } from "./audit-signing";
 
@@ -149,7 +150,7 @@ export async function chainPending(db: D1Database, options: { maxEntries?: numbe
     for (const row of pending) {
       seq += 1;
       const hash = await entryHash(toChainEntry(row), prev);
-      updates.push(sql`UPDATE audit_log SET seq = ${seq}, prev_hash = ${prev}, hash = ${hash} WHERE id = ${row.id} AND seq IS NULL`);
+      updates.push(chainStatement({ id: row.id, seq, prevHash: prev, hash }));
       prev = hash;
     }
     // The head this batch was computed from must still be the head.

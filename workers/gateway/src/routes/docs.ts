@@ -158,7 +158,8 @@ function completeOperations(doc: OpenApiDoc, declaredTags: { name: string; descr
   for (const entry of operations) {
     const { path, op } = entry;
     const segment = firstSegment(path);
-    const isPublic = segment === "health" || (segment !== undefined && PUBLIC_SEGMENTS.has(segment));
+    // Public: health, the public segments, and any operation a worker declares without security.
+    const isPublic = segment === "health" || (segment !== undefined && PUBLIC_SEGMENTS.has(segment)) || (Array.isArray(op.security) && op.security.length === 0);
     op.security = isPublic ? [] : [{ bearer: [] }];
     if (path.startsWith("/v1/") && op.responses && !op.responses["429"]) {
       op.responses["429"] = {
