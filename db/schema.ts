@@ -9,3 +9,4 @@ export * from "./tables/reposts";
 export * from "./tables/moderation";
 export * from "./tables/evidence";
 export * from "./tables/decisions";
+export * from "./tables/appeals";

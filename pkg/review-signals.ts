@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { newId } from "./ids";
 
 export type ReviewSubjectType = "post" | "account";
-export type ReviewSource = "screening" | "spread" | "report" | "registration";
+export type ReviewSource = "screening" | "spread" | "report" | "registration" | "appeal";
 
 export interface ReviewSignal {
   subjectType: ReviewSubjectType;
@@ -25,7 +25,7 @@ export interface ReviewSignal {
 }
 
 /** Severity of a signal whose producer gives none. */
-export const DEFAULT_SEVERITY: Record<ReviewSource, number> = { screening: 5, spread: 5, report: 2, registration: 4 };
+export const DEFAULT_SEVERITY: Record<ReviewSource, number> = { screening: 5, spread: 5, report: 2, registration: 4, appeal: 4 };
 
 /** Severity of a user report by its reason (the same 1–10 scale as screening categories). */
 export const REPORT_REASON_SEVERITY: Record<string, number> = {
@@ -199,5 +199,22 @@ export function reopenItem(p: { itemId: string; subjectType: ReviewSubjectType; 
     sql`UPDATE review_signals SET status = 'open', closed_at = NULL
       WHERE review_item_id = ${p.itemId} AND status = 'closed' AND closed_at = ${p.decidedAt} AND ${p.onlyIf}
         AND EXISTS (SELECT 1 FROM review_queue WHERE id = ${p.itemId} AND status = 'open')`,
+  ];
+}
+
+/**
+ * Resolves one signal (by its dedupe key) outside the queue's decision route — an appeal decided
+ * by `POST /v1/appeals/{id}/decision`: closes it, decides its item if nothing else is open on it
+ * (the claim released), and otherwise recomputes the item's priority from what remains. Each
+ * statement acts only if `onlyIf` holds (e.g. the appeal decision's audit row exists).
+ */
+export function resolveSignal(p: { dedupeKey: string; decision: string; decidedBy: string; at: number; onlyIf: SQL }): SQL[] {
+  const item = sql`(SELECT review_item_id FROM review_signals WHERE dedupe_key = ${p.dedupeKey})`;
+  return [
+    sql`UPDATE review_signals SET status = 'closed', closed_at = ${p.at} WHERE dedupe_key = ${p.dedupeKey} AND status = 'open' AND ${p.onlyIf}`,
+    sql`UPDATE review_queue SET status = 'decided', decision = ${p.decision}, decided_at = ${p.at}, decided_by = ${p.decidedBy}, claimed_by = NULL, claimed_until = NULL
+      WHERE id = ${item} AND status = 'open' AND ${p.onlyIf}
+        AND NOT EXISTS (SELECT 1 FROM review_signals s WHERE s.review_item_id = review_queue.id AND s.status = 'open')`,
+    recomputeStatement(item, p.at),
   ];
 }

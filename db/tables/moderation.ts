@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const REVIEW_SOURCES = ["screening", "spread", "report", "registration"] as const;
+export const REVIEW_SOURCES = ["screening", "spread", "report", "registration", "appeal"] as const;
 
 /**
  * The shared review queue: one open item per subject (post or account). Every signal about the

@@ -945,6 +945,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Appeal a moderation decision (app): the affected account (the decision's target account, or the author of its post), once per decision, within `APPEAL_WINDOW_DAYS` (14) of it. The appeal becomes a signal (source `appeal`) on the subject's review item. */
+        post: operations["createAppeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/appeals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One appeal with its status and outcome (app, operator). */
+        get: operations["getAppeal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/appeals/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide an appeal (operator, other than the one who made the decision: 403 `same_operator`): `uphold`, or `reverse` — the removed post restored (a restored one removed again), the decision's labels lifted, a suspended account restored through registration; a closed account cannot be reopened (409 `not_reversible`). Decided once (409 `already_decided`); audited. 202 when the account restore is recorded but not yet confirmed (a repeat of the request, or the cron, completes it once). */
+        post: operations["postAppealDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/verify": {
         parameters: {
             query?: never;
@@ -1079,7 +1130,7 @@ export interface components {
              * @description Stable machine-readable error code (the registry in pkg/problems.ts)
              * @enum {string}
              */
-            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "evidence_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "report_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "duplicate_pattern" | "import_conflict" | "item_claimed" | "audit_log_empty" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "subject_already_actioned" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "evidence_unavailable" | "audit_signing_unavailable" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable";
+            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "same_operator" | "not_affected_account" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "evidence_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "report_not_found" | "appeal_not_found" | "decision_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "appeal_exists" | "appeal_window_closed" | "not_reversible" | "duplicate_pattern" | "import_conflict" | "item_claimed" | "audit_log_empty" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "subject_already_actioned" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "not_appealable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "evidence_unavailable" | "audit_signing_unavailable" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable";
             requestId?: string;
             errors?: {
                 field: string;
@@ -1514,8 +1565,16 @@ export interface components {
                     id: string;
                 } | null;
             }[];
-            /** @description The open or decided appeal of the post's latest decision. Appeals are not built yet: always null. */
-            appeal: null;
+            /** @description The post's latest appeal (`POST /v1/appeals`), open or decided; null when none was filed */
+            appeal: {
+                id: string;
+                decisionId: string;
+                /** @enum {string} */
+                status: "open" | "decided";
+                /** @enum {string|null} */
+                outcome: "upheld" | "reversed" | null;
+                decidedAt: string | null;
+            } | null;
             /** @description The spread of the post's root (the D1 copy, flushed within about a second); null before its first count */
             spread: {
                 rootPostId: string;
@@ -1580,7 +1639,7 @@ export interface components {
              * @description The source of the signal that opened the item
              * @enum {string}
              */
-            source: "screening" | "spread" | "report" | "registration";
+            source: "screening" | "spread" | "report" | "registration" | "appeal";
             /** @description The reason code of the signal that opened the item */
             reasonCode: string;
             /** @enum {string} */
@@ -1614,7 +1673,7 @@ export interface components {
         ReviewSignal: {
             id: string;
             /** @enum {string} */
-            source: "screening" | "spread" | "report" | "registration";
+            source: "screening" | "spread" | "report" | "registration" | "appeal";
             reasonCode: string;
             category: string | null;
             /** @description 1–10, the scale of screening categories */
@@ -1709,6 +1768,50 @@ export interface components {
             heldBy: string;
             /** @description When the lease ends unless renewed (ISO 8601) */
             until: string;
+        };
+        Appeal: {
+            id: string;
+            decision: {
+                id: string;
+                action: string;
+                decidedAt: string;
+            };
+            accountId: string;
+            subject: {
+                /** @enum {string} */
+                type: "post" | "account";
+                id: string;
+            };
+            statement: string;
+            reviewItemId: string | null;
+            /** @enum {string} */
+            status: "open" | "decided";
+            /** @enum {string|null} */
+            outcome: "upheld" | "reversed" | null;
+            /**
+             * @description What reversing did: `applied` (post restored or removed again, labels lifted, account restored), `pending` (the account restore is not confirmed yet), `none` (nothing to undo)
+             * @enum {string|null}
+             */
+            effect: "applied" | "pending" | "none" | null;
+            createdAt: string;
+            decidedAt: string | null;
+            /** @description Operators and admins only */
+            decidedBy?: string | null;
+            /** @description Operators and admins only: the deciding operator's reason */
+            reason?: string | null;
+        };
+        FileAppeal: {
+            /** @description The moderation decision appealed (`decisionRecord.id`, or a decision id of `GET /v1/posts/{postId}`) */
+            decisionId: string;
+            /** @description The affected account: the decision's target account, or the author of its post */
+            accountId: string;
+            /** @description The account's case, up to 2,000 characters (line breaks allowed) */
+            statement: string;
+        };
+        AppealDecision: {
+            /** @enum {string} */
+            outcome: "uphold" | "reverse";
+            reason: string;
         };
         AuditCheckpoint: {
             seq: number;
@@ -1862,7 +1965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1871,7 +1974,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1933,7 +2036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1960,7 +2063,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2009,7 +2112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2018,7 +2121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2027,7 +2130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2089,7 +2192,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2098,7 +2201,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2107,7 +2210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2134,7 +2237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2190,7 +2293,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2208,7 +2311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2276,7 +2379,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2285,7 +2388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2294,7 +2397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2312,7 +2415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2367,7 +2470,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2376,7 +2479,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2403,7 +2506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2464,7 +2567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2473,7 +2576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2482,7 +2585,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2500,7 +2603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2556,7 +2659,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2565,7 +2668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2583,7 +2686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2638,7 +2741,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2647,7 +2750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2656,7 +2759,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2674,7 +2777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2731,7 +2834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2740,7 +2843,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2809,7 +2912,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2818,7 +2921,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2836,7 +2939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2896,7 +2999,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2905,7 +3008,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2914,7 +3017,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2973,7 +3076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2982,7 +3085,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2991,7 +3094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3018,7 +3121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3070,7 +3173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3079,7 +3182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3088,7 +3191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3153,7 +3256,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3162,7 +3265,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3224,7 +3327,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3233,7 +3336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3242,7 +3345,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3260,7 +3363,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3315,7 +3418,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3324,7 +3427,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3333,7 +3436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3351,7 +3454,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3411,7 +3514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3420,7 +3523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3429,7 +3532,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3471,7 +3574,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublicProfile"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3480,7 +3583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3546,7 +3649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3613,7 +3716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3631,7 +3734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3684,7 +3787,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3693,7 +3796,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3702,7 +3805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3720,7 +3823,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3781,7 +3884,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3836,7 +3939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3845,7 +3948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3898,7 +4001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3907,7 +4010,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3925,7 +4028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3976,7 +4079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3985,7 +4088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4039,7 +4142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4048,7 +4151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4103,7 +4206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4112,7 +4215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4121,7 +4224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4139,7 +4242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4196,7 +4299,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4205,7 +4308,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4214,7 +4317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4275,7 +4378,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4284,7 +4387,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4293,7 +4396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4320,7 +4423,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4372,7 +4475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4381,7 +4484,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4437,7 +4540,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4446,7 +4549,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4455,7 +4558,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4473,7 +4576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4528,7 +4631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4537,7 +4640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4592,7 +4695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4610,7 +4713,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4661,7 +4764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4670,7 +4773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4725,7 +4828,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4734,7 +4837,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4789,7 +4892,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4807,7 +4910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4858,7 +4961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4867,7 +4970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4918,7 +5021,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4976,7 +5079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4994,7 +5097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5046,7 +5149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5102,7 +5205,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5111,7 +5214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5160,7 +5263,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5169,7 +5272,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5178,7 +5281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5234,7 +5337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5243,7 +5346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5252,7 +5355,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5270,7 +5373,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5321,7 +5424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5376,7 +5479,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5394,7 +5497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5449,7 +5552,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5458,7 +5561,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5515,7 +5618,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5533,7 +5636,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5584,7 +5687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5593,7 +5696,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5649,7 +5752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5707,7 +5810,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5716,7 +5819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5725,7 +5828,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5743,7 +5846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5810,7 +5913,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5819,7 +5922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5828,7 +5931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5846,7 +5949,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5909,7 +6012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5918,7 +6021,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5927,7 +6030,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5991,7 +6094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6000,7 +6103,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6059,7 +6162,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6068,7 +6171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6077,7 +6180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6095,7 +6198,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6144,7 +6247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6197,7 +6300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6206,7 +6309,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6224,7 +6327,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6277,7 +6380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6286,7 +6389,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6304,7 +6407,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6355,7 +6458,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6364,7 +6467,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6373,7 +6476,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6429,7 +6532,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6438,7 +6541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6500,7 +6603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6509,7 +6612,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6518,7 +6621,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6527,7 +6630,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6587,7 +6690,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6596,7 +6699,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6605,7 +6708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6636,7 +6739,7 @@ export interface operations {
                 /** @description `age`: oldest first; `priority`: highest first */
                 sort?: "age" | "priority";
                 /** @description Items with a signal from this source */
-                source?: "screening" | "spread" | "report" | "registration";
+                source?: "screening" | "spread" | "report" | "registration" | "appeal";
                 /** @description Items with a signal of this category */
                 category?: string;
                 subjectType?: "post" | "account";
@@ -6669,7 +6772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6678,7 +6781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6729,7 +6832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6738,7 +6841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6747,7 +6850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6811,7 +6914,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6820,7 +6923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6829,7 +6932,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6838,7 +6941,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6900,7 +7003,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6909,7 +7012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6969,7 +7072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6978,7 +7081,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6987,7 +7090,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6996,7 +7099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7045,7 +7148,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7054,7 +7157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7063,7 +7166,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7072,7 +7175,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7086,6 +7189,255 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createAppeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileAppeal"];
+            };
+        };
+        responses: {
+            /** @description Appeal filed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appeal"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAppeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The appeal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appeal"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAppealDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealDecision"];
+            };
+        };
+        responses: {
+            /** @description Decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appeal"];
+                };
+            };
+            /** @description Reversed; the account restore is pending */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appeal"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `sms_delivery_failed`, `upstream_unavailable` */
+            502: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -7136,7 +7488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7145,7 +7497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7212,7 +7564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7221,7 +7573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7328,7 +7680,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7337,7 +7689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7392,7 +7744,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7401,7 +7753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7452,7 +7804,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7461,7 +7813,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7470,7 +7822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -5,7 +5,8 @@ import { adminKey, api, expectData, expectProblem, newKey } from "./client";
  * The moderator's loop over HTTP against the real stack, account actions included (they cross
  * from moderation to registration over a service binding, which only the full stack has):
  * register and verify an account → a post screened `review` → a report → claim → a decision that
- * suspends the post's author → the account's next post is blocked → restore → it publishes again;
+ * suspends the post's author → the account's next post is blocked → the app appeals → the same operator
+ * is refused, a second reverses → it publishes again → the reporter and the post's status see the outcome;
  * concurrent decisions act once; post actions and bulk decisions; `GET /v1/posts/{postId}` tells it.
  */
 const PHONE = "+8613900139015";
@@ -83,9 +84,9 @@ describe("the moderator's loop, end to end", () => {
     expect(reviewAudit.entries.filter((e) => e.action === "review.warn_account")).toHaveLength(1);
   });
 
-  it("report → claim → suspend the post's author → next post blocked → restore → publishes again", async () => {
+  it("report → claim → suspend the post's author → next post blocked → appeal → the same operator refused, a second reverses → publishes again → reporters and the post's status tell it", async () => {
     expect((await screen("post-loop-1", REVIEW_TEXT)).verdict).toBe("review");
-    await expectData(app.POST("/v1/reports", { body: { subjectType: "post", subjectId: "post-loop-1", reporterId: "reader-1", reason: "fraud" } }), 201);
+    const report = await expectData(app.POST("/v1/reports", { body: { subjectType: "post", subjectId: "post-loop-1", reporterId: "reader-1", reason: "fraud" } }), 201);
     const item = await itemOf("post-loop-1");
     expect(item.signalCount).toBe(2);
     await expectData(ann.POST("/v1/review-queue/{id}/claim", { params: { path: { id: item.id } } }), 200);
@@ -119,12 +120,37 @@ describe("the moderator's loop, end to end", () => {
     const again = await expectProblem(ann.POST("/v1/review-queue/{id}/decision", { params: { path: { id: accountItem.id } }, body: { action: "suspend_account", reason: "again" } }), 409);
     expect(again.code).toBe("invalid_transition");
 
-    await expectData(ann.POST("/v1/accounts/{id}/actions", { params: { path: { id: accountId } }, body: { action: "restore", reason: "appeal accepted by phone" } }), 200);
+    // The app appeals for its account; the operator who suspended it may not decide the appeal.
+    const decisionId = decided.decisionRecord.id;
+    const appeal = await expectData(app.POST("/v1/appeals", { body: { decisionId, accountId, statement: "The contact was our official recruiting account.\nSee our site." } }), 201);
+    expect(appeal).toMatchObject({ decision: { id: decisionId, action: "suspend_account" }, status: "open", outcome: null, subject: { type: "post", id: "post-loop-1" } });
+    expect((await expectProblem(app.POST("/v1/appeals", { body: { decisionId, accountId, statement: "again" } }), 409)).code).toBe("appeal_exists");
+    const appealItem = await itemOf("post-loop-1");
+    expect(appealItem).toMatchObject({ id: appeal.reviewItemId, source: "appeal" });
+    const same = await expectProblem(ann.POST("/v1/appeals/{id}/decision", { params: { path: { id: appeal.id } }, body: { outcome: "reverse", reason: "my own call" } }), 403);
+    expect(same.code).toBe("same_operator");
+
+    // Two other operators decide at once: one decision, the account restored once.
+    const cat = api((await newKey("operator")).key);
+    const reversals = await Promise.all(
+      [bob, cat].map((op) => op.POST("/v1/appeals/{id}/decision", { params: { path: { id: appeal.id } }, body: { outcome: "reverse", reason: "official recruiter, verified" } })),
+    );
+    expect(reversals.map((r) => r.response.status).sort()).toEqual([200, 409]);
+    expect(reversals.find((r) => r.response.status === 200)!.data).toMatchObject({ status: "decided", outcome: "reversed", effect: "applied" });
+    expect(await accountActions()).toEqual(["account.restore", "account.suspend", "account.warn"]);
+    expect((await expectData(ann.GET("/v1/accounts/{id}", { params: { path: { id: accountId } } }), 200)).status).toBe("verified");
     expect((await screen("post-loop-4", "周末去爬山")).verdict).toBe("allow");
 
+    // The app reads the outcome; the reporter learns what happened; the post's status tells the story.
+    expect(await expectData(app.GET("/v1/appeals/{id}", { params: { path: { id: appeal.id } } }), 200)).toMatchObject({ status: "decided", outcome: "reversed" });
+    expect(await expectData(app.GET("/v1/reports/{id}", { params: { path: { id: report.id } } }), 200)).toMatchObject({ status: "decided", outcome: "actioned" });
     const status = await expectData(app.GET("/v1/posts/{postId}", { params: { path: { postId: "post-loop-1" } } }), 200);
-    expect(status).toMatchObject({ postId: "post-loop-1", accountId, verdict: "review", removal: null, appeal: null, review: { status: "decided" } });
+    expect(status).toMatchObject({ postId: "post-loop-1", accountId, verdict: "review", removal: null, review: { status: "decided" } });
+    expect(status.appeal).toMatchObject({ id: appeal.id, decisionId, status: "decided", outcome: "reversed" });
+    expect(Date.parse(status.appeal!.decidedAt!)).toBeGreaterThan(Date.parse(decided.decisionRecord.decidedAt));
     expect(status.decisions).toEqual([expect.objectContaining({ action: "suspend_account", status: "applied", target: { type: "account", id: accountId } })]);
+    const appealAudit = await expectData(ann.GET("/v1/audit", { params: { query: { subjectType: "post", subjectId: "post-loop-1", limit: 100 } } }), 200);
+    expect(appealAudit.entries.filter((e) => e.action === "appeal.reverse")).toHaveLength(1);
   });
 
   it("removes, labels and restores posts; a removed post refuses reposts; bulk decisions report what they skip", async () => {

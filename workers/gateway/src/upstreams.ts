@@ -19,6 +19,7 @@ export const ROUTE_OWNERS: Record<string, Upstream> = {
   posts: "REPOSTS",
   spread: "REPOSTS",
   reports: "MODERATION",
+  appeals: "MODERATION",
   "review-queue": "MODERATION",
   moderation: "MODERATION",
   audit: "MODERATION",

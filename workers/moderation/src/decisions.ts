@@ -9,6 +9,7 @@ import { log } from "../../../pkg/log";
 import type { Principal } from "../../../pkg/principal";
 import { closeSignalsWhere, decideItems as decideOpenItems, reopenItem, type ReviewSubjectType } from "../../../pkg/review-signals";
 import { isoOrNull } from "../../../pkg/schemas";
+import { sweepAppeals } from "./appeals";
 import type { Env } from "./env";
 import { liveClaim, type ReviewRow } from "./review-items";
 
@@ -86,7 +87,7 @@ async function chunked<T>(ids: string[], read: (part: string[]) => Promise<T[]>)
 // ---------------------------------------------------------------------------------------------
 
 type PlanResult = { accountId: string; ok: boolean; status?: string; code?: string; detail?: string; accountStatus?: string };
-type ApplyResult = { kind: "applied"; status: string } | { kind: "refused"; code: "invalid_transition" | "account_not_found"; detail: string } | { kind: "unavailable"; detail: string };
+export type ApplyResult = { kind: "applied"; status: string } | { kind: "refused"; code: "invalid_transition" | "account_not_found"; detail: string } | { kind: "unavailable"; detail: string };
 
 async function callRegistration(env: Env, path: string, body: unknown, requestId?: string): Promise<Response> {
   return env.REGISTRATION.fetch(`https://registration.internal${path}`, {
@@ -97,7 +98,7 @@ async function callRegistration(env: Env, path: string, body: unknown, requestId
 }
 
 /** What each account action would do (registration's own rules), without doing it; 503 when registration is unreachable. */
-async function planAccounts(env: Env, action: "warn" | "suspend" | "close", accountIds: string[], requestId?: string): Promise<Map<string, PlanResult>> {
+export async function planAccounts(env: Env, action: "warn" | "suspend" | "close" | "restore", accountIds: string[], requestId?: string): Promise<Map<string, PlanResult>> {
   const out = new Map<string, PlanResult>();
   for (let i = 0; i < accountIds.length; i += 500) {
     let res: Response;
@@ -114,7 +115,7 @@ async function planAccounts(env: Env, action: "warn" | "suspend" | "close", acco
 }
 
 /** Applies a decision's account action once (the idempotency key makes a retry answer the first result). */
-async function applyAccountAction(env: Env, d: DecisionRow, actor: AuditActor, requestId?: string, key = d.id, action: "warn" | "suspend" | "close" | "restore" = ACCOUNT_ACTION[d.action]!, reason = d.reason): Promise<ApplyResult> {
+export async function applyAccountAction(env: Env, d: DecisionRow, actor: AuditActor, requestId?: string, key = d.id, action: "warn" | "suspend" | "close" | "restore" = ACCOUNT_ACTION[d.action]!, reason = d.reason): Promise<ApplyResult> {
   let res: Response;
   try {
     res = await callRegistration(
@@ -396,6 +397,8 @@ export async function sweepDecisions(env: Env, now: number): Promise<{ completed
     await runAtomic(env.DB, [sql`UPDATE moderation_decisions SET lifted_at = ${now} WHERE id = ${d.id} AND lifted_at IS NULL`]);
     lifted++;
   }
+  // Appeal reversals whose account restore is still pending (src/appeals.ts).
+  completed += await sweepAppeals(env, now);
   return { completed, lifted };
 }
 

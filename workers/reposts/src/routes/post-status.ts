@@ -10,7 +10,7 @@ import { PostIdParams } from "../schemas";
  * `GET /v1/posts/{postId}`: the one place an app learns what happened to a post. It lives with the
  * other `/v1/posts/*` routes (the gateway sends that segment here) and reads the shared D1 tables
  * the other workers write: `posts` (screening), `moderation_decisions`, `post_labels` and
- * `review_queue` (moderation), `post_spread` and `repost_chain` (this worker). Operators' reasons are
+ * `review_queue`, `appeals` (moderation), `post_spread` and `repost_chain` (this worker). Operators' reasons are
  * not shown: apps get what was done and when.
  */
 const PostStatusSchema = z
@@ -43,8 +43,15 @@ const PostStatusSchema = z
       )
       .openapi({ description: "Moderation decisions about the post, newest first (an account action on a post item acts on its author)" }),
     appeal: z
-      .null()
-      .openapi({ description: "The open or decided appeal of the post's latest decision. Appeals are not built yet: always null." }),
+      .object({
+        id: z.string(),
+        decisionId: z.string(),
+        status: z.enum(["open", "decided"]),
+        outcome: z.enum(["upheld", "reversed"]).nullable(),
+        decidedAt: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({ description: "The post's latest appeal (`POST /v1/appeals`), open or decided; null when none was filed" }),
     spread: z
       .object({
         rootPostId: z.string(),
@@ -75,13 +82,14 @@ const getPostStatus = createRoute({
 
 type PostRow = { id: string; account_id: string; kind: "post" | "news" | "reprint"; verdict: "allow" | "review" | "block"; categories: string; policy_version: number; created_at: number; removed_at: number | null };
 type DecisionRow = { id: string; action: string; status: "applied" | "pending"; decided_at: number; target_type: "post" | "account" | null; target_id: string | null };
+type AppealRow = { id: string; decision_id: string; status: "open" | "decided"; outcome: "upheld" | "reversed" | null; decided_at: number | null };
 type SpreadRow = { root_post_id: string; reposts: number; views: number; levels: string; escalated: number; updated_at: number };
 
 export const postStatusRoutes = createRouter<Env>().openapi(getPostStatus, async (c) => {
   const { postId } = c.req.valid("param");
   const db = c.env.DB;
   // One round trip: D1 runs the batch's reads together.
-  const [post, decisions, labels, review, spread] = await db.batch([
+  const [post, decisions, labels, review, spread, appeal] = await db.batch([
     db.prepare("SELECT id, account_id, kind, verdict, categories, policy_version, created_at, removed_at FROM posts WHERE id = ?").bind(postId),
     db
       .prepare(
@@ -98,12 +106,14 @@ export const postStatusRoutes = createRouter<Env>().openapi(getPostStatus, async
          WHERE s.root_post_id = coalesce((SELECT root_post_id FROM repost_chain WHERE repost_post_id = ?1), ?1)`,
       )
       .bind(postId),
+    db.prepare("SELECT id, decision_id, status, outcome, decided_at FROM appeals WHERE subject_type = 'post' AND subject_id = ? ORDER BY created_at DESC, id DESC LIMIT 1").bind(postId),
   ]);
   const p = post!.results[0] as PostRow | undefined;
   if (!p) throw new ApiError(404, "post_not_found", "Gatehouse has not screened a post with this id.");
   const ds = decisions!.results as DecisionRow[];
   const r = review!.results[0] as { status: "open" | "decided"; created_at: number; decided_at: number | null } | undefined;
   const s = spread!.results[0] as SpreadRow | undefined;
+  const a = appeal!.results[0] as AppealRow | undefined;
   const removedBy = p.removed_at !== null ? (ds.find((d) => d.action === "remove_post" && d.status === "applied")?.id ?? null) : null;
   return c.json(
     {
@@ -124,7 +134,7 @@ export const postStatusRoutes = createRouter<Env>().openapi(getPostStatus, async
         decidedAt: isoOrNull(d.decided_at)!,
         target: d.target_type && d.target_id ? { type: d.target_type, id: d.target_id } : null,
       })),
-      appeal: null,
+      appeal: a ? { id: a.id, decisionId: a.decision_id, status: a.status, outcome: a.outcome, decidedAt: isoOrNull(a.decided_at) } : null,
       spread: s
         ? {
             rootPostId: s.root_post_id,
