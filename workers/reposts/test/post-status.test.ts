@@ -9,7 +9,7 @@ type Status = {
   labels: { label: string; decisionId: string }[];
   review: { status: string } | null;
   decisions: { id: string; action: string; status: string; target: { type: string; id: string } | null }[];
-  appeal: null;
+  appeal: { id: string; decisionId: string; status: string; outcome: string | null; decidedAt: string | null } | null;
   spread: { rootPostId: string; reposts: number; views: number } | null;
 };
 
@@ -54,6 +54,23 @@ describe("post status (happy path)", () => {
     });
     expect(body.decisions.map((d) => d.action)).toEqual(["suspend_account", "remove_post", "label_post"]);
     expect(body.decisions[0]!.target).toEqual({ type: "account", id: "acc_author000000" });
+  });
+
+  it("shows the post's latest appeal, open then decided, without the statement or the operator's reason", async () => {
+    const postId = await insertPost({ verdict: "review", accountId: "acc_author000000" });
+    await decision("dcs_appealed0000", postId, "remove_post", { at: 1_000 });
+    const appeal = (at: number) =>
+      testEnv.DB.prepare(
+        `INSERT INTO appeals (id, decision_id, account_id, statement, subject_type, subject_id, status, created_at) VALUES ('apl_ps100000000', 'dcs_appealed0000', 'acc_author000000', 'my private statement', 'post', ?, 'open', ?)`,
+      ).bind(postId, at);
+    await appeal(2_000).run();
+    const open = (await (await call(`/v1/posts/${postId}`, { role: "app" })).json()) as Status;
+    expect(open.appeal).toEqual({ id: "apl_ps100000000", decisionId: "dcs_appealed0000", status: "open", outcome: null, decidedAt: null });
+    await testEnv.DB.prepare("UPDATE appeals SET status = 'decided', outcome = 'reversed', reason = 'operator reason, not for apps', decided_at = 3000 WHERE id = 'apl_ps100000000'").run();
+    const text = await (await call(`/v1/posts/${postId}`, { role: "app" })).text();
+    expect(text).not.toContain("operator reason");
+    expect(text).not.toContain("my private statement");
+    expect((JSON.parse(text) as Status).appeal).toEqual({ id: "apl_ps100000000", decisionId: "dcs_appealed0000", status: "decided", outcome: "reversed", decidedAt: new Date(3000).toISOString() });
   });
 
   it("shows a fresh post with nothing done to it, and a repost's spread as its root's", async () => {
