@@ -22,7 +22,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "POST", path: "/v1/appeals/{id}/decision", public: false },
   { method: "GET", path: "/v1/audit", public: false },
   { method: "POST", path: "/v1/audit/checkpoints", public: false },
-  { method: "GET", path: "/v1/audit/public-key", public: false },
+  { method: "GET", path: "/v1/audit/public-key", public: true },
   { method: "GET", path: "/v1/audit/verify", public: false },
   { method: "GET", path: "/v1/blocked-domains", public: false },
   { method: "POST", path: "/v1/blocked-domains", public: false },
