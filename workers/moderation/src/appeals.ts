@@ -29,7 +29,7 @@ const DAY = 86_400_000;
 
 /** `APPEAL_WINDOW_DAYS` (1–365), 14 when unset or not a whole number in range. */
 export function appealWindowDays(env: Env): number {
-  const raw = (env as unknown as { APPEAL_WINDOW_DAYS?: string | number }).APPEAL_WINDOW_DAYS;
+  const raw = env.APPEAL_WINDOW_DAYS;
   const n = Number(raw);
   return raw !== undefined && raw !== "" && Number.isInteger(n) && n >= 1 && n <= 365 ? n : 14;
 }

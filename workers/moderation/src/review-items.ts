@@ -82,7 +82,7 @@ export function itemClaimed(claim: { heldBy: string; until: string }): ApiError 
 
 /** The claim lease in minutes: `CLAIM_LEASE_MINUTES` (1–1440), 15 when unset or not a whole number in range. */
 export function claimLeaseMinutes(env: Env): number {
-  const raw = (env as unknown as { CLAIM_LEASE_MINUTES?: string | number }).CLAIM_LEASE_MINUTES;
+  const raw = env.CLAIM_LEASE_MINUTES;
   const n = Number(raw);
   return raw !== undefined && raw !== "" && Number.isInteger(n) && n >= 1 && n <= 1440 ? n : 15;
 }
