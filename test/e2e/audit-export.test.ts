@@ -41,7 +41,8 @@ describe("audit export, verified offline", () => {
     writeFileSync(keyFile, await (await fetch(`${baseUrl()}/v1/audit/public-key`, { headers: auth() })).text());
 
     const ok = verifyAudit(file, "--public-key", keyFile);
-    expect(ok.out).toMatch(/^OK: \d+ entries chained without a gap; 1 signed checkpoint\(s\) verified/);
+    // At least this test's checkpoint (other e2e files may have signed more on the shared stack).
+    expect(ok.out).toMatch(/^OK: \d+ entries chained without a gap; [1-9]\d* signed checkpoint\(s\) verified/);
     expect(ok.status).toBe(0);
 
     // One byte of the first entry's action changed.

@@ -4,7 +4,8 @@ import { adminKey, api, expectData, expectProblem, newKey } from "./client";
 /**
  * The moderator's loop over HTTP against the real stack, account actions included (they cross
  * from moderation to registration over a service binding, which only the full stack has):
- * register and verify an account → a post screened `review` → a report → claim → a decision that
+ * register and verify an account → a post screened `review` → ten reports and a spread threshold → one
+ * item with three kinds of signal, its evidence for operators only → a report → claim → a decision that
  * suspends the post's author → the account's next post is blocked → the app appeals → the same operator
  * is refused, a second reverses → it publishes again → the reporter and the post's status see the outcome;
  * concurrent decisions act once; post actions and bulk decisions; `GET /v1/posts/{postId}` tells it.
@@ -82,6 +83,38 @@ describe("the moderator's loop, end to end", () => {
     expect(await accountActions()).toEqual(["account.warn"]);
     const reviewAudit = await expectData(ann.GET("/v1/audit", { params: { query: { subjectType: "post", subjectId: "post-loop-warn" } } }), 200);
     expect(reviewAudit.entries.filter((e) => e.action === "review.warn_account")).toHaveLength(1);
+  });
+
+  it("one item carries screening, report and spread signals; ten reporters escalate it; its evidence is for operators only, each read audited", async () => {
+    const text = `${REVIEW_TEXT} 证据原文-7f3a`;
+    expect((await screen("post-loop-evidence", text)).verdict).toBe("review");
+    // Ten distinct reporters at once: ten report signals and one escalation signal.
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => expectData(app.POST("/v1/reports", { body: { subjectType: "post", subjectId: "post-loop-evidence", reporterId: `crowd-${i}`, reason: "fraud" } }), 201)),
+    );
+    // The escalate-on-views rule as shipped (this test does not depend on what others left in the table).
+    await expectData(api(adminKey()).PATCH("/v1/spread/thresholds", { body: { set: [{ level: "escalate", metric: "views", value: 5000, action: "escalate", category: null, verdict: null }], remove: [], reason: "moderation loop test" } }), 200);
+    await expectData(app.POST("/v1/posts/{postId}/views", { params: { path: { postId: "post-loop-evidence" } }, body: { count: 5000 } }), 200);
+    // The spread signal arrives from the counting object's alarm.
+    const item = await itemOf("post-loop-evidence");
+    const full = await eventually(async () => {
+      const read = await expectData(ann.GET("/v1/review-queue/{id}", { params: { path: { id: item.id } } }), 200);
+      return read.signals!.some((sig) => sig.source === "spread") ? read : undefined;
+    });
+    const kinds = new Set(full.signals!.map((sig) => sig.source));
+    expect([...kinds].sort()).toEqual(["report", "screening", "spread"]);
+    expect(full.signals!.filter((sig) => sig.reasonCode === "report_threshold")).toHaveLength(1);
+    expect(full.reporters).toBe(10);
+
+    // The operator sees the content judged; the read is audited without it; apps and anonymous callers cannot read it.
+    const evidence = await expectData(ann.GET("/v1/review-queue/{id}/evidence", { params: { path: { id: item.id } } }), 200);
+    expect(JSON.stringify(evidence)).toContain("证据原文-7f3a");
+    expect((await expectProblem(app.GET("/v1/review-queue/{id}/evidence", { params: { path: { id: item.id } } }), 403)).code).toBe("forbidden_role");
+    expect((await expectProblem(api().GET("/v1/review-queue/{id}/evidence", { params: { path: { id: item.id } } }), 401)).code).toBe("missing_credentials");
+    const reads = await expectData(ann.GET("/v1/audit", { params: { query: { action: "evidence.read", limit: 100 } } }), 200);
+    const mine = reads.entries.filter((e) => (e.details as { reviewItemId?: string }).reviewItemId === item.id);
+    expect(mine).toHaveLength(1);
+    expect(JSON.stringify(mine)).not.toContain("证据原文");
   });
 
   it("report → claim → suspend the post's author → next post blocked → appeal → the same operator refused, a second reverses → publishes again → reporters and the post's status tell it", async () => {
