@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call } from "../../../test/support/call";
 import { coordinator, insertPost, reviewRows, settle, spreadRow, testEnv } from "./helpers";
@@ -94,7 +95,15 @@ describe("write-behind and reads", () => {
 
   it("gives an unknown-yet-screened post zero spread", async () => {
     const post = await insertPost();
-    expect(await (await call(`/v1/posts/${post}/spread`, { role: "app" })).json()).toEqual({ rootPostId: post, reposts: 0, views: 0, levels: [], escalated: false, totals: { exact: true, asOf: expect.any(String) } });
+    expect(await (await call(`/v1/posts/${post}/spread`, { role: "app" })).json()).toEqual({ rootPostId: post, reposts: 0, views: 0, levels: [], escalated: false, labels: [], totals: { exact: true, asOf: expect.any(String) } });
+  });
+
+  it("shows the moderators' labels of the post beside its spread", async () => {
+    const post = await insertPost();
+    // As moderation's `label_post` decision writes them.
+    await env.DB.prepare(`INSERT INTO post_labels (post_id, label, decision_id, created_at) VALUES (?, 'disputed', 'dcs_test00000000', 1), (?, 'satire', 'dcs_test00000000', 2)`).bind(post, post).run();
+    expect(await (await call(`/v1/posts/${post}/spread`, { role: "app" })).json()).toMatchObject({ rootPostId: post, labels: ["disputed", "satire"] });
+    expect(await (await call(`/v1/posts/${post}/spread?live=1`, { role: "operator" })).json()).toMatchObject({ labels: ["disputed", "satire"] });
   });
 
   it("lists the most spread posts since a time for operators", async () => {

@@ -75,10 +75,23 @@ const getSpread = createRoute({
     query: z.object({ live: z.enum(["0", "1", "true", "false"]).optional().openapi({ description: "1 = exact live figures from the post's object" }) }),
   },
   responses: {
-    200: { description: "Spread", content: { "application/json": { schema: SpreadSchema } } },
+    200: {
+      description: "Spread",
+      content: {
+        "application/json": {
+          schema: SpreadSchema.extend({ labels: z.array(z.string()).openapi({ description: "Moderators' labels of this post (e.g. `disputed`), oldest first" }) }),
+        },
+      },
+    },
     ...problemResponses(401, 403, 404, 422),
   },
 });
+
+/** The moderators' labels of a post (`post_labels`, written by moderation's `label_post` decisions). */
+async function labelsOf(db: D1Database, postId: string): Promise<string[]> {
+  const { results } = await db.prepare(`SELECT label FROM post_labels WHERE post_id = ? ORDER BY created_at, label`).bind(postId).all<{ label: string }>();
+  return results.map((r) => r.label);
+}
 
 const TopQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional().openapi({ description: "Only posts counted since this time (default: 24 hours ago)" }),
@@ -151,13 +164,14 @@ export const spreadRoutes = createRouter<Env>()
     const { postId } = c.req.valid("param");
     const { live } = c.req.valid("query");
     const post = await resolvePost((c.env.DB as D1Database), postId);
+    const labels = await labelsOf(c.env.DB as D1Database, postId);
     if ((live === "1" || live === "true") && post.shards !== null) {
       const body = await exactLive(c.env, post.rootPostId, [...post.history, post.shards]);
-      if (body) return c.json(body, 200);
+      if (body) return c.json({ ...body, labels }, 200);
     }
     const row = await (c.env.DB as D1Database).prepare(`SELECT * FROM post_spread WHERE root_post_id = ?`).bind(post.rootPostId).first<SpreadRow>();
     const body: SpreadBody = row ? toBody(row) : { rootPostId: post.rootPostId, reposts: 0, views: 0, levels: [], escalated: false, totals: { exact: true, asOf: new Date().toISOString() } };
-    return c.json(body, 200);
+    return c.json({ ...body, labels }, 200);
   })
   .openapi(topSpread, async (c) => {
     const { since, metric, limit, cursor } = c.req.valid("query");
