@@ -6000,7 +6000,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PostSpread"];
+                    "application/json": components["schemas"]["PostSpread"] & {
+                        /** @description Moderators' labels of this post (e.g. `disputed`), oldest first */
+                        labels: string[];
+                    };
                 };
             };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
