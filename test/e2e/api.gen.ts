@@ -1604,10 +1604,10 @@ export interface components {
              */
             status: "open" | "decided";
             /**
-             * @description When decided: `dismissed`, or `actioned` (the subject was acted on)
+             * @description When decided: `dismissed`; `actioned` (the subject was acted on); `reversed_on_appeal` (acted on, then the action was reversed on the affected account's appeal)
              * @enum {string|null}
              */
-            outcome: "dismissed" | "actioned" | null;
+            outcome: "dismissed" | "actioned" | "reversed_on_appeal" | null;
             decidedAt: string | null;
             /** @description The reporter's last decided reports were all dismissed: recorded, but no signal */
             muted: boolean;

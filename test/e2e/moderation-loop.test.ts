@@ -176,7 +176,7 @@ describe("the moderator's loop, end to end", () => {
 
     // The app reads the outcome; the reporter learns what happened; the post's status tells the story.
     expect(await expectData(app.GET("/v1/appeals/{id}", { params: { path: { id: appeal.id } } }), 200)).toMatchObject({ status: "decided", outcome: "reversed" });
-    expect(await expectData(app.GET("/v1/reports/{id}", { params: { path: { id: report.id } } }), 200)).toMatchObject({ status: "decided", outcome: "actioned" });
+    expect(await expectData(app.GET("/v1/reports/{id}", { params: { path: { id: report.id } } }), 200)).toMatchObject({ status: "decided", outcome: "reversed_on_appeal" });
     const status = await expectData(app.GET("/v1/posts/{postId}", { params: { path: { postId: "post-loop-1" } } }), 200);
     expect(status).toMatchObject({ postId: "post-loop-1", accountId, verdict: "review", removal: null, review: { status: "decided" } });
     expect(status.appeal).toMatchObject({ id: appeal.id, decisionId, status: "decided", outcome: "reversed" });

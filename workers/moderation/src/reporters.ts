@@ -153,11 +153,15 @@ export interface ReportRow {
   item_status: "open" | "decided" | null;
   decision: string | null;
   decided_at: number | null;
+  /** 1 when the item's decision was reversed on appeal. */
+  reversed: number;
 }
 
 /** Reports with the status of the item each follows; append WHERE / ORDER BY. */
 export const REPORT_SELECT = `SELECT r.id, r.subject_type, r.subject_id, r.reason, r.review_item_id, r.created_at, r.muted, r.evidence_stored,
-    q.status AS item_status, q.decision, q.decided_at
+    q.status AS item_status, q.decision, q.decided_at,
+    EXISTS (SELECT 1 FROM moderation_decisions d JOIN appeals a ON a.decision_id = d.id
+            WHERE d.review_item_id = q.id AND a.status = 'decided' AND a.outcome = 'reversed') AS reversed
   FROM reports r LEFT JOIN review_queue q ON q.id = ${REPORT_ITEM_SQL}`;
 
 /** What a reporter sees: status and outcome, never who decided. */
@@ -171,7 +175,7 @@ export function reportView(row: ReportRow) {
     reviewItemId: row.review_item_id,
     createdAt: new Date(row.created_at).toISOString(),
     status: decided ? ("decided" as const) : ("open" as const),
-    outcome: decided ? (row.decision === "dismiss" ? ("dismissed" as const) : ("actioned" as const)) : null,
+    outcome: decided ? (row.decision === "dismiss" ? ("dismissed" as const) : row.reversed === 1 ? ("reversed_on_appeal" as const) : ("actioned" as const)) : null,
     decidedAt: decided ? isoOrNull(row.decided_at) : null,
     muted: row.muted === 1,
     evidenceStored: row.evidence_stored === 1,

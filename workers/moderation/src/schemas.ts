@@ -105,7 +105,10 @@ export const ReportSchema = z
     reviewItemId: z.string().nullable().openapi({ description: "The subject's review item the report joined (null: a muted report filed while no item was open)" }),
     createdAt: z.string(),
     status: z.enum(["open", "decided"]).openapi({ description: "`open` until the report's review item is decided" }),
-    outcome: z.enum(["dismissed", "actioned"]).nullable().openapi({ description: "When decided: `dismissed`, or `actioned` (the subject was acted on)" }),
+    outcome: z
+      .enum(["dismissed", "actioned", "reversed_on_appeal"])
+      .nullable()
+      .openapi({ description: "When decided: `dismissed`; `actioned` (the subject was acted on); `reversed_on_appeal` (acted on, then the action was reversed on the affected account's appeal)" }),
     decidedAt: z.string().nullable(),
     muted: z.boolean().openapi({ description: "The reporter's last decided reports were all dismissed: recorded, but no signal" }),
     evidenceStored: z.boolean().openapi({ description: "The content this report carried became the post's evidence" }),
