@@ -48,3 +48,14 @@ export async function problemCode(res: Response): Promise<string> {
   }
   return ((await res.json()) as { code: string }).code;
 }
+
+/** Polls `probe` until it returns a value (work the stack finishes asynchronously: alarms, flushes). */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { adminKey, api, expectData, expectProblem, newKey } from "./client";
+import { adminKey, api, eventually, expectData, expectProblem, newKey } from "./client";
 
 /**
  * One public account's life through every worker, over HTTP, as an operator would see it:
@@ -17,16 +17,6 @@ let app: ReturnType<typeof api>;
 let operator: ReturnType<typeof api>;
 let admin: ReturnType<typeof api>;
 let accountId: string;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 beforeAll(async () => {
   app = api((await newKey("app")).key);

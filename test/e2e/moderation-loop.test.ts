@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { adminKey, api, expectData, expectProblem, newKey } from "./client";
+import { adminKey, api, eventually, expectData, expectProblem, newKey } from "./client";
 
 /**
  * The moderator's loop over HTTP against the real stack, account actions included (they cross
@@ -19,16 +19,6 @@ let ann: ReturnType<typeof api>;
 let bob: ReturnType<typeof api>;
 let annKeyId: string;
 let accountId: string;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** Screens a post of the account and returns its verdict. */
 async function screen(postId: string, text: string) {
