@@ -56,6 +56,7 @@ export const PROBLEMS = {
   publisher_not_eligible: { status: 409, title: "Account not eligible for a news licence" },
   already_current: { status: 409, title: "Version already current" },
   already_decided: { status: 409, title: "Already decided" },
+  appeal_pending: { status: 409, title: "Appeal pending" },
   appeal_exists: { status: 409, title: "Appeal exists" },
   appeal_window_closed: { status: 409, title: "Appeal window closed" },
   not_reversible: { status: 409, title: "Not reversible" },

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
-import { moderationDecisions, posts, reviewQueue, type DecisionAction } from "../../../db/schema";
+import { appeals, moderationDecisions, posts, reviewQueue, type DecisionAction } from "../../../db/schema";
 import { auditStatement, type AuditActor } from "../../../pkg/audit";
 import { runAtomic, type AtomicStatement } from "../../../pkg/batch";
 import { createDb, type Db } from "../../../pkg/db";
@@ -36,7 +36,7 @@ export interface DecisionInput {
   labels?: string[];
   durationDays?: number;
 }
-export type SkipCode = "review_item_not_found" | "already_decided" | "item_claimed" | "decision_not_applicable" | "invalid_transition" | "account_not_found";
+export type SkipCode = "review_item_not_found" | "already_decided" | "item_claimed" | "appeal_pending" | "decision_not_applicable" | "invalid_transition" | "account_not_found";
 export interface Skip {
   itemId: string;
   code: SkipCode;
@@ -44,6 +44,8 @@ export interface Skip {
   heldBy?: string;
   until?: string;
   accountStatus?: string;
+  /** With `appeal_pending`: the appeal to decide first. */
+  appealId?: string;
 }
 export interface Outcome {
   decided: DecisionRow[];
@@ -218,6 +220,20 @@ export async function decideItems(env: Env, actor: Principal, requestId: string 
       if (claim && claim.heldBy !== actor.keyId) skipped.push({ itemId: id, code: "item_claimed", detail: "Another operator holds this item.", ...claim });
       else open.push(row);
     }
+  }
+
+  // An item carrying an open appeal is decided through the appeal (another operator, reversal
+  // semantics), not by a queue decision that would close the appeal's signal and leave it open.
+  const appealed = new Map(
+    (await chunked(open.map((r) => r.id), (part) => db.select({ id: appeals.id, itemId: appeals.reviewItemId }).from(appeals).where(and(inArray(appeals.reviewItemId, part), eq(appeals.status, "open"))))).map(
+      (a) => [a.itemId, a.id],
+    ),
+  );
+  if (appealed.size > 0) {
+    for (const [itemId, appealId] of appealed) {
+      skipped.push({ itemId: itemId!, code: "appeal_pending", detail: `This item carries an open appeal: decide it with POST /v1/appeals/${appealId}/decision first.`, appealId });
+    }
+    open.splice(0, open.length, ...open.filter((r) => !appealed.has(r.id)));
   }
 
   const postIds = [...new Set(open.filter((r) => r.subjectType === "post").map((r) => r.subjectId))];

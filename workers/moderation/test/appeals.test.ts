@@ -72,6 +72,21 @@ describe("appeals of post actions (happy path)", () => {
     expect(seen.reason).toBeUndefined();
   });
 
+  it("refuses a queue decision on an item carrying an open appeal (single and bulk), pointing at the appeal", async () => {
+    const decisionId = await decidedPost("post-ap-q", "remove_post");
+    const appeal = (await (await fileAppeal({ decisionId, accountId: AUTHOR, statement: "Please look again." })).json()) as Appeal;
+    const single = await call(`/v1/review-queue/${appeal.reviewItemId}/decision`, { role: "operator", keyId: "key_bob", body: { action: "dismiss", reason: "queue shortcut" } });
+    expect(single.status).toBe(409);
+    expect(await problem(single)).toMatchObject({ code: "appeal_pending", appealId: appeal.id });
+    const bulk = await call("/v1/review-queue/bulk-decision", { role: "operator", keyId: "key_bob", body: { itemIds: [appeal.reviewItemId], action: "dismiss", reason: "queue shortcut" } });
+    expect(bulk.status).toBe(200);
+    expect(((await bulk.json()) as { skipped: { itemId: string; code: string }[] }).skipped).toEqual([expect.objectContaining({ itemId: appeal.reviewItemId, code: "appeal_pending" })]);
+    // Nothing was decided or closed: the appeal is still open, its signal too.
+    expect(await countRows("review_queue", "id = ? AND status = 'open'", appeal.reviewItemId)).toBe(1);
+    expect(await countRows("review_signals", "review_item_id = ? AND source = 'appeal' AND status = 'open'", appeal.reviewItemId)).toBe(1);
+    expect(await countRows("appeals", "id = ? AND status = 'open'", appeal.id)).toBe(1);
+  });
+
   it("lifts the labels of a reversed label_post decision and removes again a post whose restoration is reversed", async () => {
     const labelled = await decidedPost("post-ap2", "label_post");
     const a = (await (await fileAppeal({ decisionId: labelled, accountId: AUTHOR, statement: "Not disputed." })).json()) as Appeal;

@@ -65,7 +65,7 @@ const bulkDecide = createRoute({
   path: "/v1/review-queue/bulk-decision",
   tags: ["moderation"],
   summary:
-    "Decide up to 500 items with one action (operator): each item is decided as the single endpoint would, or reported in `skipped` with its reason (`review_item_not_found`, `already_decided`, `item_claimed`, `decision_not_applicable`, `invalid_transition`, `account_not_found`). Post actions and dismissals of all items commit in one transaction.",
+    "Decide up to 500 items with one action (operator): each item is decided as the single endpoint would, or reported in `skipped` with its reason (`review_item_not_found`, `already_decided`, `item_claimed`, `appeal_pending`, `decision_not_applicable`, `invalid_transition`, `account_not_found`). Post actions and dismissals of all items commit in one transaction.",
   security: [{ bearer: [] }],
   middleware: [requireRole("operator")] as const,
   request: { body: { required: true, content: { "application/json": { schema: BulkDecisionBody } } } },
@@ -84,6 +84,8 @@ function skipProblem(skip: Skip): ApiError {
       return itemClaimed({ heldBy: skip.heldBy!, until: skip.until! });
     case "already_decided":
       return new ApiError(409, "already_decided", skip.detail);
+    case "appeal_pending":
+      return new ApiError(409, "appeal_pending", skip.detail, { appealId: skip.appealId });
     case "invalid_transition":
       return new ApiError(409, "invalid_transition", skip.detail, skip.accountStatus ? { accountStatus: skip.accountStatus } : {});
     case "account_not_found":
