@@ -2,6 +2,7 @@ import { EnvelopeConfigError, importMasterKeys, openSealed, seal, type MasterKey
 import { ApiError } from "./errors";
 import { sha256Hex } from "./ids";
 import { log } from "./log";
+import { intVar } from "./config";
 
 /**
  * Evidence of screened posts: what a moderator judges, sealed with the envelope scheme
@@ -88,6 +89,5 @@ export async function openEvidence(keys: MasterKeys, postId: string, bytes: Uint
 
 /** A whole number of days from a var, or the default when it is unset or not a positive integer. */
 export function retentionDays(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
+  return intVar(value, fallback, 1, Number.MAX_SAFE_INTEGER);
 }

@@ -11,6 +11,7 @@ import { resolveSignal, reviewSignal, type ReviewSubjectType } from "../../../pk
 import { isoOrNull } from "../../../pkg/schemas";
 import { applyAccountAction, planAccounts, type ApplyResult, type DecisionRow } from "./decisions";
 import type { Env } from "./env";
+import { intVar } from "../../../pkg/config";
 
 /**
  * Appeals: the affected account asks once, within the window, that a decision be looked at again.
@@ -29,9 +30,7 @@ const DAY = 86_400_000;
 
 /** `APPEAL_WINDOW_DAYS` (1–365), 14 when unset or not a whole number in range. */
 export function appealWindowDays(env: Env): number {
-  const raw = env.APPEAL_WINDOW_DAYS;
-  const n = Number(raw);
-  return raw !== undefined && raw !== "" && Number.isInteger(n) && n >= 1 && n <= 365 ? n : 14;
+  return intVar(env.APPEAL_WINDOW_DAYS, 14, 1, 365);
 }
 
 /** What apps see of an appeal; operators also see who decided and why. */

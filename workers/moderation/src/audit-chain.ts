@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
-import { guard, GuardFailed, runAtomic } from "../../../pkg/batch";
+import { guard, GuardFailed, isUniqueViolation, runAtomic } from "../../../pkg/batch";
+import { sha256Hex } from "../../../pkg/ids";
 import { chainStatement } from "../../../pkg/audit";
 import type { Env } from "./env";
 import { signCheckpoint, type Checkpoint } from "./audit-signing";
@@ -60,13 +61,6 @@ export function canonicalJson(value: unknown): string {
     .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
     .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
-}
-
-const encoder = new TextEncoder();
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export function entryHash(entry: ChainEntry, prevHash: string): Promise<string> {
@@ -165,17 +159,13 @@ export async function chainPending(db: D1Database, options: { maxEntries?: numbe
       chained += pending.length;
       head = { seq, hash: prev };
     } catch (err) {
-      if (!(err instanceof GuardFailed) && !isSeqCollision(err)) throw err;
+      if (!(err instanceof GuardFailed) && !isUniqueViolation(err, "audit_log.seq")) throw err;
       retries += 1;
       if (retries > 50) throw new Error("audit chain: the head kept moving under this chainer");
       head = await readHead(db);
     }
   }
   return { chained, retries, head };
-}
-
-function isSeqCollision(err: unknown): boolean {
-  return /UNIQUE constraint failed: audit_log\.seq/i.test(String((err as Error)?.message ?? err) + String((err as { cause?: Error })?.cause?.message ?? ""));
 }
 
 /** The one sequencer of the audit chain: `env.AUDIT_CHAIN.getByName(AUDIT_CHAIN_NAME)`. */

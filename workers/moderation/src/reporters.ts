@@ -13,6 +13,7 @@ import { log } from "../../../pkg/log";
 import { openItemOf, REPORT_ESCALATION_REASON, reviewSignal, type ReviewSubjectType } from "../../../pkg/review-signals";
 import { isoOrNull } from "../../../pkg/schemas";
 import type { Env } from "./env";
+import { intVar } from "../../../pkg/config";
 
 export interface ReportConfig {
   /** Distinct (unmuted) reporters on one item within the window that escalate it. */
@@ -22,17 +23,12 @@ export interface ReportConfig {
   muteAfterDismissed: number;
 }
 
-function positiveInt(value: string | undefined, fallback: number, max: number): number {
-  const n = Number(value);
-  return Number.isInteger(n) && n > 0 && n <= max ? n : fallback;
-}
-
 /** The report vars, each its default when unset or not a positive whole number in range. */
 export function reportConfig(env: Pick<Env, "REPORT_ESCALATION_REPORTERS" | "REPORT_ESCALATION_WINDOW_HOURS" | "REPORTER_MUTE_AFTER_DISMISSED">): ReportConfig {
   return {
-    escalationReporters: positiveInt(env.REPORT_ESCALATION_REPORTERS, 10, 100_000),
-    escalationWindowMs: positiveInt(env.REPORT_ESCALATION_WINDOW_HOURS, 24, 24 * 366) * 3_600_000,
-    muteAfterDismissed: positiveInt(env.REPORTER_MUTE_AFTER_DISMISSED, 5, 1000),
+    escalationReporters: intVar(env.REPORT_ESCALATION_REPORTERS, 10, 1, 100_000),
+    escalationWindowMs: intVar(env.REPORT_ESCALATION_WINDOW_HOURS, 24, 1, 24 * 366) * 3_600_000,
+    muteAfterDismissed: intVar(env.REPORTER_MUTE_AFTER_DISMISSED, 5, 1, 1000),
   };
 }
 

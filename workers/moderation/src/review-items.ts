@@ -4,6 +4,7 @@ import { createDb } from "../../../pkg/db";
 import { ApiError } from "../../../pkg/errors";
 import { isoOrNull } from "../../../pkg/schemas";
 import type { Env } from "./env";
+import { intVar } from "../../../pkg/config";
 
 export type ReviewRow = typeof reviewQueue.$inferSelect;
 type SignalRow = typeof reviewSignals.$inferSelect;
@@ -82,7 +83,5 @@ export function itemClaimed(claim: { heldBy: string; until: string }): ApiError 
 
 /** The claim lease in minutes: `CLAIM_LEASE_MINUTES` (1–1440), 15 when unset or not a whole number in range. */
 export function claimLeaseMinutes(env: Env): number {
-  const raw = env.CLAIM_LEASE_MINUTES;
-  const n = Number(raw);
-  return raw !== undefined && raw !== "" && Number.isInteger(n) && n >= 1 && n <= 1440 ? n : 15;
+  return intVar(env.CLAIM_LEASE_MINUTES, 15, 1, 1440);
 }

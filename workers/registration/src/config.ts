@@ -1,14 +1,10 @@
+import { intVar } from "../../../pkg/config";
 import { ApiError } from "../../../pkg/errors";
 import { log } from "../../../pkg/log";
 import type { Db } from "../../../pkg/db";
 import type { Deps, Env } from "./env";
 import { HttpIdentityVerifier, ManualReviewVerifier, type IdentityVerifier } from "./identity-verifier";
 import { HttpSmsSender, LocalSmsSender, type SmsSender } from "./sms";
-
-function int(value: string | undefined, fallback: number, min: number, max: number): number {
-  const n = Number(value);
-  return Number.isInteger(n) && n >= min && n <= max ? n : fallback;
-}
 
 export interface CodePolicy {
   ttlMs: number;
@@ -20,17 +16,17 @@ export interface CodePolicy {
 
 export function codePolicy(env: Env): CodePolicy {
   return {
-    ttlMs: int(env.CODE_TTL_SECONDS, 600, 60, 3600) * 1000,
-    cooldownMs: int(env.CODE_RESEND_COOLDOWN_SECONDS, 60, 1, 3600) * 1000,
-    perHour: int(env.CODE_MAX_PER_HOUR, 5, 1, 100),
-    perDay: int(env.CODE_MAX_PER_DAY, 10, 1, 1000),
-    maxAttempts: int(env.CODE_MAX_ATTEMPTS, 5, 1, 20),
+    ttlMs: intVar(env.CODE_TTL_SECONDS, 600, 60, 3600) * 1000,
+    cooldownMs: intVar(env.CODE_RESEND_COOLDOWN_SECONDS, 60, 1, 3600) * 1000,
+    perHour: intVar(env.CODE_MAX_PER_HOUR, 5, 1, 100),
+    perDay: intVar(env.CODE_MAX_PER_DAY, 10, 1, 1000),
+    maxAttempts: intVar(env.CODE_MAX_ATTEMPTS, 5, 1, 20),
   };
 }
 
 /** At most N accounts of a kind per identity (default: one public, one personal). */
 export function identityLimit(env: Env, kind: "public" | "personal"): number {
-  return kind === "public" ? int(env.MAX_PUBLIC_ACCOUNTS_PER_IDENTITY, 1, 1, 100) : int(env.MAX_PERSONAL_ACCOUNTS_PER_IDENTITY, 1, 1, 100);
+  return kind === "public" ? intVar(env.MAX_PUBLIC_ACCOUNTS_PER_IDENTITY, 1, 1, 100) : intVar(env.MAX_PERSONAL_ACCOUNTS_PER_IDENTITY, 1, 1, 100);
 }
 
 export function localSmsEnabled(env: Pick<Env, "SMS_SENDER">): boolean {
