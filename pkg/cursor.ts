@@ -32,6 +32,15 @@ export function decodeCursor(cursor: string | undefined, keyType: "number" | "st
   throw new ApiError(422, "invalid_cursor", "The cursor is not one this endpoint returned.");
 }
 
+/**
+ * A page of a list read with `limit + 1` rows: the first `limit` rows and the cursor of the next
+ * page, null exactly when there is none (the extra row says whether there is).
+ */
+export function pageOf<T>(rows: T[], limit: number, position: (row: T) => CursorPosition): { page: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  return { page, nextCursor: rows.length > limit && page.length > 0 ? encodeCursor(position(page[page.length - 1]!)) : null };
+}
+
 /** The cursor of the page after `rows` (null when the page was not full: there is no next page). */
 export function nextCursor<T>(rows: T[], limit: number, position: (row: T) => CursorPosition): string | null {
   return rows.length === limit && rows.length > 0 ? encodeCursor(position(rows[rows.length - 1]!)) : null;

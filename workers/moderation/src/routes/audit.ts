@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import { auditLog } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { decodeCursor, encodeCursor } from "../../../../pkg/cursor";
+import { decodeCursor, pageOf } from "../../../../pkg/cursor";
 import { createDb } from "../../../../pkg/db";
 import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, PageQuerySchema, problemResponses } from "../../../../pkg/schemas";
@@ -57,8 +57,7 @@ export const auditRoutes = createRouter<Env>().openapi(listAudit, async (c) => {
     .where(and(...filters))
     .orderBy(desc(auditLog.at), desc(auditLog.id))
     .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
+  const { page, nextCursor } = pageOf(rows, q.limit, (r) => ({ key: r.at, id: r.id }));
   return c.json(
     {
       entries: page.map((r) => ({
@@ -73,7 +72,7 @@ export const auditRoutes = createRouter<Env>().openapi(listAudit, async (c) => {
         requestId: r.requestId,
         details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {},
       })),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ key: last.at, id: last.id }) : null,
+      nextCursor,
     },
     200,
   );

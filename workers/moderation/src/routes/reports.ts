@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../../../pkg/app";
 import { runAtomic } from "../../../../pkg/batch";
-import { decodeCursor, encodeCursor } from "../../../../pkg/cursor";
+import { decodeCursor, pageOf } from "../../../../pkg/cursor";
 import { ApiError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
 import { REPORT_REASON_SEVERITY } from "../../../../pkg/review-signals";
@@ -138,7 +138,6 @@ export const reportRoutes = createRouter<Env>()
     )
       .bind(q.reporterId, after?.key ?? null, after?.id ?? null, q.limit + 1)
       .all<ReportRow>();
-    const page = results.slice(0, q.limit);
-    const last = page[page.length - 1];
-    return c.json({ reports: page.map(reportView), nextCursor: results.length > q.limit && last ? encodeCursor({ key: last.created_at, id: last.id }) : null }, 200);
+    const { page, nextCursor } = pageOf(results, q.limit, (r) => ({ key: r.created_at, id: r.id }));
+    return c.json({ reports: page.map(reportView), nextCursor }, 200);
   });

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
 import { reviewQueue } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
-import { decodeCursor, encodeCursor } from "../../../../pkg/cursor";
+import { decodeCursor, pageOf } from "../../../../pkg/cursor";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
@@ -140,9 +140,7 @@ export const reviewQueueRoutes = createRouter<Env>()
       .where(and(...filters))
       .orderBy(...order)
       .limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const nextCursor = rows.length > q.limit && last ? encodeCursor(position(last)) : null;
+    const { page, nextCursor } = pageOf(rows, q.limit, position);
     return c.json({ items: page.map((r) => reviewItemView(r, now)), nextCursor }, 200);
   })
   .openapi(getItem, async (c) => c.json(await loadItemView(c.env, c.req.valid("param").id), 200))
