@@ -131,10 +131,9 @@ const checkRequestBody: MiddlewareHandler<GatewayEnv> = async (c, next) => {
   const text = new TextDecoder().decode(bytes);
   checkBody(text, c.req.header("content-type"), path, [CSV_IMPORT]);
   c.set("body", bytes);
-  // The gateway's own routes validate from Hono's body cache, never from the consumed stream.
-  const cache = c.req.bodyCache as Record<string, Promise<unknown>>;
-  cache.arrayBuffer = Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  cache.text = Promise.resolve(text);
+  // The gateway's own routes validate from Hono's body cache (its json() reads the cached text),
+  // never from the consumed stream; no copy of the bytes is made for forwarded requests.
+  (c.req.bodyCache as Record<string, Promise<unknown>>).text = Promise.resolve(text);
   await next();
 };
 
