@@ -10,3 +10,4 @@ export * from "./tables/moderation";
 export * from "./tables/evidence";
 export * from "./tables/decisions";
 export * from "./tables/appeals";
+export * from "./tables/console";
