@@ -10,4 +10,5 @@ export * from "./tables/moderation";
 export * from "./tables/evidence";
 export * from "./tables/decisions";
 export * from "./tables/appeals";
+export * from "./tables/events";
 export * from "./tables/console";
