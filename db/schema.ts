@@ -12,3 +12,4 @@ export * from "./tables/decisions";
 export * from "./tables/appeals";
 export * from "./tables/events";
 export * from "./tables/console";
+export * from "./tables/webhooks";
