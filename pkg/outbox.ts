@@ -82,39 +82,82 @@ export function committedEventIds(statements: readonly AtomicStatement[], result
   return ids;
 }
 
+/** One statement writing many events of one type: its rows' ids all start with `idPrefix + "_"`. */
+export interface OutboxRowsWrite {
+  idPrefix: string;
+  statement: SQL;
+}
+
+/**
+ * Many events of one type from a query, for changes that act on a set of rows in one statement
+ * (e.g. every report that followed a decided item). `rows` is a SELECT yielding the columns
+ * `subject_id` and `payload` (JSON text, e.g. from `json_object(...)`: ids, statuses and codes
+ * only). Row ids are `<idPrefix>_<n>`; relay them with `relayRowsAfterCommit`.
+ */
+export function outboxRowsStatement(p: { type: EventType; subjectType: string; rows: SQL; occurredAt?: number }, requestId: string | undefined | null, opts: { idPrefix?: string } = {}): OutboxRowsWrite {
+  if (!(EVENT_TYPES as readonly string[]).includes(p.type)) throw new Error(`unknown event type ${p.type}`);
+  const idPrefix = opts.idPrefix ?? newId("evt");
+  const statement = sql`INSERT INTO event_outbox (id, type, subject_type, subject_id, occurred_at, payload, request_id)
+    SELECT ${idPrefix} || '_' || (row_number() OVER ()), ${p.type}, ${p.subjectType}, e.subject_id, ${p.occurredAt ?? Date.now()}, e.payload, ${requestId ?? null}
+    FROM (${p.rows}) AS e`;
+  return { idPrefix, statement };
+}
+
+/** The ids of the events an `outboxRowsStatement` wrote (a primary-key range read). */
+export async function outboxRowIds(d1: D1Database, idPrefix: string): Promise<string[]> {
+  // Ids are `<prefix>_<n>`: every one sorts between `<prefix>_` and `<prefix>\`` ('`' follows '_').
+  const { results } = await d1.prepare("SELECT id FROM event_outbox WHERE id > ?1 AND id < ?2").bind(`${idPrefix}_`, `${idPrefix}\``).all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
 /** Anything with `waitUntil`: a worker's ExecutionContext or a Durable Object's state. */
 interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
 }
 
+async function relay(queue: Queue<EventMessage>, eventIds: readonly string[], d1: D1Database | undefined): Promise<void> {
+  const ids = [...new Set(eventIds)];
+  if (ids.length === 0) return;
+  // sendBatch takes at most 100 messages.
+  for (let i = 0; i < ids.length; i += 100) {
+    await queue.sendBatch(ids.slice(i, i + 100).map((eventId) => ({ body: { kind: "event", eventId } satisfies EventMessage, contentType: "json" as const })));
+  }
+  if (!d1) return;
+  const at = Date.now();
+  for (let i = 0; i < ids.length; i += 90) {
+    const chunk = ids.slice(i, i + 90);
+    await d1
+      .prepare(`UPDATE event_outbox SET relayed_at = ? WHERE relayed_at IS NULL AND id IN (${chunk.map(() => "?").join(", ")})`)
+      .bind(at, ...chunk)
+      .run();
+  }
+}
+
+function inBackground(ctx: WaitUntil | undefined, work: () => Promise<void>): void {
+  // A failed send only delays the event: the events worker's sweeper relays rows left unrelayed.
+  const p = work().catch(() => undefined);
+  if (ctx) ctx.waitUntil(p);
+}
+
 /**
  * After the batch committed: best effort, sends `{ kind: "event", eventId }` for each id to the
  * `EVENTS` queue (`gatehouse-events`) in the background (`ctx.waitUntil`), then, when `d1` is
- * given, marks those rows relayed. A failed or missing send only delays an event: the events
- * worker's sweeper relays rows left unrelayed. Never throws.
+ * given, marks those rows relayed (`relayed_at`). A failed or missing send only delays an event:
+ * the events worker's sweeper relays rows left unrelayed. Never throws. An id whose row was not
+ * written (a refused `onlyIf`) is harmless: the consumer finds no row and drops it — but prefer
+ * `committedEventIds`.
  */
 export function relayAfterCommit(queue: Queue<EventMessage> | undefined, ctx: WaitUntil | undefined, eventIds: readonly string[], d1?: D1Database): void {
   if (!queue || eventIds.length === 0) return;
-  const ids = [...new Set(eventIds)];
-  const work = (async () => {
-    try {
-      // sendBatch takes at most 100 messages.
-      for (let i = 0; i < ids.length; i += 100) {
-        await queue.sendBatch(ids.slice(i, i + 100).map((eventId) => ({ body: { kind: "event", eventId } satisfies EventMessage, contentType: "json" as const })));
-      }
-      if (d1) {
-        const at = Date.now();
-        for (let i = 0; i < ids.length; i += 90) {
-          const chunk = ids.slice(i, i + 90);
-          await d1
-            .prepare(`UPDATE event_outbox SET relayed_at = ? WHERE relayed_at IS NULL AND id IN (${chunk.map(() => "?").join(", ")})`)
-            .bind(at, ...chunk)
-            .run();
-        }
-      }
-    } catch {
-      // The sweeper relays what was not marked; nothing to log (ids only, and no caller waits).
-    }
-  })();
-  if (ctx) ctx.waitUntil(work);
+  inBackground(ctx, () => relay(queue, eventIds, d1));
+}
+
+/** `relayAfterCommit` for the rows of `outboxRowsStatement`s (their ids are read first). */
+export function relayRowsAfterCommit(queue: Queue<EventMessage> | undefined, ctx: WaitUntil | undefined, d1: D1Database, writes: readonly OutboxRowsWrite[]): void {
+  if (!queue || writes.length === 0) return;
+  inBackground(ctx, async () => {
+    const ids: string[] = [];
+    for (const w of writes) ids.push(...(await outboxRowIds(d1, w.idPrefix)));
+    await relay(queue, ids, d1);
+  });
 }
