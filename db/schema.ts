@@ -13,3 +13,4 @@ export * from "./tables/appeals";
 export * from "./tables/events";
 export * from "./tables/console";
 export * from "./tables/webhooks";
+export * from "./tables/stories";
