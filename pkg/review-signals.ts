@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { newId } from "./ids";
+import { outboxStatement, type OutboxWrite } from "./outbox";
 
 export type ReviewSubjectType = "post" | "account";
 export type ReviewSource = "screening" | "spread" | "report" | "registration" | "appeal";
@@ -105,8 +106,11 @@ export function openItemOf(subjectType: ReviewSubjectType, subjectId: string): S
  * second open item if they ever did not. A repeated signal (same dedupe key) attaches and opens
  * nothing. `onlyIf` (an SQL condition, e.g. `changes() = 1` of the statement just before) attaches
  * the signal only when the change happened.
+ *
+ * When 2 opens a new item, a `review.opened` event is written right after it (pkg/outbox.ts); the
+ * result's `opened` is that write, for `committedEventIds` and `relayAfterCommit`.
  */
-export function reviewSignal(signal: ReviewSignal, options: { onlyIf?: SQL; id?: string; now?: number } = {}): SQL[] {
+export function reviewSignal(signal: ReviewSignal, options: { onlyIf?: SQL; id?: string; now?: number; requestId?: string | null } = {}): SQL[] & { opened: OutboxWrite } {
   const itemId = options.id ?? newId("rvw");
   const severity = Math.min(10, Math.max(1, Math.round(signal.severity ?? DEFAULT_SEVERITY[signal.source])));
   const details = signal.details ? JSON.stringify(signal.details) : null;
@@ -119,7 +123,18 @@ export function reviewSignal(signal: ReviewSignal, options: { onlyIf?: SQL; id?:
     SELECT review_item_id, dedupe_key, subject_type, subject_id, source, reason_code, 'open', details, created_at
     FROM review_signals WHERE dedupe_key = ${signal.dedupeKey} AND review_item_id = ${itemId}`;
   const recompute = recomputeStatement(sql`(SELECT review_item_id FROM review_signals WHERE dedupe_key = ${signal.dedupeKey})`, options.now ?? Date.now());
-  return [attach, open, recompute];
+  // Only when `open` just inserted the item: a signal joining an open item opens nothing.
+  const opened = outboxStatement(
+    {
+      type: "review.opened",
+      subject: { type: "review_item", id: itemId },
+      payload: { reviewItemId: itemId, subjectType: signal.subjectType, subjectId: signal.subjectId, source: signal.source, reasonCode: signal.reasonCode, category: signal.category ?? null },
+      occurredAt: signal.createdAt,
+    },
+    options.requestId,
+    { onlyIf: sql`changes() = 1 AND EXISTS (SELECT 1 FROM review_queue WHERE id = ${itemId} AND dedupe_key = ${signal.dedupeKey})` },
+  );
+  return Object.assign([attach, open, opened.statement, recompute], { opened });
 }
 
 /** The condition under which `by` may act on a claimable item: nobody holds it, `by` does, or the lease ran out. */

@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { createRouter } from "../../../../pkg/app";
 import { isUniqueViolation, runAtomic, type AtomicStatement } from "../../../../pkg/batch";
 import { reviewDedupeKey, reviewSignal } from "../../../../pkg/review-signals";
+import { committedEventIds, relayAfterCommit } from "../../../../pkg/outbox";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { newId, sha256Hex } from "../../../../pkg/ids";
@@ -18,6 +19,9 @@ import { factsCache, INSERT_POST_IF_FACTS_HOLD_SQL, READ_FACTS_SQL, type Account
 import { policyFor } from "../policy-cache";
 import { VerdictSchema } from "../schemas";
 import { hasLoneSurrogate, MAX_TEXT_BYTES, MAX_TITLE_BYTES, utf8Length } from "../text";
+import { fingerprint } from "../stories/fingerprint";
+import { findStory, settleStory, storyStatements, type StoryLookup } from "../stories/grouping";
+import { storySettings } from "../stories/settings";
 
 /** Decide-and-insert attempts before giving up on facts that keep changing (or a post id race). */
 const MAX_ATTEMPTS = 3;
@@ -62,6 +66,7 @@ const ScreenResult = z
     policyVersion: z.number().int(),
     reasonsTruncated: z.boolean(),
     replayed: z.boolean().optional().openapi({ description: "True when this is the recorded verdict of an earlier identical request (reasons then carry no excerpts)" }),
+    storyId: z.string().nullable().optional().openapi({ description: "The story (near-duplicate posts) the post joined or started; null when its text is too short for one (GET /v1/stories/{id})" }),
   })
   .openapi("ScreenResult");
 
@@ -108,6 +113,10 @@ export const screenRoutes = createRouter<Env>()
       const contentHash = await sha256Hex(`${body.title ?? ""}\n${body.text}`);
       const postId = body.postId ?? newId("pst");
       const timing: string[] = [];
+      // The post's story (src/stories): its fingerprint, and the stories it may join, read once.
+      const stories = storySettings(c.env);
+      const fp = stories.minChars > 0 ? fingerprint(body.text, stories.minChars) : null;
+      let story: StoryLookup | null = null;
       // Reprints always read: whether their source is authorised is not cached.
       let cached = reprint ? undefined : factsCache.get(body.accountId);
       for (let attempt = 1; ; attempt++) {
@@ -129,6 +138,8 @@ export const screenRoutes = createRouter<Env>()
           reprintSourceAuthorised = row.source_post_ok === 1 || row.source_outlet_ok === 1;
         }
 
+        if (fp && !story) story = await findStory(d1, fp, stories);
+        const removedStory = story?.best?.removed ? { action: stories.removedAction } : undefined;
         const { policy, fresh } = await policyFor(db, facts.version);
         if (fresh) timing.unshift(`policy-load;desc="v${facts.version}";dur=${policy.loadMs}`);
         const t1 = Date.now();
@@ -140,6 +151,7 @@ export const screenRoutes = createRouter<Env>()
           accountStatus: facts.status,
           licenceScopes: facts.scopes,
           reprintSourceAuthorised,
+          ...(removedStory ? { removedStory } : {}),
         });
         const t2 = Date.now();
         timing.push(`decide;dur=${t2 - t1}`);
@@ -164,11 +176,12 @@ export const screenRoutes = createRouter<Env>()
               body.source?.postId ?? null, body.source?.url ?? null, facts.status, facts.scopesJson,
             ),
         ];
+        let signal: ReturnType<typeof reviewSignal> | undefined;
         if (outcome.verdict === "review") {
           const first = outcome.reasons.find((r) => r.action === "review")!;
           const severities = outcome.reasons.flatMap((r) => (r.action === "review" && r.severity !== undefined ? [r.severity] : []));
           writes.push(
-            ...reviewSignal(
+            ...(signal = reviewSignal(
               {
                 subjectType: "post",
                 subjectId: postId,
@@ -177,19 +190,32 @@ export const screenRoutes = createRouter<Env>()
                 category: first.category ?? outcome.categories[0] ?? null,
                 ...(severities.length > 0 ? { severity: Math.max(...severities) } : {}),
                 dedupeKey: reviewDedupeKey("screening", "post", postId, "verdict"),
-                details: reviewDetails(outcome.reasons, outcome.categories, facts.version, body.accountId),
+                details: {
+                  ...reviewDetails(outcome.reasons, outcome.categories, facts.version, body.accountId),
+                  // A copy of a removed story links the decision that removed it.
+                  ...(removedStory ? { removedStory: { storyId: story!.best!.storyId, decisionId: story!.best!.removed!.decisionId } } : {}),
+                },
                 createdAt: now,
               },
               // Only if the post was inserted (the facts held): changes() is the insert's row count.
-              { onlyIf: sql`changes() = 1` },
-            ),
+              { onlyIf: sql`changes() = 1`, requestId: c.get("requestId") },
+            )),
           );
         }
         writes.push(evidenceMetadataStatement(d1, c.env, postId, contentHash, now, evidence));
+        const storyPost = { postId, accountId: body.accountId, createdAt: now, category: outcome.categories[0] ?? null };
+        const storyWrites = fp && story ? storyStatements(fp, story, storyPost, stories, sql`EXISTS (SELECT 1 FROM posts WHERE id = ${postId} AND created_at = ${now})`) : null;
+        const storyAt = writes.length;
+        if (storyWrites) writes.push(...storyWrites.statements);
         let inserted: boolean;
+        let storyId: string | null = null;
         try {
-          const [result] = await runAtomic(d1, writes);
-          inserted = result!.meta.changes === 1;
+          const results = await runAtomic(d1, writes);
+          inserted = results[0]!.meta.changes === 1;
+          if (inserted && fp && storyWrites) {
+            storyId = storyWrites.newStoryId === null ? story!.best!.storyId : await settleStory(d1, fp, storyPost, stories, storyWrites.newStoryId, results[storyAt]!.meta.changes === 1);
+          }
+          if (signal) relayAfterCommit(c.env.EVENTS, c.executionCtx, committedEventIds(writes, results, [signal.opened]), d1);
         } catch (e) {
           if (!isUniqueViolation(e)) throw e;
           // The post id is taken: read it, to replay an identical earlier request or refuse.
@@ -202,7 +228,7 @@ export const screenRoutes = createRouter<Env>()
           // Wall-clock phases (workerd's clock only advances across I/O, so CPU-only work reads 0 in production).
           c.header("server-timing", timing.join(", "));
           return c.json(
-            { postId, verdict: outcome.verdict, reasons: outcome.reasons, categories: outcome.categories, policyVersion: facts.version, reasonsTruncated: outcome.truncated },
+            { postId, verdict: outcome.verdict, reasons: outcome.reasons, categories: outcome.categories, policyVersion: facts.version, reasonsTruncated: outcome.truncated, storyId },
             200,
           );
         }
