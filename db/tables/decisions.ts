@@ -43,6 +43,8 @@ export const moderationDecisions = sqliteTable(
     uniqueIndex("moderation_decisions_item_uq").on(t.reviewItemId).where(sql`status <> 'refused'`),
     index("moderation_decisions_target_idx").on(t.targetType, t.targetId, t.decidedAt),
     index("moderation_decisions_status_idx").on(t.status, t.decidedAt),
+    // Keyset order of the reviews export (GET /v1/exports/reviews): a page is one index range.
+    index("moderation_decisions_decided_idx").on(t.decidedAt, t.id),
     index("moderation_decisions_expiry_idx").on(t.expiresAt).where(sql`expires_at IS NOT NULL AND lifted_at IS NULL`),
   ],
 );
