@@ -32,6 +32,8 @@ export interface Facts {
   licenceScopes: ReadonlySet<string> | null;
   /** Reprints only: whether a named source belongs to a licensed publisher. */
   reprintSourceAuthorised?: boolean;
+  /** Set when the post joins a story moderators removed (src/stories): the configured action. */
+  removedStory?: { action: Verdict };
 }
 
 /** Cap on listed matches per field, so one pathological post cannot produce megabytes. */
@@ -53,6 +55,8 @@ export function decide(policy: LoadedPolicy, f: Facts): { verdict: Verdict; reas
 
   if (f.kind === "news" && !f.licenceScopes) reasons.push({ code: "publisher_not_authorised", action: "block" });
   if (f.kind === "reprint" && !f.reprintSourceAuthorised) reasons.push({ code: "reprint_source_not_authorised", action: "block" });
+
+  if (f.removedStory) reasons.push({ code: "matches_removed_story", action: f.removedStory.action });
 
   // Links and contacts.
   const fields: { name: "title" | "text"; value: string }[] = [];
