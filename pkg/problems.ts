@@ -41,6 +41,8 @@ export const PROBLEMS = {
   term_list_not_found: { status: 404, title: "Term list not found" },
   term_not_found: { status: 404, title: "Term not found" },
   version_not_found: { status: 404, title: "Policy version not found" },
+  webhook_not_found: { status: 404, title: "Webhook not found" },
+  delivery_not_found: { status: 404, title: "Webhook delivery not found" },
   // 405
   method_not_allowed: { status: 405, title: "Method not allowed" },
   // 409
@@ -95,6 +97,9 @@ export const PROBLEMS = {
   repost_of_itself: { status: 422, title: "Repost of itself" },
   unknown_category: { status: 422, title: "Unknown category" },
   unknown_account: { status: 422, title: "Unknown account" },
+  webhook_url_invalid: { status: 422, title: "Webhook URL invalid" },
+  webhook_url_insecure: { status: 422, title: "Webhook URL not HTTPS" },
+  webhook_url_forbidden: { status: 422, title: "Webhook URL address forbidden" },
   // 429
   code_locked: { status: 429, title: "Verification locked" },
   code_resend_cooldown: { status: 429, title: "Code resend cooldown" },

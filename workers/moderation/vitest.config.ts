@@ -15,6 +15,8 @@ export default workerProject("moderation", {
   bindings: {
     EVIDENCE_MASTER_KEYS: JSON.stringify({ e1: key(7), e2: key(8) }),
     EVIDENCE_ACTIVE_KID: "e1",
+    // The production setting, whatever a local .dev.vars says: webhook URLs are checked in full.
+    WEBHOOK_ALLOW_LOCAL: "0",
     // A fixed Ed25519 test key (PKCS#8, base64): the private key of 32 bytes of 9.
     AUDIT_SIGNING_KEY: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.alloc(32, 9)]).toString("base64"),
   },

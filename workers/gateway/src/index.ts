@@ -17,7 +17,7 @@ import { matchRoute, type RouteEntry } from "./route-table";
 import { assembleOpenApi, docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { keysRoutes } from "./routes/keys";
-import { firstSegment, ROUTE_OWNERS } from "./upstreams";
+import { ownerOf } from "./upstreams";
 
 /**
  * The gateway: the only public worker. Every `/v1` request passes these checks in this order,
@@ -150,7 +150,7 @@ app.get("/", (c) => c.redirect("/docs"));
 /** Everything else under `/v1` belongs to a function worker: forward it over its service binding. */
 app.all("/v1/*", async (c) => {
   const url = new URL(c.req.url);
-  const owner = ROUTE_OWNERS[firstSegment(url.pathname)!];
+  const owner = ownerOf(url.pathname);
   // The table says the route exists, but the gateway serves no such method itself (e.g. HEAD
   // of a gateway route): nothing to forward to.
   if (!owner) return notFound(c);

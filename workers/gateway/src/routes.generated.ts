@@ -81,5 +81,13 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "POST", path: "/v1/term-lists/{id}/terms", public: false },
   { method: "DELETE", path: "/v1/term-lists/{id}/terms/{termId}", public: false },
   { method: "PATCH", path: "/v1/term-lists/{id}/terms/{termId}", public: false },
+  { method: "GET", path: "/v1/webhooks", public: false },
+  { method: "POST", path: "/v1/webhooks", public: false },
+  { method: "DELETE", path: "/v1/webhooks/{id}", public: false },
+  { method: "GET", path: "/v1/webhooks/{id}", public: false },
+  { method: "PATCH", path: "/v1/webhooks/{id}", public: false },
+  { method: "GET", path: "/v1/webhooks/{id}/deliveries", public: false },
+  { method: "POST", path: "/v1/webhooks/{id}/deliveries/{deliveryId}/retry", public: false },
+  { method: "POST", path: "/v1/webhooks/{id}/rotate-secret", public: false },
   { method: "POST", path: "/v1/webhooks/identity", public: true },
 ];

@@ -12,6 +12,7 @@ import { evidenceRoutes } from "./routes/evidence";
 import { claimRoutes } from "./routes/claims";
 import { reportRoutes } from "./routes/reports";
 import { reviewQueueRoutes } from "./routes/review-queue";
+import { webhookRoutes } from "./routes/webhooks";
 
 const app = createApp<Env>("moderation");
 mountInternalRoutes(app, "moderation");
@@ -23,6 +24,7 @@ app.route("/", auditChainRoutes);
 app.route("/", auditRoutes);
 app.route("/", exportRoutes);
 app.route("/", evidenceRoutes);
+app.route("/", webhookRoutes);
 
 /** The cron that completes pending account actions and lifts ended suspensions (and only that). */
 const DECISIONS_CRON = "*/5 * * * *";

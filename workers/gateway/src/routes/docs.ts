@@ -9,7 +9,7 @@ import swaggerUiCss from "swagger-ui-dist/swagger-ui.css";
 import { version as swaggerUiVersion } from "swagger-ui-dist/package.json";
 import type { AppEnv } from "../../../../pkg/app";
 import { UPSTREAMS, type Env } from "../env";
-import { firstSegment, PUBLIC_SEGMENTS } from "../upstreams";
+import { firstSegment, isPublicPath } from "../upstreams";
 
 type Operation = {
   operationId?: string;
@@ -38,7 +38,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   actions: "Account actions (warn, suspend, restore, close), singly or in bulk.",
   publishers: "News-publisher licences.",
   public: "What anyone may see without a key: public profiles and their badges.",
-  webhooks: "Signed callbacks from the identity provider.",
+  webhooks: "Outbound event webhooks signed as Standard Webhooks (admin: endpoints, secrets, deliveries), and the identity provider's signed callback.",
   dev: "Local-stack helpers (not served in production).",
   screen: "Post screening: allow, review or block, with every reason.",
   "term-lists": "Term lists and their terms (JSON or CSV imports).",
@@ -159,7 +159,7 @@ function completeOperations(doc: OpenApiDoc, declaredTags: { name: string; descr
     const { path, op } = entry;
     const segment = firstSegment(path);
     // Public: health, the public segments, and any operation a worker declares without security.
-    const isPublic = segment === "health" || (segment !== undefined && PUBLIC_SEGMENTS.has(segment)) || (Array.isArray(op.security) && op.security.length === 0);
+    const isPublic = segment === "health" || isPublicPath(path) || (Array.isArray(op.security) && op.security.length === 0);
     op.security = isPublic ? [] : [{ bearer: [] }];
     if (path.startsWith("/v1/") && op.responses && !op.responses["429"]) {
       op.responses["429"] = {
