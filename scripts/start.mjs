@@ -23,6 +23,7 @@ export const WORKER_CONFIGS = [
   "workers/screening/wrangler.toml",
   "workers/reposts/wrangler.toml",
   "workers/moderation/wrangler.toml",
+  "workers/console/wrangler.toml",
 ];
 
 function ensureDevVars() {

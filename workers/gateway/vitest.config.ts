@@ -21,6 +21,6 @@ export default workerProject("gateway", {
   bindings: { ADMIN_KEY: "test-admin-key-0123456789abcdef" },
   miniflare: {
     ratelimits: TEST_LIMITS,
-    serviceBindings: { REGISTRATION: unavailable, SCREENING: unavailable, REPOSTS: unavailable, MODERATION: unavailable },
+    serviceBindings: { REGISTRATION: unavailable, SCREENING: unavailable, REPOSTS: unavailable, MODERATION: unavailable, CONSOLE: unavailable },
   },
 });

@@ -137,6 +137,30 @@ const checkRequestBody: MiddlewareHandler<GatewayEnv> = async (c, next) => {
   await next();
 };
 
+/**
+ * The operator console (workers/console) has its own sign-in, sessions and CSRF checks: its
+ * pages are forwarded as they come, before and apart from the API's checks (no route table,
+ * no bearer key). Nothing of a caller's own principal header passes.
+ */
+const toConsole: MiddlewareHandler<GatewayEnv> = async (c) => {
+  const headers = new Headers(c.req.raw.headers);
+  headers.delete(PRINCIPAL_HEADER);
+  headers.delete(CLIENT_REQUEST_ID_HEADER);
+  headers.set(REQUEST_ID_HEADER, c.get("requestId"));
+  const clientRequestId = c.get("clientRequestId");
+  if (clientRequestId) headers.set(CLIENT_REQUEST_ID_HEADER, clientRequestId);
+  let res: Response;
+  try {
+    res = await c.env.CONSOLE.fetch(new Request(c.req.raw.url, { method: c.req.method, headers, body: c.req.raw.body, redirect: "manual" }));
+  } catch (err) {
+    log("error", "upstream_unreachable", { requestId: c.get("requestId"), upstream: "CONSOLE", error: (err as Error).name });
+    return problemResponse(c, "upstream_unavailable", "The console did not answer; retry shortly.");
+  }
+  return new Response(res.body, res);
+};
+app.all("/console", toConsole);
+app.all("/console/*", toConsole);
+
 app.use("/v1/*", route, authenticateCaller, rateLimit, checkRequestBody);
 
 app.route("/", healthRoutes);

@@ -1,12 +1,11 @@
-import { eq } from "drizzle-orm";
-import { apiKeys } from "../../../db/schema";
+import { API_KEY_RE, findApiKey } from "../../../pkg/api-keys";
 import type { Db } from "../../../pkg/db";
 import { sha256Hex, timingSafeEqualStr } from "../../../pkg/ids";
 import { bytesToBase64Url } from "../../../pkg/encoding";
 import type { Principal, Role } from "../../../pkg/principal";
 import type { LimitTier } from "./limits";
 
-/** Keys look like `gh_<43 base64url chars>`: 256 random bits, so a plain SHA-256 is a safe store. */
+/** Keys look like `gh_<43 base64url chars>` (pkg/api-keys.ts): 256 random bits, so a plain SHA-256 is a safe store. */
 export function generateKey(): string {
   const bytes = new Uint8Array(32);
   crypto.getRandomValues(bytes);
@@ -14,7 +13,6 @@ export function generateKey(): string {
 }
 
 export const KEY_PREFIX_LENGTH = 10;
-const KEY_RE = /^gh_[A-Za-z0-9_-]{43}$/;
 
 interface CachedKey {
   principal: Principal | null;
@@ -55,7 +53,7 @@ export async function authenticate(db: Db, token: string, adminKey: string | und
   if (adminKey && adminKey.length >= 16 && timingSafeEqualStr(token, adminKey)) {
     return { ok: true, principal: { keyId: "bootstrap-admin", role: "admin" }, tier: "standard", recordUse: false };
   }
-  if (!KEY_RE.test(token)) return { ok: false, code: "invalid_key" };
+  if (!API_KEY_RE.test(token)) return { ok: false, code: "invalid_key" };
   const keyHash = await sha256Hex(token);
   const now = Date.now();
   const hit = cache.get(keyHash);
@@ -63,11 +61,7 @@ export async function authenticate(db: Db, token: string, adminKey: string | und
     return hit.principal ? { ok: true, principal: hit.principal, tier: hit.tier, recordUse: claimUseRecord(hit.principal.keyId, now) } : { ok: false, code: "invalid_key" };
   }
 
-  const row = await db
-    .select({ id: apiKeys.id, role: apiKeys.role, tier: apiKeys.limitTier, revokedAt: apiKeys.revokedAt })
-    .from(apiKeys)
-    .where(eq(apiKeys.keyHash, keyHash))
-    .get();
+  const row = await findApiKey(db, token);
   if (row?.revokedAt != null) {
     cache.delete(keyHash);
     return { ok: false, code: "revoked_key" };

@@ -1,4 +1,7 @@
 import type { Role } from "../../../pkg/principal";
+import { FixedWindowLimiter, type RateDecision } from "../../../pkg/rate-limit";
+
+export { FixedWindowLimiter, type RateDecision };
 
 /**
  * Request limits of the gateway. Each limit is a Workers Rate Limiting namespace in
@@ -34,34 +37,6 @@ export type LimitName = keyof typeof LIMITS;
 /** The tier a new key gets unless the admin chooses: apps are backends, people are not. */
 export const DEFAULT_TIER: Record<Role, LimitTier> = { app: "high", operator: "standard", admin: "standard" };
 
-export interface RateDecision {
-  allowed: boolean;
-  /** Seconds until the caller may try again (meaningful when not allowed). */
-  retryAfter: number;
-}
-
-export class FixedWindowLimiter {
-  private windows = new Map<string, { start: number; count: number }>();
-  constructor(
-    private readonly limit: number,
-    private readonly periodMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Counts one request of `key` and says whether it is within the limit. */
-  hit(key: string): RateDecision {
-    const t = this.now();
-    const windowStart = t - (t % this.periodMs);
-    let w = this.windows.get(key);
-    if (!w || w.start !== windowStart) {
-      if (this.windows.size > 50_000) this.windows.clear();
-      w = { start: windowStart, count: 0 };
-      this.windows.set(key, w);
-    }
-    w.count++;
-    return { allowed: w.count <= this.limit, retryAfter: Math.max(1, Math.ceil((windowStart + this.periodMs - t) / 1000)) };
-  }
-}
 
 /** The part of a Workers Rate Limiting binding the gateway uses. */
 export interface RateLimitBinding {
