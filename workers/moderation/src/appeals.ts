@@ -6,6 +6,7 @@ import { createDb } from "../../../pkg/db";
 import { ApiError } from "../../../pkg/errors";
 import { newId } from "../../../pkg/ids";
 import { log } from "../../../pkg/log";
+import { committedEventIds, outboxStatement, relayAfterCommit, type OutboxWrite, type WaitUntil } from "../../../pkg/outbox";
 import type { Principal } from "../../../pkg/principal";
 import { resolveSignal, reviewSignal, type ReviewSubjectType } from "../../../pkg/review-signals";
 import { isoOrNull } from "../../../pkg/schemas";
@@ -73,7 +74,7 @@ async function affectedAccount(env: Env, d: DecisionRow): Promise<string | null>
 }
 
 /** Files an appeal: one per decision (a lost race is 409 `appeal_exists`, with the appeal that won). */
-export async function fileAppeal(env: Env, actor: Principal, requestId: string | undefined, input: { decisionId: string; accountId: string; statement: string }) {
+export async function fileAppeal(env: Env, actor: Principal, requestId: string | undefined, input: { decisionId: string; accountId: string; statement: string }, ctx?: WaitUntil) {
   const decision = await loadDecision(env, input.decisionId);
   if (!decision) throw new ApiError(404, "decision_not_found", "No moderation decision has this id.");
   if (decision.action === "dismiss") throw new ApiError(422, "not_appealable", "A dismissal did nothing to the account or its post; there is nothing to appeal.");
@@ -90,24 +91,35 @@ export async function fileAppeal(env: Env, actor: Principal, requestId: string |
   }
   const id = newId("apl");
   const filed = sql`EXISTS (SELECT 1 FROM appeals WHERE id = ${id})`;
-  await runAtomic(env.DB, [
+  const signal = reviewSignal(
+    {
+      subjectType: decision.subjectType as ReviewSubjectType,
+      subjectId: decision.subjectId,
+      source: "appeal",
+      reasonCode: "appeal",
+      dedupeKey: dedupeKey(decision.id),
+      category: decision.action,
+      details: { appealId: id, decisionId: decision.id, action: decision.action },
+      createdAt: now,
+    },
+    { onlyIf: filed, now, requestId },
+  );
+  const opened = outboxStatement(
+    {
+      type: "appeal.opened",
+      subject: { type: "appeal", id },
+      payload: { appealId: id, decisionId: decision.id, action: decision.action, subjectType: decision.subjectType, subjectId: decision.subjectId },
+      occurredAt: now,
+    },
+    requestId,
+    { onlyIf: filed },
+  );
+  const statements: AtomicStatement[] = [
     // One appeal per decision: a concurrent second insert does nothing, and nothing below follows it.
     sql`INSERT INTO appeals (id, decision_id, account_id, statement, subject_type, subject_id, status, created_at)
       VALUES (${id}, ${decision.id}, ${input.accountId}, ${input.statement}, ${decision.subjectType}, ${decision.subjectId}, 'open', ${now})
       ON CONFLICT(decision_id) DO NOTHING`,
-    ...reviewSignal(
-      {
-        subjectType: decision.subjectType as ReviewSubjectType,
-        subjectId: decision.subjectId,
-        source: "appeal",
-        reasonCode: "appeal",
-        dedupeKey: dedupeKey(decision.id),
-        category: decision.action,
-        details: { appealId: id, decisionId: decision.id, action: decision.action },
-        createdAt: now,
-      },
-      { onlyIf: filed, now },
-    ),
+    ...signal,
     sql`UPDATE appeals SET review_item_id = (SELECT review_item_id FROM review_signals WHERE dedupe_key = ${dedupeKey(decision.id)}) WHERE id = ${id}`,
     auditStatement(
       actor,
@@ -115,7 +127,10 @@ export async function fileAppeal(env: Env, actor: Principal, requestId: string |
       { action: "appeal.filed", subjectType: decision.subjectType, subjectId: decision.subjectId, details: { appealId: id, decisionId: decision.id, action: decision.action } },
       { at: now, onlyIf: filed },
     ),
-  ]);
+    opened.statement,
+  ];
+  const results = await runAtomic(env.DB, statements);
+  relayAfterCommit(env.EVENTS, ctx, committedEventIds(statements, results, [signal.opened, opened]), env.DB);
   const row = (await createDb(env.DB).select().from(appeals).where(eq(appeals.decisionId, decision.id)).get())!;
   if (row.id !== id) throw appealExists(row, decision);
   return { appeal: row, decision };
@@ -131,7 +146,7 @@ export interface AppealDecisionInput {
 }
 
 /** Decides an open appeal (or, for its decider, completes a reversal's pending account restore); the effect stays `pending` when registration did not answer. */
-export async function decideAppeal(env: Env, actor: Principal, requestId: string | undefined, appealId: string, input: AppealDecisionInput) {
+export async function decideAppeal(env: Env, actor: Principal, requestId: string | undefined, appealId: string, input: AppealDecisionInput, ctx?: WaitUntil) {
   const { appeal, decision } = await loadAppeal(env, appealId);
   if (actor.keyId === decision.decidedBy) {
     throw new ApiError(403, "same_operator", "An appeal must be decided by an operator other than the one who made the decision.");
@@ -179,8 +194,41 @@ export async function decideAppeal(env: Env, actor: Principal, requestId: string
     ),
     ...resolveSignal({ dedupeKey: dedupeKey(decision.id), decision: `appeal_${input.outcome}`, decidedBy: actor.keyId, at: now, onlyIf: audited }),
   ];
+  // Events, only if the appeal's audit row was written: appeal.decided; review.decided when the
+  // appeal was the item's last open signal; the post's event of a reversal, before its undo.
+  const events: OutboxWrite[] = [
+    outboxStatement(
+      {
+        type: "appeal.decided",
+        subject: { type: "appeal", id: appeal.id },
+        payload: { appealId: appeal.id, decisionId: decision.id, outcome, action: decision.action, subjectType: decision.subjectType, subjectId: decision.subjectId, effect },
+        occurredAt: now,
+      },
+      requestId,
+      { onlyIf: audited },
+    ),
+  ];
+  if (appeal.reviewItemId) {
+    events.push(
+      outboxStatement(
+        {
+          type: "review.decided",
+          subject: { type: "review_item", id: appeal.reviewItemId },
+          payload: { reviewItemId: appeal.reviewItemId, action: `appeal_${input.outcome}`, appealId: appeal.id, decisionId: decision.id, subjectType: decision.subjectType, subjectId: decision.subjectId },
+          occurredAt: now,
+        },
+        requestId,
+        {
+          onlyIf: sql`${audited} AND EXISTS (SELECT 1 FROM review_queue WHERE id = ${appeal.reviewItemId} AND status = 'decided' AND decided_at = ${now} AND decided_by = ${actor.keyId} AND decision = ${`appeal_${input.outcome}`})`,
+        },
+      ),
+    );
+  }
+  if (outcome === "reversed") events.push(...undoEvents(decision, appeal.id, requestId, now, audited));
+  statements.push(...events.map((e) => e.statement));
   if (outcome === "reversed") statements.push(...undoStatements(decision, now, audited));
-  await runAtomic(env.DB, statements);
+  const results = await runAtomic(env.DB, statements);
+  relayAfterCommit(env.EVENTS, ctx, committedEventIds(statements, results, events), env.DB);
 
   const after = (await createDb(env.DB).select().from(appeals).where(eq(appeals.id, appeal.id)).get())!;
   if (after.decidedBy !== actor.keyId || after.decidedAt !== now) {
@@ -193,6 +241,29 @@ export async function decideAppeal(env: Env, actor: Principal, requestId: string
   }
   if (after.effect === "pending") return completeEffect(env, after, decision, actor, requestId);
   return { appeal: after, decision };
+}
+
+/** The post events of reversing `d`, written before `undoStatements` and conditioned on the state they change. */
+function undoEvents(d: DecisionRow, appealId: string, requestId: string | undefined, now: number, audited: SQL): OutboxWrite[] {
+  if (d.targetType !== "post" || !d.targetId) return [];
+  const post = { type: "post", id: d.targetId };
+  const payload = { postId: d.targetId, decisionId: d.id, appealId };
+  switch (d.action) {
+    case "remove_post":
+      return [outboxStatement({ type: "post.restored", subject: post, payload, occurredAt: now }, requestId, { onlyIf: sql`${audited} AND EXISTS (SELECT 1 FROM posts WHERE id = ${d.targetId} AND removed_at IS NOT NULL)` })];
+    case "restore_post":
+      return [outboxStatement({ type: "post.removed", subject: post, payload, occurredAt: now }, requestId, { onlyIf: sql`${audited} AND EXISTS (SELECT 1 FROM posts WHERE id = ${d.targetId} AND removed_at IS NULL)` })];
+    case "label_post":
+      return [
+        outboxStatement(
+          { type: "post.labelled", subject: post, payload: { ...payload, lifted: d.labels ? (JSON.parse(d.labels) as string[]) : [] }, occurredAt: now },
+          requestId,
+          { onlyIf: sql`${audited} AND EXISTS (SELECT 1 FROM post_labels WHERE decision_id = ${d.id})` },
+        ),
+      ];
+    default:
+      return [];
+  }
 }
 
 /** The post effects of reversing `d`, in the deciding batch (each only if the appeal's audit row was written). */

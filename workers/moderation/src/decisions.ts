@@ -5,12 +5,14 @@ import { runAtomic, type AtomicStatement } from "../../../pkg/batch";
 import { createDb, type Db } from "../../../pkg/db";
 import { ApiError } from "../../../pkg/errors";
 import { newId } from "../../../pkg/ids";
+import { committedEventIds, outboxRowsStatement, outboxStatement, relayAfterCommit, relayRowsAfterCommit, type OutboxWrite, type WaitUntil } from "../../../pkg/outbox";
 import { log } from "../../../pkg/log";
 import type { Principal } from "../../../pkg/principal";
 import { closeSignalsWhere, decideItems as decideOpenItems, reopenItem, type ReviewSubjectType } from "../../../pkg/review-signals";
 import { isoOrNull } from "../../../pkg/schemas";
 import { sweepAppeals } from "./appeals";
 import type { Env } from "./env";
+import { REPORT_ITEM_SQL } from "./reporters";
 import { liveClaim, type ReviewRow } from "./review-items";
 
 /**
@@ -190,7 +192,14 @@ function target(action: DecisionAction, item: ReviewRow, post: PostRow | undefin
  * Decides `itemIds` with one action for `actor`. Items that cannot be decided are reported in
  * `skipped` with their reason; nothing is written for them.
  */
-export async function decideItems(env: Env, actor: Principal, requestId: string | undefined, itemIds: string[], input: DecisionInput, options: { bulk: boolean }): Promise<Outcome> {
+export async function decideItems(
+  env: Env,
+  actor: Principal,
+  requestId: string | undefined,
+  itemIds: string[],
+  input: DecisionInput,
+  options: { bulk: boolean; ctx?: WaitUntil },
+): Promise<Outcome> {
   const db = createDb(env.DB);
   const ids = [...new Set(itemIds)];
   const now = Date.now();
@@ -262,7 +271,7 @@ export async function decideItems(env: Env, actor: Principal, requestId: string 
 
   const decided: DecisionRow[] = [];
   if (planned.length > 0) {
-    const written = await writeDecisions(env, db, actor, requestId, planned, input, now, options.bulk);
+    const written = await writeDecisions(env, db, actor, requestId, planned, input, now, options.bulk, options.ctx);
     const won = new Set(written.map((d) => d.reviewItemId));
     decided.push(...written);
     const lost = planned.filter((p) => !won.has(p.item.id));
@@ -300,7 +309,17 @@ export async function decideItems(env: Env, actor: Principal, requestId: string 
 }
 
 /** The one batch of a set of decisions; returns the decision rows it wrote (the items it won). */
-async function writeDecisions(env: Env, db: Db, actor: Principal, requestId: string | undefined, planned: Planned[], input: DecisionInput, now: number, bulk: boolean): Promise<DecisionRow[]> {
+async function writeDecisions(
+  env: Env,
+  db: Db,
+  actor: Principal,
+  requestId: string | undefined,
+  planned: Planned[],
+  input: DecisionInput,
+  now: number,
+  bulk: boolean,
+  ctx: WaitUntil | undefined,
+): Promise<DecisionRow[]> {
   const account = isAccountAction(input.action);
   const plan = JSON.stringify(planned.map((p) => ({ d: p.decisionId, i: p.item.id, tt: p.target?.type ?? null, ti: p.target?.id ?? null })));
   const labels = input.action === "label_post" && input.labels ? JSON.stringify(input.labels) : null;
@@ -349,7 +368,65 @@ async function writeDecisions(env: Env, db: Db, actor: Principal, requestId: str
       now,
     ),
   ];
-  // 5. The post action.
+  // 5. Events (pkg/outbox.ts), each only where its decision row was written: review.decided per
+  // item; report.resolved per report that followed a decided item; the post's event, written
+  // before the post action and conditioned on the post's state it changes.
+  const events: OutboxWrite[] = [];
+  const postEvent = ({ remove_post: "post.removed", restore_post: "post.restored", label_post: "post.labelled" } as const)[input.action as "remove_post"];
+  for (const p of planned) {
+    const written = sql`EXISTS (SELECT 1 FROM moderation_decisions WHERE id = ${p.decisionId})`;
+    events.push(
+      outboxStatement(
+        {
+          type: "review.decided",
+          subject: { type: "review_item", id: p.item.id },
+          payload: {
+            reviewItemId: p.item.id,
+            decisionId: p.decisionId,
+            action: input.action,
+            subjectType: p.item.subjectType,
+            subjectId: p.item.subjectId,
+            target: p.target,
+            ...(labels ? { labels: input.labels } : {}),
+            ...(input.durationDays ? { durationDays: input.durationDays } : {}),
+          },
+          occurredAt: now,
+        },
+        requestId,
+        { onlyIf: written },
+      ),
+    );
+    if (postEvent && p.target?.type === "post") {
+      const state = input.action === "remove_post" ? sql`removed_at IS NULL` : input.action === "restore_post" ? sql`removed_at IS NOT NULL` : sql`1`;
+      events.push(
+        outboxStatement(
+          {
+            type: postEvent,
+            subject: { type: "post", id: p.target.id },
+            payload: { postId: p.target.id, decisionId: p.decisionId, reviewItemId: p.item.id, ...(labels ? { labels: input.labels } : {}) },
+            occurredAt: now,
+          },
+          requestId,
+          { onlyIf: sql`${written} AND EXISTS (SELECT 1 FROM posts WHERE id = ${p.target.id} AND ${state})` },
+        ),
+      );
+    }
+  }
+  statements.push(...events.map((e) => e.statement));
+  const resolved = outboxRowsStatement(
+    {
+      type: "report.resolved",
+      subjectType: "report",
+      rows: sql`SELECT r.id AS subject_id, json_object('reportId', r.id, 'reviewItemId', d.review_item_id, 'decisionId', d.id,
+          'outcome', CASE WHEN d.action = 'dismiss' THEN 'dismissed' ELSE 'actioned' END, 'category', r.reason, 'subjectType', r.subject_type, 'subjectId', r.subject_id) AS payload
+        FROM moderation_decisions d JOIN reports r ON r.subject_type = d.subject_type AND r.subject_id = d.subject_id
+        WHERE d.id IN ${mine} AND ${sql.raw(REPORT_ITEM_SQL)} = d.review_item_id`,
+      occurredAt: now,
+    },
+    requestId,
+  );
+  statements.push(resolved.statement);
+  // 6. The post action.
   const targets = sql`(SELECT target_id FROM moderation_decisions WHERE id IN ${mine} AND target_type = 'post')`;
   if (input.action === "remove_post") statements.push(sql`UPDATE posts SET removed_at = ${now} WHERE id IN ${targets} AND removed_at IS NULL`);
   if (input.action === "restore_post") statements.push(sql`UPDATE posts SET removed_at = NULL WHERE id IN ${targets}`);
@@ -358,7 +435,9 @@ async function writeDecisions(env: Env, db: Db, actor: Principal, requestId: str
       SELECT d.target_id, l.value, d.id, ${now} FROM moderation_decisions d, json_each(${labels}) l WHERE d.id IN ${mine} AND d.target_type = 'post'
       ON CONFLICT DO NOTHING`);
   }
-  await runAtomic(env.DB, statements);
+  const results = await runAtomic(env.DB, statements);
+  relayAfterCommit(env.EVENTS, ctx, committedEventIds(statements, results, events), env.DB);
+  if ((results[statements.indexOf(resolved.statement)]?.meta.changes ?? 0) > 0) relayRowsAfterCommit(env.EVENTS, ctx, env.DB, [resolved]);
   return chunked(
     planned.map((p) => p.decisionId),
     (part) => db.select().from(moderationDecisions).where(inArray(moderationDecisions.id, part)),

@@ -10,6 +10,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { DAY_MS, evidenceKeys, sealEvidence, type EvidenceDocument } from "../../../pkg/evidence";
 import { ApiError } from "../../../pkg/errors";
 import { log } from "../../../pkg/log";
+import type { OutboxWrite } from "../../../pkg/outbox";
 import { openItemOf, REPORT_ESCALATION_REASON, reviewSignal, type ReviewSubjectType } from "../../../pkg/review-signals";
 import { isoOrNull } from "../../../pkg/schemas";
 import type { Env } from "./env";
@@ -79,6 +80,7 @@ export interface FileReport {
   createdByKey: string;
   now: number;
   config: ReportConfig;
+  requestId?: string;
 }
 
 /**
@@ -90,9 +92,9 @@ export interface FileReport {
  * 2–4. its signal (`report:<reportId>`), only for a new unmuted report;
  * 5–7. the escalation signal (`report_threshold`), only when this report brought the item's
  *    unmuted reporters within the window to the threshold and the item has none yet — so once per item.
- * Returns the index of the report insert (0).
+ * The report insert is at index 0; `events` are the `review.opened` writes of 2–4 and 5–7 (for `committedEventIds`).
  */
-export function fileReportStatements(p: FileReport): SQL[] {
+export function fileReportStatements(p: FileReport): SQL[] & { events: OutboxWrite[] } {
   const openItem = openItemOf(p.subjectType, p.subjectId);
   const insert = sql`INSERT INTO reports (id, subject_type, subject_id, reporter_id, reason, review_item_id, created_at, created_by_key, muted)
     SELECT ${p.reportId}, ${p.subjectType}, ${p.subjectId}, ${p.reporterId}, ${p.reason},
@@ -113,7 +115,7 @@ export function fileReportStatements(p: FileReport): SQL[] {
       details: { reportId: p.reportId, reason: p.reason },
       createdAt: p.now,
     },
-    { id: p.itemId, onlyIf: filedUnmuted, now: p.now },
+    { id: p.itemId, onlyIf: filedUnmuted, now: p.now, requestId: p.requestId },
   );
   const windowStart = p.now - p.config.escalationWindowMs;
   const escalation = reviewSignal(
@@ -129,12 +131,13 @@ export function fileReportStatements(p: FileReport): SQL[] {
     {
       id: p.itemId,
       now: p.now,
+      requestId: p.requestId,
       onlyIf: sql`${filedUnmuted}
         AND NOT EXISTS (SELECT 1 FROM review_signals s WHERE s.review_item_id = ${openItem} AND s.reason_code = ${REPORT_ESCALATION_REASON})
         AND (SELECT count(DISTINCT reporter_id) FROM reports WHERE review_item_id = ${openItem} AND muted = 0 AND created_at > ${windowStart}) >= ${p.config.escalationReporters}`,
     },
   );
-  return [insert, ...signal, ...escalation];
+  return Object.assign([insert, ...signal, ...escalation], { events: [signal.opened, escalation.opened] });
 }
 
 export interface ReportRow {

@@ -92,7 +92,7 @@ const decideRoute = createRoute({
 
 export const appealRoutes = createRouter<Env>()
   .openapi(fileRoute, async (c) => {
-    const { appeal, decision } = await fileAppeal(c.env, c.get("principal")!, c.get("requestId"), c.req.valid("json"));
+    const { appeal, decision } = await fileAppeal(c.env, c.get("principal")!, c.get("requestId"), c.req.valid("json"), c.executionCtx);
     return c.json(appealView(appeal, decision, false), 201);
   })
   .openapi(getRoute, async (c) => {
@@ -100,7 +100,7 @@ export const appealRoutes = createRouter<Env>()
     return c.json(appealView(appeal, decision, c.get("principal")!.role !== "app"), 200);
   })
   .openapi(decideRoute, async (c) => {
-    const { appeal, decision } = await decideAppeal(c.env, c.get("principal")!, c.get("requestId"), c.req.valid("param").id, c.req.valid("json"));
+    const { appeal, decision } = await decideAppeal(c.env, c.get("principal")!, c.get("requestId"), c.req.valid("param").id, c.req.valid("json"), c.executionCtx);
     const view = appealView(appeal, decision, true);
     return appeal.effect === "pending" ? c.json(view, 202) : c.json(view, 200);
   });

@@ -4,6 +4,7 @@ import { runAtomic } from "../../../../pkg/batch";
 import { decodeCursor, pageOf } from "../../../../pkg/cursor";
 import { ApiError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
+import { committedEventIds, relayAfterCommit } from "../../../../pkg/outbox";
 import { REPORT_REASON_SEVERITY } from "../../../../pkg/review-signals";
 import { requireRole } from "../../../../pkg/principal";
 import { problemResponses } from "../../../../pkg/schemas";
@@ -97,12 +98,15 @@ export const reportRoutes = createRouter<Env>()
       createdByKey: c.get("principal")!.keyId,
       now,
       config: reportConfig(c.env),
+      requestId: c.get("requestId"),
     });
     // Screened evidence stays authoritative: the report's content is kept only for a post without any.
     if (body.evidence && post && !post.hasEvidence) {
       statements.push(...(await reportEvidenceStatements(c.env, post, { id: reportId, reason: body.reason, now }, body.evidence)));
     }
-    const [inserted] = await runAtomic(c.env.DB, statements);
+    const results = await runAtomic(c.env.DB, statements);
+    const inserted = results[0];
+    relayAfterCommit(c.env.EVENTS, c.executionCtx, committedEventIds(statements, results, statements.events), d1);
     if (inserted!.meta.changes === 1) {
       const row = await d1.prepare(`${REPORT_SELECT} WHERE r.id = ?1`).bind(reportId).first<ReportRow>();
       return c.json(reportView(row!), 201);
