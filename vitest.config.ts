@@ -12,6 +12,7 @@ export default defineConfig({
       "workers/screening/vitest.config.ts",
       "workers/reposts/vitest.config.ts",
       "workers/moderation/vitest.config.ts",
+      "workers/events/vitest.config.ts",
       "workers/console/vitest.config.ts",
       {
         test: {

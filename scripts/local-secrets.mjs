@@ -43,5 +43,14 @@ export const LOCAL_SECRETS = {
     EVIDENCE_MASTER_KEYS: evidenceMasterKeys,
     EVIDENCE_ACTIVE_KID: () => "ev1",
     AUDIT_SIGNING_KEY: ed25519Pkcs8,
+    // Local test receivers listen on http://127.0.0.1 (a var set to "0" in wrangler.toml).
+    WEBHOOK_ALLOW_LOCAL: () => "1",
+  },
+  "workers/events": {
+    ENVIRONMENT: () => "development",
+    WEBHOOK_ALLOW_LOCAL: () => "1",
+    // Retries within seconds, so a local stack (and the end-to-end tests) sees the dead-letter path soon.
+    WEBHOOK_RETRY_BASE_SECONDS: () => "1",
+    WEBHOOK_RETRY_CAP_SECONDS: () => "2",
   },
 };

@@ -24,6 +24,7 @@ export const WORKER_CONFIGS = [
   "workers/reposts/wrangler.toml",
   "workers/moderation/wrangler.toml",
   "workers/console/wrangler.toml",
+  "workers/events/wrangler.toml",
 ];
 
 function ensureDevVars() {
