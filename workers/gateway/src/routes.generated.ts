@@ -31,6 +31,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "PUT", path: "/v1/contact-rules/{kind}", public: false },
   { method: "POST", path: "/v1/dev/sms", public: false },
   { method: "GET", path: "/v1/exports/audit", public: false },
+  { method: "GET", path: "/v1/exports/reviews", public: false },
   { method: "GET", path: "/v1/health", public: true },
   { method: "GET", path: "/v1/keys", public: false },
   { method: "POST", path: "/v1/keys", public: false },

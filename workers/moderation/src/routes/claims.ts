@@ -1,5 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import { createRouter } from "../../../../pkg/app";
+import { auditStatement } from "../../../../pkg/audit";
 import { runAtomic } from "../../../../pkg/batch";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
@@ -47,7 +49,10 @@ export const claimRoutes = createRouter<Env>()
     const until = now + claimLeaseMinutes(c.env) * 60_000;
     // One guarded UPDATE: of concurrent claims, the first one D1 runs takes the item and the
     // others find it held.
-    const [granted] = await runAtomic(c.env.DB, [claimItem({ itemId: id, by, now, until })]);
+    const [granted] = await runAtomic(c.env.DB, [
+      claimItem({ itemId: id, by, now, until }),
+      auditStatement(c.get("principal")!, c.get("requestId"), { action: "review.claimed", subjectType: "review_item", subjectId: id, details: { until } }, { at: now, onlyIf: sql`changes() = 1` }),
+    ]);
     if (granted!.meta.changes === 1) return c.json({ itemId: id, heldBy: by, until: isoOrNull(until)! }, 200);
     const row = await loadRow(c.env, id);
     if (row.status !== "open") throw new ApiError(409, "already_decided", "This item has already been decided; there is nothing to claim.");
@@ -59,7 +64,10 @@ export const claimRoutes = createRouter<Env>()
     const { id } = c.req.valid("param");
     const principal = c.get("principal")!;
     const now = Date.now();
-    const [released] = await runAtomic(c.env.DB, [releaseClaim({ itemId: id, by: principal.keyId, anyHolder: principal.role === "admin", now })]);
+    const [released] = await runAtomic(c.env.DB, [
+      releaseClaim({ itemId: id, by: principal.keyId, anyHolder: principal.role === "admin", now }),
+      auditStatement(principal, c.get("requestId"), { action: "review.claim_released", subjectType: "review_item", subjectId: id }, { at: now, onlyIf: sql`changes() = 1` }),
+    ]);
     if (released!.meta.changes === 1) return c.body(null, 204);
     const row = await loadRow(c.env, id);
     const holder = row.status === "open" ? liveClaim(row, now) : null;

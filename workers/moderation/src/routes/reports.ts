@@ -1,6 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../../../pkg/app";
+import { auditStatement } from "../../../../pkg/audit";
 import { runAtomic } from "../../../../pkg/batch";
+import { sql } from "drizzle-orm";
 import { decodeCursor, pageOf } from "../../../../pkg/cursor";
 import { ApiError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
@@ -104,6 +106,15 @@ export const reportRoutes = createRouter<Env>()
     if (body.evidence && post && !post.hasEvidence) {
       statements.push(...(await reportEvidenceStatements(c.env, post, { id: reportId, reason: body.reason, now }, body.evidence)));
     }
+    // Recorded only when the report was filed; not the reporter's id (the app's id of a person).
+    statements.push(
+      auditStatement(
+        c.get("principal")!,
+        c.get("requestId"),
+        { action: "report.filed", subjectType: body.subjectType, subjectId: body.subjectId, details: { reportId, reason: body.reason } },
+        { at: now, onlyIf: sql`EXISTS (SELECT 1 FROM reports WHERE id = ${reportId})` },
+      ),
+    );
     const results = await runAtomic(c.env.DB, statements);
     const inserted = results[0];
     relayAfterCommit(c.env.EVENTS, c.executionCtx, committedEventIds(statements, results, statements.events), d1);
