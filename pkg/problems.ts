@@ -33,6 +33,7 @@ export const PROBLEMS = {
   licence_not_found: { status: 404, title: "Licence not found" },
   outlet_not_found: { status: 404, title: "Outlet not found" },
   post_not_found: { status: 404, title: "Post not found" },
+  story_not_found: { status: 404, title: "Story not found" },
   report_not_found: { status: 404, title: "Report not found" },
   appeal_not_found: { status: 404, title: "Appeal not found" },
   decision_not_found: { status: 404, title: "Decision not found" },
@@ -74,6 +75,7 @@ export const PROBLEMS = {
   repost_chain_conflict: { status: 409, title: "Repost chain conflict" },
   shards_locked: { status: 409, title: "Shards locked" },
   subject_already_actioned: { status: 409, title: "Subject already actioned" },
+  story_already_removed: { status: 409, title: "Story already removed" },
   term_list_name_taken: { status: 409, title: "Term list name taken" },
   // 410
   code_expired: { status: 410, title: "Verification code expired" },

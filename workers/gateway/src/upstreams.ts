@@ -18,6 +18,7 @@ export const ROUTE_OWNERS: Record<string, Upstream> = {
   policy: "SCREENING",
   posts: "REPOSTS",
   spread: "REPOSTS",
+  stories: "REPOSTS",
   reports: "MODERATION",
   appeals: "MODERATION",
   "review-queue": "MODERATION",

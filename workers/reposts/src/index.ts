@@ -5,6 +5,7 @@ import { countRoutes } from "./routes/counts";
 import { postStatusRoutes } from "./routes/post-status";
 import { spreadRoutes } from "./routes/spread";
 import { thresholdRoutes } from "./routes/thresholds";
+import { storyRoutes } from "./story-routes";
 
 export { PostCounter } from "./post-counter";
 export { RepostShard } from "./repost-shard";
@@ -15,5 +16,6 @@ app.route("/", countRoutes);
 app.route("/", spreadRoutes);
 app.route("/", thresholdRoutes);
 app.route("/", postStatusRoutes);
+app.route("/", storyRoutes);
 
 export default app;

@@ -61,9 +61,12 @@ describe("openapi", () => {
       "/v1/posts/{postId}/reposts",
       "/v1/posts/{postId}/spread",
       "/v1/posts/{postId}/spread/shards",
+      "/v1/posts/{postId}/story",
       "/v1/posts/{postId}/views",
       "/v1/spread/thresholds",
       "/v1/spread/top",
+      "/v1/stories/top",
+      "/v1/stories/{id}",
     ]);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { screen, seedAccount, testEnv } from "./helpers";
+import { screen as screenPost, seedAccount, testEnv, type ScreenResult } from "./helpers";
+
+const screen = async (body: Record<string, unknown>) => (await screenPost(body)) as ScreenResult & { storyId: string | null };
 
 const BASE =
   "据可靠消息，明天上午本市自来水厂将停水检修，全市范围停水三天。请大家提前储备饮用水，不要相信超市涨价的说法。消息来源是水务局内部通知，目前还没有正式公告。";
@@ -24,27 +26,27 @@ interface Story {
   accounts: number;
   escalated_at: number | null;
 }
-const storyRow = (id: string) => testEnv.DB.prepare("SELECT id, copies, accounts, escalated_at FROM stories WHERE id = ?").bind(id).first<Story>();
+const storyRow = (id: string | null) => testEnv.DB.prepare("SELECT id, copies, accounts, escalated_at FROM stories WHERE id = ?").bind(id).first<Story>();
 const storyOfPost = (postId: string) => testEnv.DB.prepare("SELECT story_id FROM story_posts WHERE post_id = ?").bind(postId).first<string>("story_id");
 
 describe("stories at screening time", () => {
   it("copies under each edit kind join the first copy's story; a same-topic text starts its own", async () => {
     const account = await seedAccount();
-    const first = (await screen({ accountId: account, text: BASE })) as { storyId?: string | null; postId: string };
+    const first = (await screen({ accountId: account, text: BASE }));
     expect(first.storyId).toMatch(/^sty_/);
     expect(await storyOfPost(first.postId)).toBe(first.storyId);
     for (const [kind, text] of Object.entries(COPIES)) {
-      const r = (await screen({ accountId: await seedAccount(), text })) as { storyId?: string | null };
+      const r = (await screen({ accountId: await seedAccount(), text }));
       expect(r.storyId, kind).toBe(first.storyId);
     }
-    const other = (await screen({ accountId: account, text: UNRELATED })) as { storyId?: string | null };
+    const other = (await screen({ accountId: account, text: UNRELATED }));
     expect(other.storyId).toMatch(/^sty_/);
     expect(other.storyId).not.toBe(first.storyId);
     expect(await storyRow(first.storyId!)).toMatchObject({ copies: 1 + Object.keys(COPIES).length, accounts: 1 + Object.keys(COPIES).length });
   });
 
   it("gives no story to a text shorter than STORY_MIN_CHARS after normalisation", async () => {
-    const r = (await screen({ accountId: await seedAccount(), text: "好的！！！😂😂😂 https://example.com/a-long-link-that-is-cut" })) as { storyId?: string | null; postId: string };
+    const r = (await screen({ accountId: await seedAccount(), text: "好的！！！😂😂😂 https://example.com/a-long-link-that-is-cut" }));
     expect(r.storyId).toBeNull();
     expect(await storyOfPost(r.postId)).toBeNull();
   });
@@ -52,8 +54,8 @@ describe("stories at screening time", () => {
   it("counts copies and distinct accounts: the same account posting twice is one account", async () => {
     const account = await seedAccount();
     const text = "紧急通知：某品牌奶粉检出问题，家里有这个牌子的赶快停用，已经有多名婴儿住院，请转发给身边有孩子的朋友。";
-    const a = (await screen({ accountId: account, text })) as { storyId: string };
-    const b = (await screen({ accountId: account, text: `转发：${text}` })) as { storyId: string };
+    const a = (await screen({ accountId: account, text }));
+    const b = (await screen({ accountId: account, text: `转发：${text}` }));
     expect(b.storyId).toBe(a.storyId);
     expect(await storyRow(a.storyId)).toMatchObject({ copies: 2, accounts: 1 });
   });
@@ -61,7 +63,7 @@ describe("stories at screening time", () => {
   it("concurrent first copies end in one story", async () => {
     const text = "刚刚看到的消息，高速公路明天起全部免费通行一个月，交通部已经下发文件，大家出行前可以关注一下，记得提前规划路线。";
     const accounts = await Promise.all(Array.from({ length: 30 }, () => seedAccount()));
-    const results = (await Promise.all(accounts.map((accountId, i) => screen({ accountId, text: i % 2 ? text : `转发：${text}！！` })))) as { storyId: string }[];
+    const results = (await Promise.all(accounts.map((accountId, i) => screen({ accountId, text: i % 2 ? text : `转发：${text}！！` }))));
     const ids = new Set(results.map((r) => r.storyId));
     expect(ids.size).toBe(1);
     const [id] = [...ids];
@@ -73,7 +75,7 @@ describe("stories at screening time", () => {
   it("escalates a story once when copies come from STORY_ESCALATE_ACCOUNTS (20) accounts, listing its copies", async () => {
     const text = "网传某小区发生严重火灾造成多人伤亡，现场视频已经在群里疯传，物业至今没有任何回应，请住在附近的朋友注意安全。";
     const accounts = await Promise.all(Array.from({ length: 40 }, () => seedAccount()));
-    const first = (await screen({ accountId: accounts[0]!, text })) as { storyId: string; postId: string };
+    const first = (await screen({ accountId: accounts[0]!, text }));
     for (const accountId of accounts.slice(1, 10)) await screen({ accountId, text: `${text}！` });
     // The next thirty at once: whichever crosses 20 opens the signal, and only one does.
     await Promise.all(accounts.slice(10).map((accountId) => screen({ accountId, text: `转发：${text}` })));
@@ -85,7 +87,7 @@ describe("stories at screening time", () => {
       .all<{ subject_id: string; details: string }>();
     expect(signals.results).toHaveLength(1);
     expect(signals.results[0]!.subject_id).toBe(first.postId);
-    const details = JSON.parse(signals.results[0]!.details) as { storyId: string; metric: string; copyIds: string[] };
+    const details = JSON.parse(signals.results[0]!.details);
     expect(details).toMatchObject({ storyId: first.storyId, metric: "accounts" });
     expect(details.copyIds).toContain(first.postId);
     expect(details.copyIds.length).toBeGreaterThanOrEqual(10);
@@ -93,10 +95,10 @@ describe("stories at screening time", () => {
 
   it("a copy of a removed story gets matches_removed_story (review by default), and its review item links the decision", async () => {
     const text = "内部消息：下周一起全市中小学停课两周，教育局已经开会决定，家长们赶紧安排好孩子的看护，通知很快就会发出来。";
-    const first = (await screen({ accountId: await seedAccount(), text })) as { storyId: string };
+    const first = (await screen({ accountId: await seedAccount(), text }));
     // What moderation's story decision records (workers/moderation/src/stories.ts).
     await testEnv.DB.prepare("UPDATE stories SET removed_at = ?, removed_decision_id = ? WHERE id = ?").bind(Date.now(), "dcs_test0000001", first.storyId).run();
-    const copy = (await screen({ accountId: await seedAccount(), text: `转发：${text}` })) as { storyId: string; postId: string; verdict: string; reasons: { code: string; action: string }[] };
+    const copy = (await screen({ accountId: await seedAccount(), text: `转发：${text}` }));
     expect(copy.storyId).toBe(first.storyId);
     expect(copy.verdict).toBe("review");
     expect(copy.reasons).toContainEqual({ code: "matches_removed_story", action: "review" });
