@@ -2,7 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import { log } from "../../../pkg/log";
 import { runAtomic, type AtomicStatement } from "../../../pkg/batch";
 import { reviewDedupeKey, reviewSignal } from "../../../pkg/review-signals";
-import { storyFlushStatements } from "./story-spread";
+import { committedEventIds, outboxStatement, relayAfterCommit, type OutboxWrite } from "../../../pkg/outbox";
+import { newId } from "../../../pkg/ids";
+import { sql } from "drizzle-orm";
 import {
   addReposter,
   backoffMs,
@@ -70,6 +72,8 @@ export class PostCounter extends DurableObject<Env> {
     // A pending automatic shard raise (a "shard" level was crossed); done by the alarm, retried.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS raise_task (id INTEGER PRIMARY KEY CHECK (id = 1), target INTEGER NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (dedupe_key TEXT PRIMARY KEY, payload TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
+    // spread.level_crossed events (pkg/outbox.ts) waiting for the flush: written with the crossing, copied to D1's outbox under the same id.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS pending_events (id TEXT PRIMARY KEY, payload TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     void ctx.blockConcurrencyWhile(() => this.nextAlarm.load());
   }
 
@@ -158,16 +162,15 @@ export class PostCounter extends DurableObject<Env> {
     const raiseRetryAt = await this.runRaiseTask(st, now);
     if (raiseRetryAt !== null) next = Math.min(next ?? Infinity, raiseRetryAt);
     const outbox = this.sql.exec<{ dedupe_key: string; payload: string; created_at: number }>(`SELECT dedupe_key, payload, created_at FROM outbox`).toArray();
-    if (outbox.length > 0 || st.version > st.flushed_version) {
+    const pendingEvents = this.sql.exec<{ id: string; payload: string; created_at: number }>(`SELECT id, payload, created_at FROM pending_events`).toArray();
+    const events: OutboxWrite[] = [];
+    if (outbox.length > 0 || pendingEvents.length > 0 || st.version > st.flushed_version) {
       // Captured synchronously: the snapshot and its version belong together.
       const snapshot = this.body();
       const version = st.version;
       const levels = this.sql.exec<{ name: string; crossed_at: number }>(`SELECT name, crossed_at FROM levels ORDER BY crossed_at, rowid`).toArray();
-      // The copy's change added to its story's totals (src/story-spread.ts), before the upsert it compares with.
-      const story = await storyFlushStatements(this.env, st.root_post_id, { reposts: snapshot.reposts, views: snapshot.views, version }, now);
       // The spread flush goes first, so the review item's priority reads this flush's velocity.
       const statements: AtomicStatement[] = [
-        ...story.before,
         this.env.DB.prepare(
           `INSERT INTO post_spread (root_post_id, reposts, views, version, levels, escalated, shards, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -190,8 +193,9 @@ export class PostCounter extends DurableObject<Env> {
       for (const o of outbox) {
         const details = JSON.parse(o.payload) as Record<string, unknown>;
         const categories = Array.isArray(details.categories) ? (details.categories as unknown[]) : [];
+        let signal: ReturnType<typeof reviewSignal>;
         statements.push(
-          ...reviewSignal({
+          ...(signal = reviewSignal({
             subjectType: "post",
             subjectId: st.root_post_id,
             source: "spread",
@@ -200,12 +204,23 @@ export class PostCounter extends DurableObject<Env> {
             category: typeof categories[0] === "string" ? categories[0] : null,
             details,
             createdAt: o.created_at,
-          }),
+          })),
         );
+        events.push(signal.opened);
       }
-      statements.push(...story.after);
+      // Each crossing's event keeps its id, so a flush retried after a lost answer writes it once.
+      for (const e of pendingEvents) {
+        const write = outboxStatement(
+          { type: "spread.level_crossed", subject: { type: "post", id: st.root_post_id }, payload: JSON.parse(e.payload) as Record<string, unknown>, occurredAt: e.created_at },
+          null,
+          { id: e.id, onlyIf: sql`NOT EXISTS (SELECT 1 FROM event_outbox WHERE id = ${e.id})` },
+        );
+        statements.push(write.statement);
+        events.push(write);
+      }
       try {
-        await runAtomic(this.env.DB, statements);
+        const results = await runAtomic(this.env.DB, statements);
+        relayAfterCommit(this.env.EVENTS, this.ctx, committedEventIds(statements, results, events), this.env.DB);
       } catch (err) {
         // Nothing is lost: the outbox rows and the unflushed version stay until a retry succeeds.
         this.sql.exec(`UPDATE state SET failures = failures + 1`);
@@ -217,10 +232,11 @@ export class PostCounter extends DurableObject<Env> {
       }
       // Other calls may have run during the await: remove only what was delivered, only raise the mark.
       for (const o of outbox) this.sql.exec(`DELETE FROM outbox WHERE dedupe_key = ?`, o.dedupe_key);
+      for (const e of pendingEvents) this.sql.exec(`DELETE FROM pending_events WHERE id = ?`, e.id);
       this.sql.exec(`UPDATE state SET flushed_version = MAX(flushed_version, ?), failures = 0`, version);
     }
     const after = this.state()!;
-    const pending = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`).one().n;
+    const pending = this.sql.exec<{ n: number }>(`SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM pending_events) AS n`).one().n;
     if (pending > 0) next = Date.now();
     else if (after.version > after.flushed_version) next = Math.min(next ?? Infinity, Date.now() + FLUSH_MS);
     if (next !== null) this.nextAlarm.schedule(next);
@@ -291,8 +307,9 @@ export class PostCounter extends DurableObject<Env> {
   }
 
   /**
-   * Marks every newly met level; an escalating level also gets its outbox row (one per level,
-   * keyed `spread:<root>:<level>`), in the same synchronous write as the count that crossed it.
+   * Marks every newly met level with its `spread.level_crossed` event; an escalating level also gets
+   * its outbox row (one per level, keyed `spread:<root>:<level>`), in the same synchronous write as
+   * the count that crossed it.
    */
   private evaluate(now: number): void {
     const { rules, categories, verdict } = this.context();
@@ -304,6 +321,8 @@ export class PostCounter extends DurableObject<Env> {
       if (crossed.has(rule.level) || totals[rule.metric] < rule.value) continue;
       crossed.add(rule.level);
       this.sql.exec(`INSERT INTO levels (name, action, metric, threshold, crossed_at) VALUES (?, ?, ?, ?, ?)`, rule.level, rule.action, rule.metric, rule.value, now);
+      const crossing = { rootPostId: root, level: rule.level, action: rule.action, metric: rule.metric, threshold: rule.value, reposts: totals.reposts, views: totals.views, categories, verdict };
+      this.sql.exec(`INSERT INTO pending_events (id, payload, created_at) VALUES (?, ?, ?)`, newId("evt"), JSON.stringify(crossing), now);
       if (rule.action === "shard") {
         const target = Number(this.env.HOT_SHARDS);
         const hot = (ALLOWED_SHARD_COUNTS as readonly number[]).includes(target) ? target : 8;
