@@ -5,6 +5,7 @@ import { reviewDedupeKey, reviewSignal } from "../../../pkg/review-signals";
 import { committedEventIds, outboxStatement, relayAfterCommit, type OutboxWrite } from "../../../pkg/outbox";
 import { newId } from "../../../pkg/ids";
 import { sql } from "drizzle-orm";
+import { storyFlushStatements } from "./story-spread";
 import {
   addReposter,
   backoffMs,
@@ -169,8 +170,11 @@ export class PostCounter extends DurableObject<Env> {
       const snapshot = this.body();
       const version = st.version;
       const levels = this.sql.exec<{ name: string; crossed_at: number }>(`SELECT name, crossed_at FROM levels ORDER BY crossed_at, rowid`).toArray();
+      // The copy's change added to its story's totals (src/story-spread.ts), before the upsert it compares with.
+      const story = await storyFlushStatements(this.env, st.root_post_id, { reposts: snapshot.reposts, views: snapshot.views, version }, now);
       // The spread flush goes first, so the review item's priority reads this flush's velocity.
       const statements: AtomicStatement[] = [
+        ...story.before,
         this.env.DB.prepare(
           `INSERT INTO post_spread (root_post_id, reposts, views, version, levels, escalated, shards, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -218,6 +222,7 @@ export class PostCounter extends DurableObject<Env> {
         statements.push(write.statement);
         events.push(write);
       }
+      statements.push(...story.after);
       try {
         const results = await runAtomic(this.env.DB, statements);
         relayAfterCommit(this.env.EVENTS, this.ctx, committedEventIds(statements, results, events), this.env.DB);
