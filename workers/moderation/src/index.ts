@@ -12,12 +12,14 @@ import { evidenceRoutes } from "./routes/evidence";
 import { claimRoutes } from "./routes/claims";
 import { reportRoutes } from "./routes/reports";
 import { reviewQueueRoutes } from "./routes/review-queue";
+import { storyDecisionRoutes } from "./routes/stories";
 import { webhookRoutes } from "./routes/webhooks";
 
 const app = createApp<Env>("moderation");
 mountInternalRoutes(app, "moderation");
 app.route("/", reportRoutes);
 app.route("/", reviewQueueRoutes);
+app.route("/", storyDecisionRoutes);
 app.route("/", claimRoutes);
 app.route("/", appealRoutes);
 app.route("/", auditChainRoutes);
