@@ -821,6 +821,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/posts/{postId}/story": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The story (near-duplicate copies) a post belongs to (app, operator).
+         * @description `story` is null when the post's text was too short for a fingerprint (`STORY_MIN_CHARS`). 404 `post_not_found` for a post never screened.
+         */
+        get: operations["getPostStory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stories/top": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stories by copies, distinct accounts, reposts or views, largest first (operator). */
+        get: operations["getStoriesTop"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A story: its copies (oldest first, paged), distinct accounts, first seen, spread (app, operator). */
+        get: operations["getStory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports": {
         parameters: {
             query?: never;
@@ -921,6 +975,23 @@ export interface paths {
         put?: never;
         /** Decide up to 500 items with one action (operator): each item is decided as the single endpoint would, or reported in `skipped` with its reason (`review_item_not_found`, `already_decided`, `item_claimed`, `appeal_pending`, `decision_not_applicable`, `invalid_transition`, `account_not_found`). Post actions and dismissals of all items commit in one transaction. */
         post: operations["postReviewQueueBulkDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/review-queue/stories/{storyId}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide a story (operator): `remove_post` or `label_post` on every copy, each copy decided as a bulk decision of its review item would be (its own decision and audit row; an item is opened for a copy that has none). `remove_post` also makes the story known: a new copy is screened with `matches_removed_story` (action `STORY_REMOVED_ACTION`, default review), its review item linking this decision. 409 `story_already_removed` when the story and all its copies are removed. */
+        post: operations["postReviewQueueStoryDecision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1118,6 +1189,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook endpoints, oldest first (admin). */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Register a webhook endpoint (admin). The signing secret is in this answer only. Audited. */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint, with why it is disabled if it is (admin). */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint (admin): nothing more is delivered to it; its secrets are erased. Audited. */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Change an endpoint's URL, event types, description, or enable or disable it (admin). Audited. */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret (shown once); the previous one keeps signing beside it for `overlapSeconds` (admin). Audited. */
+        post: operations["postWebhookRotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's deliveries, newest first, each with its attempts: status code, latency, error, next retry (admin). */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries/{deliveryId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Redeliver now, whatever the delivery's state (admin). Audited. */
+        post: operations["postWebhookDeliveryRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1147,7 +1306,7 @@ export interface components {
              * @description Stable machine-readable error code (the registry in pkg/problems.ts)
              * @enum {string}
              */
-            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "same_operator" | "not_affected_account" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "evidence_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "report_not_found" | "appeal_not_found" | "decision_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "appeal_pending" | "appeal_exists" | "appeal_window_closed" | "not_reversible" | "duplicate_pattern" | "import_conflict" | "item_claimed" | "audit_log_empty" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "subject_already_actioned" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "not_appealable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "evidence_unavailable" | "audit_signing_unavailable" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable";
+            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "same_operator" | "not_affected_account" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "evidence_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "story_not_found" | "report_not_found" | "appeal_not_found" | "decision_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "webhook_not_found" | "delivery_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "appeal_pending" | "appeal_exists" | "appeal_window_closed" | "not_reversible" | "duplicate_pattern" | "import_conflict" | "item_claimed" | "audit_log_empty" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "subject_already_actioned" | "story_already_removed" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "not_appealable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "webhook_url_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "evidence_unavailable" | "audit_signing_unavailable" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable";
             requestId?: string;
             errors?: {
                 field: string;
@@ -1315,6 +1474,8 @@ export interface components {
             reasonsTruncated: boolean;
             /** @description True when this is the recorded verdict of an earlier identical request (reasons then carry no excerpts) */
             replayed?: boolean;
+            /** @description The story (near-duplicate posts) the post joined or started; null when its text is too short for one (GET /v1/stories/{id}) */
+            storyId?: string | null;
         };
         ScreenReason: {
             code: string;
@@ -1605,6 +1766,48 @@ export interface components {
                 asOf: string;
             } | null;
         };
+        PostStory: {
+            postId: string;
+            story: components["schemas"]["StorySummary"];
+        };
+        StorySummary: {
+            id: string;
+            firstPostId: string;
+            firstSeen: string;
+            lastSeen: string;
+            /** @description Screened posts in the story */
+            copies: number;
+            /** @description Distinct accounts that posted a copy */
+            accounts: number;
+            /** @description Reposts and views summed over the copies, as flushed (about 1 s behind each copy's exact count) */
+            spread: {
+                reposts: number;
+                views: number;
+                /** @description The latest flush of a copy's counts (null: none counted yet) */
+                asOf: string | null;
+            };
+            /** @description When a story threshold opened its one review signal */
+            escalatedAt: string | null;
+            /** @description Set when moderators removed the story; new copies get `matches_removed_story` */
+            removal: {
+                removedAt: string;
+                decisionId: string | null;
+            } | null;
+        } | null;
+        TopStories: {
+            stories: components["schemas"]["StorySummary"][];
+            nextCursor: string | null;
+        };
+        Story: components["schemas"]["StorySummary"] & {
+            copyList: {
+                postId: string;
+                accountId: string;
+                /** @description Estimated similarity to the story's first copy, 0–1 */
+                similarity: number;
+                joinedAt: string;
+            }[];
+            nextCursor: string | null;
+        };
         Report: {
             id: string;
             /** @enum {string} */
@@ -1779,6 +1982,37 @@ export interface components {
             /** @description `suspend_account` only: the suspension is lifted by the cron once this many days have passed (omit: until restored) */
             durationDays?: number;
         };
+        StoryDecisionResult: {
+            storyId: string;
+            decided: {
+                itemId: string;
+                decisionId: string;
+                postId: string;
+            }[];
+            skipped: {
+                itemId: string;
+                /** @description `already_decided`, `item_claimed`, `appeal_pending`, `decision_not_applicable` (as in a bulk decision) */
+                code: string;
+                detail: string;
+            }[];
+            /** @description Copies not acted on by this call (at most 100 per call): call again to continue */
+            remaining: number;
+            /** @description `remove_post`: the story is removed; a new copy is screened with `matches_removed_story`, linked to `decisionId` */
+            removal: {
+                removedAt: string;
+                decisionId: string | null;
+            } | null;
+        };
+        StoryDecision: {
+            /**
+             * @description Remove every copy, or label every copy
+             * @enum {string}
+             */
+            action: "remove_post" | "label_post";
+            reason: string;
+            /** @description `label_post` only: labels added to every copy */
+            labels?: string[];
+        };
         ReviewClaim: {
             itemId: string;
             /** @description The API key id of the operator holding the claim */
@@ -1888,6 +2122,82 @@ export interface components {
             /** @description The deadline written at screening (ISO 8601); an open item keeps the evidence, a decided one until its decision + DECIDED_EVIDENCE_RETENTION_DAYS */
             retainUntil: string;
         };
+        WebhookWithSecret: components["schemas"]["Webhook"] & {
+            /** @description The signing secret (`whsec_<base64>`, Standard Webhooks): shown only in this answer */
+            secret: string;
+        };
+        Webhook: {
+            id: string;
+            url: string;
+            description: string | null;
+            eventTypes: ("post.removed" | "post.restored" | "post.labelled" | "spread.level_crossed" | "review.opened" | "review.decided" | "appeal.opened" | "appeal.decided" | "account.status_changed" | "publisher.licence_changed" | "report.resolved")[];
+            enabled: boolean;
+            /** @description Why deliveries stopped: `failing` (every delivery failed for WEBHOOK_DISABLE_AFTER_HOURS, 72) or `disabled_by_admin` */
+            disabledReason: string | null;
+            disabledAt: string | null;
+            /** @description Start of the current run of failed attempts (null after a success) */
+            failingSince: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        CreateWebhook: {
+            /**
+             * @description The receiver: https:// with a public host name (checked; see `webhook_url_*` codes)
+             * @example https://hooks.example.com/gatehouse
+             */
+            url: string;
+            /** @description Event types delivered to this endpoint */
+            eventTypes: ("post.removed" | "post.restored" | "post.labelled" | "spread.level_crossed" | "review.opened" | "review.decided" | "appeal.opened" | "appeal.decided" | "account.status_changed" | "publisher.licence_changed" | "report.resolved")[];
+            description?: string | null;
+        };
+        UpdateWebhook: {
+            /**
+             * @description The receiver: https:// with a public host name (checked; see `webhook_url_*` codes)
+             * @example https://hooks.example.com/gatehouse
+             */
+            url?: string;
+            /** @description Event types delivered to this endpoint */
+            eventTypes?: ("post.removed" | "post.restored" | "post.labelled" | "spread.level_crossed" | "review.opened" | "review.decided" | "appeal.opened" | "appeal.decided" | "account.status_changed" | "publisher.licence_changed" | "report.resolved")[];
+            description?: string | null;
+            /** @description true re-enables an endpoint disabled for failing (clears `disabledReason`) */
+            enabled?: boolean;
+        };
+        WebhookSecretRotated: components["schemas"]["WebhookWithSecret"] & {
+            /** @description Until then deliveries carry a signature by the previous secret too */
+            previousSecretExpiresAt: string;
+        };
+        RotateWebhookSecret: {
+            /**
+             * @description How long the previous secret keeps signing beside the new one (deliveries carry both signatures); default 86400 (a day), at most a week
+             * @default 86400
+             */
+            overlapSeconds: number;
+        };
+        WebhookDelivery: {
+            id: string;
+            /** @description Also the `webhook-id` header of every attempt */
+            eventId: string;
+            /** @enum {string} */
+            eventType: "post.removed" | "post.restored" | "post.labelled" | "spread.level_crossed" | "review.opened" | "review.decided" | "appeal.opened" | "appeal.decided" | "account.status_changed" | "publisher.licence_changed" | "report.resolved";
+            /** @enum {string} */
+            status: "pending" | "retrying" | "succeeded" | "dead" | "skipped";
+            attempts: {
+                attempt: number;
+                at: string;
+                statusCode: number | null;
+                latencyMs: number;
+                /** @description null on success; `http_status`, `timeout`, `network` or `endpoint_unavailable` */
+                error: string | null;
+                /** @description At most 200 printable characters of a failed answer */
+                responseExcerpt: string | null;
+                nextRetryAt: string | null;
+            }[];
+            nextAttemptAt: string | null;
+            lastStatusCode: number | null;
+            lastError: string | null;
+            createdAt: string;
+            succeededAt: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -1991,7 +2301,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2080,7 +2390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2138,7 +2448,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2147,7 +2457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2218,7 +2528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2227,7 +2537,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2254,7 +2564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2328,7 +2638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2405,7 +2715,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2414,7 +2724,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2432,7 +2742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2496,7 +2806,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2523,7 +2833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2593,7 +2903,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2602,7 +2912,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2620,7 +2930,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2685,7 +2995,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2703,7 +3013,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2767,7 +3077,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2776,7 +3086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2794,7 +3104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2860,7 +3170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2938,7 +3248,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2956,7 +3266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3025,7 +3335,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3034,7 +3344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3102,7 +3412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3111,7 +3421,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3138,7 +3448,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3199,7 +3509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3208,7 +3518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3282,7 +3592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3353,7 +3663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3362,7 +3672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3380,7 +3690,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3444,7 +3754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3453,7 +3763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3471,7 +3781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3540,7 +3850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3549,7 +3859,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3591,7 +3901,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublicProfile"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3600,7 +3910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3666,7 +3976,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3751,7 +4061,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3813,7 +4123,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3822,7 +4132,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3840,7 +4150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3965,7 +4275,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4027,7 +4337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4045,7 +4355,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4105,7 +4415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4168,7 +4478,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4232,7 +4542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4241,7 +4551,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4259,7 +4569,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4325,7 +4635,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4334,7 +4644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4404,7 +4714,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4413,7 +4723,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4440,7 +4750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4501,7 +4811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4566,7 +4876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4575,7 +4885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4593,7 +4903,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4657,7 +4967,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4730,7 +5040,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4790,7 +5100,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4854,7 +5164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4927,7 +5237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4987,7 +5297,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5114,7 +5424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5231,7 +5541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5289,7 +5599,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5298,7 +5608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5363,7 +5673,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5372,7 +5682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5390,7 +5700,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5514,7 +5824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5578,7 +5888,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5653,7 +5963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5713,7 +6023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5836,7 +6146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5845,7 +6155,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5863,7 +6173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5939,7 +6249,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5948,7 +6258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5966,7 +6276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6041,7 +6351,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6050,7 +6360,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6123,7 +6433,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6191,7 +6501,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6200,7 +6510,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6218,7 +6528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6329,7 +6639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6347,7 +6657,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6409,7 +6719,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6427,7 +6737,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6487,7 +6797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6496,7 +6806,210 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPostStory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                postId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The post's story */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostStory"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStoriesTop: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                metric?: "copies" | "accounts" | "reposts" | "views";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopStories"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStory: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The story */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Story"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6561,7 +7074,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6632,7 +7145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6641,7 +7154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6650,7 +7163,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6719,7 +7232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6728,7 +7241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6801,7 +7314,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6861,7 +7374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6870,7 +7383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6943,7 +7456,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6952,7 +7465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6961,7 +7474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7032,7 +7545,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7055,6 +7568,97 @@ export interface operations {
             /** @description Problem: `sms_delivery_failed`, `upstream_unavailable` */
             502: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postReviewQueueStoryDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                storyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StoryDecision"];
+            };
+        };
+        responses: {
+            /** @description Per-copy results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoryDecisionResult"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7101,7 +7705,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7110,7 +7714,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7119,7 +7723,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7177,7 +7781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7186,7 +7790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7195,7 +7799,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7257,7 +7861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7266,7 +7870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7275,7 +7879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7335,7 +7939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7344,7 +7948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7417,7 +8021,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7426,7 +8030,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7435,7 +8039,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7517,7 +8121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7593,7 +8197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `term_list_name_taken` */
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7709,7 +8313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7775,7 +8379,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7839,7 +8443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7899,7 +8503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found` */
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7908,7 +8512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account` */
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7931,6 +8535,569 @@ export interface operations {
             /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable` */
             503: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhooks: components["schemas"]["Webhook"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhook"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhook"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postWebhookRotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateWebhookSecret"];
+            };
+        };
+        responses: {
+            /** @description Rotated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretRotated"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "pending" | "retrying" | "succeeded" | "dead" | "skipped";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveries: components["schemas"]["WebhookDelivery"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postWebhookDeliveryRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
