@@ -102,7 +102,7 @@ mark.c4 { background: #c9ecf5; } mark.c5 { background: #d8dcff; } mark.c6 { back
 ol.timeline { padding-left: 20px; }
 dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 0; }
 dl.summary dt { font-weight: 600; }
-dl.summary dd { margin: 0; }
+dl.summary dd { margin: 0; overflow-wrap: anywhere; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .side-by-side { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
 svg.chart text { font-size: 11px; fill: #1b1f24; }

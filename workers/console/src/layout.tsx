@@ -43,7 +43,7 @@ export function Page(props: { c: Ctx; title: string; current?: string; flash?: F
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · ${t("appName")}`}</title>
         <link rel="stylesheet" href={`${BASE}/assets/console.css`} />
         <script src={`${BASE}/assets/console.js`} defer></script>
