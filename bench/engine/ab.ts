@@ -1,6 +1,7 @@
 /**
  * Paired A/B timing of two engine builds in one process, for hot-loop work on a shared,
- * noisy machine: `BASE=/path/to/other/engine/index.ts node --expose-gc --import tsx bench/engine/ab.ts`.
+ * noisy machine: `BASE=/path/to/other/engine/index.ts node --expose-gc --import tsx bench/engine/ab.ts`
+ * (ROUNDS=60, CLOCK=cpu, SHAPE=cjk TEXT=microblog as in quick.ts).
  *
  * Each round times A, B, B, A on the bench text (ABBA cancels drift within the round) and
  * keeps the round's A/B ratio; the median ratio is the result. Separate processes (quick.ts
@@ -16,16 +17,24 @@ import { benchInput } from "./shapes.js";
 const basePath = process.env.BASE;
 if (!basePath) throw new Error("set BASE to the index.ts of the engine build to compare against");
 const A = await import(basePath);
-const B = await import("../../workers/screening/engine/index.js");
+const B = await import(process.env.THIS ?? "../../workers/screening/engine/index.js");
 const { terms, text } = benchInput(); // SHAPE=cjk TEXT=microblog for another cell of the matrix
 const entries = terms.map((pattern, i) => ({ id: i + 1, pattern, category: i % 2 ? "spam" : "abuse", severity: 1 + (i % 3) }));
 const ma = A.compile(entries), mb = B.compile(entries);
 const ha = matchChecksum(ma.findAll(text)), hb = matchChecksum(mb.findAll(text));
 if (ha !== hb) console.log(`MATCHES DIFFER: base ${ha}, this build ${hb}`);
+// CLOCK=cpu times by the process's CPU time (user + system, µs resolution) instead of the wall
+// clock: on a loaded machine a scan's wall time includes the time it waited for a core.
+const cpuClock = process.env.CLOCK === "cpu";
+const now = () => {
+  if (!cpuClock) return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const time = (m: { findAll(t: string): unknown }) => {
-  const t0 = performance.now();
+  const t0 = now();
   m.findAll(text);
-  return performance.now() - t0;
+  return now() - t0;
 };
 const rounds = Number(process.env.ROUNDS ?? 60);
 const ra: number[] = [], rb: number[] = [], ratio: number[] = [];

@@ -10,11 +10,14 @@ import { buildPatterns, validateInput } from "./build/patterns.js";
 import { buildTables } from "./build/automaton.js";
 import { CompiledMatcher } from "./matcher.js";
 import { deserializeTables } from "./serialize.js";
-import type { CompileOptions, Matcher, TermEntry } from "./types.js";
+import type { CompileOptions, LoadOptions, Matcher, TermEntry } from "./types.js";
 
-export type { CompileOptions, Match, Matcher, TermEntry, TermFlags, TermInfo } from "./types.js";
+export type { CompileOptions, FastPaths, LoadOptions, Match, Matcher, TermEntry, TermFlags, TermInfo } from "./types.js";
 export { EngineFormatError, EngineInputError } from "./types.js";
 export { FORMAT_VERSION } from "./serialize.js";
+
+export { ALL_FAST_PATHS, NO_FAST_PATHS } from "./search.js";
+export { debugDump } from "./debug.js";
 
 /** Default `maxGap`: noise characters skipped in a row between two characters of a term. */
 export const DEFAULT_MAX_GAP = 3;
@@ -24,10 +27,10 @@ export function compile(entries: TermEntry[], options: CompileOptions = {}): Mat
   validateInput(entries, options);
   const maxGap = options.maxGap ?? DEFAULT_MAX_GAP;
   const patterns = buildPatterns(entries, options);
-  return new CompiledMatcher(buildTables(patterns, entries, maxGap, options.denseMinFrequency));
+  return new CompiledMatcher(buildTables(patterns, entries, maxGap, options.denseMinFrequency), options.fastPaths);
 }
 
 /** Load a matcher from `serialize()` bytes. Throws EngineFormatError on bad bytes. */
-export function load(bytes: Uint8Array): Matcher {
-  return new CompiledMatcher(deserializeTables(bytes));
+export function load(bytes: Uint8Array, options: LoadOptions = {}): Matcher {
+  return new CompiledMatcher(deserializeTables(bytes), options.fastPaths);
 }

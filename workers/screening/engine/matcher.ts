@@ -1,5 +1,5 @@
 /** The Matcher over compiled tables: findAll / test / serialize / term. */
-import type { Match, Matcher, TermInfo } from "./types.js";
+import type { FastPaths, Match, Matcher, TermInfo } from "./types.js";
 import { makeRuntime, scan, type Runtime, type Sink } from "./search.js";
 import type { Tables } from "./tables.js";
 import { serializeTables } from "./serialize.js";
@@ -79,12 +79,13 @@ function covered(as: number[], ae: number[], start: number, end: number): boolea
 }
 
 export class CompiledMatcher implements Matcher {
-  private readonly rt: Runtime;
+  /** The tables with what the scan derives from them (search.ts). */
+  readonly rt: Runtime;
   private readonly hasAllow: boolean;
   private termIndex?: Map<number, number>;
 
-  constructor(readonly tables: Tables) {
-    this.rt = makeRuntime(tables);
+  constructor(readonly tables: Tables, fastPaths?: Partial<FastPaths>) {
+    this.rt = makeRuntime(tables, fastPaths);
     let hasAllow = false;
     const patTerm = tables.patTerm;
     for (let p = 0; p < patTerm.length && !hasAllow; p++) hasAllow = patTerm[p]! < 0;

@@ -18,11 +18,32 @@
  */
 import { ASTRAL_NOISE_BLOCKS, boundaryAfter, boundaryBefore, F_IGNORE, F_NOISE, FOLD_BMP, F_EXPAND, F_LEET, F_SURROGATE, step, symbolsAt } from "./fold.js";
 import { buildDenseRows, findEdge, findEdgeIn } from "./build/automaton.js";
+import { C_IGNORE, C_NOISE, C_OTHER, C_SLOW, FIRST_CLASS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
+import type { FastPaths } from "./types.js";
 import {
-  C_IGNORE, C_NOISE, C_OTHER, C_SLOW, FIRST_CLASS, MAX_PATTERN_SYMBOLS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables,
-} from "./tables.js";
+  EMIT_BITS, EMIT_END_WORD, EMIT_ON_FLUSH, EMIT_ON_SYMBOL, escapeOwn, escapeTarget, escapeWord, GOTO_REC, GOTO_VALID, gotoBits,
+  gotoHas, gotoTarget, gotoValid, INLINE_TERM_BITS, inlineFlags, inlineOutput, inlineRuns, inlineTerm, OUT_REC, outFlags,
+  outLastRun, outLength, outputWord, outRuns, outTerm, outWordOf, PAIR_BIT_1, PAIR_BIT_2, pairBits, pairHash, pairHit, pairWord,
+  popcount, REC_DICT, REC_EDGE, REC_FAIL_SHIFT, REC_INLINE, REC_OUT, REC_TARGET, REC_WORD, recAt, recInline, recWord, recWordOf,
+  ring, RING, ROOT_PACK, rootChild, rootMask, STATE_REC,
+} from "./records.js";
+
+/** Every fast path on: the default. */
+export const ALL_FAST_PATHS: Readonly<FastPaths> = Object.freeze({
+  pairFilter: true, wordSkips: true, shallowRows: true, cjkLoop: true, latinLoop: true, inlineSteps: true,
+});
+/** Every fast path off: each code point through the slow path's `transition()`. */
+export const NO_FAST_PATHS: Readonly<FastPaths> = Object.freeze({
+  pairFilter: false, wordSkips: false, shallowRows: false, cjkLoop: false, latinLoop: false, inlineSteps: false,
+});
 
 export interface Runtime extends Tables {
+  /** The fast paths this runtime takes (each off is made so by the tables below, or by latinLoop). */
+  fastPaths: Readonly<FastPaths>;
+  /** Take the Latin inner loop (FastPaths.latinLoop). */
+  latinLoop: boolean;
+  /** The working memory of a scan (Scratch): one per matcher, re-entrant scans get their own. */
+  scratch: Scratch;
   /** Class of every BMP code unit. */
   classTable: Uint16Array;
   /** Per state: EMIT_ON_SYMBOL if its chain has ordinary patterns, EMIT_ON_FLUSH if it has patterns with repeats. */
@@ -132,8 +153,10 @@ export interface Runtime extends Tables {
   termIsId: boolean;
 }
 
-export function makeRuntime(t: Tables): Runtime {
-  const classTable = classTableFor(t.alphabet);
+export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {}): Runtime {
+  const fastPaths: Readonly<FastPaths> = Object.freeze({ ...ALL_FAST_PATHS, ...fastPathOptions });
+  // Without inline steps every code unit takes the slow path (C_SLOW), the automaton's reference.
+  const classTable = fastPaths.inlineSteps ? classTableFor(t.alphabet) : new Uint16Array(0x10000).fill(C_SLOW);
   const N = t.fail.length;
   const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass, edgeTarget, fail, rootRow } = t;
   const O = outList.length;
@@ -143,8 +166,8 @@ export function makeRuntime(t: Tables): Runtime {
   for (let i = 0; i < termIds.length && termIsId; i++) termIsId = termIds[i]! >= 0 && termIds[i]! < 1 << INLINE_TERM_BITS;
   for (let o = 0; o < O; o++) {
     const p = outList[o]!, r0 = patRunStart[p]!, k = patRunStart[p + 1]! - r0, term = patTerm[p]!;
-    outRec[2 * o] = termIsId && term >= 0 ? termIds[term]! : term;
-    outRec[2 * o + 1] = outputWord(patFlags[p]!, k, patLen[p]!, runLens[r0 + k - 1]!);
+    outRec[OUT_REC * o] = termIsId && term >= 0 ? termIds[term]! : term;
+    outRec[OUT_REC * o + 1] = outputWord(patFlags[p]!, k, patLen[p]!, runLens[r0 + k - 1]!);
   }
   const emitMask = new Uint8Array(N);
   const DS = t.denseStates;
@@ -158,26 +181,26 @@ export function makeRuntime(t: Tables): Runtime {
   for (let u = 0; u < 128; u++) if (isAsciiAlnum(u)) asciiClass[classTable[u]!] = 1;
   // escape (below) starts as 1 for each dense state with an edge by a non-dense class.
   const escape = new Int32Array(DS);
-  const stateRec = new Int32Array(REC * (N - DS));
+  const stateRec = new Int32Array(STATE_REC * (N - DS));
   for (let s = 0; s < N; s++) {
     const o0 = outStart[s]!, o1 = outStart[s + 1]!;
     if (s >= DS) {
-      const x = REC * (s - DS), k = edgeStart[s]!, count = edgeStart[s + 1]! - k;
-      stateRec[x] = count === 1 ? edgeClass[k]! : count === 0 ? -1 : -count;
-      stateRec[x + 1] = count === 1 ? edgeTarget[k]! : k;
+      const x = recAt(s, DS), k = edgeStart[s]!, count = edgeStart[s + 1]! - k;
+      stateRec[x + REC_EDGE] = count === 1 ? edgeClass[k]! : count === 0 ? -1 : -count;
+      stateRec[x + REC_TARGET] = count === 1 ? edgeTarget[k]! : k;
       let flags = dictLink[s]! >= 0 ? REC_DICT : 0;
       if (o1 - o0 === 1) {
-        const term = outRec[2 * o0]!, w = outRec[2 * o0 + 1]!, runs = (w >>> 3) & 511;
-        if (((w >>> 12) & 511) === runs && term >= 0 && term < 1 << INLINE_TERM_BITS) {
+        const term = outTerm(outRec, o0), w = outWordOf(outRec, o0), runs = outRuns(w);
+        if (outLength(w) === runs && term >= 0 && term < 1 << INLINE_TERM_BITS) {
           flags |= REC_OUT;
-          stateRec[x + 3] = term | ((w & 7) << INLINE_TERM_BITS) | (runs << (INLINE_TERM_BITS + 3));
+          stateRec[x + REC_INLINE] = inlineOutput(term, outFlags(w), runs);
         }
       }
-      stateRec[x + 2] = flags;
+      stateRec[x + REC_WORD] = flags;
     }
     let own = 0;
     for (let o = o0; o < o1; o++) {
-      const f = outRec[2 * o + 1]!;
+      const f = outWordOf(outRec, o);
       own |= (f & P_REPEATS ? EMIT_ON_FLUSH : EMIT_ON_SYMBOL) | (f & P_CHECK_END ? 0 : NOT_END_WORD);
       if (!(f & P_CHECK_START)) freeStart[firstClass[s]!] = 1; // (class 0 = none of them)
     }
@@ -194,18 +217,18 @@ export function makeRuntime(t: Tables): Runtime {
   }
   for (let s = 1; s < DS; s++) {
     const f = fail[s]!;
-    escape[s]! |= (f === 0 || escape[f]! & 1 ? f : escape[f]! >> 1) << 1;
+    escape[s] = escapeWord(f === 0 || escapeOwn(escape[f]!) ? f : escapeTarget(escape[f]!), escape[s]!);
   }
   const A = t.alphabet.length;
   const skipUnit = new Uint8Array(128);
   let anySkip = false;
-  for (let u = 0; u < 128; u++) if (isAsciiAlnum(u) && !freeStart[classTable[u]!]) anySkip = Boolean((skipUnit[u] = 1));
+  for (let u = 0; u < 128 && fastPaths.wordSkips; u++) if (isAsciiAlnum(u) && !freeStart[classTable[u]!]) anySkip = Boolean((skipUnit[u] = 1));
   const deadBand = new Int32Array(DEAD_BANDS);
   for (let d = 0, s = 0; anySkip && d < DEAD_BANDS; d++) {
     while (s < t.denseStates && t.depth[s]! < d) s++;
     deadBand[d] = s;
   }
-  const gotoRec = new Int32Array(2 * t.denseStates);
+  const gotoRec = new Int32Array(GOTO_REC * t.denseStates);
   let allRecords = t.denseClasses <= 31;
   for (let s = 0; t.denseClasses <= 31 && s < t.denseStates; s++) {
     let bits = 0, first = -1, valid = true;
@@ -215,12 +238,12 @@ export function makeRuntime(t: Tables): Runtime {
       else valid &&= target === first + popcount(bits);
       bits |= 1 << (edgeClass[k]! - FIRST_CLASS);
     }
-    if (valid) { gotoRec[2 * s] = bits | (1 << 31); gotoRec[2 * s + 1] = first; }
+    if (valid) { gotoRec[GOTO_REC * s] = bits | GOTO_VALID; gotoRec[GOTO_REC * s + 1] = first; }
     else allRecords = false;
   }
   // (Targets by dense classes fit 16 bits: load() checks them against MAX_DENSE_TARGETS.)
   let shallowStates = 0;
-  while (allRecords && shallowStates < DS && t.depth[shallowStates]! <= 2) shallowStates++;
+  while (fastPaths.shallowRows && allRecords && shallowStates < DS && t.depth[shallowStates]! <= 2) shallowStates++;
   const shallowRows = new Uint16Array(shallowStates * t.denseClasses);
   for (let s = 0; s < shallowStates; s++) {
     for (let k = edgeStart[s]!; k < edgeStart[s + 1]! && edgeClass[k]! < limit; k++) shallowRows[s * t.denseClasses + edgeClass[k]! - FIRST_CLASS] = edgeTarget[k]!;
@@ -244,9 +267,9 @@ export function makeRuntime(t: Tables): Runtime {
   for (let s = 0; s < N; s++) {
     // EMIT_END_WORD: every output on the chain is whole-word at its end, so no
     // emission from s can succeed while an ASCII letter or digit follows.
-    const mask = emitMask[s]!, final = mask & NOT_END_WORD || mask === 0 ? mask & 3 : mask | EMIT_END_WORD;
+    const mask = emitMask[s]!, final = mask & NOT_END_WORD || mask === 0 ? mask & (EMIT_ON_SYMBOL | EMIT_ON_FLUSH) : mask | EMIT_END_WORD;
     emitMask[s] = final;
-    if (s >= DS) stateRec[REC * (s - DS) + 2]! |= final | (fail[s]! << 5); // masks fit in 3 bits
+    if (s >= DS) stateRec[recAt(s, DS) + REC_WORD] = recWordOf(final, stateRec[recAt(s, DS) + REC_WORD]!, fail[s]!);
   }
   const rootDenseEdge = new Uint8Array(A);
   for (let i = 0; i < A; i++) {
@@ -261,12 +284,12 @@ export function makeRuntime(t: Tables): Runtime {
     const child = rootRow[i]!;
     if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) if (edgeClass[k]! >= limit) pairs++;
   }
-  const rootEdgeStart = new Int32Array(A + 1), rootEdges = new Int32Array(2 * pairs);
+  const rootEdgeStart = new Int32Array(A + 1), rootEdges = new Int32Array(ROOT_EDGE * pairs);
   for (let i = 0, e = 0; i < A; i++) {
     const child = rootRow[i]!;
     if (i >= t.denseClasses && child !== 0) {
       for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) {
-        if (edgeClass[k]! >= limit) { rootEdges[2 * e] = edgeClass[k]!; rootEdges[2 * e + 1] = edgeTarget[k]!; e++; }
+        if (edgeClass[k]! >= limit) { rootEdges[ROOT_EDGE * e] = edgeClass[k]!; rootEdges[ROOT_EDGE * e + 1] = edgeTarget[k]!; e++; }
       }
     }
     rootEdgeStart[i + 1] = e;
@@ -275,67 +298,65 @@ export function makeRuntime(t: Tables): Runtime {
   while (pairShift > 12 && 1 << (32 - pairShift) < pairs) pairShift--;
   const pairBloom = new Int32Array(1 << (32 - pairShift));
   for (let i = t.denseClasses; i < A; i++) {
-    for (let e = rootEdgeStart[i]!; e < rootEdgeStart[i + 1]!; e++) pairAdd(pairBloom, pairShift, FIRST_CLASS + i, rootEdges[2 * e]!);
+    for (let e = rootEdgeStart[i]!; e < rootEdgeStart[i + 1]!; e++) pairAdd(pairBloom, pairShift, FIRST_CLASS + i, rootEdgeClass(rootEdges, e));
   }
   // And every repeat (a, a) of the CJK loop's classes, so that loop needs no test for repeats.
   for (let a = limit; a < fastLimit; a++) pairAdd(pairBloom, pairShift, a, a);
-  // An explicit literal (not a spread) keeps the object's shape small and fast.
-  return {
-    maxGap: t.maxGap, denseClasses: t.denseClasses, denseStates: t.denseStates,
-    alphabet: t.alphabet, rootRow: t.rootRow, edgeStart: t.edgeStart, edgeClass: t.edgeClass, edgeTarget: t.edgeTarget,
-    fail: t.fail, dictLink: t.dictLink, depth: t.depth, outStart: t.outStart, outList: t.outList,
-    patTerm: t.patTerm, patFlags: t.patFlags, patLen: t.patLen, patRunStart: t.patRunStart, runLens: t.runLens,
-    termIds: t.termIds, termSeverity: t.termSeverity, termCategory: t.termCategory, categories: t.categories,
-    classTable, emitMask, symbolClass: null, gotoRec, shallowRows, shallowStates, stateRec, fastLimit, pairBloom, pairShift, rootEdges, rootEdgeStart, skipUnit, deadBand, denseRows: allRecords ? new Uint16Array(0) : buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec, termIsId,
-  };
+  if (!fastPaths.pairFilter) pairBloom.fill(-1);
+  if (!fastPaths.cjkLoop) fastLimit = limit;
+  return runtimeWith({
+    ...t, fastPaths, latinLoop: fastPaths.latinLoop, classTable, emitMask, symbolClass: null, gotoRec, shallowRows,
+    shallowStates, stateRec, fastLimit, pairBloom, pairShift, rootEdges, rootEdgeStart, skipUnit, deadBand,
+    denseRows: allRecords ? new Uint16Array(0) : buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec, termIsId,
+  }, new Scratch());
 }
 
 /**
- * An output's pattern in one word: flags | runs << 3 | length << 12 | last run's length << 21
- * (flags are 3 bits; runs and lengths at most MAX_PATTERN_SYMBOLS = 256).
+ * The runtime `r` with `scratch` as its working memory. Every runtime is made here, as one
+ * explicit literal (not a spread): one object shape, small and fast to read from.
  */
-const outputWord = (flags: number, runs: number, length: number, lastRun: number): number =>
-  flags | (runs << 3) | (length << 12) | (lastRun << 21);
-if (MAX_PATTERN_SYMBOLS > 511) throw new Error("engine: outputWord assumes at most 511 symbols per pattern");
-
-/** Words per record in stateRec. */
-const REC = 4;
-/** stateRec flags beside the emit mask (bits 0-2). */
-const REC_OUT = 8, REC_DICT = 16;
-/** An output kept in stateRec: term (below 2^20; else it stays in outRec) | flags << 20 | runs << 23. */
-const INLINE_TERM_BITS = 20;
-/** deadBand entries: one per dense depth + 1 (MAX_DENSE_DEPTH + 2), rounded up. */
-const DEAD_BANDS = 8;
-/** Number of bits set in x. */
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+export function runtimeWith(r: Omit<Runtime, "scratch">, scratch: Scratch): Runtime {
+  return {
+    maxGap: r.maxGap, denseClasses: r.denseClasses, denseStates: r.denseStates,
+    alphabet: r.alphabet, rootRow: r.rootRow, edgeStart: r.edgeStart, edgeClass: r.edgeClass, edgeTarget: r.edgeTarget,
+    fail: r.fail, dictLink: r.dictLink, depth: r.depth, outStart: r.outStart, outList: r.outList,
+    patTerm: r.patTerm, patFlags: r.patFlags, patLen: r.patLen, patRunStart: r.patRunStart, runLens: r.runLens,
+    termIds: r.termIds, termSeverity: r.termSeverity, termCategory: r.termCategory, categories: r.categories,
+    fastPaths: r.fastPaths, latinLoop: r.latinLoop, scratch,
+    classTable: r.classTable, emitMask: r.emitMask, symbolClass: r.symbolClass, gotoRec: r.gotoRec, shallowRows: r.shallowRows,
+    shallowStates: r.shallowStates, stateRec: r.stateRec, fastLimit: r.fastLimit, pairBloom: r.pairBloom, pairShift: r.pairShift,
+    rootEdges: r.rootEdges, rootEdgeStart: r.rootEdgeStart, skipUnit: r.skipUnit, deadBand: r.deadBand, denseRows: r.denseRows,
+    escape: r.escape, rootPack: r.rootPack, rootDenseEdge: r.rootDenseEdge, outRec: r.outRec, termIsId: r.termIsId,
+  };
 }
 
-/** Words per class in rootPack. */
-const ROOT_PACK = 2;
-
-/** Hash of a pair of classes for pairBloom: word index from the top bits, bit indexes from bits 6.. and 11... */
-const pairHash = (a: number, b: number): number => Math.imul((a << 16) | b, -1640531535);
-
+/** deadBand entries: one per dense depth + 1 (MAX_DENSE_DEPTH + 2), rounded up to a power of two. */
+const DEAD_BANDS = 8;
 /** Adds the pair (a, b) to pairBloom (pairMaybe's two bits). */
 function pairAdd(pairBloom: Int32Array, pairShift: number, a: number, b: number): void {
   const h = pairHash(a, b);
-  pairBloom[h >>> pairShift]! |= (1 << ((h >>> 6) & 31)) | (1 << ((h >>> 11) & 31));
+  pairBloom[h >>> pairShift]! |= pairBits(h);
 }
 
-/** pairBloom may hold the pair (a, b): the root's child by a may have an edge by b. (scan's inner loop and pair step write the same test out.) */
+/** pairBloom may hold the pair (a, b): the root's child by a may have an edge by b. */
 function pairMaybe(pairBloom: Int32Array, pairShift: number, a: number, b: number): boolean {
+  // pairHit(pairWord(...)) of records.ts written out, as in denseStep.
+  const PAIR_BIT_1 = 6, PAIR_BIT_2 = 11;
   const h = pairHash(a, b), w = pairBloom[h >>> pairShift]!;
-  return ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) === 1;
+  return ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1;
 }
+
+/** rootEdges: ROOT_EDGE words per edge, [class, target]. */
+const ROOT_EDGE = 2;
+const rootEdgeClass = (rootEdges: Int32Array, e: number): number => rootEdges[2 * e]!;
+const rootEdgeTo = (rootEdges: Int32Array, e: number): number => rootEdges[2 * e + 1]!;
+if (ROOT_EDGE !== 2) throw new Error("engine: rootEdgeClass assumes ROOT_EDGE = 2");
 
 /** Target of the edge by class c among rootEdges[lo, hi) (pairs, by increasing class), or 0: a binary search. */
 function rootEdgeTarget(rootEdges: Int32Array, lo: number, hi: number, c: number): number {
   while (lo < hi) {
-    const mid = (lo + hi) >>> 1, mc = rootEdges[2 * mid]!;
-    if (mc === c) return rootEdges[2 * mid + 1]!;
+    const mid = (lo + hi) >>> 1, mc = rootEdgeClass(rootEdges, mid);
+    if (mc === c) return rootEdgeTo(rootEdges, mid);
     if (mc < c) lo = mid + 1;
     else hi = mid;
   }
@@ -388,43 +409,50 @@ export interface Sink {
   readonly wantsActiveStart: boolean;
 }
 
-if (ROOT_PACK !== 2) throw new Error("engine: scan() assumes ROOT_PACK = 2");
-const RING = MAX_PATTERN_SYMBOLS; // power of two; scan() spells RING - 1 as 255
-const MASK = RING - 1;
-if (MASK !== 255) throw new Error("engine: scan() assumes 256-entry rings");
-/** Start offset of the last RING symbols, by symbol index. */
-const posRing = new Int32Array(RING);
-/** Start offset and (once complete) length of the last RING runs, by run index. */
-const runStartRing = new Int32Array(RING);
-const runLenRing = new Int32Array(RING);
-const slowSymbols = new Int32Array(8);
-
 const EV_SYMBOL = 0, EV_FLUSH = 1;
-const EMIT_ON_SYMBOL = 1, EMIT_ON_FLUSH = 2, EMIT_END_WORD = 4;
 /** makeRuntime only: some output of the state lacks P_CHECK_END. */
 const NOT_END_WORD = 8;
+
+/**
+ * A scan's working memory: the rings keep the offsets of the last RING symbols and runs (by
+ * symbol and run index: ring(i)), so original offsets come out exact; `st` holds the scanner
+ * state around the slow path. One per matcher, taken by a scan and given back at its end; a
+ * scan started while it is taken (from inside a sink) gets a fresh one, so scans are re-entrant.
+ */
+export class Scratch {
+  /** Start offset of the last RING symbols, by symbol index. */
+  readonly pos = new Int32Array(RING);
+  /** Start offset and (once complete) length of the last RING runs, by run index. */
+  readonly runStarts = new Int32Array(RING);
+  readonly runLens = new Int32Array(RING);
+  /** Scanner state saved around the slow path: [S, mask, cur, runLen, runIdx, symIdx, symEnd, gap, rc]. */
+  readonly st = new Int32Array(9);
+  /** Symbols of one code point (fold.ts symbolsAt). */
+  readonly symbols = new Int32Array(8);
+  busy = false;
+}
 
 function emit(
   m: Runtime, sink: Sink, text: string, S: number, event: number,
   runLen: number, runIdx: number, symIdx: number, symEnd: number,
 ): boolean {
   const { outStart, outRec, dictLink, stateRec, denseStates } = m;
-  const activeStart = sink.wantsActiveStart ? runStartRing[(runIdx - m.depth[S]! + 1) & MASK]! : 0;
+  const activeStart = sink.wantsActiveStart ? m.scratch.runStarts[ring(runIdx - m.depth[S]! + 1)]! : 0;
   for (let t = S, next = 0; t >= 0; t = next) {
     if (t >= denseStates) {
-      const x = REC * (t - denseStates), w = stateRec[x + 2]!;
+      const x = recAt(t, denseStates), w = recWord(stateRec, x);
       next = w & REC_DICT ? dictLink[t]! : -1;
       if (w & REC_OUT) {
         // The state's one output, kept in its record (Runtime.stateRec).
-        const v = stateRec[x + 3]!, runs = v >>> (INLINE_TERM_BITS + 3);
-        const start = outputStart(m, text, outputWord((v >>> INLINE_TERM_BITS) & 7, runs, runs, 1), -1, event, runLen, runIdx, symIdx, symEnd);
-        if (start >= 0 && sink.report(v & ((1 << INLINE_TERM_BITS) - 1), start, symEnd, activeStart)) return true;
+        const v = recInline(stateRec, x), runs = inlineRuns(v);
+        const start = outputStart(m, text, outputWord(inlineFlags(v), runs, runs, 1), -1, event, runLen, runIdx, symIdx, symEnd);
+        if (start >= 0 && sink.report(inlineTerm(v), start, symEnd, activeStart)) return true;
         continue;
       }
     } else next = dictLink[t]!;
     for (let o = outStart[t]!, oe = outStart[t + 1]!; o < oe; o++) {
-      const start = outputStart(m, text, outRec[2 * o + 1]!, o, event, runLen, runIdx, symIdx, symEnd);
-      if (start >= 0 && sink.report(outRec[2 * o]!, start, symEnd, activeStart)) return true;
+      const start = outputStart(m, text, outWordOf(outRec, o), o, event, runLen, runIdx, symIdx, symEnd);
+      if (start >= 0 && sink.report(outTerm(outRec, o), start, symEnd, activeStart)) return true;
     }
   }
   return false;
@@ -438,16 +466,16 @@ function outputStart(
   m: Runtime, text: string, w: number, slot: number, event: number,
   runLen: number, runIdx: number, symIdx: number, symEnd: number,
 ): number {
-  const f = w & 7, k = (w >>> 3) & 511, len = (w >>> 12) & 511, lastRun = w >>> 21;
-  const first = runIdx - k + 1;
+  const f = outFlags(w), k = outRuns(w), len = outLength(w), lastRun = outLastRun(w);
+  const first = runIdx - k + 1, sc = m.scratch;
   // Cheap checks first (last run, offsets from the rings, whole word), runs last.
   let start: number;
   if (f & P_REPEATS) {
     if (event !== EV_FLUSH || runLen < lastRun) return -1;
-    start = runStartRing[first & MASK]!;
+    start = sc.runStarts[ring(first)]!;
   } else {
     if (event === EV_FLUSH || (k === 1 ? runLen < lastRun : runLen !== lastRun)) return -1;
-    start = posRing[(symIdx - len + 1) & MASK]!;
+    start = sc.pos[ring(symIdx - len + 1)]!;
   }
   if (f & P_CHECK_START && !boundaryBefore(text, start)) return -1;
   if (f & P_CHECK_END && !boundaryAfter(text, symEnd)) return -1;
@@ -457,8 +485,8 @@ function outputStart(
     // When every run of the pattern is one symbol (length = runs), "at least" always
     // holds, and "exactly" means 1: no need to read the pattern's run lengths.
     if (len === k) {
-      for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! !== 1) return -1;
-    } else if (!earlierRunsFit(m, slot, f, first, k)) return -1;
+      for (let j = 1; j < k - 1; j++) if (sc.runLens[ring(first + j)]! !== 1) return -1;
+    } else if (!earlierRunsFit(m, sc.runLens, slot, f, first, k)) return -1;
   }
   return start;
 }
@@ -467,35 +495,29 @@ function outputStart(
  * outputStart, for a pattern with runs longer than one symbol: its earlier runs fit those in
  * the ring. (Apart, so outputStart stays small enough for TurboFan to inline into emit.)
  */
-function earlierRunsFit(m: Runtime, slot: number, f: number, first: number, k: number): boolean {
+function earlierRunsFit(m: Runtime, runLenRing: Int32Array, slot: number, f: number, first: number, k: number): boolean {
   const runLens = m.runLens, r0 = m.patRunStart[m.outList[slot]!]!;
-  if (runLenRing[first & MASK]! < runLens[r0]!) return false;
+  if (runLenRing[ring(first)]! < runLens[r0]!) return false;
   if (f & P_REPEATS) {
-    for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! < runLens[r0 + j]!) return false;
+    for (let j = 1; j < k - 1; j++) if (runLenRing[ring(first + j)]! < runLens[r0 + j]!) return false;
   } else {
-    for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & MASK]! !== runLens[r0 + j]!) return false;
+    for (let j = 1; j < k - 1; j++) if (runLenRing[ring(first + j)]! !== runLens[r0 + j]!) return false;
   }
   return true;
 }
 
 /**
- * Scanner state saved around the slow path (surrogates, multi-symbol folds,
- * `@`/`$`), which runs out of line so the hot loop stays small:
- * [S, mask, cur, runLen, runIdx, symIdx, symEnd, gap, rc].
- */
-const slowState = new Int32Array(9);
-
-/**
  * One symbol of class `c` (>= FIRST_CLASS), or noise / other, through the same
  * steps as the hot loop in `scan`, on the state in `st`. Slow path only.
  */
-function slowClass(m: Runtime, sink: Sink, text: string, st: Int32Array, c: number, start: number, end: number): boolean {
+function slowClass(m: Runtime, sink: Sink, text: string, c: number, start: number, end: number): boolean {
+  const sc = m.scratch, st = sc.st;
   let S = st[0]!, mask = st[1]!, cur = st[2]!, runLen = st[3]!, runIdx = st[4]!, symIdx = st[5]!, symEnd = st[6]!, gap = st[7]!, rc = st[8]!;
   if (c >= FIRST_CLASS) {
     gap = 0;
     if (c === cur) {
       runLen++;
-      posRing[++symIdx & MASK] = start;
+      sc.pos[ring(++symIdx)] = start;
       symEnd = end;
       if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
     } else {
@@ -504,10 +526,10 @@ function slowClass(m: Runtime, sink: Sink, text: string, st: Int32Array, c: numb
       S = next >= 0 ? next : -next - 1;
       rc = next >= 0 ? -1 : c - FIRST_CLASS;
       mask = m.emitMask[S]!;
-      runLenRing[runIdx & MASK] = runLen;
-      runStartRing[++runIdx & MASK] = start;
+      sc.runLens[ring(runIdx)] = runLen;
+      sc.runStarts[ring(++runIdx)] = start;
       runLen = 1;
-      posRing[++symIdx & MASK] = start;
+      sc.pos[ring(++symIdx)] = start;
       symEnd = end;
       cur = c;
       if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
@@ -531,13 +553,13 @@ function slowClass(m: Runtime, sink: Sink, text: string, st: Int32Array, c: numb
  * logic). Returns the next state, or -(state + 1) if it was reached from the root
  * by a non-dense class (the `rc` fast path of the hot loop).
  */
-function transition(m: Runtime, S: number, c: number, rc: number): number {
+export function transition(m: Runtime, S: number, c: number, rc: number): number {
   const { edgeStart, edgeClass, edgeTarget, fail, rootPack, pairBloom, pairShift, escape, gotoRec, denseRows, denseStates } = m;
   const D = m.denseClasses, denseLimit = FIRST_CLASS + D;
   let s = S;
   if (rc >= 0 && c >= denseLimit) {
     const t = pairMaybe(pairBloom, pairShift, FIRST_CLASS + rc, c) ? findEdge(edgeStart, edgeClass, edgeTarget, s, c) : 0;
-    return t !== 0 ? t : -rootPack[ROOT_PACK * (c - FIRST_CLASS)]! - 1;
+    return t !== 0 ? t : -rootChild(rootPack, c - FIRST_CLASS) - 1;
   }
   for (;;) {
     if (c < denseLimit) {
@@ -546,12 +568,12 @@ function transition(m: Runtime, S: number, c: number, rc: number): number {
       if (t !== 0) return t;
       s = fail[s]!;
     } else {
-      if (s === 0) return -rootPack[ROOT_PACK * (c - FIRST_CLASS)]! - 1;
-      if (s >= denseStates || escape[s]! & 1) {
+      if (s === 0) return -rootChild(rootPack, c - FIRST_CLASS) - 1;
+      if (s >= denseStates || escapeOwn(escape[s]!)) {
         const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
         if (t !== 0) return t;
       }
-      s = s < denseStates ? escape[s]! >> 1 : fail[s]!;
+      s = s < denseStates ? escapeTarget(escape[s]!) : fail[s]!;
     }
   }
 }
@@ -567,11 +589,11 @@ function classOfSymbol(m: Runtime, sym: number): number {
 }
 
 /** The code point at `i` needs fold.ts: feed its symbols (or noise / ignore) through slowClass. Returns true if the sink stopped. */
-function slowChar(m: Runtime, sink: Sink, text: string, st: Int32Array, i: number, end: number): boolean {
-  const nSlow = symbolsAt(text, i, slowSymbols);
-  if (nSlow < 0) return slowClass(m, sink, text, st, nSlow === F_IGNORE ? C_IGNORE : C_NOISE, i, end);
+function slowChar(m: Runtime, sink: Sink, text: string, i: number, end: number): boolean {
+  const sc = m.scratch, nSlow = symbolsAt(text, i, sc.symbols);
+  if (nSlow < 0) return slowClass(m, sink, text, nSlow === F_IGNORE ? C_IGNORE : C_NOISE, i, end);
   for (let j = 0; j < nSlow; j++) {
-    if (slowClass(m, sink, text, st, classOfSymbol(m, slowSymbols[j]!), i, end)) return true;
+    if (slowClass(m, sink, text, classOfSymbol(m, sc.symbols[j]!), i, end)) return true;
   }
   return false;
 }
@@ -605,10 +627,13 @@ function recGoto(stateRec: Int32Array, edgeClass: Uint16Array, edgeTarget: Int32
  * dense), or the DFA row of the first state without a record.
  */
 function denseStep(gotoRec: Int32Array, fail: Int32Array, denseRows: Uint16Array, D: number, s: number, k: number): number {
+  // gotoBits, gotoValid, gotoHas, gotoTarget of records.ts written out with local literals, as
+  // in scanWith: scan inlines this, and accessor calls would spend its inlining budget.
+  const GOTO_REC = 2, GOTO_FIRST = 1;
   for (;;) {
-    const bits = gotoRec[2 * s]!;
-    if (bits >= 0) return denseRows[s * D + k]!;
-    if ((bits >>> k) & 1) return gotoRec[2 * s + 1]! + popcount(bits & ((1 << k) - 1));
+    const bits = gotoRec[GOTO_REC * s]!;
+    if (bits >= 0 /* !GOTO_VALID */) return denseRows[s * D + k]!;
+    if ((bits >>> k) & 1) return gotoRec[GOTO_REC * s + GOTO_FIRST]! + popcount(bits & ((1 << k) - 1));
     if (s === 0) return 0;
     s = fail[s]!;
   }
@@ -629,8 +654,8 @@ function skippableSince(skipUnit: Uint8Array, text: string, from: number, i: num
  * long). Code units the loop took (from i on) are one run each; the runs before them are
  * in the ring (the run at i is runIdx).
  */
-function stateStart(j: number, ds: number, i: number, runIdx: number): number {
-  return j - ds >= i ? j - ds : runStartRing[(runIdx + j - i - ds) & 255]!;
+function stateStart(runStarts: Int32Array, j: number, ds: number, i: number, runIdx: number): number {
+  return j - ds >= i ? j - ds : runStarts[ring(runIdx + j - i - ds)]!;
 }
 
 /** The Latin loop's skip: from the failure step at j to the end of the skippable run. */
@@ -644,15 +669,34 @@ function skipEnd(skipUnit: Uint8Array, text: string, j: number, n: number): numb
  * A dead run that goes on (scan's `dead`): closes the current run (runLen at runIdx), writes
  * the dead run [start, end) as the next one with its symbols' positions, returns the new symIdx.
  */
-function deadRunToRings(runIdx: number, runLen: number, symIdx: number, start: number, end: number): number {
-  runLenRing[runIdx & 255] = runLen;
-  runStartRing[(runIdx + 1) & 255] = start;
-  for (let p = end - start > 256 ? end - 256 : start; p < end; p++) posRing[++symIdx & 255] = p;
+function deadRunToRings(sc: Scratch, runIdx: number, runLen: number, symIdx: number, start: number, end: number): number {
+  sc.runLens[ring(runIdx)] = runLen;
+  sc.runStarts[ring(runIdx + 1)] = start;
+  for (let p = end - start > RING ? end - RING : start; p < end; p++) sc.pos[ring(++symIdx)] = p;
   return symIdx;
 }
 
 /** Scan `text`, reporting candidates to `sink`. Returns true if the sink stopped it. */
 export function scan(m: Runtime, text: string, sink: Sink): boolean {
+  // A scan inside a scan of the same matcher (from a sink) gets a runtime of its own scratch.
+  const r = m.scratch.busy ? runtimeWith(m, new Scratch()) : m, sc = r.scratch;
+  sc.busy = true;
+  try {
+    return scanWith(r, text, sink);
+  } finally {
+    sc.busy = false;
+  }
+}
+
+function scanWith(m: Runtime, text: string, sink: Sink): boolean {
+  // The packed records' layout (records.ts) as local literals: TurboFan folds these, where
+  // an accessor call per use would spend scan's inlining budget (and the helpers below would
+  // stop being inlined: 14 % slower) and a module-level constant is a load. Held equal to
+  // records.ts by scanLayout() below (test/fastpaths.test.ts).
+  const ROOT_PACK = 2, ROOT_MASK = 1, STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_FAIL_SHIFT = 5;
+  const EMIT_BITS = 7, EMIT_END_WORD = 4, GOTO_REC = 2, GOTO_FIRST = 1, ESCAPE_OWN = 1, ESCAPE_SHIFT = 1;
+  const PAIR_MUL = -1640531535, PAIR_BIT_1 = 6, PAIR_BIT_2 = 11, RING_MASK = 255, DEAD_BAND_MASK = 7;
+  if (m === null) return scanLayout(ROOT_PACK, ROOT_MASK, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, GOTO_FIRST, ESCAPE_OWN, ESCAPE_SHIFT, PAIR_MUL, PAIR_BIT_1, PAIR_BIT_2, RING_MASK, DEAD_BAND_MASK);
   // Everything the loop reads lives in locals, constants included (imported
   // bindings are not constant-folded); the class numbers below are tables.ts's.
   const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
@@ -663,7 +707,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   const rootEdges = m.rootEdges, rootEdgeStart = m.rootEdgeStart;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit, shallowRows = m.shallowRows, shallowStates = m.shallowStates | 0;
-  const pos = posRing, runStarts = runStartRing, runLens = runLenRing, st = slowState;
+  const sc = m.scratch, pos = sc.pos, runStarts = sc.runStarts, runLens = sc.runLens, st = sc.st;
   const gapLimit = (m.maxGap + 1) | 0;
   const n = text.length | 0;
   // S: automaton state; cur: class of the current run (-1 after a reset);
@@ -685,12 +729,12 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           // The skipped word's last run goes on: S is the root's child by it, with its true
           // start, length and positions (anything starting earlier in it cannot be a word start).
           dead = false;
-          symIdx = deadRunToRings(runIdx++, runLen, symIdx, deadStart, symEnd);
+          symIdx = deadRunToRings(m.scratch, runIdx++, runLen, symIdx, deadStart, symEnd);
           runLen = symEnd - deadStart;
-          rc = cur - 4; S = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; if (cur < denseLimit) rc = -1;
+          rc = cur - 4; S = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; if (cur < denseLimit) rc = -1;
         }
         runLen++;
-        pos[++symIdx & 255] = i;
+        pos[(++symIdx) & RING_MASK] = i;
         symEnd = i + 1;
         if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
         continue;
@@ -702,76 +746,76 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         // S is the root's child by class rc: the pair filter says whether it may have an
         // edge by c, and its failure target is the root.
         // (The filter test and the edge search written out: scan's inlining budget is spent.)
-        const h = pairHash(rc + 4, c), w = pairBloom[h >>> pairShift]!;
+        const h = Math.imul(((rc + 4) << 16) | c, PAIR_MUL) /* pairHash(rc + FIRST_CLASS, c) */, w = pairBloom[h >>> pairShift]!;
         let t = 0;
-        if (((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) === 1) {
+        if (((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1) {
           const lo = rootEdgeStart[rc]!, hi = rootEdgeStart[rc + 1]!;
           if (hi - lo > 16) t = rootEdgeTarget(rootEdges, lo, hi, c);
           else for (let e = 2 * lo; e < 2 * hi; e += 2) if (rootEdges[e] === c) { t = rootEdges[e + 1]!; break; }
         }
-        if (t !== 0) { s = t; rc = -1; mask = stateRec[4 * (t - denseStates) + 2]! & 7; }
-        else { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; }
+        if (t !== 0) { s = t; rc = -1; mask = stateRec[STATE_REC * (t - denseStates) + REC_WORD]! & EMIT_BITS; }
+        else { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; }
       } else if (c < denseLimit && (s === 0 || (rc >= 0 && rootDenseEdge[rc] === 0))) {
         // A dense class from the root, or after a CJK character whose root child has no dense
         // edge (its failure target is the root): the root's child by c (or the root).
         const k = c - 4;
-        s = rootPack[2 * k]!;
-        mask = rootPack[2 * k + 1]!;
+        s = rootPack[ROOT_PACK * (k)]!;
+        mask = rootPack[ROOT_PACK * k + ROOT_MASK]!;
         rc = -1;
       } else if (c >= denseLimit && s < denseStates && (s === 0 || escape[s] === 0)) {
         // A non-dense class (a CJK character after a Latin word, mostly) from a dense state
         // with no edge by a non-dense class on its failure chain: the root's child by c.
         rc = c - 4;
-        s = rootPack[2 * rc]!;
-        mask = rootPack[2 * rc + 1]!;
+        s = rootPack[ROOT_PACK * (rc)]!;
+        mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!;
       } else {
         rc = -1;
-        if (s >= denseStates && stateRec[4 * (s - denseStates)] === c) {
+        if (s >= denseStates && stateRec[STATE_REC * (s - denseStates) + REC_EDGE] === c) {
           // The common step inside a match: a non-dense state's only edge (Runtime.stateRec).
-          s = stateRec[4 * (s - denseStates) + 1]!;
-          mask = stateRec[4 * (s - denseStates) + 2]! & 7;
+          s = stateRec[STATE_REC * (s - denseStates) + REC_TARGET]!;
+          mask = stateRec[STATE_REC * (s - denseStates) + REC_WORD]! & EMIT_BITS;
         } else step: {
           for (;;) {
             if (s >= denseStates) {
               // A non-dense state: its edge by c, or its failure target, from its record.
-              const x = 4 * (s - denseStates), t = recGoto(stateRec, edgeClass, edgeTarget, x, c);
+              const x = STATE_REC * (s - denseStates), t = recGoto(stateRec, edgeClass, edgeTarget, x, c);
               if (t !== 0) { s = t; break; }
-              s = stateRec[x + 2]! >> 5;
-              if (s !== 0 && cur >= denseLimit && c >= denseLimit && s === rootPack[2 * (cur - 4)]) {
+              s = stateRec[x + REC_WORD]! >> REC_FAIL_SHIFT;
+              if (s !== 0 && cur >= denseLimit && c >= denseLimit && s === rootPack[ROOT_PACK * (cur - 4)]!) {
                 // The failure target is the root's child by the current run (a CJK character
                 // ending a match, mostly): the pair filter rules its edge by c out without
                 // reading its edges, as on the rc path.
-                if (!pairMaybe(pairBloom, pairShift, cur, c)) { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; break step; }
+                if (!pairMaybe(pairBloom, pairShift, cur, c)) { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; break step; }
               }
             } else if (c < denseLimit) {
-              const bits = gotoRec[2 * s]!, k = c - 4;
-              if (bits < 0 && ((bits >>> k) & 1) === 0 && s !== 0 && allSkippable(skipUnit, text, runStarts[(runIdx - depth[S]! + 1) & 255]!, symEnd - 1)) {
+              const bits = gotoRec[GOTO_REC * s]!, k = c - 4;
+              if (bits < 0 /* GOTO_VALID */ && ((bits >>> k) & 1) === 0 && s !== 0 && allSkippable(skipUnit, text, runStarts[(runIdx - depth[S]! + 1) & RING_MASK]!, symEnd - 1)) {
                 // A failure step where S's string is skippable code units (a word that led
                 // into the trie, mostly, and c starts the next one): every failure target but
                 // the root's child by c starts inside it, after an ASCII letter or digit, and
                 // cannot match (word-start anchoring, Runtime.skipUnit).
-                s = rootPack[2 * k]!; mask = rootPack[2 * k + 1]!; break step;
+                s = rootPack[ROOT_PACK * (k)]!; mask = rootPack[ROOT_PACK * k + ROOT_MASK]!; break step;
               }
               s = denseStep(gotoRec, fail, denseRows, D, s, k);
               break;
             } else {
-              if (s === 0) { rc = c - 4; s = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; break step; }
+              if (s === 0) { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; break step; }
               const e = escape[s]!;
-              if (e & 1) {
+              if ((e & ESCAPE_OWN) === 1) {
                 const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
                 if (t !== 0) { s = t; break; }
               }
-              s = e >> 1;
+              s = e >> ESCAPE_SHIFT;
             }
           }
-          mask = s >= denseStates ? stateRec[4 * (s - denseStates) + 2]! & 7 : emitMask[s]!;
+          mask = s >= denseStates ? stateRec[STATE_REC * (s - denseStates) + REC_WORD]! & EMIT_BITS : emitMask[s]!;
         }
       }
       S = s;
-      runLens[runIdx & 255] = runLen;
-      runStarts[++runIdx & 255] = i;
+      runLens[(runIdx) & RING_MASK] = runLen;
+      runStarts[(++runIdx) & RING_MASK] = i;
       runLen = 1;
-      pos[++symIdx & 255] = i;
+      pos[(++symIdx) & RING_MASK] = i;
       symEnd = i + 1;
       cur = c;
       if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
@@ -792,24 +836,24 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
             if (c !== 0 /* C_NOISE */ || j - last >= gapLimit) break;
             continue;
           }
-          const h = Math.imul((lc << 16) | c, -1640531535) /* pairHash(lc, c) */, w = pairBloom[h >>> pairShift]!;
-          if ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) break;
+          const h = Math.imul((lc << 16) | c, PAIR_MUL) /* pairHash(lc, c) */, w = pairBloom[h >>> pairShift]!;
+          if ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) break;
           lc = c;
           last = j;
         }
         if (last !== i) {
           cur = lc;
           rc = cur - 4;
-          S = rootPack[2 * rc]!;
-          runLens[runIdx & 255] = 1;
-          runStarts[++runIdx & 255] = last;
-          pos[++symIdx & 255] = last;
+          S = rootPack[ROOT_PACK * (rc)]!;
+          runLens[(runIdx) & RING_MASK] = 1;
+          runStarts[(++runIdx) & RING_MASK] = last;
+          pos[(++symIdx) & RING_MASK] = last;
           symEnd = last + 1;
         }
         gap = j - 1 - last;
         i = j - 1;
       }
-      else if (S < denseStates && (mask === 0 || (mask & 4 /* EMIT_END_WORD */ && i + 1 < n && isAsciiAlnum(text.charCodeAt(i + 1))))) {
+      else if (S < denseStates && (mask === 0 || ((mask & EMIT_END_WORD) !== 0 && i + 1 < n && isAsciiAlnum(text.charCodeAt(i + 1)))) && m.latinLoop) {
         // Common Latin case, the Latin inner loop: from the dense state S (class cur, at code
         // unit i; its run is runIdx) whose outputs cannot fire here, while the next code units
         // are dense classes (not a repeat) leading to states whose outputs cannot fire (none,
@@ -830,29 +874,29 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
             // Past the dense states (the rest of a long term): a state's only edge is taken
             // from its record; a state without an edge by c fails, which ends the run or
             // skips it (as below); several edges are left to the general loop.
-            const x = 4 * (s - denseStates), oc = stateRec[x]!;
+            const x = STATE_REC * (s - denseStates), oc = stateRec[x + REC_EDGE]!;
             if (oc !== c) {
-              if (oc > -2 && skippableSince(skipUnit, text, stateStart(j, ds, i, runIdx), i, bad, j)) { skipTo = skipEnd(skipUnit, text, j, n); break walk; }
+              if (oc > -2 && skippableSince(skipUnit, text, stateStart(runStarts, j, ds, i, runIdx), i, bad, j)) { skipTo = skipEnd(skipUnit, text, j, n); break walk; }
               break;
             }
-            t = stateRec[x + 1]!;
-            em = stateRec[4 * (t - denseStates) + 2]! & 7; // a non-dense state's children are non-dense
+            t = stateRec[x + REC_TARGET]!;
+            em = stateRec[STATE_REC * (t - denseStates) + REC_WORD]! & EMIT_BITS; // a non-dense state's children are non-dense
             ds++;
           } else {
-            const bits = gotoRec[2 * s]!, k = c - 4;
-            if ((bits >>> k) & 1) {
+            const bits = gotoRec[GOTO_REC * s]!, k = c - 4;
+            if (((bits >>> k) & 1) === 1) {
               // A goto step, from the shallow rows or the record.
-              t = s < shallowStates ? shallowRows[s * D + k]! : gotoRec[2 * s + 1]! + popcount(bits & ((1 << k) - 1));
+              t = s < shallowStates ? shallowRows[s * D + k]! : gotoRec[GOTO_REC * s + GOTO_FIRST]! + popcount(bits & ((1 << k) - 1));
               ds++;
             } else {
               // A failure step: the new state string is a proper suffix of s's plus this code
               // unit, so it starts at a later run start of s's string, or here. If everything
               // from s's start to here is skippable (no noise), the new string lies in it,
               // preceded by one of its code units: skip without computing it.
-              if (bits < 0 && skippableSince(skipUnit, text, stateStart(j, ds, i, runIdx), i, bad, j)) { skipTo = skipEnd(skipUnit, text, j, n); break walk; }
+              if (bits < 0 /* GOTO_VALID */ && skippableSince(skipUnit, text, stateStart(runStarts, j, ds, i, runIdx), i, bad, j)) { skipTo = skipEnd(skipUnit, text, j, n); break walk; }
               t = denseStep(gotoRec, fail, denseRows, D, s, k);
               if (t >= denseStates) break;
-              if (t < deadBand[(ds + 1) & 7]!) {
+              if (t < deadBand[(ds + 1) & DEAD_BAND_MASK]!) {
                 // The failure target, now known: if its string lies in this loop's code units, all
                 // of them skippable and preceded by an ASCII letter or digit, skip the run
                 // (Runtime.skipUnit). from: the code unit before the state string.
@@ -865,7 +909,7 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
           }
           // A state with outputs is passed through only if none of them can fire:
           // all whole-word at the end, and an ASCII letter or digit follows.
-          if (em !== 0 && (!(em & 4 /* EMIT_END_WORD */) || j + 1 >= n || !isAsciiAlnum(text.charCodeAt(j + 1)))) break;
+          if (em !== 0 && ((em & EMIT_END_WORD) === 0 || j + 1 >= n || !isAsciiAlnum(text.charCodeAt(j + 1)))) break;
           s = t;
           lc = c;
         }
@@ -888,12 +932,12 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
         }
         const cnt = j - i - 1;
         if (cnt > 0) {
-          runLens[runIdx & 255] = 1;
+          runLens[(runIdx) & RING_MASK] = 1;
           for (let k = cnt > 255 ? cnt - 255 : 0; k < cnt; k++) {
             const p = i + 1 + k;
-            runStarts[(runIdx + 1 + k) & 255] = p;
-            runLens[(runIdx + 1 + k) & 255] = 1;
-            pos[(symIdx + 1 + k) & 255] = p;
+            runStarts[(runIdx + 1 + k) & RING_MASK] = p;
+            runLens[(runIdx + 1 + k) & RING_MASK] = 1;
+            pos[(symIdx + 1 + k) & RING_MASK] = p;
           }
           runIdx += cnt;
           symIdx += cnt;
@@ -927,12 +971,12 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
       if (dead) {
         // The slow path steps from S itself: the dead run as a run, as above.
         dead = false;
-        symIdx = deadRunToRings(runIdx++, runLen, symIdx, deadStart, symEnd);
+        symIdx = deadRunToRings(m.scratch, runIdx++, runLen, symIdx, deadStart, symEnd);
         runLen = symEnd - deadStart;
-        rc = cur - 4; S = rootPack[2 * rc]!; mask = rootPack[2 * rc + 1]!; if (cur < denseLimit) rc = -1;
+        rc = cur - 4; S = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; if (cur < denseLimit) rc = -1;
       }
       st[0] = S; st[1] = mask; st[2] = cur; st[3] = runLen; st[4] = runIdx; st[5] = symIdx; st[6] = symEnd; st[7] = gap; st[8] = rc;
-      if (slowChar(m, sink, text, st, i, end)) return true;
+      if (slowChar(m, sink, text, i, end)) return true;
       S = st[0]!; mask = st[1]!; cur = st[2]!; runLen = st[3]!; runIdx = st[4]!; symIdx = st[5]!; symEnd = st[6]!; gap = st[7]!; rc = st[8]!;
       i = end - 1;
     } // C_IGNORE: invisible
@@ -940,3 +984,19 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
   if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
   return false;
 }
+
+/** scanWith's local layout literals are records.ts's (checked once, at module load). */
+function scanLayout(...got: number[]): boolean {
+  const want = [
+    ROOT_PACK, 1, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, 1, 1, 1,
+    pairHash(0, 1), PAIR_BIT_1, PAIR_BIT_2, RING - 1, DEAD_BANDS - 1,
+  ];
+  // The records.ts accessors these stand for, read back through the literals.
+  const probe = [
+    rootMask(new Int32Array([0, 9]), 0) === 9, gotoTarget(new Int32Array([0, 5]), 0, 0, 0) === 5, escapeOwn(escapeWord(3, 1)),
+    escapeTarget(escapeWord(3, 1)) === 3, pairHit(pairBits(pairHash(5, 9)), pairHash(5, 9)),
+  ];
+  if (got.some((x, i) => x !== want[i]) || probe.includes(false)) throw new Error("engine: scan's layout literals disagree with records.ts");
+  return false;
+}
+scanWith(null as unknown as Runtime, "", null as unknown as Sink);

@@ -32,6 +32,36 @@ export interface CompileOptions {
    * shallow states (faster scans, more memory). Default max(16, patterns / 200).
    */
   denseMinFrequency?: number;
+  /** Turn fast paths of the scan off (all on by default): for tests and measurements; matches are the same. */
+  fastPaths?: Partial<FastPaths>;
+}
+
+/** Options of `load()`. */
+export interface LoadOptions {
+  /** As CompileOptions.fastPaths. */
+  fastPaths?: Partial<FastPaths>;
+}
+
+/**
+ * The scan's shortcuts, each of which can be turned off. Every one is exact: a matcher finds
+ * the same matches with any of them off (the property tests hold them to that).
+ */
+export interface FastPaths {
+  /** The pair filter (pairBloom): off, every pair of CJK classes is a "maybe" and looked up. */
+  pairFilter: boolean;
+  /** Word-start anchoring: skipping the rest of a Latin word no match can start in. */
+  wordSkips: boolean;
+  /** Rows of goto targets for the shallow dense states (shallowRows) in the Latin loop. */
+  shallowRows: boolean;
+  /** The written-out CJK loop (root child to root child). */
+  cjkLoop: boolean;
+  /** The written-out Latin loop (goto records of dense states). */
+  latinLoop: boolean;
+  /**
+   * The general loop's written-out steps. Off, every code point goes through the slow path,
+   * whose one step is `transition()`: the automaton as the tables define it.
+   */
+  inlineSteps: boolean;
 }
 
 /** A match: UTF-16 offsets into the original text; `text.slice(start, end)` is the occurrence. */

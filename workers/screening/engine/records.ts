@@ -1,0 +1,144 @@
+/**
+ * The packed records the searcher reads (search.ts Runtime), in one place: their layouts,
+ * a constructor per packed word and a named accessor per field. Use sites never spell a
+ * shift, mask or word offset of these records themselves.
+ *
+ * The accessors are tiny on purpose (a few bytes of bytecode): TurboFan inlines functions
+ * that small at every call site whatever its inlining budget has left, so `scan` pays
+ * nothing for the names. Each accessor carries its field's numbers as literals
+ * (module-level constants are loaded, not folded, in an optimised loop); the checks at
+ * the end of this file hold the literals and the named constants equal.
+ */
+import { MAX_PATTERN_SYMBOLS } from "./tables.js";
+
+// ---------------------------------------------------------------- emit masks
+/** emitMask bits (and the low bits of a state record's word). */
+export const EMIT_ON_SYMBOL = 1, EMIT_ON_FLUSH = 2, EMIT_END_WORD = 4;
+/** All three emit bits. */
+export const EMIT_BITS = 7;
+
+// ---------------------------------------------------------------- output words
+/**
+ * An output's pattern in one word (outRec's second word):
+ *   bits 0-2 flags (P_*) | 3-11 runs | 12-20 length in symbols | 21-29 last run's length.
+ */
+export const OUT_RUNS_SHIFT = 3, OUT_LEN_SHIFT = 12, OUT_LAST_SHIFT = 21, OUT_FIELD_MASK = 511;
+export const outputWord = (flags: number, runs: number, length: number, lastRun: number): number =>
+  flags | (runs << 3) | (length << 12) | (lastRun << 21);
+export const outFlags = (w: number): number => w & 7;
+export const outRuns = (w: number): number => (w >>> 3) & 511;
+export const outLength = (w: number): number => (w >>> 12) & 511;
+export const outLastRun = (w: number): number => w >>> 21;
+
+/** outRec: OUT_REC words per output slot o: [term (id or index; -1: allow phrase), output word]. */
+export const OUT_REC = 2;
+export const outTerm = (outRec: Int32Array, o: number): number => outRec[2 * o]!;
+export const outWordOf = (outRec: Int32Array, o: number): number => outRec[2 * o + 1]!;
+
+// ---------------------------------------------------------------- state records
+/**
+ * stateRec: STATE_REC words per non-dense state s, from recAt(s, denseStates):
+ *   [REC_EDGE]   class of its only edge; -1 if it has none; minus the number of edges if several
+ *   [REC_TARGET] that edge's target; if several, the index of its first edge (edgeClass/edgeTarget)
+ *   [REC_WORD]   emit mask (bits 0-2) | REC_OUT | REC_DICT | failure target << REC_FAIL_SHIFT
+ *   [REC_INLINE] its one output when REC_OUT (an inline output word, below)
+ */
+export const STATE_REC = 4;
+export const REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_INLINE = 3;
+/** REC_WORD flags: the state has one output whose runs are all one symbol, held in REC_INLINE; it has a dictionary link. */
+export const REC_OUT = 8, REC_DICT = 16;
+export const REC_FAIL_SHIFT = 5;
+/** Index of the record of non-dense state s. */
+export const recAt = (s: number, denseStates: number): number => (s - denseStates) << 2;
+export const recEdge = (stateRec: Int32Array, x: number): number => stateRec[x]!;
+export const recTarget = (stateRec: Int32Array, x: number): number => stateRec[x + 1]!;
+export const recWord = (stateRec: Int32Array, x: number): number => stateRec[x + 2]!;
+export const recInline = (stateRec: Int32Array, x: number): number => stateRec[x + 3]!;
+export const recWordOf = (mask: number, flags: number, fail: number): number => mask | flags | (fail << 5);
+/** Emit mask of a record word. */
+export const wordMask = (w: number): number => w & 7;
+/** Failure target of a record word. */
+export const wordFail = (w: number): number => w >> 5;
+/** Emit mask of non-dense state s: recWord's low bits. */
+export const stateMask = (stateRec: Int32Array, s: number, denseStates: number): number => stateRec[((s - denseStates) << 2) + 2]! & 7;
+
+/**
+ * An inline output (REC_INLINE): term (id or index, below 2^INLINE_TERM_BITS) | flags << 20 | runs << 23.
+ * Its length is its runs and its last run is one symbol (REC_OUT's condition).
+ */
+export const INLINE_TERM_BITS = 20;
+export const inlineOutput = (term: number, flags: number, runs: number): number => term | (flags << 20) | (runs << 23);
+export const inlineTerm = (v: number): number => v & 0xfffff;
+export const inlineFlags = (v: number): number => (v >>> 20) & 7;
+export const inlineRuns = (v: number): number => v >>> 23;
+
+// ---------------------------------------------------------------- goto records
+/**
+ * gotoRec: two words per dense state s: [bits, first child]. Bit k of `bits` is set iff s has
+ * a trie edge by class FIRST_CLASS + k, whose target is the first child + the number of set
+ * bits below k. Bit 31 marks the record valid (so a valid record's bits word is negative).
+ */
+export const GOTO_REC = 2;
+export const GOTO_VALID = 1 << 31;
+export const gotoBits = (gotoRec: Int32Array, s: number): number => gotoRec[2 * s]!;
+export const gotoFirst = (gotoRec: Int32Array, s: number): number => gotoRec[2 * s + 1]!;
+export const gotoValid = (bits: number): boolean => bits < 0;
+export const gotoHas = (bits: number, k: number): boolean => ((bits >>> k) & 1) === 1;
+/** Target of a goto step by dense class index k that gotoHas. */
+export const gotoTarget = (gotoRec: Int32Array, s: number, bits: number, k: number): number =>
+  gotoRec[2 * s + 1]! + popcount(bits & ((1 << k) - 1));
+
+/** Number of bits set in x. */
+export function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+// ---------------------------------------------------------------- root pack
+/** rootPack: ROOT_PACK words per class index k (= class - FIRST_CLASS): [root's child by it, that child's emit mask]. */
+export const ROOT_PACK = 2;
+export const rootChild = (rootPack: Int32Array, k: number): number => rootPack[2 * k]!;
+export const rootMask = (rootPack: Int32Array, k: number): number => rootPack[2 * k + 1]!;
+
+// ---------------------------------------------------------------- escape links
+/**
+ * escape, per dense state s: target << 1 | own, where own = 1 if s itself has an edge by a
+ * non-dense class, and target is the first state after s on its failure chain with such an
+ * edge (or the root).
+ */
+export const escapeWord = (target: number, own: number): number => (target << 1) | own;
+export const escapeOwn = (e: number): boolean => (e & 1) === 1;
+export const escapeTarget = (e: number): number => e >> 1;
+
+// ---------------------------------------------------------------- pair filter
+/**
+ * pairBloom: a blocked Bloom filter over pairs of classes, two bits in one 32-bit word. The
+ * pair's hash picks the word from its top bits (h >>> pairShift) and the two bits from bits
+ * 6-10 and 11-15.
+ */
+export const PAIR_BIT_1 = 6, PAIR_BIT_2 = 11;
+export const pairHash = (a: number, b: number): number => Math.imul((a << 16) | b, -1640531535);
+export const pairWord = (pairBloom: Int32Array, pairShift: number, h: number): number => pairBloom[h >>> pairShift]!;
+export const pairBits = (h: number): number => (1 << ((h >>> 6) & 31)) | (1 << ((h >>> 11) & 31));
+/** Both of the pair's bits are set in its word. */
+export const pairHit = (w: number, h: number): boolean => ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) === 1;
+
+// ---------------------------------------------------------------- rings
+/**
+ * The searcher's ring buffers keep the last RING symbols' and runs' offsets, indexed by a
+ * running count: ring(i) is its slot.
+ */
+export const RING = MAX_PATTERN_SYMBOLS;
+export const ring = (i: number): number => i & 255;
+
+// The literals above, held to the named constants.
+if (
+  RING !== 256 || ROOT_PACK !== 2 || GOTO_REC !== 2 || OUT_REC !== 2 || STATE_REC !== 4 || REC_FAIL_SHIFT !== 5 || EMIT_BITS !== 7 ||
+  outputWord(7, 511, 511, 511) !== (7 | (511 << OUT_RUNS_SHIFT) | (511 << OUT_LEN_SHIFT) | (511 << OUT_LAST_SHIFT)) ||
+  MAX_PATTERN_SYMBOLS > OUT_FIELD_MASK || inlineTerm(-1) !== (1 << INLINE_TERM_BITS) - 1 ||
+  recAt(3, 1) !== 2 * STATE_REC || recWordOf(0, 0, 1) !== 1 << REC_FAIL_SHIFT || (EMIT_ON_SYMBOL | EMIT_ON_FLUSH | EMIT_END_WORD) !== EMIT_BITS ||
+  (REC_OUT | REC_DICT) & EMIT_BITS || pairBits(0x7ff << PAIR_BIT_1) !== 1 << 31 || pairBits(31 << PAIR_BIT_2) !== (1 << 31 | 1)
+) {
+  throw new Error("engine: records.ts accessors disagree with their constants");
+}

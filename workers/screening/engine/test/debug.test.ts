@@ -1,0 +1,47 @@
+/** debugDump(): one line per state, decoded from the packed records the scan reads. */
+import { describe, expect, it } from "vitest";
+import { compile, debugDump, load, type TermEntry } from "../index.js";
+
+const entries: TermEntry[] = [
+  { id: 7, pattern: "ab", category: "x", severity: 1 },
+  { id: 9, pattern: "b", category: "x", severity: 1, flags: { repeats: false } },
+  { id: 3, pattern: "词语", category: "y", severity: 1 },
+];
+
+describe("debugDump", () => {
+  const m = compile(entries, { allow: ["abc"], denseMinFrequency: 2 });
+  const lines = debugDump(m).split("\n");
+
+  it("lists the classes, dense ones starred, and one line per state", () => {
+    expect(lines[0]).toBe("states=7 dense=4 denseClasses=2 maxGap=3 fastPathsOff=-");
+    expect(lines[1]).toBe("classes 4=b* 5=a* 6=c 7=词 8=语");
+    expect(lines).toHaveLength(2 + 7);
+  });
+
+  it("shows the root's goto record and its edges", () => {
+    expect(lines).toContain('s0 "" depth=0 dense goto=[b a]@s1 fail=s0 dict=- emit=- edges=[b>s1 a>s2 词>s4] out=[]');
+  });
+
+  it("shows failure and dictionary links, emit bits and outputs with their flags", () => {
+    // "ab" ends in "b": its failure target, and its dictionary link, is the state of term 9.
+    expect(lines).toContain('s1 "b" depth=1 dense goto=[] fail=s0 dict=- emit=symbol,end-word edges=[] out=[#9 "b" runs=1 start,end]');
+    expect(lines).toContain('s3 "ab" depth=2 dense goto=[] fail=s1 dict=s1 emit=symbol,flush,end-word edges=[c>s6] out=[#7 "ab" runs=1,1 repeats,start,end]');
+  });
+
+  it("decodes state records of sparse states: CJK terms (not whole-word) and allow phrases", () => {
+    expect(lines).toContain('s4 "词" depth=1 sparse fail=s0 dict=- emit=- edges=[语>s5] out=[]');
+    expect(lines).toContain('s5 "词语" depth=2 sparse fail=s0 dict=- emit=flush edges=[] out=[#3 "词语" runs=1,1 repeats]');
+    expect(lines).toContain('s6 "abc" depth=3 sparse fail=s0 dict=- emit=symbol,end-word edges=[] out=[allow "abc" runs=1,1,1 start,end]');
+  });
+
+  it("is the same for a loaded matcher, and names the fast paths that are off", () => {
+    expect(debugDump(load(m.serialize()))).toBe(debugDump(m));
+    expect(debugDump(compile(entries, { fastPaths: { latinLoop: false, pairFilter: false } })).split("\n")[0]).toMatch(/fastPathsOff=pairFilter,latinLoop$/);
+  });
+
+  it("cuts long dumps short", () => {
+    const dump = debugDump(m, 3).split("\n");
+    expect(dump).toHaveLength(2 + 3 + 1);
+    expect(dump.at(-1)).toBe("... 4 more states");
+  });
+});
