@@ -111,8 +111,20 @@ export async function outboxRowIds(d1: D1Database, idPrefix: string): Promise<st
 }
 
 /** Anything with `waitUntil`: a worker's ExecutionContext or a Durable Object's state. */
-interface WaitUntil {
+export interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
+}
+
+/**
+ * A Hono context's `executionCtx`, or undefined when the request has none (Hono throws on
+ * access then, e.g. an app called as `app.fetch(request, env)` in tests).
+ */
+export function waitUntilOf(c: { readonly executionCtx: WaitUntil }): WaitUntil | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
 }
 
 async function relay(queue: Queue<EventMessage>, eventIds: readonly string[], d1: D1Database | undefined): Promise<void> {

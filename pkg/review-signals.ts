@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { newId } from "./ids";
-import { outboxStatement, type OutboxWrite } from "./outbox";
+import { outboxRowsStatement, outboxStatement, type OutboxRowsWrite, type OutboxWrite } from "./outbox";
 
 export type ReviewSubjectType = "post" | "account";
 export type ReviewSource = "screening" | "spread" | "report" | "registration" | "appeal";
@@ -160,19 +160,33 @@ export function closeSubjectSignals(subjectType: ReviewSubjectType, subjectId: s
 
 /**
  * Resolves one source's open signals of a subject outside the queue (registration's identity
- * review): closes them, decides the open item if nothing else is open on it, and otherwise
- * recomputes its priority from what remains.
+ * review): closes them, decides the open item if nothing else is open on it (with its
+ * `review.decided` event, the result's `decided`), and otherwise recomputes its priority from
+ * what remains.
  */
-export function resolveSourceSignals(p: { subjectType: ReviewSubjectType; subjectId: string; source: ReviewSource; decision: string; decidedBy: string; at: number }): SQL[] {
+export function resolveSourceSignals(p: { subjectType: ReviewSubjectType; subjectId: string; source: ReviewSource; decision: string; decidedBy: string; at: number; requestId?: string | null }): SQL[] & { decided: OutboxRowsWrite } {
   const item = openItemOf(p.subjectType, p.subjectId);
-  return [
+  // The item this batch just decided, if any: changes() is the decide statement's, right before.
+  const decided = outboxRowsStatement(
+    {
+      type: "review.decided",
+      subjectType: "review_item",
+      rows: sql`SELECT id AS subject_id, json_object('reviewItemId', id, 'action', ${p.decision}, 'source', ${p.source}, 'subjectType', subject_type, 'subjectId', subject_id) AS payload
+        FROM review_queue WHERE changes() = 1 AND subject_type = ${p.subjectType} AND subject_id = ${p.subjectId} AND status = 'decided' AND decided_at = ${p.at} AND decided_by = ${p.decidedBy}`,
+      occurredAt: p.at,
+    },
+    p.requestId,
+  );
+  const statements = [
     sql`UPDATE review_signals SET status = 'closed', closed_at = ${p.at}
       WHERE subject_type = ${p.subjectType} AND subject_id = ${p.subjectId} AND source = ${p.source} AND status = 'open'`,
     sql`UPDATE review_queue SET status = 'decided', decision = ${p.decision}, decided_at = ${p.at}, decided_by = ${p.decidedBy}, claimed_by = NULL, claimed_until = NULL
       WHERE subject_type = ${p.subjectType} AND subject_id = ${p.subjectId} AND status = 'open'
         AND NOT EXISTS (SELECT 1 FROM review_signals s WHERE s.review_item_id = review_queue.id AND s.status = 'open')`,
+    decided.statement,
     recomputeStatement(item, p.at),
   ];
+  return Object.assign(statements, { decided });
 }
 
 /** Claims (or renews the claim of) an open item for `by` until `until`; changes() = 1 when granted. */

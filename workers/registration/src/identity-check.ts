@@ -9,7 +9,7 @@ import type { Principal } from "../../../pkg/principal";
 import { identityVerifier } from "./config";
 import { needsManualReview, type DocumentType } from "./documents";
 import type { Deps, Env } from "./env";
-import { decryptIdentity, loadAccount, transition, type LoadedAccount, type SystemActor } from "./repo";
+import { decryptIdentity, loadAccount, transition, type EventRelay, type LoadedAccount, type SystemActor } from "./repo";
 
 
 /** Sends an account to operators' manual review and opens its review-queue item, in one transaction. */
@@ -17,28 +17,30 @@ export function sendToReview(
   db: Db,
   loaded: LoadedAccount,
   reasonCode: string,
-  ctx: { actor: Principal | SystemActor; requestId?: string; now: number; extra?: Parameters<typeof transition>[3]["extra"] },
+  ctx: { actor: Principal | SystemActor; requestId?: string; now: number; extra?: Parameters<typeof transition>[3]["extra"]; relay?: EventRelay },
 ): Promise<AccountStatus> {
   const id = loaded.account.id;
+  const signal = reviewSignal(
+    {
+      // One identity review per account: a repeated signal opens nothing.
+      dedupeKey: reviewDedupeKey("registration", "account", id, "identity"),
+      subjectType: "account",
+      subjectId: id,
+      source: "registration",
+      reasonCode,
+      details: { documentType: loaded.vault?.documentType ?? null },
+      createdAt: ctx.now,
+    },
+    { requestId: ctx.requestId },
+  );
   return transition(db, loaded, "to_review", {
     actor: ctx.actor,
     requestId: ctx.requestId,
     now: ctx.now,
     audit: { action: "identity.sent_to_review", details: { reasonCode } },
-    extra: [
-      ...(ctx.extra ?? []),
-      db.update(identityVault).set({ checkMethod: "manual", updatedAt: ctx.now }).where(eq(identityVault.accountId, id)),
-      ...reviewSignal({
-        // One identity review per account: a repeated signal opens nothing.
-        dedupeKey: reviewDedupeKey("registration", "account", id, "identity"),
-        subjectType: "account",
-        subjectId: id,
-        source: "registration",
-        reasonCode,
-        details: { documentType: loaded.vault?.documentType ?? null },
-        createdAt: ctx.now,
-      }),
-    ],
+    extra: [...(ctx.extra ?? []), db.update(identityVault).set({ checkMethod: "manual", updatedAt: ctx.now }).where(eq(identityVault.accountId, id)), ...signal],
+    events: [signal.opened],
+    relay: ctx.relay,
   });
 }
 
@@ -47,11 +49,11 @@ export function sendToReview(
  * (asynchronous, answered by webhook) or manual review — passports, a manual-review
  * configuration and an unreachable provider all go to operators.
  */
-export async function startIdentityCheck(db: Db, env: Env, deps: Deps, accountId: string, actor: Principal, requestId?: string): Promise<AccountStatus> {
+export async function startIdentityCheck(db: Db, env: Env, deps: Deps, accountId: string, actor: Principal, requestId?: string, relay?: EventRelay): Promise<AccountStatus> {
   const loaded = await loadAccount(db, accountId);
   if (loaded.account.status !== "pending_identity" || !loaded.vault) return loaded.account.status;
   const now = deps.now();
-  const ctx = { actor, requestId, now };
+  const ctx = { actor, requestId, now, relay };
   if (needsManualReview(loaded.vault.documentType as DocumentType)) return sendToReview(db, loaded, "document_needs_manual_review", ctx);
 
   let verifier;

@@ -9,7 +9,7 @@ import { issueCode } from "./codes";
 import { codePolicy, smsChannel, type SmsChannel } from "./config";
 import type { Deps, Env } from "./env";
 import { guard } from "../../../pkg/batch";
-import { concurrentChange, isGuardFailure, transition, type LoadedAccount } from "./repo";
+import { concurrentChange, isGuardFailure, transition, type EventRelay, type LoadedAccount } from "./repo";
 import { SmsDeliveryError } from "./sms";
 import { codeHmac, loadVaultKeys } from "./vault";
 
@@ -57,7 +57,7 @@ export function throttled(reason: "code_resend_cooldown" | "code_hourly_cap" | "
  * across isolates); the code locks after the policy's maximum. A right code is consumed
  * in the same transaction that moves the account on, guarded so it works once only.
  */
-export async function verifyPhoneCode(env: Env, db: Db, deps: Deps, loaded: LoadedAccount, code: string, actor: Principal, requestId?: string): Promise<void> {
+export async function verifyPhoneCode(env: Env, db: Db, deps: Deps, loaded: LoadedAccount, code: string, actor: Principal, requestId?: string, relay?: EventRelay): Promise<void> {
   const { account, vault } = loaded;
   if (account.status !== "pending_phone") {
     throw new ApiError(409, "invalid_transition", `The phone of an account that is ${account.status} cannot be verified.`, { accountStatus: account.status });
@@ -88,6 +88,7 @@ export async function verifyPhoneCode(env: Env, db: Db, deps: Deps, loaded: Load
       requestId,
       now,
       audit: { action: "account.phone_verified" },
+      relay,
       extra: [
         // Runs first in the batch's extra statements: the code must still be the active one.
         guard(

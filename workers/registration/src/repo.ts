@@ -5,6 +5,7 @@ import { GuardFailed, guard, runAtomic, type AtomicStatement } from "../../../pk
 import type { Db } from "../../../pkg/db";
 import { decodeCursor } from "../../../pkg/cursor";
 import { ApiError } from "../../../pkg/errors";
+import { committedEventIds, outboxStatement, relayAfterCommit, relayRowsAfterCommit, type EventMessage, type OutboxRowsWrite, type OutboxWrite, type WaitUntil } from "../../../pkg/outbox";
 import { isoOrNull } from "../../../pkg/schemas";
 import { maskDocumentNumber, maskName } from "./documents";
 import { maskPhone } from "./phone";
@@ -57,16 +58,32 @@ export function releaseIdentity(db: Db, accountId: string) {
   ] as const;
 }
 
+/** Where a committed change's events go (pkg/outbox.ts); without it the events worker's sweeper relays them. */
+export interface EventRelay {
+  queue: Queue<EventMessage> | undefined;
+  ctx: WaitUntil | undefined;
+}
+
 /**
  * Moves an account through the state machine in one transaction (`runAtomic`): a guard that
  * the status is still the one read, the update, extra statements of the change (their own
- * guards abort it all too), and its audit entry.
+ * guards abort it all too), its audit entry and its `account.status_changed` event. `events`
+ * are writes among `extra` (e.g. a review signal's `opened`) relayed with it when written.
  */
 export async function transition(
   db: Db,
   loaded: LoadedAccount,
   event: AccountEvent,
-  opts: { actor: AuditActor; requestId?: string; now: number; audit: Omit<AuditEntry, "subjectType" | "subjectId">; extra?: AtomicStatement[] },
+  opts: {
+    actor: AuditActor;
+    requestId?: string;
+    now: number;
+    audit: Omit<AuditEntry, "subjectType" | "subjectId">;
+    extra?: AtomicStatement[];
+    events?: OutboxWrite[];
+    rowEvents?: OutboxRowsWrite[];
+    relay?: EventRelay;
+  },
 ): Promise<AccountStatus> {
   const { account } = loaded;
   const to = nextStatus(account.status, event, loaded.statusBeforeSuspension);
@@ -95,8 +112,17 @@ export async function transition(
       details: { from: account.status, to, ...(opts.audit.details ?? {}) },
     }),
   ];
+  // The batch's guard makes it all or nothing: the event needs no condition of its own.
+  const changed = outboxStatement(
+    { type: "account.status_changed", subject: { type: "account", id: account.id }, payload: { accountId: account.id, from: account.status, to, event, cause: opts.audit.action }, occurredAt: opts.now },
+    opts.requestId,
+  );
+  statements.push(changed.statement);
   try {
-    await runAtomic(db.$client, statements);
+    const results = await runAtomic(db.$client, statements);
+    relayAfterCommit(opts.relay?.queue, opts.relay?.ctx, committedEventIds(statements, results, [changed, ...(opts.events ?? [])]), db.$client);
+    const rows = (opts.rowEvents ?? []).filter((w) => (results[statements.indexOf(w.statement)]?.meta.changes ?? 0) > 0);
+    relayRowsAfterCommit(opts.relay?.queue, opts.relay?.ctx, db.$client, rows);
   } catch (err) {
     if (isGuardFailure(err)) throw concurrentChange();
     throw err;

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../../../pkg/app";
+import { waitUntilOf } from "../../../../pkg/outbox";
 import { requireRole } from "../../../../pkg/principal";
 import { IdSchema, problemResponses, safeText } from "../../../../pkg/schemas";
 import { appealView, decideAppeal, fileAppeal, loadAppeal } from "../appeals";
@@ -92,7 +93,7 @@ const decideRoute = createRoute({
 
 export const appealRoutes = createRouter<Env>()
   .openapi(fileRoute, async (c) => {
-    const { appeal, decision } = await fileAppeal(c.env, c.get("principal")!, c.get("requestId"), c.req.valid("json"), c.executionCtx);
+    const { appeal, decision } = await fileAppeal(c.env, c.get("principal")!, c.get("requestId"), c.req.valid("json"), waitUntilOf(c));
     return c.json(appealView(appeal, decision, false), 201);
   })
   .openapi(getRoute, async (c) => {
@@ -100,7 +101,7 @@ export const appealRoutes = createRouter<Env>()
     return c.json(appealView(appeal, decision, c.get("principal")!.role !== "app"), 200);
   })
   .openapi(decideRoute, async (c) => {
-    const { appeal, decision } = await decideAppeal(c.env, c.get("principal")!, c.get("requestId"), c.req.valid("param").id, c.req.valid("json"), c.executionCtx);
+    const { appeal, decision } = await decideAppeal(c.env, c.get("principal")!, c.get("requestId"), c.req.valid("param").id, c.req.valid("json"), waitUntilOf(c));
     const view = appealView(appeal, decision, true);
     return appeal.effect === "pending" ? c.json(view, 202) : c.json(view, 200);
   });

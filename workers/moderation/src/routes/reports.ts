@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { decodeCursor, pageOf } from "../../../../pkg/cursor";
 import { ApiError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
-import { committedEventIds, relayAfterCommit } from "../../../../pkg/outbox";
+import { committedEventIds, relayAfterCommit, waitUntilOf } from "../../../../pkg/outbox";
 import { REPORT_REASON_SEVERITY } from "../../../../pkg/review-signals";
 import { requireRole } from "../../../../pkg/principal";
 import { problemResponses } from "../../../../pkg/schemas";
@@ -117,7 +117,7 @@ export const reportRoutes = createRouter<Env>()
     );
     const results = await runAtomic(c.env.DB, statements);
     const inserted = results[0];
-    relayAfterCommit(c.env.EVENTS, c.executionCtx, committedEventIds(statements, results, statements.events), d1);
+    relayAfterCommit(c.env.EVENTS, waitUntilOf(c), committedEventIds(statements, results, statements.events), d1);
     if (inserted!.meta.changes === 1) {
       const row = await d1.prepare(`${REPORT_SELECT} WHERE r.id = ?1`).bind(reportId).first<ReportRow>();
       return c.json(reportView(row!), 201);

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
 import { reviewQueue } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
+import { waitUntilOf } from "../../../../pkg/outbox";
 import { decodeCursor, pageOf } from "../../../../pkg/cursor";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
@@ -149,7 +150,7 @@ export const reviewQueueRoutes = createRouter<Env>()
     const body = c.req.valid("json");
     const action = (body.action ?? body.decision)!;
     const input = { action, reason: body.reason, labels: body.labels, durationDays: body.durationDays };
-    const outcome = await decideItems(c.env, c.get("principal")!, c.get("requestId"), [id], input, { bulk: false, ctx: c.executionCtx });
+    const outcome = await decideItems(c.env, c.get("principal")!, c.get("requestId"), [id], input, { bulk: false, ctx: waitUntilOf(c) });
     const decided = outcome.decided[0];
     if (!decided) throw skipProblem(outcome.skipped[0]!);
     const view = { ...(await loadItemView(c.env, id)), decisionRecord: decisionView(decided) };
@@ -157,7 +158,7 @@ export const reviewQueueRoutes = createRouter<Env>()
   })
   .openapi(bulkDecide, async (c) => {
     const { itemIds, ...input } = c.req.valid("json");
-    const outcome = await decideItems(c.env, c.get("principal")!, c.get("requestId"), itemIds, input, { bulk: true, ctx: c.executionCtx });
+    const outcome = await decideItems(c.env, c.get("principal")!, c.get("requestId"), itemIds, input, { bulk: true, ctx: waitUntilOf(c) });
     return c.json(
       {
         decided: outcome.decided.map((d) => ({ itemId: d.reviewItemId, decisionId: d.id, status: d.status as "applied" | "pending" })),

@@ -6,6 +6,7 @@ import { auditStatement, type AuditActor } from "../../../../pkg/audit";
 import { guard, runAtomic, type AtomicStatement } from "../../../../pkg/batch";
 import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
+import { outboxStatement, relayAfterCommit, type OutboxWrite, waitUntilOf } from "../../../../pkg/outbox";
 import { requireRole } from "../../../../pkg/principal";
 import { IdSchema, problemResponses } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
@@ -72,9 +73,11 @@ export function plan(action: Action, row: Row): { ok: true; to: AccountStatus } 
 }
 
 /**
- * The statements of one applied action: status guard, change, audit row. `audit.id` fixes the
- * audit row's id (an idempotency key: a second batch with it fails on the primary key);
- * `audit.details` adds non-personal details (e.g. the moderation decision it carries out).
+ * The statements of one applied action: status guard, change, audit row and, when the status
+ * changes (not for `warn`), its `account.status_changed` event, whose write is pushed to `events`
+ * for relaying after commit. `audit.id` fixes the audit row's id (an idempotency key: a second
+ * batch with it fails on the primary key); `audit.details` adds non-personal details (e.g. the
+ * moderation decision it carries out).
  */
 export function statements(
   db: Db,
@@ -85,6 +88,7 @@ export function statements(
   requestId: string | undefined,
   now: number,
   audit: { id?: string; details?: Record<string, unknown> } = {},
+  events: OutboxWrite[] = [],
 ) {
   const stmts = [guard(sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${p.id} AND status = ${p.from})`)];
   const stateSet =
@@ -114,6 +118,20 @@ export function statements(
       { id: audit.id },
     ),
   );
+  if (action !== "warn") {
+    const decisionId = typeof audit.details?.decisionId === "string" ? audit.details.decisionId : undefined;
+    const changed = outboxStatement(
+      {
+        type: "account.status_changed",
+        subject: { type: "account", id: p.id },
+        payload: { accountId: p.id, from: p.from, to: p.to, event: action, cause: `account.${action}`, ...(decisionId ? { decisionId } : {}) },
+        occurredAt: now,
+      },
+      requestId,
+    );
+    out.push(changed.statement);
+    events.push(changed);
+  }
   return out;
 }
 
@@ -146,6 +164,7 @@ export const actionRoutes = (deps: Deps) =>
       const now = deps.now();
       const results: z.infer<typeof ActionResult>[] = [];
       const stmts: AtomicStatement[] = [];
+      const events: OutboxWrite[] = [];
       for (const id of ids) {
         const row = rows.get(id);
         if (!row) {
@@ -157,11 +176,12 @@ export const actionRoutes = (deps: Deps) =>
           results.push({ accountId: id, ok: false, code: p.code, detail: p.detail });
           continue;
         }
-        stmts.push(...statements(db, { id, from: row.status, to: p.to }, action, reason, c.get("principal")!, c.get("requestId"), now));
+        stmts.push(...statements(db, { id, from: row.status, to: p.to }, action, reason, c.get("principal")!, c.get("requestId"), now, {}, events));
         results.push({ accountId: id, ok: true, status: p.to });
       }
       // All applicable changes commit together or, if any account changed meanwhile, none do.
       await commit(db, stmts);
+      relayAfterCommit(c.env.EVENTS, waitUntilOf(c), events.map((e) => e.id), c.env.DB);
       return c.json({ applied: results.filter((r) => r.ok).length, results }, 200);
     })
     .openapi(single, async (c) => {
@@ -172,6 +192,8 @@ export const actionRoutes = (deps: Deps) =>
       if (!row) throw new ApiError(404, "account_not_found", "No account has this id.");
       const p = plan(action, row);
       if (!p.ok) throw new ApiError(409, p.code, p.detail, { accountStatus: row.status });
-      await commit(db, statements(db, { id, from: row.status, to: p.to }, action, reason, c.get("principal")!, c.get("requestId"), deps.now()));
+      const events: OutboxWrite[] = [];
+      await commit(db, statements(db, { id, from: row.status, to: p.to }, action, reason, c.get("principal")!, c.get("requestId"), deps.now(), {}, events));
+      relayAfterCommit(c.env.EVENTS, waitUntilOf(c), events.map((e) => e.id), c.env.DB);
       return c.json({ accountId: id, ok: true, status: p.to }, 200);
     });

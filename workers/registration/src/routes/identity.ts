@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, eq, isNotNull, ne, sql } from "drizzle-orm";
 import { accounts, ACCOUNT_STATUSES, identityBindings, identityVault, phoneCodes } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
+import { waitUntilOf } from "../../../../pkg/outbox";
 import { auditStatement } from "../../../../pkg/audit";
 import { guard, runAtomic, type AtomicStatement } from "../../../../pkg/batch";
 import { createDb } from "../../../../pkg/db";
@@ -134,15 +135,18 @@ export const identityRoutes = (deps: Deps) =>
       const loaded = await loadAccount(db, id);
       const now = deps.now();
       const principal = c.get("principal")!;
+      const resolved = resolveSourceSignals({ subjectType: "account", subjectId: id, source: "registration", decision, decidedBy: principal.keyId, at: now, requestId: c.get("requestId") });
       const status = await transition(db, loaded, decision, {
         actor: principal,
         requestId: c.get("requestId"),
         now,
         audit: { action: decision === "approve" ? "identity.approved" : "identity.rejected", reason },
+        rowEvents: [resolved.decided],
+        relay: { queue: c.env.EVENTS, ctx: waitUntilOf(c) },
         extra: [
           ...(decision === "reject" ? releaseIdentity(db, id) : []),
           // Closes the account's registration signals, and its review item unless other signals stay open on it.
-          ...resolveSourceSignals({ subjectType: "account", subjectId: id, source: "registration", decision, decidedBy: principal.keyId, at: now }),
+          ...resolved,
         ],
       });
       return c.json({ id, status }, 200);
@@ -199,7 +203,7 @@ export const identityRoutes = (deps: Deps) =>
           throw err;
         }
       } else {
-        status = await transition(db, loaded, "close", { actor: c.get("principal")!, requestId: c.get("requestId"), now, audit, extra: shred });
+        status = await transition(db, loaded, "close", { actor: c.get("principal")!, requestId: c.get("requestId"), now, audit, extra: shred, relay: { queue: c.env.EVENTS, ctx: waitUntilOf(c) } });
       }
       return c.json({ id, status, erased: true as const }, 200);
     });

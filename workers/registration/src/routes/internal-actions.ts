@@ -5,6 +5,7 @@ import type { AuditActor } from "../../../../pkg/audit";
 import { errorText } from "../../../../pkg/batch";
 import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
+import { relayAfterCommit, type OutboxWrite, waitUntilOf } from "../../../../pkg/outbox";
 import { IdSchema } from "../../../../pkg/schemas";
 import { createRouter } from "../../../../pkg/app";
 import type { Deps, Env } from "../env";
@@ -92,8 +93,10 @@ export const internalActionRoutes = (deps: Deps) =>
       const p = plan(body.action, row);
       if (!p.ok) throw new ApiError(409, p.code, p.detail, { accountStatus: row.status });
       const actor = body.actor as AuditActor;
+      const events: OutboxWrite[] = [];
       try {
-        await commit(db, statements(db, { id, from: row.status, to: p.to }, body.action, body.reason, actor, body.requestId, deps.now(), { id: auditId, details: body.details }));
+        await commit(db, statements(db, { id, from: row.status, to: p.to }, body.action, body.reason, actor, body.requestId, deps.now(), { id: auditId, details: body.details }, events));
+        relayAfterCommit(c.env.EVENTS, waitUntilOf(c), events.map((e) => e.id), c.env.DB);
       } catch (err) {
         // A concurrent call with the same key committed first: answer what it did.
         const first = await replay(db, auditId, id, body.action);

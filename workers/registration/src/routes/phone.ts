@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ACCOUNT_STATUSES } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
+import { waitUntilOf } from "../../../../pkg/outbox";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
@@ -48,8 +49,9 @@ export const phoneRoutes = (deps: Deps) =>
       const { id } = c.req.valid("param");
       const db = createDb(c.env.DB);
       const principal = c.get("principal")!;
-      await verifyPhoneCode(c.env, db, deps, await loadAccount(db, id), c.req.valid("json").code, principal, c.get("requestId"));
-      const status = await startIdentityCheck(db, c.env, deps, id, principal, c.get("requestId"));
+      const relay = { queue: c.env.EVENTS, ctx: waitUntilOf(c) };
+      await verifyPhoneCode(c.env, db, deps, await loadAccount(db, id), c.req.valid("json").code, principal, c.get("requestId"), relay);
+      const status = await startIdentityCheck(db, c.env, deps, id, principal, c.get("requestId"), relay);
       return c.json({ id, status }, 200);
     })
     .openapi(resend, async (c) => {

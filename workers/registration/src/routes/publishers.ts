@@ -8,6 +8,7 @@ import { nextCursor } from "../../../../pkg/cursor";
 import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { newId } from "../../../../pkg/ids";
+import { outboxStatement, relayAfterCommit, waitUntilOf } from "../../../../pkg/outbox";
 import { requireRole } from "../../../../pkg/principal";
 import { IdSchema, isoOrNull, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Deps, Env } from "../env";
@@ -188,6 +189,16 @@ export const publisherRoutes = (deps: Deps) =>
         createdAt: now,
         createdBy: c.get("principal")!.keyId,
       };
+      // The batch's guard and the unique index make it all or nothing: the event needs no condition.
+      const granted = outboxStatement(
+        {
+          type: "publisher.licence_changed",
+          subject: { type: "publisher_licence", id: row.id },
+          payload: { licenceId: row.id, accountId: row.accountId, change: "granted", scope: JSON.parse(terms.scope) as string[], expiresAt: isoOrNull(expiresAt) },
+          occurredAt: now,
+        },
+        c.get("requestId"),
+      );
       try {
         await runAtomic(c.env.DB, [
           // The account must still qualify when the licence is written.
@@ -199,7 +210,9 @@ export const publisherRoutes = (deps: Deps) =>
             subjectId: row.id,
             details: { accountId: row.accountId, scope: JSON.parse(terms.scope), expiresAt },
           }),
+          granted.statement,
         ]);
+        relayAfterCommit(c.env.EVENTS, waitUntilOf(c), [granted.id], c.env.DB);
       } catch (err) {
         if (isGuardFailure(err)) throw new ApiError(409, "publisher_not_eligible", "Only verified public accounts can hold a news-publisher licence.");
         // A concurrent grant of the same number won (the partial unique index): answer as a retry of it.
@@ -220,6 +233,10 @@ export const publisherRoutes = (deps: Deps) =>
       const row = await db.select().from(publisherLicences).where(eq(publisherLicences.id, id)).get();
       if (!row) throw new ApiError(404, "licence_not_found", "No licence has this id.");
       if (row.revokedAt != null) throw new ApiError(409, "licence_already_revoked", "This licence is already revoked.");
+      const revoked = outboxStatement(
+        { type: "publisher.licence_changed", subject: { type: "publisher_licence", id }, payload: { licenceId: id, accountId: row.accountId, change: "revoked" }, occurredAt: now },
+        c.get("requestId"),
+      );
       try {
         await runAtomic(c.env.DB, [
           guard(sql`EXISTS (SELECT 1 FROM publisher_licences WHERE id = ${id} AND revoked_at IS NULL)`),
@@ -231,7 +248,9 @@ export const publisherRoutes = (deps: Deps) =>
             reason,
             details: { accountId: row.accountId },
           }),
+          revoked.statement,
         ]);
+        relayAfterCommit(c.env.EVENTS, waitUntilOf(c), [revoked.id], c.env.DB);
       } catch (err) {
         if (isGuardFailure(err)) throw new ApiError(409, "licence_already_revoked", "This licence is already revoked.");
         throw err;

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { identityVault, idvWebhookEvents } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
+import { waitUntilOf } from "../../../../pkg/outbox";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { log } from "../../../../pkg/log";
@@ -80,10 +81,17 @@ export const webhookRoutes = (deps: Deps) =>
           now,
           audit: { action: "identity.provider_matched", details: { eventId: event.eventId } },
           extra: [record("verified", event.reference)],
+          relay: { queue: c.env.EVENTS, ctx: waitUntilOf(c) },
         });
         return c.json({ eventId: event.eventId, outcome: "verified" as const }, 200);
       }
-      await sendToReview(db, loaded, `provider_${event.result}`, { actor: IDV_ACTOR, requestId: c.get("requestId"), now, extra: [record("under_review", event.reference)] });
+      await sendToReview(db, loaded, `provider_${event.result}`, {
+        actor: IDV_ACTOR,
+        requestId: c.get("requestId"),
+        now,
+        extra: [record("under_review", event.reference)],
+        relay: { queue: c.env.EVENTS, ctx: waitUntilOf(c) },
+      });
       return c.json({ eventId: event.eventId, outcome: "under_review" as const }, 200);
     } catch (err) {
       // A concurrent delivery of the same event won the race: that is a duplicate, not an error.

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { createRouter } from "../../../../pkg/app";
 import { isUniqueViolation, runAtomic, type AtomicStatement } from "../../../../pkg/batch";
 import { reviewDedupeKey, reviewSignal } from "../../../../pkg/review-signals";
-import { committedEventIds, relayAfterCommit } from "../../../../pkg/outbox";
+import { committedEventIds, relayAfterCommit, waitUntilOf } from "../../../../pkg/outbox";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { newId, sha256Hex } from "../../../../pkg/ids";
@@ -215,7 +215,7 @@ export const screenRoutes = createRouter<Env>()
           if (inserted && fp && storyWrites) {
             storyId = storyWrites.newStoryId === null ? story!.best!.storyId : await settleStory(d1, fp, storyPost, stories, storyWrites.newStoryId, results[storyAt]!.meta.changes === 1);
           }
-          if (signal) relayAfterCommit(c.env.EVENTS, c.executionCtx, committedEventIds(writes, results, [signal.opened]), d1);
+          if (signal) relayAfterCommit(c.env.EVENTS, waitUntilOf(c), committedEventIds(writes, results, [signal.opened]), d1);
         } catch (e) {
           if (!isUniqueViolation(e)) throw e;
           // The post id is taken: read it, to replay an identical earlier request or refuse.
