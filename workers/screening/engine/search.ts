@@ -114,8 +114,8 @@ export interface Runtime extends Tables {
    * below k]. Bit 31 marks the record valid: at most 31 dense classes, and the children by
    * dense classes numbered consecutively (BFS order makes them so unless the dense-state
    * budget ran out among them). A DFA step (denseStep) follows them along the failure
-   * chain: 240 KB (plus the dense part of fail) for the bench dictionary where its DFA
-   * rows would take 1.5 MB, read at random at every Latin word; a failure step that must
+   * chain: two words per dense state where its DFA rows would take one 16-bit entry per dense
+   * class, read at random at every Latin word; a failure step that must
    * skip (word-start anchoring) needs no target at all.
    */
   gotoRec: Int32Array;
@@ -124,7 +124,7 @@ export interface Runtime extends Tables {
    * shallowRows[s * denseClasses + k] for s < shallowStates (BFS order puts them first;
    * none if some dense state has no goto record: the rows are read after its bit test). The
    * Latin loop's first steps into a word take one load here instead of a popcount, which
-   * the next step would wait for: 30 KB for the bench dictionary.
+   * the next step would wait for.
    */
   shallowRows: Uint16Array;
   shallowStates: number;
@@ -691,8 +691,8 @@ export function scan(m: Runtime, text: string, sink: Sink): boolean {
 function scanWith(m: Runtime, text: string, sink: Sink): boolean {
   // The packed records' layout (records.ts) as local literals: TurboFan folds these, where
   // an accessor call per use would spend scan's inlining budget (and the helpers below would
-  // stop being inlined: 14 % slower) and a module-level constant is a load. Held equal to
-  // records.ts by scanLayout() below (test/fastpaths.test.ts).
+  // stop being inlined) and a module-level constant is a load. Held equal to records.ts by
+  // scanLayout() below, at module load.
   const ROOT_PACK = 2, ROOT_MASK = 1, STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_FAIL_SHIFT = 5;
   const EMIT_BITS = 7, EMIT_END_WORD = 4, GOTO_REC = 2, GOTO_FIRST = 1, ESCAPE_OWN = 1, ESCAPE_SHIFT = 1;
   const PAIR_MUL = -1640531535, PAIR_BIT_1 = 6, PAIR_BIT_2 = 11, RING_MASK = 255, DEAD_BAND_MASK = 7;
@@ -863,7 +863,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
         // (j: the failure step's index). The rings are filled in afterwards (each code unit
         // taken is one symbol and one run of length 1). bad: the last code unit after i taken
         // that is not skippable (i if none), so the skip checks need not read the word again.
-        // Written out here, not as a function: a call per word cost more than the loop (+4 %).
+        // Written out here, not as a function: a call per word costs more than the loop (README.md).
         let s = S, j = i + 1, ds = depth[S]!, bad = i, lc = cur, skipTo = -1;
         walk: for (; j < n; j++) {
           const u = text.charCodeAt(j), c = classTable[u]!;
