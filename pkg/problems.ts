@@ -23,6 +23,7 @@ export const PROBLEMS = {
   forbidden_role: { status: 403, title: "Role not allowed" },
   same_operator: { status: 403, title: "Same operator" },
   not_affected_account: { status: 403, title: "Not the affected account" },
+  csrf_token_invalid: { status: 403, title: "CSRF token invalid" },
   // 404
   route_not_found: { status: 404, title: "Route not found" },
   account_not_found: { status: 404, title: "Account not found" },

@@ -1306,7 +1306,7 @@ export interface components {
              * @description Stable machine-readable error code (the registry in pkg/problems.ts)
              * @enum {string}
              */
-            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "same_operator" | "not_affected_account" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "evidence_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "story_not_found" | "report_not_found" | "appeal_not_found" | "decision_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "webhook_not_found" | "delivery_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "appeal_pending" | "appeal_exists" | "appeal_window_closed" | "not_reversible" | "duplicate_pattern" | "import_conflict" | "item_claimed" | "audit_log_empty" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "subject_already_actioned" | "story_already_removed" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "not_appealable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "webhook_url_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "evidence_unavailable" | "audit_signing_unavailable" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable";
+            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "same_operator" | "not_affected_account" | "csrf_token_invalid" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "evidence_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "story_not_found" | "report_not_found" | "appeal_not_found" | "decision_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "webhook_not_found" | "delivery_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "appeal_pending" | "appeal_exists" | "appeal_window_closed" | "not_reversible" | "duplicate_pattern" | "import_conflict" | "item_claimed" | "audit_log_empty" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "subject_already_actioned" | "story_already_removed" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "not_appealable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "webhook_url_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "evidence_unavailable" | "audit_signing_unavailable" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable";
             requestId?: string;
             errors?: {
                 field: string;
@@ -2292,7 +2292,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2363,7 +2363,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2439,7 +2439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2519,7 +2519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2620,7 +2620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2706,7 +2706,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2797,7 +2797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2894,7 +2894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2986,7 +2986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3068,7 +3068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3161,7 +3161,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3239,7 +3239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3326,7 +3326,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3403,7 +3403,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3500,7 +3500,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3583,7 +3583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3654,7 +3654,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3745,7 +3745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3841,7 +3841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4043,7 +4043,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4114,7 +4114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4211,7 +4211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4266,7 +4266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4328,7 +4328,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4406,7 +4406,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4469,7 +4469,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4533,7 +4533,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4626,7 +4626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4705,7 +4705,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4802,7 +4802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4867,7 +4867,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4958,7 +4958,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5022,7 +5022,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5091,7 +5091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5155,7 +5155,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5219,7 +5219,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5288,7 +5288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5348,7 +5348,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5406,7 +5406,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5476,7 +5476,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5532,7 +5532,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5590,7 +5590,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5664,7 +5664,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5751,7 +5751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5806,7 +5806,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5879,7 +5879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5945,7 +5945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6014,7 +6014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6079,7 +6079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6137,7 +6137,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6240,7 +6240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6342,7 +6342,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6424,7 +6424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6492,7 +6492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6577,7 +6577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6630,7 +6630,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6710,7 +6710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6788,7 +6788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6857,7 +6857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6928,7 +6928,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6991,7 +6991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7065,7 +7065,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7136,7 +7136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7223,7 +7223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7305,7 +7305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7365,7 +7365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7447,7 +7447,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7536,7 +7536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7609,7 +7609,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7696,7 +7696,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7772,7 +7772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7852,7 +7852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7930,7 +7930,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8012,7 +8012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8112,7 +8112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8188,7 +8188,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8304,7 +8304,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8370,7 +8370,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8434,7 +8434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8494,7 +8494,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8576,7 +8576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8638,7 +8638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8698,7 +8698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8765,7 +8765,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8838,7 +8838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8911,7 +8911,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8996,7 +8996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9066,7 +9066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account` */
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,7 @@
 import { getCookie, setCookie, deleteCookie } from "hono/cookie";
 import type { MiddlewareHandler } from "hono";
 import { timingSafeEqualStr } from "../../../pkg/ids";
+import type { ProblemCode } from "../../../pkg/problems";
 import type { ConsoleApp, Ctx } from "./context";
 import { BASE, type Flash } from "./layout";
 import { loadSession } from "./sessions";
@@ -75,7 +76,7 @@ export function checkOrigin(c: Ctx): void {
 export class PageError extends Error {
   constructor(
     readonly status: 401 | 403 | 404 | 413 | 415 | 429,
-    readonly code: "csrf_token_invalid" | "forbidden_role" | "route_not_found" | "body_too_large" | "unsupported_media_type" | "rate_limited",
+    readonly code: Extract<ProblemCode, "csrf_token_invalid" | "forbidden_role" | "route_not_found" | "body_too_large" | "unsupported_media_type" | "rate_limited">,
     readonly headers: Record<string, string> = {},
   ) {
     super(code);
