@@ -1768,7 +1768,35 @@ export interface components {
         };
         PostStory: {
             postId: string;
-            story: components["schemas"]["StorySummary"];
+            /** @description The story (as `StorySummary`); null when the post has none */
+            story: {
+                id: string;
+                firstPostId: string;
+                firstSeen: string;
+                lastSeen: string;
+                /** @description Screened posts in the story */
+                copies: number;
+                /** @description Distinct accounts that posted a copy */
+                accounts: number;
+                /** @description Reposts and views summed over the copies, as flushed (about 1 s behind each copy's exact count) */
+                spread: {
+                    reposts: number;
+                    views: number;
+                    /** @description The latest flush of a copy's counts (null: none counted yet) */
+                    asOf: string | null;
+                };
+                /** @description When a story threshold opened its one review signal */
+                escalatedAt: string | null;
+                /** @description Set when moderators removed the story; new copies get `matches_removed_story` */
+                removal: {
+                    removedAt: string;
+                    decisionId: string | null;
+                } | null;
+            } | null;
+        };
+        TopStories: {
+            stories: components["schemas"]["StorySummary"][];
+            nextCursor: string | null;
         };
         StorySummary: {
             id: string;
@@ -1793,10 +1821,6 @@ export interface components {
                 removedAt: string;
                 decisionId: string | null;
             } | null;
-        } | null;
-        TopStories: {
-            stories: components["schemas"]["StorySummary"][];
-            nextCursor: string | null;
         };
         Story: components["schemas"]["StorySummary"] & {
             copyList: {

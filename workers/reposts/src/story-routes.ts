@@ -30,8 +30,7 @@ interface StoryRow {
   removed_decision_id: string | null;
 }
 
-const StorySummarySchema = z
-  .object({
+const StoryFields = z.object({
     id: z.string(),
     firstPostId: z.string(),
     firstSeen: z.string(),
@@ -47,8 +46,8 @@ const StorySummarySchema = z
       .openapi({ description: "Reposts and views summed over the copies, as flushed (about 1 s behind each copy's exact count)" }),
     escalatedAt: z.string().nullable().openapi({ description: "When a story threshold opened its one review signal" }),
     removal: z.object({ removedAt: z.string(), decisionId: z.string().nullable() }).nullable().openapi({ description: "Set when moderators removed the story; new copies get `matches_removed_story`" }),
-  })
-  .openapi("StorySummary");
+});
+const StorySummarySchema = StoryFields.openapi("StorySummary");
 
 const CopySchema = z.object({ postId: z.string(), accountId: z.string(), similarity: z.number().openapi({ description: "Estimated similarity to the story's first copy, 0–1" }), joinedAt: z.string() });
 
@@ -82,7 +81,7 @@ const postStory = createRoute({
   description: "`story` is null when the post's text was too short for a fingerprint (`STORY_MIN_CHARS`). 404 `post_not_found` for a post never screened.",
   request: { params: PostIdParams },
   responses: {
-    200: { description: "The post's story", content: { "application/json": { schema: z.object({ postId: z.string(), story: StorySummarySchema.nullable() }).openapi("PostStory") } } },
+    200: { description: "The post's story", content: { "application/json": { schema: z.object({ postId: z.string(), story: StoryFields.nullable().openapi({ description: "The story (as `StorySummary`); null when the post has none" }) }).openapi("PostStory") } } },
     ...problemResponses(401, 403, 404, 422),
   },
 });
