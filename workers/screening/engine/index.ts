@@ -9,7 +9,7 @@
 import { buildPatterns, validateInput } from "./build/patterns.js";
 import { buildTables } from "./build/automaton.js";
 import { CompiledMatcher } from "./matcher.js";
-import { deserializeTables } from "./serialize.js";
+import { deserialize } from "./serialize.js";
 import type { CompileOptions, LoadOptions, Matcher, TermEntry } from "./types.js";
 
 export type { CompileOptions, FastPaths, LoadOptions, Match, Matcher, TermEntry, TermFlags, TermInfo } from "./types.js";
@@ -32,5 +32,6 @@ export function compile(entries: TermEntry[], options: CompileOptions = {}): Mat
 
 /** Load a matcher from `serialize()` bytes. Throws EngineFormatError on bad bytes. */
 export function load(bytes: Uint8Array, options: LoadOptions = {}): Matcher {
-  return new CompiledMatcher(deserializeTables(bytes), options.fastPaths);
+  const { tables, runtime } = deserialize(bytes);
+  return new CompiledMatcher(tables, options.fastPaths, runtime);
 }

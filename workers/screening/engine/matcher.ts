@@ -84,8 +84,9 @@ export class CompiledMatcher implements Matcher {
   private readonly hasAllow: boolean;
   private termIndex?: Map<number, number>;
 
-  constructor(readonly tables: Tables, fastPaths?: Partial<FastPaths>) {
-    this.rt = makeRuntime(tables, fastPaths);
+  /** `runtime`: the derived tables as loaded (every fast path on), else derived here. */
+  constructor(readonly tables: Tables, fastPaths?: Partial<FastPaths>, runtime?: Runtime) {
+    this.rt = runtime && !Object.values(fastPaths ?? {}).includes(false) ? runtime : makeRuntime(tables, fastPaths);
     let hasAllow = false;
     const patTerm = tables.patTerm;
     for (let p = 0; p < patTerm.length && !hasAllow; p++) hasAllow = patTerm[p]! < 0;
@@ -139,7 +140,7 @@ export class CompiledMatcher implements Matcher {
   }
 
   serialize(): Uint8Array {
-    return serializeTables(this.tables);
+    return serializeTables(this.tables, this.rt);
   }
 
   term(termId: number): TermInfo | undefined {

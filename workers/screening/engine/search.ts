@@ -383,7 +383,7 @@ function classBase(): NonNullable<typeof base> {
 }
 
 /** Class of every BMP code unit for this alphabet: base table plus the preimages of each alphabet symbol. */
-function classTableFor(alphabet: Int32Array): Uint16Array {
+export function classTableFor(alphabet: Int32Array): Uint16Array {
   const { table, units, syms } = classBase();
   const out = table.slice();
   for (let i = 0; i < alphabet.length; i++) {

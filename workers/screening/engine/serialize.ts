@@ -1,24 +1,30 @@
 /**
- * Binary form of the compiled tables (version 1).
+ * Binary form of a compiled matcher (version 2).
  *
- *   header: 16 little-endian u32 words (magic "GHSE", version, total bytes,
+ *   header: HEADER_WORDS little-endian u32 words (magic "GHSE", version, total bytes,
  *           checksum of all other words, endianness probe, maxGap, section counts,
- *           dense classes and states)
- *   body:   the typed arrays of tables.ts in a fixed order, each 8-byte aligned,
- *           then the category names as UTF-8 JSON.
+ *           dense classes and states, then the scalars the scan derives)
+ *   body:   the typed arrays of tables.ts in a fixed order, then the arrays the scan derives
+ *           from them (search.ts Runtime: state records, goto records, pair filter, ...),
+ *           each 8-byte aligned, then the category names as UTF-8 JSON.
  *
  * `load` checks magic, version, sizes and the checksum of the body, then the
- * structural invariants the searcher relies on (tables.ts), so damaged bytes
- * raise EngineFormatError instead of crashing, hanging or matching wrongly.
- * Arrays are views into the loaded bytes (no copy when they are 8-byte aligned).
+ * structural invariants the searcher relies on (tables.ts), and that every state id and
+ * offset in the derived arrays is in range and every link they hold that a walk follows is
+ * the validated one, so damaged bytes raise EngineFormatError instead of crashing, hanging
+ * or matching wrongly. Then it wraps them: arrays are views into the loaded bytes (no copy
+ * when they are 8-byte aligned), and only the class table (from fold.ts's tables) is built.
+ * Version 1 (without the derived arrays) is refused: a publish writes version 2.
  */
 import { EngineFormatError } from "./types.js";
 import { MAX_DENSE_CLASSES, MAX_DENSE_TARGETS } from "./build/automaton.js";
 import { FIRST_CLASS, MAX_PATTERN_SYMBOLS, MAX_STATES, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
+import { ALL_FAST_PATHS, classTableFor, makeRuntime, runtimeWith, Scratch, type Runtime } from "./search.js";
+import { GOTO_REC, OUT_REC, popcount, REC_FAIL_SHIFT, REC_WORD, ROOT_PACK, STATE_REC } from "./records.js";
 
 export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
-export const FORMAT_VERSION = 1;
-const HEADER_WORDS = 16;
+export const FORMAT_VERSION = 2;
+const HEADER_WORDS = 24;
 const HEADER_BYTES = HEADER_WORDS * 4;
 const ENDIAN_PROBE = 0x01020304;
 
@@ -26,7 +32,11 @@ type Arr = Int32Array | Uint16Array | Uint8Array | Uint32Array | Float64Array;
 type Ctor = { new (buf: ArrayBuffer, off: number, len: number): Arr; BYTES_PER_ELEMENT: number };
 
 /** Section layout: [name, constructor, length from counts]. Order is the format. */
-interface Counts { A: number; N: number; E: number; O: number; P: number; R: number; T: number }
+interface Counts {
+  A: number; N: number; E: number; O: number; P: number; R: number; T: number;
+  /** Dense states and classes, shallow states, pair filter words, root edges, DFA rows (0 unless some dense state has no goto record). */
+  DS: number; D: number; SH: number; PB: number; RE: number; DR: number;
+}
 const SECTIONS: [keyof Tables, Ctor, (c: Counts) => number][] = [
   ["alphabet", Int32Array, (c) => c.A],
   ["rootRow", Int32Array, (c) => c.A],
@@ -48,10 +58,30 @@ const SECTIONS: [keyof Tables, Ctor, (c: Counts) => number][] = [
   ["termCategory", Uint32Array, (c) => c.T],
 ];
 
+/** What the scan derives (search.ts Runtime), stored so that load() only checks and wraps it. */
+type Derived = Omit<Runtime, keyof Tables | "fastPaths" | "latinLoop" | "scratch" | "classTable" | "symbolClass" | "fastLimit" | "pairShift" | "shallowStates" | "termIsId">;
+const DERIVED: [keyof Derived, Ctor, (c: Counts) => number][] = [
+  ["emitMask", Uint8Array, (c) => c.N],
+  ["stateRec", Int32Array, (c) => STATE_REC * (c.N - c.DS)],
+  ["outRec", Int32Array, (c) => OUT_REC * c.O],
+  ["escape", Int32Array, (c) => c.DS],
+  ["gotoRec", Int32Array, (c) => GOTO_REC * c.DS],
+  ["shallowRows", Uint16Array, (c) => c.SH * c.D],
+  ["denseRows", Uint16Array, (c) => c.DR],
+  ["rootPack", Int32Array, (c) => ROOT_PACK * c.A],
+  ["rootDenseEdge", Uint8Array, (c) => c.A],
+  ["rootEdges", Int32Array, (c) => 2 * c.RE],
+  ["rootEdgeStart", Int32Array, (c) => c.A + 1],
+  ["pairBloom", Int32Array, (c) => c.PB],
+  ["skipUnit", Uint8Array, () => 128],
+  ["deadBand", Int32Array, () => 8],
+];
+const DERIVED_NAMES = new Set<string>(DERIVED.map(([name]) => name));
+
 const align8 = (n: number) => (n + 7) & ~7;
 
 /** Checksum of every word except the checksum word itself (header word 3). */
-function checksum(words: Uint32Array): number {
+export function checksum(words: Uint32Array): number {
   // Four interleaved lanes (word i goes to lane i % 4) for speed. Each step is a
   // bijection of its lane for a fixed word, so a single changed word changes its lane.
   let a = 0x811c9dc5 | 0, b = 0x2545f491 | 0, c = 0x6a09e667 | 0, d = 0x3c6ef372 | 0;
@@ -73,27 +103,36 @@ function checksum(words: Uint32Array): number {
   return a >>> 0;
 }
 
-export function serializeTables(t: Tables): Uint8Array {
+/**
+ * The bytes of tables `t` with what the scan derives from them: `r` if given (a runtime of
+ * `t` with every fast path on), else derived here.
+ */
+export function serializeTables(t: Tables, r?: Runtime): Uint8Array {
+  if (!r || Object.values(r.fastPaths).includes(false)) r = makeRuntime(t);
   const c: Counts = {
     A: t.alphabet.length, N: t.fail.length, E: t.edgeTarget.length, O: t.outList.length,
     P: t.patTerm.length, R: t.runLens.length, T: t.termIds.length,
+    DS: t.denseStates, D: t.denseClasses, SH: r.shallowStates, PB: r.pairBloom.length, RE: r.rootEdges.length / 2, DR: r.denseRows.length,
   };
   const cats = new TextEncoder().encode(JSON.stringify(t.categories));
   let size = HEADER_BYTES;
-  for (const [, ctor, len] of SECTIONS) size = align8(size + len(c) * ctor.BYTES_PER_ELEMENT);
+  for (const [, ctor, len] of [...SECTIONS, ...DERIVED]) size = align8(size + len(c) * ctor.BYTES_PER_ELEMENT);
   size = align8(size + cats.length);
   const buf = new ArrayBuffer(size);
   const bytes = new Uint8Array(buf);
   let off = HEADER_BYTES;
-  for (const [name, ctor, len] of SECTIONS) {
-    const src = t[name] as Arr;
+  for (const [name, ctor, len] of [...SECTIONS, ...DERIVED]) {
+    const src = (name in t ? t[name as keyof Tables] : r[name]) as Arr;
     if (src.length !== len(c)) throw new Error(`engine: section ${name} has wrong length`);
     bytes.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), off);
     off = align8(off + len(c) * ctor.BYTES_PER_ELEMENT);
   }
   bytes.set(cats, off);
   const header = new Uint32Array(buf, 0, HEADER_WORDS);
-  header.set([FORMAT_MAGIC, FORMAT_VERSION, size, 0, ENDIAN_PROBE, t.maxGap, c.A, c.N, c.E, c.O, c.P, c.R, c.T, cats.length, t.denseClasses, t.denseStates]);
+  header.set([
+    FORMAT_MAGIC, FORMAT_VERSION, size, 0, ENDIAN_PROBE, t.maxGap, c.A, c.N, c.E, c.O, c.P, c.R, c.T, cats.length, t.denseClasses, t.denseStates,
+    c.SH, c.PB, c.RE, c.DR, r.fastLimit, r.pairShift, r.termIsId ? 1 : 0, 0,
+  ]);
   header[3] = checksum(new Uint32Array(buf));
   return bytes;
 }
@@ -102,7 +141,8 @@ const fail = (why: string): never => {
   throw new EngineFormatError(`engine: cannot load matcher: ${why}`);
 };
 
-export function deserializeTables(input: Uint8Array): Tables {
+/** Tables and the derived arrays of a serialized matcher, checked. */
+export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runtime } {
   if (!(input instanceof Uint8Array)) fail("expected a Uint8Array");
   if (input.length < HEADER_BYTES) fail(`truncated (${input.length} bytes, header needs ${HEADER_BYTES})`);
   // Views need 8-byte alignment; copy only if the caller's bytes are not aligned.
@@ -120,15 +160,18 @@ export function deserializeTables(input: Uint8Array): Tables {
   if (checksum(new Uint32Array(buf, base, size / 4)) !== dv.getUint32(12, true)) fail("checksum mismatch (corrupted bytes)");
   const h = (i: number) => dv.getUint32(i * 4, true);
   const maxGap = h(5);
-  const c: Counts = { A: h(6), N: h(7), E: h(8), O: h(9), P: h(10), R: h(11), T: h(12) };
+  const c: Counts = {
+    A: h(6), N: h(7), E: h(8), O: h(9), P: h(10), R: h(11), T: h(12), D: h(14), DS: h(15), SH: h(16), PB: h(17), RE: h(18), DR: h(19),
+  };
   const catLen = h(13);
 
   let off = HEADER_BYTES;
   const t: Partial<Tables> = { maxGap, denseClasses: h(14), denseStates: h(15) };
-  for (const [name, ctor, len] of SECTIONS) {
+  const d: Partial<Derived> = {};
+  for (const [name, ctor, len] of [...SECTIONS, ...DERIVED]) {
     const n = len(c);
-    if (off + n * ctor.BYTES_PER_ELEMENT > size) fail(`section ${name} overruns the data`);
-    (t as Record<string, unknown>)[name] = new ctor(buf, base + off, n);
+    if (n < 0 || off + n * ctor.BYTES_PER_ELEMENT > size) fail(`section ${name} overruns the data`);
+    (DERIVED_NAMES.has(name) ? (d as Record<string, unknown>) : (t as Record<string, unknown>))[name] = new ctor(buf, base + off, n);
     off = align8(off + n * ctor.BYTES_PER_ELEMENT);
   }
   if (align8(off + catLen) !== size) fail("size does not match section counts");
@@ -149,7 +192,59 @@ export function deserializeTables(input: Uint8Array): Tables {
     termIds: x.termIds, termSeverity: x.termSeverity, termCategory: x.termCategory, categories: x.categories,
   };
   validate(tables);
-  return tables;
+  const derived = d as Derived;
+  const scalars = { fastLimit: h(20), pairShift: h(21), shallowStates: c.SH, termIsId: h(22) === 1 };
+  validateDerived(tables, derived, scalars);
+  const runtime = runtimeWith({
+    ...tables, ...derived, ...scalars, fastPaths: ALL_FAST_PATHS, latinLoop: true, classTable: classTableFor(tables.alphabet), symbolClass: null,
+  }, new Scratch());
+  return { tables, runtime };
+}
+
+/** The tables of serialized bytes, checked (deserialize without keeping the derived arrays). */
+export function deserializeTables(input: Uint8Array): Tables {
+  return deserialize(input).tables;
+}
+
+/**
+ * The derived arrays can make the scan read out of range or walk forever only through state
+ * ids, offsets and the links it follows: check those (each is a sequential pass).
+ */
+function validateDerived(t: Tables, d: Derived, x: { fastLimit: number; pairShift: number; shallowStates: number; termIsId: boolean }): void {
+  const N = t.fail.length, DS = t.denseStates, A = t.alphabet.length, E = t.edgeTarget.length, O = t.outList.length;
+  const bad = (what: string): never => fail(`invalid ${what}`);
+  const { stateRec, gotoRec, escape, shallowRows, denseRows, rootPack, rootEdges, rootEdgeStart, outRec, pairBloom } = d;
+  const fl = t.fail;
+  let ok = true;
+  // State records: the failure link (walked) is the validated one, the edge target a state, or
+  // an edge range inside the edge arrays.
+  for (let s = DS, r = 0; s < N && ok; s++, r += STATE_REC) {
+    const edge = stateRec[r]!, target = stateRec[r + 1]!;
+    ok = stateRec[r + REC_WORD]! >> REC_FAIL_SHIFT === fl[s] && (edge >= -1 ? target >= 0 && target < N : target >= 0 && target - edge <= E);
+  }
+  if (!ok) bad("state records");
+  // Dense states: escape links walk the failure chain toward the root (ids decrease), goto
+  // records and rows hold states.
+  let rowsNeeded = false;
+  for (let s = 0; s < DS && ok; s++) {
+    const e = escape[s]! >> 1, bits = gotoRec[GOTO_REC * s]!, first = gotoRec[GOTO_REC * s + 1]!;
+    ok = e >= 0 && (s === 0 ? e === 0 : e < s);
+    // A valid record (bit 31) holds its children first .. first + (number of edges) - 1.
+    if (bits < 0) ok &&= (bits & 0x7fffffff) === 0 || (first > s && first + popcount(bits & 0x7fffffff) <= N);
+    else rowsNeeded = true;
+  }
+  if (rowsNeeded && denseRows.length !== DS * t.denseClasses) bad("dense rows");
+  for (let i = 0; i < shallowRows.length && ok; i++) ok = shallowRows[i]! < N;
+  for (let i = 0; i < denseRows.length && ok; i++) ok = denseRows[i]! < N;
+  if (!ok || x.shallowStates > DS || (denseRows.length !== 0 && denseRows.length !== DS * t.denseClasses)) bad("dense records");
+  for (let i = 0; i < A && ok; i++) ok = rootPack[ROOT_PACK * i] === t.rootRow[i] && rootEdgeStart[i]! <= rootEdgeStart[i + 1]!;
+  ok &&= rootEdgeStart[0] === 0 && rootEdgeStart[A] === rootEdges.length / 2;
+  for (let i = 1; i < rootEdges.length && ok; i += 2) ok = rootEdges[i]! > 0 && rootEdges[i]! < N;
+  if (!ok) bad("root records");
+  // Output records only index the rings (masked) and are reported as they are: no walk.
+  if (outRec.length !== OUT_REC * O) bad("output records");
+  const pb = pairBloom.length;
+  if (!ok || pb === 0 || (pb & (pb - 1)) !== 0 || 1 << (32 - x.pairShift) !== pb || x.fastLimit < FIRST_CLASS + t.denseClasses || x.fastLimit > FIRST_CLASS + A) bad("derived tables");
 }
 
 /** Check every invariant of tables.ts that the searcher depends on for termination and memory safety. */

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compile, EngineFormatError, FORMAT_VERSION, load, type TermEntry } from "../index.js";
 import type { CompiledMatcher } from "../matcher.js";
-import { serializeTables } from "../serialize.js";
+import { checksum, serializeTables } from "../serialize.js";
+import { makeRuntime } from "../search.js";
 import type { Tables } from "../tables.js";
 
 /** The same automaton with its states renumbered: new id of old state s = perm[s] (perm[0] = 0). */
@@ -116,5 +117,52 @@ describe("serialize / load", () => {
     longer.set(bytes);
     expect(() => load(longer)).toThrow(EngineFormatError);
     expect(() => load("nope" as unknown as Uint8Array)).toThrow(EngineFormatError);
+  });
+
+  it("stores what the scan derives: the loaded runtime is the derived one", () => {
+    const loaded = load(bytes) as CompiledMatcher, fresh = makeRuntime((m as CompiledMatcher).tables);
+    for (const name of ["emitMask", "stateRec", "outRec", "escape", "gotoRec", "shallowRows", "rootPack", "rootDenseEdge", "rootEdges", "rootEdgeStart", "pairBloom", "skipUnit", "deadBand", "classTable"] as const) {
+      expect([...loaded.rt[name]], name).toEqual([...fresh[name]]);
+    }
+    expect([loaded.rt.fastLimit, loaded.rt.pairShift, loaded.rt.shallowStates, loaded.rt.termIsId]).toEqual([fresh.fastLimit, fresh.pairShift, fresh.shallowStates, fresh.termIsId]);
+    // A matcher compiled or loaded with fast paths off still writes the default runtime.
+    expect(compile(entries, { ...options, fastPaths: { pairFilter: false, wordSkips: false } }).serialize()).toEqual(bytes);
+    expect(load(bytes, { fastPaths: { cjkLoop: false } }).serialize()).toEqual(bytes);
+  });
+
+  it("rejects bytes of format version 1 (no derived tables)", () => {
+    // compile([{ id: 1, pattern: "ass" }, { id: 2, pattern: "词语" }]).serialize() of the version 1 build
+    const v1 = Uint8Array.from(atob("R0hTRQEAAABYAQAAs4QeDgQDAgEDAAAABAAAAAUAAAAEAAAAAgAAAAIAAAAEAAAAAgAAAAkAAAAAAAAAAQAAAGEAAABzAAAAzYsAAO2LAAABAAAAAAAAAAIAAAAAAAAAAAAAAAIAAAADAAAABAAAAAQAAAAEAAAABAAGAAUABwABAAAAAgAAAAMAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA//////////////////////////8AAAAAAAABAAEAAgACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAgAAAAAAAAABAAAAAAAAAAEAAAAHAQAAAAAAAAMAAgAAAAAAAAAAAAIAAAAEAAAAAAAAAAEAAgABAAEAAAAAAAAA8D8AAAAAAAAAQAAAAAAAAPA/AAAAAAAAAEAAAAAAAQAAAFsieCIsInkiXQAAAAAAAAA="), (ch) => ch.charCodeAt(0));
+    expect(() => load(v1)).toThrow(EngineFormatError);
+    expect(() => load(v1)).toThrow(/unsupported format version 1 /);
+  });
+
+  it("rejects derived tables whose links or ids are wrong even under a valid checksum", () => {
+    const reseal = (b: Uint8Array) => {
+      const words = new Uint32Array(b.buffer, b.byteOffset, b.length / 4);
+      words[3] = checksum(words);
+      return b;
+    };
+    // Every letter dense, so there are dense states with goto records and escape links.
+    const t = (compile(entries, { ...options, denseMinFrequency: 1 }) as CompiledMatcher).tables, r = makeRuntime(t), N = t.fail.length;
+    expect(t.denseStates).toBeGreaterThan(6);
+    expect(() => load(reseal(serializeTables(t, r)))).not.toThrow();
+    const cases: [string, (rt: typeof r) => void, RegExp][] = [
+      ["a state record's failure link", (rt) => { rt.stateRec[2] = (rt.stateRec[2]! & 31) | ((N - 1) << 5); }, /invalid state records/],
+      ["a state record's edge target", (rt) => { rt.stateRec[1] = N + 5; rt.stateRec[0] = 4; }, /invalid state records/],
+      ["an escape link that does not go down", (rt) => { rt.escape[1] = (5 << 1) | 1; }, /invalid dense records/],
+      ["a goto record beyond the states", (rt) => { rt.gotoRec[3] = N; rt.gotoRec[2] = -1; }, /invalid dense records/],
+    ];
+    for (const [what, spoil, message] of cases) {
+      const rt = { ...r, stateRec: r.stateRec.slice(), escape: r.escape.slice(), gotoRec: r.gotoRec.slice(), rootEdges: r.rootEdges.slice() };
+      spoil(rt);
+      expect(() => load(reseal(serializeTables(t, rt))), what).toThrow(message);
+    }
+    // The default matcher's CJK classes are not dense: 词 → 语 is a root edge.
+    const t0 = (m as CompiledMatcher).tables, r0 = makeRuntime(t0);
+    expect(r0.rootEdges.length).toBeGreaterThan(0);
+    const rootEdges = r0.rootEdges.slice();
+    rootEdges[1] = t0.fail.length;
+    expect(() => load(reseal(serializeTables(t0, { ...r0, rootEdges })))).toThrow(/invalid root records/);
   });
 });
