@@ -7,11 +7,13 @@
 //    Prints precision, recall and F1 per edit kind, at the default threshold and at its neighbours,
 //    and the same for a 64-bit SimHash over the same bigrams (the alternative considered).
 // 2. Fingerprint time per 1 KB post (in-process).
-// 3. With `BENCH_SCREEN=1`: screening throughput with stories on and off (bench/stories/screen.ts).
+// 3. With `--screen` (or BENCH_SCREEN=1): screening throughput with stories on and off, two local
+//    stacks at once (bench/stories/screen.ts; a few minutes).
 import { performance } from "node:perf_hooks";
 import { BANDS, bucketsOf, fingerprint, HASHES, normalise, ROWS, shingleHash, signatureOf, similarity } from "../../workers/screening/src/stories/fingerprint";
 import { DEFAULT_STORY_SETTINGS } from "../../workers/screening/src/stories/settings";
 import { BASES_PER_TOPIC, buildCorpus, EDIT_KINDS, kilobytePosts, TOPICS } from "./corpus";
+import { screenBench } from "./screen";
 
 const THRESHOLD = DEFAULT_STORY_SETTINGS.similarity;
 
@@ -191,3 +193,7 @@ function main() {
 }
 
 main();
+if (process.argv.includes("--screen") || process.env.BENCH_SCREEN === "1") {
+  console.log();
+  await screenBench();
+}
