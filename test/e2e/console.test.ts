@@ -220,6 +220,39 @@ describe("the operator console", () => {
     await context.close();
   });
 
+  it("shows the top spreading posts with a server-drawn chart; an admin sets a threshold rule, an operator only reads them", async () => {
+    const app = api(appKey);
+    for (let i = 0; i < 3; i++) await expectData(app.POST("/v1/posts/{postId}/reposts", { params: { path: { postId: POST_ID } }, body: { accountId: `console-reader-${i}` } }), 200);
+    await expectData(app.POST("/v1/posts/{postId}/views", { params: { path: { postId: POST_ID } }, body: { count: 40 } }), 200);
+    const operator = await signedIn(ann.key);
+    // The top list reads D1, flushed by the counting object within about a second.
+    await expect
+      .poll(async () => {
+        await operator.page.goto(`${site()}/console/spread`);
+        return operator.page.locator(`tr[data-spread-post="${POST_ID}"]`).count();
+      }, { timeout: 15_000 })
+      .toBe(1);
+    expect(await operator.page.locator(`tr[data-spread-post="${POST_ID}"] td`).nth(1).textContent()).toBe("3");
+    expect(await operator.page.locator("svg.chart title").textContent()).toBe("By reposts");
+    expect(await operator.page.locator("svg.chart desc").textContent()).toContain(`${POST_ID}: 3`);
+    expect(await operator.page.getByRole("button", { name: "Apply" }).count()).toBe(0);
+    await expectAccessible(operator.page, "spread");
+    await shot(operator.page, "spread");
+    await operator.context.close();
+
+    const { context, page } = await signedIn(admin.key);
+    await page.goto(`${site()}/console/spread`);
+    await page.getByLabel("Level").fill("console_watch");
+    await page.getByLabel("Value").fill("777");
+    await page.getByLabel("Category").fill("rumour");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect.poll(() => page.locator(".flash").textContent()).toContain("Done.");
+    expect(await page.locator('tr[data-rule="console_watch:reposts:rumour:*"] td').nth(2).textContent()).toBe("777");
+    await context.close();
+    // Leave the shared stack's rules as they were.
+    await expectData(api(admin.key).PATCH("/v1/spread/thresholds", { body: { set: [], remove: [{ level: "console_watch", metric: "reposts", category: "rumour", verdict: null }] } }), 200);
+  });
+
   it("refuses a form without the session's CSRF token, and an operator on an admin page", async () => {
     const { context, page } = await signedIn(ann.key);
     const forged = await page.evaluate(async (id) => {

@@ -14,6 +14,7 @@ import { itemRoutes } from "./routes/items";
 import { policyRoutes } from "./routes/policy";
 import { queueRoutes } from "./routes/queue";
 import { signInRoutes } from "./routes/sign-in";
+import { spreadRoutes } from "./routes/spread";
 import { PageError, requireSession, securityHeaders } from "./web";
 
 /**
@@ -56,6 +57,7 @@ app.route("/", appealRoutes);
 app.route("/", auditRoutes);
 app.route("/", accountRoutes);
 app.route("/", policyRoutes);
+app.route("/", spreadRoutes);
 
 function ErrorPage(props: { c: Ctx; status: number; code: string; text: string }) {
   return (

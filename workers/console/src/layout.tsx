@@ -17,6 +17,7 @@ const NAV: NavEntry[] = [
   { href: `${BASE}/appeals`, label: "navAppeals" },
   { href: `${BASE}/audit`, label: "navAudit" },
   { href: `${BASE}/accounts`, label: "navAccounts" },
+  { href: `${BASE}/spread`, label: "navSpread" },
   { href: `${BASE}/policy`, label: "navPolicy", admin: true },
 ];
 
