@@ -261,29 +261,40 @@ function validate(t: Tables): void {
     if (cp < 0 || cp > 0x10ffff || r < 0 || r >= N || (r !== 0 && depth[r] !== 1)) bad("alphabet or root row");
   }
   if (es[0] !== 0 || es[N] !== E || os[0] !== 0 || os[N] !== outList.length) bad("offsets");
+  // Checked here: what the scan needs to stay in range and to end (every link it walks goes
+  // to a shallower state, so every chain ends at the root), and what the derivations rely on
+  // (classes increasing per state, parents before children). Not checked: that each depth
+  // is its state's distance from the root, which only a forger could get wrong (random damage
+  // fails the checksum) and which could only make matches wrong. Each loop is one sequential
+  // pass (reads at a link's target are the only random ones), accumulating a failure flag.
   const classEnd = FIRST_CLASS + A;
-  let ok = true;
-  for (let s = 0; s < N && ok; s++) {
-    const lo = es[s]!, hi = es[s + 1]!, d = depth[s]!;
-    ok = hi >= lo && hi <= E && d <= MAX_PATTERN_SYMBOLS;
-    let prev = -1;
-    for (let k = lo; k < hi && ok; k++) {
+  let wrong = 0;
+  for (let s = 0; s < N; s++) {
+    const lo = es[s]!, hi = es[s + 1]!;
+    if (hi < lo || hi > E) bad("automaton");
+    let prev = FIRST_CLASS - 1;
+    for (let k = lo; k < hi; k++) {
       const cl = edgeClass[k]!, to = edgeTarget[k]!;
       // to > s: parents come before their children (search.ts derives first classes in one pass).
-      ok = cl > prev && cl >= FIRST_CLASS && cl < classEnd && to > s && to < N && depth[to] === d + 1 && (s !== 0 || rootRow[cl - FIRST_CLASS] === to);
+      wrong |= (cl <= prev ? 1 : 0) | (to <= s || to >= N ? 1 : 0);
       prev = cl;
     }
-    if (s > 0 && ok) {
-      const f = failLink[s]!, dl = dictLink[s]!;
-      ok = f >= 0 && f < N && depth[f]! < d && (dl === -1 || (dl > 0 && dl < N && depth[dl]! < d && os[dl + 1]! > os[dl]!));
-    }
+    wrong |= (prev >= classEnd ? 1 : 0) | (depth[s]! > MAX_PATTERN_SYMBOLS ? 1 : 0);
+  }
+  for (let k = es[0]!; k < es[1]!; k++) wrong |= rootRow[edgeClass[k]! - FIRST_CLASS] !== edgeTarget[k] ? 1 : 0;
+  for (let s = 1; s < N; s++) {
+    const d = depth[s]!, f = failLink[s]!, dl = dictLink[s]!;
+    wrong |= (f >>> 0 >= N || depth[f]! >= d ? 1 : 0) | (dl !== -1 && (dl <= 0 || dl >= N || depth[dl]! >= d) ? 1 : 0);
+  }
+  for (let s = 0; s < N; s++) {
     const olo = os[s]!, ohi = os[s + 1]!;
-    ok &&= ohi >= olo;
-    for (let o = olo; o < ohi && ok; o++) {
+    if (ohi < olo) bad("automaton");
+    for (let o = olo; o < ohi; o++) {
       const p = outList[o]!;
-      ok = p >= 0 && p < P && patRunStart[p + 1]! - patRunStart[p]! === d;
+      wrong |= p >>> 0 >= P || patRunStart[p + 1]! - patRunStart[p]! !== depth[s] ? 1 : 0;
     }
   }
+  let ok = wrong === 0;
   if (!ok) bad("automaton");
   // Dense rows are Uint16 and built in id order: targets by dense classes must fit, fail[s] < s.
   for (let s = 1; s < t.denseStates; s++) if (failLink[s]! >= s) bad("dense state order");
