@@ -149,6 +149,21 @@ const en = {
   done: "Done.",
   failed: "Refused: {detail} ({code})",
   close: "Close",
+  offsets: "Offsets",
+  rollback: "Roll back to version {version}",
+  rollbackShort: "Roll back",
+  post: "Post",
+  reposts: "Reposts",
+  views: "Views",
+  verdict: "Verdict",
+  pattern: "Pattern",
+  unpublished: "the draft has unpublished changes",
+  licenceRequired: "licence required",
+  escalated: "escalated",
+  erased: "erased",
+  active: "active",
+  revokedAt: "revoked {at}",
+  expired: "expired",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -297,6 +312,21 @@ const zh: Record<MessageKey, string> = {
   done: "完成。",
   failed: "被拒绝：{detail}（{code}）",
   close: "关闭",
+  offsets: "位置",
+  rollback: "回滚到第 {version} 版",
+  rollbackShort: "回滚",
+  post: "帖子",
+  reposts: "转发",
+  views: "浏览",
+  verdict: "审查结论",
+  pattern: "词条",
+  unpublished: "草稿有未发布的更改",
+  licenceRequired: "需要许可",
+  escalated: "已升级处理",
+  erased: "已删除",
+  active: "有效",
+  revokedAt: "已于 {at} 吊销",
+  expired: "已过期",
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { en, "zh-CN": zh };

@@ -71,7 +71,7 @@ accountRoutes.get("/accounts", async (c) => {
                 <td>{a.displayName}</td>
                 <td>{a.kind}</td>
                 <td>{a.status}</td>
-                <td>{a.identity.erased ? "erased" : [a.identity.name, a.identity.documentNumber].filter(Boolean).join(" · ")}</td>
+                <td>{a.identity.erased ? t("erased") : [a.identity.name, a.identity.documentNumber].filter(Boolean).join(" · ")}</td>
               </tr>
             ))}
           </tbody>
@@ -113,7 +113,7 @@ async function accountPage(c: Ctx, revealed: Revealed | null, flash: { kind: "ok
               <dt>{t("status")}</dt>
               <dd data-testid="account-status">{a.status}</dd>
               <dt>{t("identityMasked")}</dt>
-              <dd>{a.identity.erased ? "erased" : [a.identity.documentType, a.identity.name, a.identity.documentNumber, a.identity.phone].filter(Boolean).join(" · ")}</dd>
+              <dd>{a.identity.erased ? t("erased") : [a.identity.documentType, a.identity.name, a.identity.documentNumber, a.identity.phone].filter(Boolean).join(" · ")}</dd>
               <dt>{t("age")}</dt>
               <dd>{when(a.createdAt)}</dd>
             </dl>
@@ -139,7 +139,7 @@ async function accountPage(c: Ctx, revealed: Revealed | null, flash: { kind: "ok
               <ul>
                 {licences.data.licences.map((l) => (
                   <li>
-                    {l.licenceNumber} · {l.issuer} · {l.scope.join(", ")} · {l.active ? "active" : l.revokedAt ? `revoked ${when(l.revokedAt)}` : "expired"} · {when(l.expiresAt)}
+                    {l.licenceNumber} · {l.issuer} · {l.scope.join(", ")} · {l.active ? t("active") : l.revokedAt ? t("revokedAt", { at: when(l.revokedAt) }) : t("expired")} · {when(l.expiresAt)}
                   </li>
                 ))}
               </ul>

@@ -54,7 +54,7 @@ function AccountSummary(props: { c: Ctx; account: ApiAnswer<Account> | null }) {
       <dt>{t("status")}</dt>
       <dd>{acc.status}</dd>
       <dt>{t("identityMasked")}</dt>
-      <dd>{acc.identity.erased ? "erased" : [acc.identity.name, acc.identity.documentNumber, acc.identity.phone].filter(Boolean).join(" · ")}</dd>
+      <dd>{acc.identity.erased ? t("erased") : [acc.identity.name, acc.identity.documentNumber, acc.identity.phone].filter(Boolean).join(" · ")}</dd>
     </dl>
   );
 }
@@ -119,7 +119,7 @@ itemRoutes.get("/items/:id", async (c) => {
                         <th scope="col">{t("severity")}</th>
                         <th scope="col">{t("action")}</th>
                         <th scope="col">{t("field")}</th>
-                        <th scope="col">Offsets</th>
+                        <th scope="col">{t("offsets")}</th>
                       </tr>
                     </thead>
                     <tbody>

@@ -36,7 +36,7 @@ policyRoutes.get("/policy", async (c) => {
         <h2 id="pub-h">{t("versions")}</h2>
         <p data-testid="policy-state">
           {t("version")} {state.ok ? (state.data.current?.version ?? "—") : "?"}
-          {state.ok && state.data.unpublishedChanges ? " · draft has unpublished changes" : ""}
+          {state.ok && state.data.unpublishedChanges ? ` · ${t("unpublished")}` : ""}
         </p>
         <form method="post" action={`${BASE}/policy/publish`}>
           <Csrf c={c} />
@@ -52,7 +52,7 @@ policyRoutes.get("/policy", async (c) => {
                 <th scope="col">{t("at")}</th>
                 <th scope="col">{t("actor")}</th>
                 <th scope="col">
-                  <span class="sr-only">Rollback</span>
+                  <span class="sr-only">{t("rollbackShort")}</span>
                 </th>
               </tr>
             </thead>
@@ -68,8 +68,8 @@ policyRoutes.get("/policy", async (c) => {
                       <form class="inline" method="post" action={`${BASE}/policy/rollback`}>
                         <Csrf c={c} />
                         <input type="hidden" name="version" value={String(v.version)} />
-                        <button type="submit" class="secondary" aria-label={`Rollback to ${v.version}`}>
-                          Rollback
+                        <button type="submit" class="secondary" aria-label={t("rollback", { version: v.version })}>
+                          {t("rollbackShort")}
                         </button>
                       </form>
                     )}
@@ -112,7 +112,7 @@ policyRoutes.get("/policy", async (c) => {
           {(categories.ok ? categories.data.categories : []).map((cat) => (
             <li>
               <strong>{cat.name}</strong>: {cat.ranges.map((r) => `${r.min}–${r.max} → ${r.action}`).join(", ")}
-              {cat.licenceRequired ? " · licence required" : ""}
+              {cat.licenceRequired ? ` · ${t("licenceRequired")}` : ""}
             </li>
           ))}
         </ul>
@@ -176,7 +176,7 @@ async function listPage(c: Ctx, flash: Flash, importErrors: Problem["errors"] | 
           <thead>
             <tr>
               <th scope="col">#</th>
-              <th scope="col">Pattern</th>
+              <th scope="col">{t("pattern")}</th>
               <th scope="col">{t("severity")}</th>
               <th scope="col">{t("at")}</th>
             </tr>

@@ -36,9 +36,9 @@ spreadRoutes.get("/spread", async (c) => {
             <caption class="sr-only">{t("spreadTitle")}</caption>
             <thead>
               <tr>
-                <th scope="col">Post</th>
-                <th scope="col">Reposts</th>
-                <th scope="col">Views</th>
+                <th scope="col">{t("post")}</th>
+                <th scope="col">{t("reposts")}</th>
+                <th scope="col">{t("views")}</th>
                 <th scope="col">{t("levels")}</th>
                 <th scope="col">{t("at")}</th>
               </tr>
@@ -51,7 +51,7 @@ spreadRoutes.get("/spread", async (c) => {
                   <td>{p.views}</td>
                   <td>
                     {p.levels.map((l) => l.name).join(", ")}
-                    {p.escalated ? " · escalated" : ""}
+                    {p.escalated ? ` · ${t("escalated")}` : ""}
                   </td>
                   <td>{when(p.updatedAt)}</td>
                 </tr>
@@ -71,7 +71,7 @@ spreadRoutes.get("/spread", async (c) => {
               <th scope="col">{t("value")}</th>
               <th scope="col">{t("action")}</th>
               <th scope="col">{t("category")}</th>
-              <th scope="col">Verdict</th>
+              <th scope="col">{t("verdict")}</th>
             </tr>
           </thead>
           <tbody>
