@@ -5,7 +5,7 @@ import { runAtomic, type AtomicStatement } from "../../../pkg/batch";
 import { createDb, type Db } from "../../../pkg/db";
 import { ApiError } from "../../../pkg/errors";
 import { newId } from "../../../pkg/ids";
-import { committedEventIds, outboxRowsStatement, outboxStatement, relayAfterCommit, relayRowsAfterCommit, type OutboxWrite, type WaitUntil } from "../../../pkg/outbox";
+import { outboxRowsStatement, relayRowsAfterCommit, type OutboxRowsWrite, type WaitUntil } from "../../../pkg/outbox";
 import { log } from "../../../pkg/log";
 import type { Principal } from "../../../pkg/principal";
 import { closeSignalsWhere, decideItems as decideOpenItems, reopenItem, type ReviewSubjectType } from "../../../pkg/review-signals";
@@ -368,64 +368,59 @@ async function writeDecisions(
       now,
     ),
   ];
-  // 5. Events (pkg/outbox.ts), each only where its decision row was written: review.decided per
-  // item; report.resolved per report that followed a decided item; the post's event, written
-  // before the post action and conditioned on the post's state it changes.
-  const events: OutboxWrite[] = [];
-  const postEvent = ({ remove_post: "post.removed", restore_post: "post.restored", label_post: "post.labelled" } as const)[input.action as "remove_post"];
-  for (const p of planned) {
-    const written = sql`EXISTS (SELECT 1 FROM moderation_decisions WHERE id = ${p.decisionId})`;
-    events.push(
-      outboxStatement(
-        {
-          type: "review.decided",
-          subject: { type: "review_item", id: p.item.id },
-          payload: {
-            reviewItemId: p.item.id,
-            decisionId: p.decisionId,
-            action: input.action,
-            subjectType: p.item.subjectType,
-            subjectId: p.item.subjectId,
-            target: p.target,
-            ...(labels ? { labels: input.labels } : {}),
-            ...(input.durationDays ? { durationDays: input.durationDays } : {}),
-          },
-          occurredAt: now,
-        },
-        requestId,
-        { onlyIf: written },
-      ),
-    );
-    if (postEvent && p.target?.type === "post") {
-      const state = input.action === "remove_post" ? sql`removed_at IS NULL` : input.action === "restore_post" ? sql`removed_at IS NOT NULL` : sql`1`;
-      events.push(
-        outboxStatement(
-          {
-            type: postEvent,
-            subject: { type: "post", id: p.target.id },
-            payload: { postId: p.target.id, decisionId: p.decisionId, reviewItemId: p.item.id, ...(labels ? { labels: input.labels } : {}) },
-            occurredAt: now,
-          },
-          requestId,
-          { onlyIf: sql`${written} AND EXISTS (SELECT 1 FROM posts WHERE id = ${p.target.id} AND ${state})` },
-        ),
-      );
-    }
-  }
-  statements.push(...events.map((e) => e.statement));
-  const resolved = outboxRowsStatement(
+  // 5. Events (pkg/outbox.ts), one statement per type over the decision rows this batch wrote (a
+  // bulk decision of 500 items adds three statements, not a thousand): review.decided per item;
+  // the post's event, before the post action and only where the post is in the state it changes;
+  // report.resolved per report that followed a decided item.
+  const extra = sql.join(
+    [...(labels ? [sql`, 'labels', json(${labels})`] : []), ...(input.durationDays ? [sql`, 'durationDays', ${input.durationDays}`] : [])],
+    sql``,
+  );
+  const decidedEvents = outboxRowsStatement(
     {
-      type: "report.resolved",
-      subjectType: "report",
-      rows: sql`SELECT r.id AS subject_id, json_object('reportId', r.id, 'reviewItemId', d.review_item_id, 'decisionId', d.id,
-          'outcome', CASE WHEN d.action = 'dismiss' THEN 'dismissed' ELSE 'actioned' END, 'category', r.reason, 'subjectType', r.subject_type, 'subjectId', r.subject_id) AS payload
-        FROM moderation_decisions d JOIN reports r ON r.subject_type = d.subject_type AND r.subject_id = d.subject_id
-        WHERE d.id IN ${mine} AND ${sql.raw(REPORT_ITEM_SQL)} = d.review_item_id`,
+      type: "review.decided",
+      subjectType: "review_item",
+      rows: sql`SELECT d.review_item_id AS subject_id, json_object('reviewItemId', d.review_item_id, 'decisionId', d.id, 'action', d.action,
+          'subjectType', d.subject_type, 'subjectId', d.subject_id,
+          'target', json(CASE WHEN d.target_type IS NULL THEN NULL ELSE json_object('type', d.target_type, 'id', d.target_id) END)${extra}) AS payload
+        FROM moderation_decisions d WHERE d.id IN ${mine}`,
       occurredAt: now,
     },
     requestId,
   );
-  statements.push(resolved.statement);
+  const events: OutboxRowsWrite[] = [decidedEvents];
+  const postEvent = ({ remove_post: "post.removed", restore_post: "post.restored", label_post: "post.labelled" } as const)[input.action as "remove_post"];
+  if (postEvent) {
+    const state = input.action === "remove_post" ? sql`p.removed_at IS NULL` : input.action === "restore_post" ? sql`p.removed_at IS NOT NULL` : sql`1`;
+    const labelled = labels ? sql`, 'labels', json(${labels})` : sql``;
+    events.push(
+      outboxRowsStatement(
+        {
+          type: postEvent,
+          subjectType: "post",
+          rows: sql`SELECT d.target_id AS subject_id, json_object('postId', d.target_id, 'decisionId', d.id, 'reviewItemId', d.review_item_id${labelled}) AS payload
+            FROM moderation_decisions d JOIN posts p ON p.id = d.target_id WHERE d.id IN ${mine} AND d.target_type = 'post' AND ${state}`,
+          occurredAt: now,
+        },
+        requestId,
+      ),
+    );
+  }
+  events.push(
+    outboxRowsStatement(
+      {
+        type: "report.resolved",
+        subjectType: "report",
+        rows: sql`SELECT r.id AS subject_id, json_object('reportId', r.id, 'reviewItemId', d.review_item_id, 'decisionId', d.id,
+            'outcome', CASE WHEN d.action = 'dismiss' THEN 'dismissed' ELSE 'actioned' END, 'category', r.reason, 'subjectType', r.subject_type, 'subjectId', r.subject_id) AS payload
+          FROM moderation_decisions d JOIN reports r ON r.subject_type = d.subject_type AND r.subject_id = d.subject_id
+          WHERE d.id IN ${mine} AND ${sql.raw(REPORT_ITEM_SQL)} = d.review_item_id`,
+        occurredAt: now,
+      },
+      requestId,
+    ),
+  );
+  statements.push(...events.map((e) => e.statement));
   // 6. The post action.
   const targets = sql`(SELECT target_id FROM moderation_decisions WHERE id IN ${mine} AND target_type = 'post')`;
   if (input.action === "remove_post") statements.push(sql`UPDATE posts SET removed_at = ${now} WHERE id IN ${targets} AND removed_at IS NULL`);
@@ -436,8 +431,7 @@ async function writeDecisions(
       ON CONFLICT DO NOTHING`);
   }
   const results = await runAtomic(env.DB, statements);
-  relayAfterCommit(env.EVENTS, ctx, committedEventIds(statements, results, events), env.DB);
-  if ((results[statements.indexOf(resolved.statement)]?.meta.changes ?? 0) > 0) relayRowsAfterCommit(env.EVENTS, ctx, env.DB, [resolved]);
+  relayRowsAfterCommit(env.EVENTS, ctx, env.DB, events.filter((e) => (results[statements.indexOf(e.statement)]?.meta.changes ?? 0) > 0));
   return chunked(
     planned.map((p) => p.decisionId),
     (part) => db.select().from(moderationDecisions).where(inArray(moderationDecisions.id, part)),
