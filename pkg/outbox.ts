@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { AtomicStatement } from "./batch";
 import { newId } from "./ids";
+import { log } from "./log";
 
 /** Every event Gatehouse announces to webhook subscribers (issue #16). */
 export const EVENT_TYPES = [
@@ -147,7 +148,7 @@ async function relay(queue: Queue<EventMessage>, eventIds: readonly string[], d1
 
 function inBackground(ctx: WaitUntil | undefined, work: () => Promise<void>): void {
   // A failed send only delays the event: the events worker's sweeper relays rows left unrelayed.
-  const p = work().catch(() => undefined);
+  const p = work().catch((err: unknown) => log("warn", "event_relay_failed", { error: (err as Error)?.name ?? "Error" }));
   if (ctx) ctx.waitUntil(p);
 }
 
