@@ -184,6 +184,24 @@ describe("deliveries", () => {
     expect(page.deliveries).toHaveLength(1);
   });
 
+  it("ten operators deciding one item at once: one decision, one review.decided delivered; the refused batches announce nothing", async () => {
+    await register(receiver("decided"), ["review.decided"]);
+    const accountId = await reviewOpened();
+    const operators = await Promise.all(Array.from({ length: 10 }, async () => api((await newKey("operator")).key)));
+    const page = await expectData(operators[0]!.GET("/v1/review-queue", { params: { query: { subjectType: "account", limit: 500 } } }), 200);
+    const item = page.items.find((i) => i.subjectId === accountId)!;
+    const answers = await Promise.all(
+      operators.map((op) => op.POST("/v1/review-queue/{id}/decision", { params: { path: { id: item.id } }, body: { action: "dismiss", reason: "not a scam" } })),
+    );
+    expect(answers.filter((a) => a.response.status === 200)).toHaveLength(1);
+    for (const a of answers.filter((a) => a.response.status !== 200)) expect(a.response.status).toBe(409);
+    await eventually(async () => (forAccount("decided", accountId).length ? true : undefined), 40_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const [only, ...more] = forAccount("decided", accountId);
+    expect(more).toHaveLength(0);
+    expect(JSON.parse(only!.body)).toMatchObject({ type: "review.decided", data: { reviewItemId: item.id } });
+  });
+
   it("after a rotation both secrets verify during the overlap, only the new one after it", { timeout: 120_000 }, async () => {
     const hook = await register(receiver("rotating"));
     const rotated = await expectData(admin().POST("/v1/webhooks/{id}/rotate-secret", { params: { path: { id: hook.id } }, body: { overlapSeconds: 5 } }), 200);

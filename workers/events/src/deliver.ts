@@ -121,7 +121,12 @@ export async function deliver(env: Env, deliveryId: string, s: DeliverySettings 
   )
     .bind(now + s.timeoutMs + 5_000, now, row.id, now)
     .first<{ attempts: number }>();
-  if (!leased) return { ack: true, result: "not_due" };
+  if (!leased) {
+    // Another copy holds the lease: look again when it ends (finished by then, or its holder died).
+    const held = await env.DB.prepare("SELECT status, lease_until FROM webhook_deliveries WHERE id = ?").bind(row.id).first<{ status: string; lease_until: number | null }>();
+    if (!held || (held.status !== "pending" && held.status !== "retrying") || held.lease_until === null) return { ack: true, result: "not_due" };
+    return { ack: false, delaySeconds: Math.max(1, Math.ceil((held.lease_until - now) / 1000)) };
+  }
   const attempt = leased.attempts;
 
   const { results: secrets } = await env.DB.prepare("SELECT secret FROM webhook_secrets WHERE endpoint_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at DESC")
