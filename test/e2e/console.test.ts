@@ -253,6 +253,31 @@ describe("the operator console", () => {
     await expectData(api(admin.key).PATCH("/v1/spread/thresholds", { body: { set: [], remove: [{ level: "console_watch", metric: "reposts", category: "rumour", verdict: null }] } }), 200);
   });
 
+  it("an admin creates a key (shown once) and revokes it: the new key's console session ends", async () => {
+    const { context, page } = await signedIn(admin.key);
+    await page.goto(`${site()}/console/keys`);
+    await page.getByLabel("Name").fill(`console night shift ${RUN}`);
+    await page.getByLabel("Role").selectOption("operator");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const created = page.getByTestId("new-key");
+    await created.waitFor();
+    const key = await created.locator("input").inputValue();
+    expect(key).toMatch(/^gh_[A-Za-z0-9_-]{43}$/);
+    await expectAccessible(page, "keys");
+    await shot(page, "keys");
+    await page.goto(`${site()}/console/keys`);
+    expect(await page.content()).not.toContain(key);
+
+    const holder = await signedIn(key);
+    const row = page.locator("tr", { hasText: `console night shift ${RUN}` });
+    await row.getByRole("button", { name: /Revoke/ }).click();
+    await expect.poll(() => page.locator("tr", { hasText: `console night shift ${RUN}` }).textContent()).toContain("revoked");
+    const res = await holder.page.goto(`${site()}/console/queue`);
+    expect(res?.url()).toMatch(/\/console\/sign-in$/);
+    await holder.context.close();
+    await context.close();
+  });
+
   it("refuses a form without the session's CSRF token, and an operator on an admin page", async () => {
     const { context, page } = await signedIn(ann.key);
     const forged = await page.evaluate(async (id) => {

@@ -11,6 +11,7 @@ import { accountRoutes } from "./routes/accounts";
 import { appealRoutes } from "./routes/appeals";
 import { auditRoutes } from "./routes/audit";
 import { itemRoutes } from "./routes/items";
+import { keyRoutes } from "./routes/keys";
 import { policyRoutes } from "./routes/policy";
 import { queueRoutes } from "./routes/queue";
 import { signInRoutes } from "./routes/sign-in";
@@ -58,6 +59,7 @@ app.route("/", auditRoutes);
 app.route("/", accountRoutes);
 app.route("/", policyRoutes);
 app.route("/", spreadRoutes);
+app.route("/", keyRoutes);
 
 function ErrorPage(props: { c: Ctx; status: number; code: string; text: string }) {
   return (

@@ -19,6 +19,7 @@ const NAV: NavEntry[] = [
   { href: `${BASE}/accounts`, label: "navAccounts" },
   { href: `${BASE}/spread`, label: "navSpread" },
   { href: `${BASE}/policy`, label: "navPolicy", admin: true },
+  { href: `${BASE}/keys`, label: "navKeys", admin: true },
 ];
 
 /** The hidden CSRF field every form of a signed-in page carries. */

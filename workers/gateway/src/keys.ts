@@ -1,18 +1,8 @@
 import { API_KEY_RE, findApiKey } from "../../../pkg/api-keys";
 import type { Db } from "../../../pkg/db";
 import { sha256Hex, timingSafeEqualStr } from "../../../pkg/ids";
-import { bytesToBase64Url } from "../../../pkg/encoding";
 import type { Principal, Role } from "../../../pkg/principal";
 import type { LimitTier } from "./limits";
-
-/** Keys look like `gh_<43 base64url chars>` (pkg/api-keys.ts): 256 random bits, so a plain SHA-256 is a safe store. */
-export function generateKey(): string {
-  const bytes = new Uint8Array(32);
-  crypto.getRandomValues(bytes);
-  return `gh_${bytesToBase64Url(bytes)}`;
-}
-
-export const KEY_PREFIX_LENGTH = 10;
 
 interface CachedKey {
   principal: Principal | null;

@@ -1,7 +1,8 @@
-import type { Role } from "../../../pkg/principal";
+import { DEFAULT_TIER } from "../../../pkg/api-keys";
 import { FixedWindowLimiter, type RateDecision } from "../../../pkg/rate-limit";
 
-export { FixedWindowLimiter, type RateDecision };
+/** The tier a new key gets unless the admin chooses (pkg/api-keys.ts, shared with the console). */
+export { DEFAULT_TIER, FixedWindowLimiter, type RateDecision };
 
 /**
  * Request limits of the gateway. Each limit is a Workers Rate Limiting namespace in
@@ -33,10 +34,6 @@ export const LIMITS = {
 } as const satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMITS;
-
-/** The tier a new key gets unless the admin chooses: apps are backends, people are not. */
-export const DEFAULT_TIER: Record<Role, LimitTier> = { app: "high", operator: "standard", admin: "standard" };
-
 
 /** The part of a Workers Rate Limiting binding the gateway uses. */
 export interface RateLimitBinding {

@@ -1,18 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
-import { apiKeys } from "../../../../db/schema";
+import { sql } from "drizzle-orm";
+import { apiKeyView, createApiKey, findApiKeyById, listApiKeys, revokeApiKey } from "../../../../pkg/api-keys";
 import { createRouter } from "../../../../pkg/app";
 import { auditStatement } from "../../../../pkg/audit";
 import { runAtomic } from "../../../../pkg/batch";
-import { decodeCursor, nextCursor } from "../../../../pkg/cursor";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
-import { newId, sha256Hex } from "../../../../pkg/ids";
 import { requireRole, ROLES } from "../../../../pkg/principal";
-import { isoOrNull, PageQuerySchema, problemResponses, safeText } from "../../../../pkg/schemas";
+import { PageQuerySchema, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Env } from "../env";
-import { forgetKeyById, generateKey, KEY_PREFIX_LENGTH } from "../keys";
-import { DEFAULT_TIER, LIMIT_TIERS } from "../limits";
+import { forgetKeyById } from "../keys";
+import { LIMIT_TIERS } from "../limits";
 
 const TierSchema = z.enum(LIMIT_TIERS).openapi({ description: "Rate-limit tier: standard (600 requests a minute), high (1,000 a second), unlimited" });
 
@@ -90,20 +88,10 @@ const revokeKey = createRoute({
   },
 });
 
-type KeyRow = typeof apiKeys.$inferSelect;
-const toView = (r: KeyRow) => ({
-  id: r.id,
-  name: r.name,
-  role: r.role,
-  tier: r.limitTier,
-  prefix: r.keyPrefix,
-  createdAt: isoOrNull(r.createdAt)!,
-  revokedAt: isoOrNull(r.revokedAt),
-  lastUsedAt: isoOrNull(r.lastUsedAt),
-});
+const toView = apiKeyView;
 
-async function loadKey(env: Env, id: string): Promise<KeyRow> {
-  const row = await createDb(env.DB).select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+async function loadKey(env: Env, id: string) {
+  const row = await findApiKeyById(createDb(env.DB), id);
   if (!row) throw new ApiError(404, "key_not_found", "No API key has this id.");
   return row;
 }
@@ -111,39 +99,13 @@ async function loadKey(env: Env, id: string): Promise<KeyRow> {
 export const keysRoutes = createRouter<Env>()
   .openapi(createKey, async (c) => {
     const { role, name, tier } = c.req.valid("json");
-    const key = generateKey();
-    const row: KeyRow = {
-      id: newId("key"),
-      name,
-      role,
-      limitTier: tier ?? DEFAULT_TIER[role],
-      keyHash: await sha256Hex(key),
-      keyPrefix: key.slice(0, KEY_PREFIX_LENGTH),
-      createdAt: Date.now(),
-      revokedAt: null,
-      lastUsedAt: null,
-    };
-    await runAtomic(c.env.DB, [
-      createDb(c.env.DB).insert(apiKeys).values(row),
-      auditStatement(c.get("principal")!, c.get("requestId"), {
-        action: "key.created",
-        subjectType: "api_key",
-        subjectId: row.id,
-        details: { role, tier: row.limitTier },
-      }),
-    ]);
+    const { row, key } = await createApiKey(c.env.DB, c.get("principal")!, c.get("requestId"), { role, name, tier });
     return c.json({ ...toView(row), key }, 201);
   })
   .openapi(listKeys, async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const after = decodeCursor(cursor);
-    const rows = await createDb(c.env.DB)
-      .select()
-      .from(apiKeys)
-      .where(after ? or(lt(apiKeys.createdAt, after.key), and(eq(apiKeys.createdAt, after.key), lt(apiKeys.id, after.id))) : undefined)
-      .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-      .limit(limit);
-    return c.json({ keys: rows.map(toView), nextCursor: nextCursor(rows, limit, (r) => ({ key: r.createdAt, id: r.id })) }, 200);
+    const page = await listApiKeys(createDb(c.env.DB), limit, cursor);
+    return c.json({ keys: page.rows.map(toView), nextCursor: page.nextCursor }, 200);
   })
   .openapi(updateKey, async (c) => {
     const { id } = c.req.valid("param");
@@ -168,13 +130,7 @@ export const keysRoutes = createRouter<Env>()
   .openapi(revokeKey, async (c) => {
     const { id } = c.req.valid("param");
     const row = await loadKey(c.env, id);
-    if (row.revokedAt == null) {
-      // Revoking twice at once writes one revocation and one audit entry.
-      await runAtomic(c.env.DB, [
-        c.env.DB.prepare(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`).bind(Date.now(), id),
-        auditStatement(c.get("principal")!, c.get("requestId"), { action: "key.revoked", subjectType: "api_key", subjectId: id }, { onlyIf: sql`changes() = 1` }),
-      ]);
-    }
+    if (row.revokedAt == null) await revokeApiKey(c.env.DB, c.get("principal")!, c.get("requestId"), id);
     forgetKeyById(id);
     return c.json(toView(await loadKey(c.env, id)), 200);
   });
