@@ -1,8 +1,6 @@
-import { DEFAULT_TIER } from "../../../pkg/api-keys";
 import { FixedWindowLimiter, type RateDecision } from "../../../pkg/rate-limit";
 
-/** The tier a new key gets unless the admin chooses (pkg/api-keys.ts, shared with the console). */
-export { DEFAULT_TIER, FixedWindowLimiter, type RateDecision };
+export { FixedWindowLimiter, type RateDecision };
 
 /**
  * Request limits of the gateway. Each limit is a Workers Rate Limiting namespace in
