@@ -20,14 +20,17 @@ const MAX_DENSE_DEPTH = 4;
 export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], maxGap: number, denseMinFrequency?: number): Tables {
   const P = patterns.length;
 
-  // 1. Collapse patterns into runs (flat: run r of pattern p is runSym/runLens[patRunStart[p] + r]);
+  // 1. Collapse patterns into runs (flat: run r of pattern p is runSlot/runLensAll[patRunStart[p] + r]);
   //    class ids by descending frequency, so the classes worth dense rows
   //    (Latin letters in a mixed list) come first.
-  const freq = new Map<number, number>();
+  // Symbols are numbered in order of appearance (slotOf: code point → number + 1), counted
+  // in typed arrays: Maps cost more than the rest of this step.
+  const slotOf = new Int32Array(0x110000);
+  let slotSym = new Int32Array(256), slotCount = new Int32Array(256), S = 0;
   const patRunStart = new Int32Array(P + 1);
   let R = 0;
   for (let p = 0; p < P; p++) R += patterns[p]!.symbols.length;
-  const runSym = new Int32Array(R), runLensAll = new Uint16Array(R);
+  const runSlot = new Int32Array(R), runLensAll = new Uint16Array(R);
   const patLen = new Uint16Array(P), patFlags = new Uint8Array(P), patTerm = new Int32Array(P);
   R = 0;
   for (let p = 0; p < P; p++) {
@@ -36,9 +39,23 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
       const sym = symbols[i]!;
       let j = i + 1;
       while (j < symbols.length && symbols[j] === sym) j++;
-      runSym[R] = sym;
+      if (!(sym >= 0 && sym <= 0x10ffff)) throw new Error(`engine: symbol ${sym} is not a code point`);
+      let k = slotOf[sym]! - 1;
+      if (k < 0) {
+        if (S === slotSym.length) {
+          const grownSym = new Int32Array(2 * S), grownCount = new Int32Array(2 * S);
+          grownSym.set(slotSym);
+          grownCount.set(slotCount);
+          slotSym = grownSym;
+          slotCount = grownCount;
+        }
+        k = S++;
+        slotSym[k] = sym;
+        slotOf[sym] = k + 1;
+      }
+      slotCount[k]!++;
+      runSlot[R] = k;
       runLensAll[R++] = j - i;
-      freq.set(sym, (freq.get(sym) ?? 0) + 1);
       i = j;
     }
     patRunStart[p + 1] = R;
@@ -46,45 +63,55 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
     patFlags[p] = flags;
     patTerm[p] = term;
   }
-  const byFrequency = [...freq.keys()].sort((a, b) => freq.get(b)! - freq.get(a)! || a - b);
-  const A = byFrequency.length;
+  const byFrequency = Array.from({ length: S }, (_, k) => k).sort((a, b) => slotCount[b]! - slotCount[a]! || slotSym[a]! - slotSym[b]!);
+  const A = S;
   if (A + FIRST_CLASS > MAX_CLASSES) throw new EngineInputError(`engine: more than ${MAX_CLASSES - FIRST_CLASS} distinct characters in terms`);
   // Dense classes: frequent enough to pay for a row entry in every dense state.
   const minFreq = denseMinFrequency ?? Math.max(16, P / 200);
   let denseClasses = 0;
-  while (denseClasses < Math.min(A, MAX_DENSE_CLASSES) && freq.get(byFrequency[denseClasses]!)! >= minFreq) denseClasses++;
+  while (denseClasses < Math.min(A, MAX_DENSE_CLASSES) && slotCount[byFrequency[denseClasses]!]! >= minFreq) denseClasses++;
   // Among the other classes, those of one-run patterns ("词", "词词") come last: the
   // searcher's CJK loop takes the classes before them (root child without outputs)
   // with one range check (Runtime.fastLimit).
-  const oneRun = new Set<number>();
-  for (let p = 0; p < P; p++) if (patRunStart[p + 1]! - patRunStart[p]! === 1) oneRun.add(runSym[patRunStart[p]!]!);
+  const oneRun = new Uint8Array(S);
+  for (let p = 0; p < P; p++) if (patRunStart[p + 1]! - patRunStart[p]! === 1) oneRun[runSlot[patRunStart[p]!]!] = 1;
   const rest = byFrequency.slice(denseClasses);
-  const alphabet = [...byFrequency.slice(0, denseClasses), ...rest.filter((x) => !oneRun.has(x)), ...rest.filter((x) => oneRun.has(x))];
-  const classOf = new Map<number, number>();
-  alphabet.forEach((sym, i) => classOf.set(sym, FIRST_CLASS + i));
+  const alphabetSlots = [...byFrequency.slice(0, denseClasses), ...rest.filter((k) => !oneRun[k]), ...rest.filter((k) => oneRun[k])];
+  const alphabet = alphabetSlots.map((k) => slotSym[k]!);
+  const classOfSlot = new Uint16Array(S);
+  alphabetSlots.forEach((k, i) => (classOfSlot[k] = FIRST_CLASS + i));
   const runClass = new Uint16Array(R);
-  for (let r = 0; r < R; r++) runClass[r] = classOf.get(runSym[r]!)!;
+  for (let r = 0; r < R; r++) runClass[r] = classOfSlot[runSlot[r]!]!;
 
-  // 2. Trie by insertion ("old ids", renumbered in step 3). Root children in a
-  //    dense array, other children in sibling lists (few per node).
+  // 2. Trie by insertion ("old ids", renumbered in step 3). Root children in a dense
+  //    array; other edges in an open-addressing hash table keyed by (parent, class): a
+  //    CJK character can have thousands of children, too many for a list walk per insertion.
   const cap = R + 1; // each run adds at most one node
   const parent = new Int32Array(cap), label = new Uint16Array(cap);
-  const firstChild = new Int32Array(cap), nextSibling = new Int32Array(cap);
   const rootChild = new Int32Array(A);
+  let hashBits = 4;
+  while (1 << hashBits < 2 * cap) hashBits++;
+  const hashMask = (1 << hashBits) - 1, hashShift = 32 - hashBits;
+  // Slot: the child (0: empty); its parent and class are parent[child] and label[child].
+  const slots = new Int32Array(1 << hashBits);
   let nodes = 1;
   const endNode = new Int32Array(P);
   for (let p = 0; p < P; p++) {
     let v = 0;
-    for (let r = patRunStart[p]!; r < patRunStart[p + 1]!; r++) {
+    for (let r = patRunStart[p]!, end = patRunStart[p + 1]!; r < end; r++) {
       const c = runClass[r]!;
-      let w = v === 0 ? rootChild[c - FIRST_CLASS]! : firstChild[v]!;
-      if (v !== 0) while (w !== 0 && label[w] !== c) w = nextSibling[w]!;
-      if (w === 0) {
-        w = nodes++;
-        parent[w] = v;
-        label[w] = c;
-        if (v === 0) rootChild[c - FIRST_CLASS] = w;
-        else { nextSibling[w] = firstChild[v]!; firstChild[v] = w; }
+      let w: number;
+      if (v === 0) {
+        w = rootChild[c - FIRST_CLASS]!;
+        if (w === 0) { w = nodes++; parent[w] = 0; label[w] = c; rootChild[c - FIRST_CLASS] = w; }
+      } else {
+        let h = Math.imul(v ^ Math.imul(c, 0x85ebca6b), 0x9e3779b1) >>> hashShift;
+        for (;;) {
+          w = slots[h]!;
+          if (w === 0) { w = nodes++; parent[w] = v; label[w] = c; slots[h] = w; break; }
+          if (parent[w] === v && label[w] === c) break;
+          h = (h + 1) & hashMask;
+        }
       }
       v = w;
     }
@@ -92,23 +119,22 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
   }
   const N = nodes;
   if (N > MAX_STATES) throw new EngineInputError(`engine: terms too long or too many (more than ${MAX_STATES} automaton states)`);
-  // Children of each old id, CSR-style, sorted by class.
+  // Children of each old id, CSR-style, sorted by class: nodes by class (counting sort),
+  // then, in that order, into their parent's range.
   const kidStart = new Int32Array(N + 1);
   for (let v = 1; v < N; v++) kidStart[parent[v]! + 1]!++;
   for (let v = 0; v < N; v++) kidStart[v + 1]! += kidStart[v]!;
   const kids = new Int32Array(Math.max(0, N - 1));
   {
-    let k = 0;
-    for (let c = 0; c < A; c++) if (rootChild[c]) kids[k++] = rootChild[c]!;
-    for (let v = 1; v < N; v++) {
-      const lo = kidStart[v]!;
-      let hi = lo;
-      for (let w = firstChild[v]!; w !== 0; w = nextSibling[w]!) {
-        // insertion sort by class: sibling lists are short
-        let i = hi++;
-        while (i > lo && label[kids[i - 1]!]! > label[w]!) { kids[i] = kids[i - 1]!; i--; }
-        kids[i] = w;
-      }
+    const classStart = new Int32Array(FIRST_CLASS + A + 1);
+    for (let v = 1; v < N; v++) classStart[label[v]! + 1]!++;
+    for (let c = 0; c < FIRST_CLASS + A; c++) classStart[c + 1]! += classStart[c]!;
+    const byClass = new Int32Array(Math.max(0, N - 1));
+    for (let v = 1; v < N; v++) byClass[classStart[label[v]!]!++] = v;
+    const fill = kidStart.slice(0, N);
+    for (let i = 0; i < N - 1; i++) {
+      const v = byClass[i]!;
+      kids[fill[parent[v]!]!++] = v;
     }
   }
 
@@ -226,22 +252,28 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
     slotRunStart[o + 1] = r;
   }
 
-  // 6. Failure and dictionary links, in BFS order so a state's failure target is done first.
+  // 6. Failure and dictionary links, breadth first over the new ids (a state's failure
+  //    target is shallower, so it is done first): each state's edges are read in order.
   const fail = new Int32Array(N), dictLink = new Int32Array(N).fill(-1);
-  for (let i = 1; i < N; i++) {
-    const child = newId[bfs[i]!]!;
-    const s = newId[parent[bfs[i]!]!]!;
-    const c = label[bfs[i]!]!;
-    let t = 0;
-    if (s !== 0) {
-      for (let f = fail[s]!; ; f = fail[f]!) {
-        if (f === 0) { t = rootRow[c - FIRST_CLASS]!; break; }
-        t = findEdge(edgeStart, edgeClass, edgeTarget, f, c);
-        if (t > 0) break;
+  {
+    const queue = new Int32Array(N);
+    let qt = 0;
+    for (let k = edgeStart[0]!; k < edgeStart[1]!; k++) queue[qt++] = edgeTarget[k]!; // fail 0, no dictionary link
+    for (let qh = 0; qh < qt; qh++) {
+      const s = queue[qh]!, fs = fail[s]!;
+      for (let k = edgeStart[s]!, end = edgeStart[s + 1]!; k < end; k++) {
+        const child = edgeTarget[k]!, c = edgeClass[k]!;
+        let t = 0;
+        for (let f = fs; ; f = fail[f]!) {
+          if (f === 0) { t = rootRow[c - FIRST_CLASS]!; break; }
+          t = findEdge(edgeStart, edgeClass, edgeTarget, f, c);
+          if (t > 0) break;
+        }
+        fail[child] = t;
+        dictLink[child] = outStart[t + 1]! > outStart[t]! ? t : dictLink[t]!;
+        queue[qt++] = child;
       }
     }
-    fail[child] = t;
-    dictLink[child] = outStart[t + 1]! > outStart[t]! ? t : dictLink[t]!;
   }
 
   // 7. Terms.
