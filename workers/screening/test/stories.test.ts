@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { bucketsOf, BANDS, decodeSignature, encodeSignature, fingerprint, similarity } from "../src/stories/fingerprint";
+import { storySettings } from "../src/stories/settings";
 import { screen as screenPost, seedAccount, testEnv, type ScreenResult } from "./helpers";
 
 const screen = async (body: Record<string, unknown>) => (await screenPost(body)) as ScreenResult & { storyId: string | null };
@@ -105,5 +107,45 @@ describe("stories at screening time", () => {
     const item = await testEnv.DB.prepare("SELECT reason_code, details FROM review_queue WHERE subject_type = 'post' AND subject_id = ?").bind(copy.postId).first<{ reason_code: string; details: string }>();
     expect(item!.reason_code).toBe("matches_removed_story");
     expect(JSON.parse(item!.details)).toMatchObject({ removedStory: { storyId: first.storyId, decisionId: "dcs_test0000001" } });
+  });
+});
+
+describe("story fingerprints and settings", () => {
+  it("folds disguise away: a traditional, noisy, emoji-laden copy has the same fingerprint", () => {
+    const a = fingerprint(BASE, 20)!;
+    expect(fingerprint(COPIES.traditional!, 20)!.signature).toEqual(a.signature);
+    expect(fingerprint(COPIES.noise!, 20)!.signature).toEqual(a.signature);
+    expect(similarity(a.signature, fingerprint(COPIES.prefix_suffix!, 20)!.signature)).toBeGreaterThan(0.8);
+    expect(similarity(a.signature, fingerprint(UNRELATED, 20)!.signature)).toBeLessThan(0.3);
+    expect(fingerprint("好的 👍👍👍 @someone https://example.com/very/long/link/that/is/cut", 20)).toBeNull();
+  });
+
+  it("buckets are one per band, below 2^53; signatures survive their D1 text form", () => {
+    const fp = fingerprint(BASE, 20)!;
+    const buckets = bucketsOf(fp.signature);
+    expect(buckets).toHaveLength(BANDS);
+    for (const [band, b] of buckets.entries()) {
+      expect(Number.isSafeInteger(b)).toBe(true);
+      expect(Math.floor(b / 2 ** 32)).toBe(band);
+    }
+    expect(decodeSignature(encodeSignature(fp.signature))).toEqual(fp.signature);
+    expect(decodeSignature("not base64!")).toBeNull();
+    expect(decodeSignature("AAAA")).toBeNull();
+  });
+
+  it("reads its vars with defaults; out-of-range values fall back", () => {
+    expect(storySettings({})).toEqual({ minChars: 20, similarity: 0.3, removedAction: "review", escalateAccounts: 20 });
+    expect(storySettings({ STORY_MIN_CHARS: "0", STORY_SIMILARITY_PERCENT: "45", STORY_REMOVED_ACTION: "block", STORY_ESCALATE_ACCOUNTS: "5" })).toEqual({
+      minChars: 0,
+      similarity: 0.45,
+      removedAction: "block",
+      escalateAccounts: 5,
+    });
+    expect(storySettings({ STORY_SIMILARITY_PERCENT: "250", STORY_REMOVED_ACTION: "allow", STORY_ESCALATE_ACCOUNTS: "-1" })).toEqual({
+      minChars: 20,
+      similarity: 0.3,
+      removedAction: "review",
+      escalateAccounts: 20,
+    });
   });
 });
