@@ -45,6 +45,21 @@ describe("audit export, verified offline", () => {
     expect(ok.out).toMatch(/^OK: \d+ entries chained without a gap; [1-9]\d* signed checkpoint\(s\) verified/);
     expect(ok.status).toBe(0);
 
+    // A range that does not start at 1 carries the checkpoints inside it and verifies from its first
+    // link; one that ends before this test's checkpoint does not carry it.
+    if (seq > 1) {
+      const part = join(dir, "part.ndjson");
+      writeFileSync(part, await (await fetch(`${baseUrl()}/v1/exports/audit?from=2&to=${seq}`, { headers: auth() })).text());
+      const inside = verifyAudit(part, "--public-key", keyFile);
+      expect(inside.out).toMatch(/^OK: \d+ entries chained without a gap; [1-9]\d* signed checkpoint\(s\) verified/);
+      expect(inside.status).toBe(0);
+      writeFileSync(part, await (await fetch(`${baseUrl()}/v1/exports/audit?from=1&to=${seq - 1}`, { headers: auth() })).text());
+      const before = verifyAudit(part, "--public-key", keyFile);
+      // (Other e2e files may have signed earlier checkpoints on the shared stack.)
+      expect(before.out).toMatch(/^OK: \d+ entries chained without a gap; (0 signed checkpoint\(s\) verified; no checkpoint inside the range: the chain is consistent, but nothing signed pins it|[1-9]\d* signed checkpoint\(s\) verified)/);
+      expect(before.status).toBe(0);
+    }
+
     // One byte of the first entry's action changed.
     const bytes = readFileSync(file);
     const at = bytes.indexOf('"action":"') + 10;
