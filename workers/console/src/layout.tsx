@@ -33,7 +33,9 @@ export function Page(props: { c: Ctx; title: string; current?: string; flash?: F
   const t = c.get("t");
   const session = c.get("session");
   const here = new URL(c.req.url);
+  // A page answering a POST (a reveal, an import) switches language on its section's page: the POST's path has no GET.
   const langLink = (lang: string) => {
+    if (c.req.method !== "GET") return `${props.current ?? `${BASE}/sign-in`}?lang=${lang}`;
     const u = new URLSearchParams(here.search);
     u.set("lang", lang);
     return `${here.pathname}?${u.toString()}`;
