@@ -38,6 +38,11 @@ export const auditLog = sqliteTable(
     /** JSON object with non-personal details (codes, previous/new status, ...). */
     details: text("details"),
     /**
+     * The published screening policy version in force when the entry was written (read by the
+     * writer in the entry's own batch; NULL before any policy was published).
+     */
+    policyVersion: integer("policy_version"),
+    /**
      * Chain fields, set once by the moderation worker's AuditChain sequencer (never by writers):
      * a gapless number in insertion order, the previous entry's hash and
      * SHA-256(canonical JSON of the entry ‖ prev_hash). NULL until the entry is chained.
