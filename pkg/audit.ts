@@ -17,12 +17,15 @@ export interface AuditEntry {
 /**
  * The only writer of `audit_log`: the statement of one entry, to be put in the same
  * `runAtomic` batch (pkg/batch.ts) as the change it records, so a change and its record commit
- * together or not at all. `onlyIf` (an SQL condition, e.g. `changes() = 1` of the statement
+ * together or not at all. Every entry also records the published screening policy version in
+ * force (`policy_version`). `onlyIf` (an SQL condition, e.g. `changes() = 1` of the statement
  * before it) writes the entry only when the change happened.
  */
 export function auditStatement(actor: AuditActor, requestId: string | undefined | null, entry: AuditEntry, options: { onlyIf?: SQL; id?: string; at?: number } = {}): SQL {
-  const values = sql`${options.id ?? newId("aud")}, ${options.at ?? Date.now()}, ${actor.keyId}, ${actor.role}, ${entry.action}, ${entry.subjectType}, ${entry.subjectId}, ${entry.reason ?? null}, ${requestId ?? null}, ${entry.details ? JSON.stringify(entry.details) : null}`;
-  const columns = sql`INSERT INTO audit_log (id, at, actor_key_id, actor_role, action, subject_type, subject_id, reason, request_id, details)`;
+  // The policy version is read inside the entry's own batch, so it is the version in force when the
+  // change committed (a publish's entry names the version it published).
+  const values = sql`${options.id ?? newId("aud")}, ${options.at ?? Date.now()}, ${actor.keyId}, ${actor.role}, ${entry.action}, ${entry.subjectType}, ${entry.subjectId}, ${entry.reason ?? null}, ${requestId ?? null}, ${entry.details ? JSON.stringify(entry.details) : null}, (SELECT version FROM policy_current WHERE id = 1)`;
+  const columns = sql`INSERT INTO audit_log (id, at, actor_key_id, actor_role, action, subject_type, subject_id, reason, request_id, details, policy_version)`;
   return options.onlyIf ? sql`${columns} SELECT ${values} WHERE ${options.onlyIf}` : sql`${columns} VALUES (${values})`;
 }
 

@@ -41,6 +41,11 @@ export interface ChainEntry {
   requestId: string | null;
   /** The stored details JSON, parsed; the raw text when it is not JSON; null when absent. */
   details: unknown;
+  /**
+   * The published policy version in force when the entry was written; absent (not null) when
+   * none was, so entries chained before the column existed keep their hashes.
+   */
+  policyVersion?: number;
 }
 
 export interface ChainedRow {
@@ -79,6 +84,7 @@ export interface AuditRow {
   reason: string | null;
   request_id: string | null;
   details: string | null;
+  policy_version: number | null;
   seq: number | null;
   prev_hash: string | null;
   hash: string | null;
@@ -104,6 +110,7 @@ export function toChainEntry(row: AuditRow): ChainEntry {
     reason: row.reason,
     requestId: row.request_id,
     details,
+    policyVersion: row.policy_version ?? undefined,
   };
 }
 

@@ -122,6 +122,25 @@ describe("verify names the first broken link", () => {
     expect((await verify()).firstBroken).toEqual({ seq: 4, reason: "hash_mismatch" });
   });
 
+  it("every entry records the published policy version in force; it is hashed, so changing it breaks that link; entries without one keep the ten-member form", async () => {
+    await resetLog();
+    await testEnv.DB.prepare("DELETE FROM policy_current").run();
+    await write(); // seq 1: no published policy
+    await testEnv.DB.prepare("INSERT INTO policy_current (id, version, updated_at) VALUES (1, 7, 0)").run();
+    await write(); // seq 2: version 7 in force
+    await auditChain(testEnv).chain();
+    const rows = (await testEnv.DB.prepare("SELECT seq, policy_version FROM audit_log ORDER BY seq").all<{ seq: number; policy_version: number | null }>()).results;
+    expect(rows).toEqual([{ seq: 1, policy_version: null }, { seq: 2, policy_version: 7 }]);
+    const listed = (await (await call("/v1/audit?limit=2", { ...operator })).json()) as { entries: { policyVersion: number | null }[] };
+    expect(listed.entries.map((e) => e.policyVersion)).toEqual([7, null]);
+    expect((await verify()).ok).toBe(true);
+    await testEnv.DB.prepare("UPDATE audit_log SET policy_version = 8 WHERE seq = 2").run();
+    expect((await verify()).firstBroken).toEqual({ seq: 2, reason: "hash_mismatch" });
+    await testEnv.DB.prepare("UPDATE audit_log SET policy_version = 7 WHERE seq = 1").run();
+    expect((await verify()).firstBroken).toEqual({ seq: 1, reason: "hash_mismatch" });
+    await testEnv.DB.prepare("DELETE FROM policy_current").run();
+  });
+
   it("a deleted entry: its seq, missing", async () => {
     await fresh(60);
     await testEnv.DB.prepare("DELETE FROM audit_log WHERE seq = 37").run();

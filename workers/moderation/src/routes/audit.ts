@@ -20,6 +20,7 @@ const AuditEntrySchema = z
     reason: z.string().nullable(),
     requestId: z.string().nullable(),
     details: z.record(z.string(), z.unknown()),
+    policyVersion: z.number().int().nullable().openapi({ description: "The published screening policy version in force when the entry was written" }),
   })
   .openapi("AuditEntry");
 
@@ -71,6 +72,7 @@ export const auditRoutes = createRouter<Env>().openapi(listAudit, async (c) => {
         reason: r.reason,
         requestId: r.requestId,
         details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {},
+        policyVersion: r.policyVersion,
       })),
       nextCursor,
     },
