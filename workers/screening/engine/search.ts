@@ -436,23 +436,28 @@ function emit(
   m: Runtime, sink: Sink, text: string, S: number, event: number,
   runLen: number, runIdx: number, symIdx: number, symEnd: number,
 ): boolean {
+  // records.ts's layout (state records, inline outputs, output records, output words) as local
+  // literals, as in scanWith: imported accessors cost emit a load and a check per call.
+  const STATE_REC = 4, REC_WORD = 2, REC_INLINE = 3, OUT_REC = 2, INLINE_TERM_BITS = 20, INLINE_RUNS_SHIFT = 23, INLINE_TERM_MASK = 0xfffff;
+  const OUT_FLAGS = 7, OUT_RUNS_SHIFT = 3, OUT_LEN_SHIFT = 12, OUT_LAST_SHIFT = 21, RING_MASK = 255;
   const { outStart, outRec, dictLink, stateRec, denseStates } = m;
-  const activeStart = sink.wantsActiveStart ? m.scratch.runStarts[ring(runIdx - m.depth[S]! + 1)]! : 0;
+  const activeStart = sink.wantsActiveStart ? m.scratch.runStarts[(runIdx - m.depth[S]! + 1) & RING_MASK]! : 0;
   for (let t = S, next = 0; t >= 0; t = next) {
     if (t >= denseStates) {
-      const x = recAt(t, denseStates), w = recWord(stateRec, x);
+      const x = STATE_REC * (t - denseStates), w = stateRec[x + REC_WORD]!;
       next = w & REC_DICT ? dictLink[t]! : -1;
       if (w & REC_OUT) {
         // The state's one output, kept in its record (Runtime.stateRec).
-        const v = recInline(stateRec, x), runs = inlineRuns(v);
-        const start = outputStart(m, text, outputWord(inlineFlags(v), runs, runs, 1), -1, event, runLen, runIdx, symIdx, symEnd);
-        if (start >= 0 && sink.report(inlineTerm(v), start, symEnd, activeStart)) return true;
+        const v = stateRec[x + REC_INLINE]!, runs = v >>> INLINE_RUNS_SHIFT;
+        const word = ((v >>> INLINE_TERM_BITS) & OUT_FLAGS) | (runs << OUT_RUNS_SHIFT) | (runs << OUT_LEN_SHIFT) | (1 << OUT_LAST_SHIFT);
+        const start = outputStart(m, text, word, -1, event, runLen, runIdx, symIdx, symEnd);
+        if (start >= 0 && sink.report(v & INLINE_TERM_MASK, start, symEnd, activeStart)) return true;
         continue;
       }
     } else next = dictLink[t]!;
     for (let o = outStart[t]!, oe = outStart[t + 1]!; o < oe; o++) {
-      const start = outputStart(m, text, outWordOf(outRec, o), o, event, runLen, runIdx, symIdx, symEnd);
-      if (start >= 0 && sink.report(outTerm(outRec, o), start, symEnd, activeStart)) return true;
+      const start = outputStart(m, text, outRec[OUT_REC * o + 1]!, o, event, runLen, runIdx, symIdx, symEnd);
+      if (start >= 0 && sink.report(outRec[OUT_REC * o]!, start, symEnd, activeStart)) return true;
     }
   }
   return false;
@@ -466,16 +471,18 @@ function outputStart(
   m: Runtime, text: string, w: number, slot: number, event: number,
   runLen: number, runIdx: number, symIdx: number, symEnd: number,
 ): number {
-  const f = outFlags(w), k = outRuns(w), len = outLength(w), lastRun = outLastRun(w);
+  // outFlags, outRuns, outLength, outLastRun of records.ts with local literals, as in emit.
+  const OUT_FLAGS = 7, OUT_RUNS_SHIFT = 3, OUT_LEN_SHIFT = 12, OUT_LAST_SHIFT = 21, OUT_FIELD = 511, RING_MASK = 255;
+  const f = w & OUT_FLAGS, k = (w >>> OUT_RUNS_SHIFT) & OUT_FIELD, len = (w >>> OUT_LEN_SHIFT) & OUT_FIELD, lastRun = w >>> OUT_LAST_SHIFT;
   const first = runIdx - k + 1, sc = m.scratch;
   // Cheap checks first (last run, offsets from the rings, whole word), runs last.
   let start: number;
   if (f & P_REPEATS) {
     if (event !== EV_FLUSH || runLen < lastRun) return -1;
-    start = sc.runStarts[ring(first)]!;
+    start = sc.runStarts[first & RING_MASK]!;
   } else {
     if (event === EV_FLUSH || (k === 1 ? runLen < lastRun : runLen !== lastRun)) return -1;
-    start = sc.pos[ring(symIdx - len + 1)]!;
+    start = sc.pos[(symIdx - len + 1) & RING_MASK]!;
   }
   if (f & P_CHECK_START && !boundaryBefore(text, start)) return -1;
   if (f & P_CHECK_END && !boundaryAfter(text, symEnd)) return -1;
@@ -485,7 +492,7 @@ function outputStart(
     // When every run of the pattern is one symbol (length = runs), "at least" always
     // holds, and "exactly" means 1: no need to read the pattern's run lengths.
     if (len === k) {
-      for (let j = 1; j < k - 1; j++) if (sc.runLens[ring(first + j)]! !== 1) return -1;
+      for (let j = 1; j < k - 1; j++) if (sc.runLens[(first + j) & RING_MASK]! !== 1) return -1;
     } else if (!earlierRunsFit(m, sc.runLens, slot, f, first, k)) return -1;
   }
   return start;
@@ -496,12 +503,13 @@ function outputStart(
  * the ring. (Apart, so outputStart stays small enough for TurboFan to inline into emit.)
  */
 function earlierRunsFit(m: Runtime, runLenRing: Int32Array, slot: number, f: number, first: number, k: number): boolean {
+  const RING_MASK = 255; // ring(), as a local literal (see emit)
   const runLens = m.runLens, r0 = m.patRunStart[m.outList[slot]!]!;
-  if (runLenRing[ring(first)]! < runLens[r0]!) return false;
+  if (runLenRing[first & RING_MASK]! < runLens[r0]!) return false;
   if (f & P_REPEATS) {
-    for (let j = 1; j < k - 1; j++) if (runLenRing[ring(first + j)]! < runLens[r0 + j]!) return false;
+    for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & RING_MASK]! < runLens[r0 + j]!) return false;
   } else {
-    for (let j = 1; j < k - 1; j++) if (runLenRing[ring(first + j)]! !== runLens[r0 + j]!) return false;
+    for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & RING_MASK]! !== runLens[r0 + j]!) return false;
   }
   return true;
 }
@@ -511,13 +519,14 @@ function earlierRunsFit(m: Runtime, runLenRing: Int32Array, slot: number, f: num
  * steps as the hot loop in `scan`, on the state in `st`. Slow path only.
  */
 function slowClass(m: Runtime, sink: Sink, text: string, c: number, start: number, end: number): boolean {
+  const RING_MASK = 255; // ring(), as a local literal (see emit)
   const sc = m.scratch, st = sc.st;
   let S = st[0]!, mask = st[1]!, cur = st[2]!, runLen = st[3]!, runIdx = st[4]!, symIdx = st[5]!, symEnd = st[6]!, gap = st[7]!, rc = st[8]!;
   if (c >= FIRST_CLASS) {
     gap = 0;
     if (c === cur) {
       runLen++;
-      sc.pos[ring(++symIdx)] = start;
+      sc.pos[++symIdx & RING_MASK] = start;
       symEnd = end;
       if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
     } else {
@@ -526,10 +535,10 @@ function slowClass(m: Runtime, sink: Sink, text: string, c: number, start: numbe
       S = next >= 0 ? next : -next - 1;
       rc = next >= 0 ? -1 : c - FIRST_CLASS;
       mask = m.emitMask[S]!;
-      sc.runLens[ring(runIdx)] = runLen;
-      sc.runStarts[ring(++runIdx)] = start;
+      sc.runLens[runIdx & RING_MASK] = runLen;
+      sc.runStarts[++runIdx & RING_MASK] = start;
       runLen = 1;
-      sc.pos[ring(++symIdx)] = start;
+      sc.pos[++symIdx & RING_MASK] = start;
       symEnd = end;
       cur = c;
       if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
@@ -655,7 +664,8 @@ function skippableSince(skipUnit: Uint8Array, text: string, from: number, i: num
  * in the ring (the run at i is runIdx).
  */
 function stateStart(runStarts: Int32Array, j: number, ds: number, i: number, runIdx: number): number {
-  return j - ds >= i ? j - ds : runStarts[ring(runIdx + j - i - ds)]!;
+  const RING_MASK = 255; // ring(), as a local literal (see emit)
+  return j - ds >= i ? j - ds : runStarts[(runIdx + j - i - ds) & RING_MASK]!;
 }
 
 /** The Latin loop's skip: from the failure step at j to the end of the skippable run. */
