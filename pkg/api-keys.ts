@@ -117,3 +117,25 @@ export async function revokeApiKey(d1: D1Database, actor: AuditActor, requestId:
     auditStatement(actor, requestId, { action: "key.revoked", subjectType: "api_key", subjectId: id }, { onlyIf: sql`changes() = 1` }),
   ]);
 }
+
+export type TierChange = { outcome: "not_found" } | { outcome: "revoked" } | { outcome: "changed" | "unchanged"; row: ApiKeyRow };
+
+/**
+ * Changes a key's rate-limit tier, audited as `key.tier_changed` with `{from, to}`. The update is
+ * guarded by the tier it read, so of concurrent changes each one that changes something is
+ * audited once, and asking for the current tier writes nothing. A revoked key is not changed.
+ * The gateway's isolate cache of the key is the caller's to forget.
+ */
+export async function changeApiKeyTier(d1: D1Database, actor: AuditActor, requestId: string, id: string, tier: KeyTier, reason?: string): Promise<TierChange> {
+  const db = createDb(d1);
+  const row = await findApiKeyById(db, id);
+  if (!row) return { outcome: "not_found" };
+  if (row.revokedAt != null) return { outcome: "revoked" };
+  if (row.limitTier === tier) return { outcome: "unchanged", row };
+  await runAtomic(d1, [
+    d1.prepare(`UPDATE api_keys SET limit_tier = ? WHERE id = ? AND limit_tier = ?`).bind(tier, id, row.limitTier),
+    auditStatement(actor, requestId, { action: "key.tier_changed", subjectType: "api_key", subjectId: id, reason, details: { from: row.limitTier, to: tier } }, { onlyIf: sql`changes() = 1` }),
+  ]);
+  const after = await findApiKeyById(db, id);
+  return after ? { outcome: "changed", row: after } : { outcome: "not_found" };
+}

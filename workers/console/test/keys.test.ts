@@ -42,6 +42,23 @@ describe("keys page (admin)", () => {
     expect((await get("/console/queue", victim.cookie)).status).toBe(303);
   });
 
+  it("changes a key's tier through pkg/api-keys (the gateway's PATCH): 20 changes at once are one change and one audit entry; revoked keys and bad tiers refused", async () => {
+    const admin = await session("admin");
+    const target = await session("operator");
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post(`/console/keys/${target.keyId}/tier`, { csrf: admin.csrf, tier: "unlimited", reason: "bulk import" }, admin.cookie)));
+    for (const r of answers) expect(r.status).toBe(303);
+    expect((await db().prepare("SELECT limit_tier FROM api_keys WHERE id = ?").bind(target.keyId).first<{ limit_tier: string }>())!.limit_tier).toBe("unlimited");
+    const audit = (await db().prepare("SELECT actor_key_id, reason, details FROM audit_log WHERE action = 'key.tier_changed' AND subject_id = ?").bind(target.keyId).all()).results;
+    expect(audit).toEqual([{ actor_key_id: admin.keyId, reason: "bulk import", details: JSON.stringify({ from: "standard", to: "unlimited" }) }]);
+
+    const bad = await post(`/console/keys/${target.keyId}/tier`, { csrf: admin.csrf, tier: "infinite" }, admin.cookie);
+    expect(await (await get("/console/keys", `${admin.cookie}; ${bad.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ")}`)).text()).toContain("validation_failed");
+    await post(`/console/keys/${target.keyId}/revoke`, { csrf: admin.csrf }, admin.cookie);
+    const revoked = await post(`/console/keys/${target.keyId}/tier`, { csrf: admin.csrf, tier: "high" }, admin.cookie);
+    expect(await (await get("/console/keys", `${admin.cookie}; ${revoked.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ")}`)).text()).toContain("key_revoked");
+    expect((await db().prepare("SELECT limit_tier FROM api_keys WHERE id = ?").bind(target.keyId).first<{ limit_tier: string }>())!.limit_tier).toBe("unlimited");
+  });
+
   it("is refused to operators, and needs the session's CSRF token", async () => {
     const operator = await session("operator");
     expect((await get("/console/keys", operator.cookie)).status).toBe(403);

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "@hono/zod-openapi";
-import { apiKeyView, createApiKey, findApiKeyById, listApiKeys, revokeApiKey } from "../../../../pkg/api-keys";
+import { apiKeyView, changeApiKeyTier, createApiKey, findApiKeyById, listApiKeys, revokeApiKey } from "../../../../pkg/api-keys";
 import { createDb } from "../../../../pkg/db";
 import { ROLES } from "../../../../pkg/principal";
 import { safeText } from "../../../../pkg/schemas";
@@ -93,7 +93,26 @@ async function keysPage(c: Ctx, flash: Flash, created: { id: string; key: string
             <tr data-key={k.id}>
               <td>{k.name}</td>
               <td>{k.role}</td>
-              <td>{k.tier}</td>
+              <td data-testid="key-tier">
+                {k.revokedAt ? (
+                  k.tier
+                ) : (
+                  <form class="inline tier" method="post" action={`${BASE}/keys/${encodeURIComponent(k.id)}/tier`}>
+                    <Csrf c={c} />
+                    <select name="tier" aria-label={t("tierOf", { name: `${k.name} (${k.id})` })}>
+                      {TIERS.map((x) => (
+                        <option value={x} selected={x === k.tier}>
+                          {x}
+                        </option>
+                      ))}
+                    </select>{" "}
+                    <input name="reason" maxlength={500} placeholder={t("tierReason")} aria-label={t("tierReasonOf", { name: `${k.name} (${k.id})` })} />{" "}
+                    <button type="submit" class="secondary" aria-label={t("changeTierOf", { name: `${k.name} (${k.id})` })}>
+                      {t("changeTier")}
+                    </button>
+                  </form>
+                )}
+              </td>
               <td>
                 <code>{k.prefix}…</code>
               </td>
@@ -148,5 +167,29 @@ keyRoutes.post("/keys/:id/revoke", async (c) => {
     if (row.revokedAt === null) await revokeApiKey(c.env.DB, sessionOf(c).principal, c.get("requestId"), id);
     flashNext(c, { kind: "ok", text: c.get("t")("done") });
   }
+  return c.redirect(`${BASE}/keys`, 303);
+});
+
+const TierForm = z.object({ tier: z.enum(TIERS), reason: safeText({ max: 500 }).optional() });
+
+/** The tier change of the gateway's `PATCH /v1/keys/{id}`, through the same pkg/api-keys.ts function (same guard, same `key.tier_changed` entry); the gateway's isolate caches pick it up within 10 s. */
+keyRoutes.post("/keys/:id/tier", async (c) => {
+  const form = await checkedForm(c);
+  const t = c.get("t");
+  const parsed = TierForm.safeParse({ tier: text(form, "tier"), reason: text(form, "reason").trim() || undefined });
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    flashNext(c, { kind: "bad", text: t("failed", { detail, code: "validation_failed" }) });
+    return c.redirect(`${BASE}/keys`, 303);
+  }
+  const change = await changeApiKeyTier(c.env.DB, sessionOf(c).principal, c.get("requestId"), c.req.param("id"), parsed.data.tier, parsed.data.reason);
+  flashNext(
+    c,
+    change.outcome === "not_found"
+      ? { kind: "bad", text: t("failed", { detail: "No API key has this id.", code: "key_not_found" }) }
+      : change.outcome === "revoked"
+        ? { kind: "bad", text: t("failed", { detail: "This API key is revoked; create a new one.", code: "key_revoked" }) }
+        : { kind: "ok", text: t("done") },
+  );
   return c.redirect(`${BASE}/keys`, 303);
 });

@@ -1,9 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
-import { apiKeyView, createApiKey, findApiKeyById, listApiKeys, revokeApiKey } from "../../../../pkg/api-keys";
+import { apiKeyView, changeApiKeyTier, createApiKey, findApiKeyById, listApiKeys, revokeApiKey } from "../../../../pkg/api-keys";
 import { createRouter } from "../../../../pkg/app";
-import { auditStatement } from "../../../../pkg/audit";
-import { runAtomic } from "../../../../pkg/batch";
 import { createDb } from "../../../../pkg/db";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole, ROLES } from "../../../../pkg/principal";
@@ -110,22 +107,11 @@ export const keysRoutes = createRouter<Env>()
   .openapi(updateKey, async (c) => {
     const { id } = c.req.valid("param");
     const { tier, reason } = c.req.valid("json");
-    const row = await loadKey(c.env, id);
-    if (row.revokedAt != null) throw new ApiError(409, "key_revoked", "This API key is revoked; create a new one.");
-    if (row.limitTier !== tier) {
-      // Guarded by the tier read: of concurrent changes each one that changes something is audited once.
-      await runAtomic(c.env.DB, [
-        c.env.DB.prepare(`UPDATE api_keys SET limit_tier = ? WHERE id = ? AND limit_tier = ?`).bind(tier, id, row.limitTier),
-        auditStatement(
-          c.get("principal")!,
-          c.get("requestId"),
-          { action: "key.tier_changed", subjectType: "api_key", subjectId: id, reason, details: { from: row.limitTier, to: tier } },
-          { onlyIf: sql`changes() = 1` },
-        ),
-      ]);
-      forgetKeyById(id);
-    }
-    return c.json(toView(await loadKey(c.env, id)), 200);
+    const change = await changeApiKeyTier(c.env.DB, c.get("principal")!, c.get("requestId"), id, tier, reason);
+    if (change.outcome === "not_found") throw new ApiError(404, "key_not_found", "No API key has this id.");
+    if (change.outcome === "revoked") throw new ApiError(409, "key_revoked", "This API key is revoked; create a new one.");
+    if (change.outcome === "changed") forgetKeyById(id);
+    return c.json(toView(change.row), 200);
   })
   .openapi(revokeKey, async (c) => {
     const { id } = c.req.valid("param");
