@@ -410,7 +410,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Page through the terms of a list (admin), by term id. */
+        /** Page through the terms of a list (admin), by term id; `q` keeps the terms whose pattern contains it (case-insensitive for ASCII). */
         get: operations["listTermListTerms"];
         put?: never;
         /**
@@ -700,6 +700,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/policy/draft/screen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Screen a text against the draft policy (admin): the verdict and every match, with its term list and pattern. Writes nothing.
+         * @description The draft (the current lists, categories, allow list, blocked domains and contact rules) is compiled as publish would compile it, once per draft content hash in each isolate. The text is screened as from a verified account (`licenceScopes` for licence-gated categories); no post, evidence, review item or audit entry is written, since nothing changes. Offsets are UTF-16 offsets into the original field.
+         */
+        post: operations["postPolicyDraftScreen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policy/draft/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What publishing the draft would change versus the current version (admin): terms per list, allow list, blocked domains, contact rules, categories.
+         * @description Counts are complete; each list shows at most `limit` added and `limit` changed terms (`truncated` says when fewer are shown). A version keeps its compiled matcher, not its patterns: published terms are matched by id, a changed pattern is detected by the published matcher no longer finding the term spanning its whole pattern (a flags-only change is not shown), removed terms show id, category and severity, and the allow list shows phrases added since the version was built and a count of removed ones.
+         */
+        get: operations["getPolicyDraftDiff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/posts/{postId}/reposts": {
         parameters: {
             query?: never;
@@ -802,6 +842,23 @@ export interface paths {
         head?: never;
         /** Change single spread threshold rules (admin), by slot (level, metric, category, verdict): `set` adds a rule or replaces its slot's value and action, `remove` deletes a slot's rule; all other rules stay. */
         patch: operations["updateSpreadThresholds"];
+        trace?: never;
+    };
+    "/v1/posts/{postId}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A post's reposts and views over time (operator): minute buckets for the last 2 hours or hour buckets for the last 7 days. */
+        get: operations["getPostTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/posts/{postId}": {
@@ -1599,6 +1656,142 @@ export interface components {
             accountId: string;
             createdAt: string;
         };
+        DraftScreenResult: {
+            /** @enum {string} */
+            verdict: "allow" | "review" | "block";
+            reasons: components["schemas"]["DraftScreenReason"][];
+            categories: string[];
+            reasonsTruncated: boolean;
+            /** @description Content hash of the draft screened against (equals the published version's when nothing changed) */
+            draftHash: string;
+            /** @description Whether this request compiled the draft (false: this isolate had it compiled) */
+            compiledNow: boolean;
+        };
+        DraftScreenReason: {
+            code: string;
+            /** @enum {string} */
+            action: "allow" | "review" | "block";
+            category?: string;
+            severity?: number;
+            termId?: number;
+            listId?: string;
+            listName?: string;
+            pattern?: string;
+            field?: string;
+            /** @description UTF-16 offset into the original field */
+            start?: number;
+            end?: number;
+            excerpt?: string;
+        };
+        DraftScreenRequest: {
+            /** @description At most 65536 bytes of UTF-8 */
+            text: string;
+            /** @description At most 1024 bytes of UTF-8 */
+            title?: string;
+            /**
+             * @description `news` is screened as from an account with the licences in `licenceScopes`
+             * @default post
+             * @enum {string}
+             */
+            kind: "post" | "news";
+            links?: string[];
+            /**
+             * @description Screen as an account holding a current licence with these scopes (e.g. political_news); null: no licence
+             * @default null
+             */
+            licenceScopes: string[] | null;
+        };
+        DraftDiff: {
+            publishedVersion: number | null;
+            publishedHash: string | null;
+            draftHash: string;
+            /** @description True when publishing now would be refused with 409 no_changes */
+            unchanged: boolean;
+            terms: {
+                published: number;
+                draft: number;
+                counts: {
+                    added: number;
+                    removed: number;
+                    changed: number;
+                };
+                lists: components["schemas"]["DraftListDiff"][];
+                /** @description Published terms deleted since (their patterns are gone with them) */
+                removed: {
+                    id: number;
+                    pattern?: string;
+                    category: string;
+                    severity: number;
+                }[];
+                /** @description True when some list shows fewer terms than its counts (see `limit`) */
+                truncated: boolean;
+            };
+            allow: {
+                published: number;
+                draft: number;
+                added: string[];
+                removedCount: number;
+            };
+            blockedDomains: {
+                added: string[];
+                removed: string[];
+            };
+            contactRules: {
+                kind: string;
+                /** @enum {string|null} */
+                from: "allow" | "review" | "block" | null;
+                /** @enum {string|null} */
+                to: "allow" | "review" | "block" | null;
+            }[];
+            categories: {
+                name: string;
+                from: {
+                    ranges: {
+                        min: number;
+                        max: number;
+                        /** @enum {string} */
+                        action: "allow" | "review" | "block";
+                    }[];
+                    licenceRequired: boolean;
+                } | null;
+                to: {
+                    ranges: {
+                        min: number;
+                        max: number;
+                        /** @enum {string} */
+                        action: "allow" | "review" | "block";
+                    }[];
+                    licenceRequired: boolean;
+                } | null;
+            }[];
+        };
+        DraftListDiff: {
+            listId: string;
+            listName: string;
+            category: string;
+            counts: {
+                added: number;
+                changed: number;
+            };
+            added: {
+                id: number;
+                pattern?: string;
+                category: string;
+                severity: number;
+            }[];
+            changed: {
+                id: number;
+                pattern?: string;
+                category: string;
+                severity: number;
+                was: {
+                    category: string;
+                    severity: number;
+                };
+                /** @description The published matcher no longer finds this term spanning its whole pattern */
+                patternChanged: boolean;
+            }[];
+        };
         SpreadCount: components["schemas"]["PostSpread"] & {
             /** @description False when this account had already reposted this post */
             counted: boolean;
@@ -1696,6 +1889,32 @@ export interface components {
              * @enum {string|null}
              */
             verdict: "allow" | "review" | "block" | null;
+        };
+        PostTimeline: {
+            /** @description The root post whose spread this is (a repost's id answers with its root's) */
+            rootPostId: string;
+            /** @enum {string} */
+            resolution: "minute" | "hour";
+            bucketMs: number;
+            /** @description ISO start of the oldest bucket the window keeps (2 hours by minute, 7 days by hour) */
+            windowStart: string;
+            /** @description Buckets with any change, oldest first (empty buckets are left out) */
+            buckets: {
+                reposts: number;
+                views: number;
+                /** @description ISO start of the bucket */
+                start: string;
+            }[];
+            /** @description Counts before the window */
+            earlier: {
+                reposts: number;
+                views: number;
+            };
+            /** @description `earlier` plus every bucket: the post's totals as of the last flush (about 1 s behind) */
+            totals: {
+                reposts: number;
+                views: number;
+            };
         };
         PostStatus: {
             postId: string;
@@ -2124,6 +2343,8 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
+            /** @description The published screening policy version in force when the entry was written */
+            policyVersion: number | null;
         };
         Evidence: {
             reviewItemId: string;
@@ -4620,6 +4841,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                /** @description Substring of the pattern */
+                q?: string;
             };
             header?: never;
             path: {
@@ -6125,6 +6348,138 @@ export interface operations {
             };
         };
     };
+    postPolicyDraftScreen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftScreenRequest"];
+            };
+        };
+        responses: {
+            /** @description Verdict */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftScreenResult"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPolicyDraftDiff: {
+        parameters: {
+            query?: {
+                /** @description Terms shown per list and kind (counts are always complete) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Differences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftDiff"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createPostRepost: {
         parameters: {
             query?: never;
@@ -6754,6 +7109,78 @@ export interface operations {
             };
             /** @description Problem: `unsupported_media_type` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPostTimeline: {
+        parameters: {
+            query?: {
+                /** @description Bucket size (default hour) */
+                resolution?: "minute" | "hour";
+            };
+            header?: never;
+            path: {
+                postId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The timeline */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostTimeline"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ import { allowListRoutes } from "./routes/allow-list";
 import { blockedDomainRoutes } from "./routes/blocked-domains";
 import { contactRuleRoutes } from "./routes/contact-rules";
 import { policyRoutes } from "./routes/policy";
+import { policyDraftRoutes } from "./routes/policy-draft";
 import { screenRoutes } from "./routes/screen";
 import { termListRoutes } from "./routes/term-lists";
 
@@ -17,5 +18,6 @@ app.route("/", allowListRoutes);
 app.route("/", blockedDomainRoutes);
 app.route("/", contactRuleRoutes);
 app.route("/", policyRoutes);
+app.route("/", policyDraftRoutes);
 
 export default app;

@@ -29,6 +29,7 @@ const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], 
 const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
 
 const ListName = safeText({ max: 100 });
+const TermsQuery = PageQuerySchema.extend({ q: safeText({ max: MAX_PATTERN_LENGTH }).optional().openapi({ description: "Substring of the pattern" }) });
 const CreateListBody = z.object({ name: ListName, category: CategoryNameSchema }).strict().openapi("CreateTermList");
 const UpdateListBody = z.object({ name: ListName.optional(), category: CategoryNameSchema.optional() }).strict().openapi("UpdateTermList");
 const UpdateTermBody = z
@@ -270,16 +271,17 @@ export const termListRoutes = createRouter<Env>()
       ...admin,
       method: "get",
       path: "/v1/term-lists/{id}/terms",
-      summary: "Page through the terms of a list (admin), by term id.",
-      request: { params: ListParams, query: PageQuerySchema },
+      summary: "Page through the terms of a list (admin), by term id; `q` keeps the terms whose pattern contains it (case-insensitive for ASCII).",
+      request: { params: ListParams, query: TermsQuery },
       responses: { 200: { description: "Terms", ...json(z.object({ terms: z.array(TermSchema), nextCursor: z.string().nullable() })) }, ...problemResponses(401, 403, 404, 422) },
     }),
     async (c) => {
       const db = createDb(c.env.DB);
       const list = await findList(db, c.req.valid("param").id);
-      const { limit, cursor } = c.req.valid("query");
+      const { limit, cursor, q } = c.req.valid("query");
       const after = decodeCursor(cursor)?.key ?? 0;
-      const rows = await db.select().from(terms).where(and(eq(terms.listId, list.id), gt(terms.id, after))).orderBy(asc(terms.id)).limit(limit);
+      const contains = q ? sql`instr(lower(${terms.pattern}), lower(${q})) > 0` : undefined;
+      const rows = await db.select().from(terms).where(and(eq(terms.listId, list.id), gt(terms.id, after), contains)).orderBy(asc(terms.id)).limit(limit);
       return c.json({ terms: rows.map(termView), nextCursor: nextCursor(rows, limit, (r) => ({ key: r.id, id: String(r.id) })) }, 200);
     },
   )
