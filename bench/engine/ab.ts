@@ -1,12 +1,14 @@
 /**
  * Paired A/B timing of two engine builds in one process, for hot-loop work on a shared,
  * noisy machine: `BASE=/path/to/other/engine/index.ts node --expose-gc --import tsx bench/engine/ab.ts`
- * (ROUNDS=60, CLOCK=cpu, SHAPE=cjk TEXT=microblog as in quick.ts).
+ * (ROUNDS=60, CLOCK=cpu, SHAPE=cjk TEXT=microblog as in quick.ts; THIS=/path/to/index.ts times another
+ * build in place of this one, e.g. a copy of the base to measure the noise).
  *
  * Each round times A, B, B, A on the bench text (ABBA cancels drift within the round) and
  * keeps the round's A/B ratio; the median ratio is the result. Separate processes (quick.ts
  * with ENGINE=) drift by ±15 % between runs here; this stays within about ±2 %, and an
- * engine timed against a copy of itself reads 0–1 %. The base copy should live inside the
+ * engine timed against a copy of itself reads 0–1 % on a quiet machine (−2 to +6 % with
+ * CLOCK=cpu at a load average of 8–11 on two cores). The base copy should live inside the
  * repository (tsx compiles files outside it differently, which alone made one copy ~10 %
  * slower), e.g. `git archive <commit> workers/screening/engine | tar -x -C /tmp/x` moved
  * under workers/screening/.

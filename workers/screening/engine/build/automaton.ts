@@ -2,9 +2,10 @@
  * Builds the flat Aho–Corasick tables (see tables.ts) from patterns.
  *
  * Steps: collapse each pattern into runs of equal symbols and give symbols class
- * ids by frequency; build the trie from the sorted collapsed sequences (no
- * per-node maps); renumber states (dense ones first, in BFS order; the deep ones
- * subtree by subtree); lay edges out CSR-style; compute failure and dictionary links.
+ * ids by frequency; build the trie by insertion (edges in one hash table, children
+ * sorted by a counting sort); renumber states (dense ones first, in BFS order; the deep
+ * ones subtree by subtree); lay edges out CSR-style; compute failure and dictionary links
+ * breadth first.
  */
 import { EngineInputError, type TermEntry } from "../types.js";
 import { FIRST_CLASS, MAX_CLASSES, MAX_STATES, type Tables } from "../tables.js";
