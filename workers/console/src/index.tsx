@@ -16,6 +16,7 @@ import { policyRoutes } from "./routes/policy";
 import { queueRoutes } from "./routes/queue";
 import { signInRoutes } from "./routes/sign-in";
 import { spreadRoutes } from "./routes/spread";
+import { webhookRoutes } from "./routes/webhooks";
 import { PageError, requireSession, securityHeaders } from "./web";
 
 /**
@@ -60,6 +61,7 @@ app.route("/", accountRoutes);
 app.route("/", policyRoutes);
 app.route("/", spreadRoutes);
 app.route("/", keyRoutes);
+app.route("/", webhookRoutes);
 
 function ErrorPage(props: { c: Ctx; status: number; code: string; text: string }) {
   return (

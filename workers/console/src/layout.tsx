@@ -20,6 +20,7 @@ const NAV: NavEntry[] = [
   { href: `${BASE}/spread`, label: "navSpread" },
   { href: `${BASE}/policy`, label: "navPolicy", admin: true },
   { href: `${BASE}/keys`, label: "navKeys", admin: true },
+  { href: `${BASE}/webhooks`, label: "navWebhooks", admin: true },
 ];
 
 /** The hidden CSRF field every form of a signed-in page carries. */

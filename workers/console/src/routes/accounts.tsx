@@ -10,8 +10,10 @@ export const accountRoutes = new Hono<ConsoleApp>();
 
 const ACCOUNT_ACTIONS = ["warn", "suspend", "restore", "close"] as const;
 
-type Licence = { id: string; licenceNumber: string; issuer: string; scope: string[]; expiresAt: string; active: boolean; revokedAt: string | null };
 type Revealed = { id: string; documentType: string; name: string; documentNumber: string; phone: string };
+type Licence = LicenceRow & { revokedReason: string | null; createdAt: string; createdBy: string };
+type LicenceRow = { id: string; licenceNumber: string; issuer: string; scope: string[]; expiresAt: string; active: boolean; revokedAt: string | null };
+type HistoryEntry = { id: string; at: string; actorKeyId: string; actorRole: string; action: string; reason: string | null; details: Record<string, unknown> };
 
 accountRoutes.get("/accounts", async (c) => {
   const t = c.get("t");
@@ -90,9 +92,11 @@ async function accountPage(c: Ctx, revealed: Revealed | null, flash: { kind: "ok
   const t = c.get("t");
   const who = caller(c);
   const id = c.req.param("id")!;
-  const [account, licences] = await Promise.all([
+  const [account, licences, history] = await Promise.all([
     callApi<Account>(c.env, "REGISTRATION", who, "GET", `/v1/accounts/${encodeURIComponent(id)}`),
     callApi<{ licences: Licence[] }>(c.env, "REGISTRATION", who, "GET", `/v1/publishers${query({ accountId: id, state: "all" })}`),
+    // The account's status history is its audit trail (actions, review, erasure, reveals), newest first.
+    callApi<{ entries: HistoryEntry[] }>(c.env, "MODERATION", who, "GET", `/v1/audit${query({ subjectType: "account", subjectId: id, limit: 20 })}`),
   ]);
   if (!account.ok) return c.html(<Page c={c} title={t("accountTitle", { id })} flash={{ kind: "bad", text: problemText(c, account.problem) }} />, account.status === 404 ? 404 : 200);
   const a = account.data;
@@ -138,8 +142,24 @@ async function accountPage(c: Ctx, revealed: Revealed | null, flash: { kind: "ok
             {licences.ok && licences.data.licences.length > 0 ? (
               <ul>
                 {licences.data.licences.map((l) => (
-                  <li>
-                    {l.licenceNumber} · {l.issuer} · {l.scope.join(", ")} · {l.active ? t("active") : l.revokedAt ? t("revokedAt", { at: when(l.revokedAt) }) : t("expired")} · {when(l.expiresAt)}
+                  <li data-licence={l.licenceNumber}>
+                    {l.licenceNumber} · {l.issuer} · {l.scope.join(", ")} · <span data-testid="licence-state">{l.active ? t("active") : l.revokedAt ? t("revokedAt", { at: when(l.revokedAt) }) : t("expired")}</span> · {when(l.expiresAt)} ·{" "}
+                    {t("grantedBy", { by: l.createdBy })}
+                    {l.revokedReason ? ` · ${l.revokedReason}` : ""}
+                    {!l.revokedAt && (
+                      <form method="post" action={`${here}/licences/${encodeURIComponent(l.id)}/revoke`}>
+                        <Csrf c={c} />
+                        <div class="filters">
+                          <div class="field">
+                            <label for={`revoke-${l.id}`}>{t("revokeReason", { number: l.licenceNumber })}</label>
+                            <input id={`revoke-${l.id}`} name="reason" required minlength={3} maxlength={500} />
+                          </div>
+                          <button type="submit" class="secondary">
+                            {t("revokeLicence", { number: l.licenceNumber })}
+                          </button>
+                        </div>
+                      </form>
+                    )}
                   </li>
                 ))}
               </ul>
@@ -147,8 +167,64 @@ async function accountPage(c: Ctx, revealed: Revealed | null, flash: { kind: "ok
               <p class="muted">—</p>
             )}
           </section>
+          <section aria-labelledby="history-h">
+            <h2 id="history-h">{t("history")}</h2>
+            {history.ok && history.data.entries.length > 0 ? (
+              <table>
+                <caption class="sr-only">{t("history")}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("at")}</th>
+                    <th scope="col">{t("action")}</th>
+                    <th scope="col">{t("change")}</th>
+                    <th scope="col">{t("actor")}</th>
+                    <th scope="col">{t("reason")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {history.data.entries.map((e) => (
+                    <tr data-history-action={e.action}>
+                      <td>{when(e.at)}</td>
+                      <td>{e.action}</td>
+                      <td>{typeof e.details.from === "string" && typeof e.details.to === "string" ? `${e.details.from} → ${e.details.to}` : "—"}</td>
+                      <td>
+                        {e.actorRole} {e.actorKeyId}
+                      </td>
+                      <td>{e.reason ?? "—"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <p class="muted">{history.ok ? "—" : problemText(c, history.problem)}</p>
+            )}
+          </section>
         </div>
         <div>
+          {a.status === "under_review" && (
+            <section aria-labelledby="review-h">
+              <h2 id="review-h">{t("reviewRegistration")}</h2>
+              <form method="post" action={`${here}/review`}>
+                <Csrf c={c} />
+                <fieldset>
+                  <legend>{t("decision")}</legend>
+                  <div class="field check">
+                    <input type="radio" id="review-approve" name="decision" value="approve" required />
+                    <label for="review-approve">{t("approve")}</label>
+                  </div>
+                  <div class="field check">
+                    <input type="radio" id="review-reject" name="decision" value="reject" />
+                    <label for="review-reject">{t("reject")}</label>
+                  </div>
+                </fieldset>
+                <div class="field">
+                  <label for="review-reason">{t("reason")}</label>
+                  <textarea id="review-reason" name="reason" required minlength={3} maxlength={500}></textarea>
+                </div>
+                <button type="submit">{t("reviewRegistration")}</button>
+              </form>
+            </section>
+          )}
           {!a.identity.erased && (
             <section aria-labelledby="reveal-h">
               <h2 id="reveal-h">{t("reveal")}</h2>
@@ -185,6 +261,46 @@ async function accountPage(c: Ctx, revealed: Revealed | null, flash: { kind: "ok
               <button type="submit">{t("apply")}</button>
             </form>
           </section>
+          <section aria-labelledby="grant-h">
+            <h2 id="grant-h">{t("grantLicence")}</h2>
+            <form method="post" action={`${here}/licences`}>
+              <Csrf c={c} />
+              <div class="field">
+                <label for="grant-number">{t("licenceNumber")}</label>
+                <input id="grant-number" name="licenceNumber" required maxlength={100} />
+              </div>
+              <div class="field">
+                <label for="grant-issuer">{t("issuer")}</label>
+                <input id="grant-issuer" name="issuer" required maxlength={200} />
+              </div>
+              <div class="field">
+                <label for="grant-scope">{t("scope")}</label>
+                <input id="grant-scope" name="scope" required maxlength={800} />
+              </div>
+              <div class="field">
+                <label for="grant-expires">{t("expiresOn")}</label>
+                <input id="grant-expires" name="expiresOn" type="date" required />
+              </div>
+              <button type="submit">{t("grant")}</button>
+            </form>
+          </section>
+          {!a.identity.erased && (
+            <section aria-labelledby="erase-h">
+              <h2 id="erase-h">{t("eraseIdentity")}</h2>
+              <form method="post" action={`${here}/erase`}>
+                <Csrf c={c} />
+                <div class="field">
+                  <label for="erase-reason">{t("eraseReason")}</label>
+                  <textarea id="erase-reason" name="reason" required minlength={3} maxlength={500}></textarea>
+                </div>
+                <div class="field check">
+                  <input type="checkbox" id="erase-confirm" name="confirm" value="yes" required />
+                  <label for="erase-confirm">{t("eraseConfirm")}</label>
+                </div>
+                <button type="submit">{t("eraseIdentity")}</button>
+              </form>
+            </section>
+          )}
         </div>
       </div>
     </Page>,
@@ -211,4 +327,53 @@ accountRoutes.post("/accounts/:id/actions", async (c) => {
   });
   flashNext(c, answer.ok ? { kind: "ok", text: c.get("t")("done") } : { kind: "bad", text: problemText(c, answer.problem) });
   return c.redirect(`${BASE}/accounts/${encodeURIComponent(id)}`, 303);
+});
+
+/** Runs one registration call for the account page and returns to it with the outcome as a message. */
+async function accountCall(c: Ctx, method: "POST" | "DELETE", path: string, body: unknown) {
+  const id = c.req.param("id")!;
+  const answer = await callApi<unknown>(c.env, "REGISTRATION", caller(c), method, path, body);
+  flashNext(c, answer.ok ? { kind: "ok", text: c.get("t")("done") } : { kind: "bad", text: problemText(c, answer.problem) });
+  return c.redirect(`${BASE}/accounts/${encodeURIComponent(id)}`, 303);
+}
+
+accountRoutes.post("/accounts/:id/review", async (c) => {
+  const form = await checkedForm(c);
+  return accountCall(c, "POST", `/v1/accounts/${encodeURIComponent(c.req.param("id"))}/review`, { decision: text(form, "decision"), reason: text(form, "reason") });
+});
+
+/**
+ * A licence for this account. The date input gives a UTC day; the licence runs to its end. The
+ * grant route takes no reason (the licence number and issuer are its grounds); revocation does.
+ */
+accountRoutes.post("/accounts/:id/licences", async (c) => {
+  const form = await checkedForm(c);
+  const day = text(form, "expiresOn").trim();
+  const scope = text(form, "scope")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+  return accountCall(c, "POST", "/v1/publishers", {
+    accountId: c.req.param("id"),
+    licenceNumber: text(form, "licenceNumber").trim(),
+    issuer: text(form, "issuer").trim(),
+    scope,
+    // Anything but a date goes as given, so the API's refusal names the field.
+    expiresAt: /^\d{4}-\d{2}-\d{2}$/.test(day) ? `${day}T23:59:59Z` : day,
+  });
+});
+
+accountRoutes.post("/accounts/:id/licences/:licenceId/revoke", async (c) => {
+  const form = await checkedForm(c);
+  return accountCall(c, "POST", `/v1/publishers/${encodeURIComponent(c.req.param("licenceId"))}/revoke`, { reason: text(form, "reason") });
+});
+
+/** Crypto-shredding through registration's DELETE /v1/accounts/{id}/identity, after an explicit confirmation. */
+accountRoutes.post("/accounts/:id/erase", async (c) => {
+  const form = await checkedForm(c);
+  if (text(form, "confirm") !== "yes") {
+    flashNext(c, { kind: "bad", text: c.get("t")("eraseConfirm") });
+    return c.redirect(`${BASE}/accounts/${encodeURIComponent(c.req.param("id"))}`, 303);
+  }
+  return accountCall(c, "DELETE", `/v1/accounts/${encodeURIComponent(c.req.param("id"))}/identity`, { reason: text(form, "reason") });
 });
