@@ -5,6 +5,7 @@ import { countRoutes } from "./routes/counts";
 import { postStatusRoutes } from "./routes/post-status";
 import { spreadRoutes } from "./routes/spread";
 import { thresholdRoutes } from "./routes/thresholds";
+import { timelineRoutes } from "./routes/timeline";
 import { storyRoutes } from "./story-routes";
 
 export { PostCounter } from "./post-counter";
@@ -15,6 +16,7 @@ mountInternalRoutes(app, "reposts");
 app.route("/", countRoutes);
 app.route("/", spreadRoutes);
 app.route("/", thresholdRoutes);
+app.route("/", timelineRoutes);
 app.route("/", postStatusRoutes);
 app.route("/", storyRoutes);
 

@@ -6,6 +6,7 @@ import { committedEventIds, outboxStatement, relayAfterCommit, type OutboxWrite 
 import { newId } from "../../../pkg/ids";
 import { sql } from "drizzle-orm";
 import { storyFlushStatements } from "./story-spread";
+import { createBucketTables, readTimeline, recordFlush, type Resolution, type Timeline } from "./spread-buckets";
 import {
   addReposter,
   backoffMs,
@@ -75,6 +76,7 @@ export class PostCounter extends DurableObject<Env> {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (dedupe_key TEXT PRIMARY KEY, payload TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
     // spread.level_crossed events (pkg/outbox.ts) waiting for the flush: written with the crossing, copied to D1's outbox under the same id.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS pending_events (id TEXT PRIMARY KEY, payload TEXT NOT NULL, created_at INTEGER NOT NULL)`);
+    createBucketTables(this.sql);
     void ctx.blockConcurrencyWhile(() => this.nextAlarm.load());
   }
 
@@ -150,6 +152,11 @@ export class PostCounter extends DurableObject<Env> {
   async live(): Promise<{ body: SpreadBody; own: { reposts: number; views: number } } | null> {
     const st = this.state();
     return st ? { body: this.body(), own: { reposts: st.own_reposts, views: st.own_views } } : null;
+  }
+
+  /** The post's flushed counts over time (src/spread-buckets.ts). */
+  async timeline(resolution: Resolution): Promise<Timeline> {
+    return readTimeline(this.sql, resolution, Date.now());
   }
 
   /** Delivers escalations to the review queue (pkg/review-signals) and flushes counts to D1, in one D1 transaction. */
@@ -239,6 +246,8 @@ export class PostCounter extends DurableObject<Env> {
       for (const o of outbox) this.sql.exec(`DELETE FROM outbox WHERE dedupe_key = ?`, o.dedupe_key);
       for (const e of pendingEvents) this.sql.exec(`DELETE FROM pending_events WHERE id = ?`, e.id);
       this.sql.exec(`UPDATE state SET flushed_version = MAX(flushed_version, ?), failures = 0`, version);
+      // The flushed change goes into the time buckets (src/spread-buckets.ts): no write of its own per count.
+      recordFlush(this.sql, snapshot, now);
     }
     const after = this.state()!;
     const pending = this.sql.exec<{ n: number }>(`SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM pending_events) AS n`).one().n;

@@ -62,6 +62,7 @@ describe("openapi", () => {
       "/v1/posts/{postId}/spread",
       "/v1/posts/{postId}/spread/shards",
       "/v1/posts/{postId}/story",
+      "/v1/posts/{postId}/timeline",
       "/v1/posts/{postId}/views",
       "/v1/spread/thresholds",
       "/v1/spread/top",
