@@ -99,6 +99,8 @@ describe("the console's policy tools", () => {
 
     // Edit the category: the whole range now blocks; the diff shows it, and try-it follows the draft.
     const form = page.getByTestId(`category-${CATEGORY}`);
+    await form.locator("summary").focus();
+    await page.keyboard.press("Enter");
     await form.locator(`#cat-${CATEGORY}-action-0`).selectOption("block");
     await form.getByRole("button", { name: `Save ${CATEGORY}` }).click();
     await expect.poll(() => page.locator(".flash.ok").textContent()).toContain(`Saved ${CATEGORY}`);

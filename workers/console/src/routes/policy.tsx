@@ -336,51 +336,54 @@ function CategoryForm(props: { c: Ctx; cat: Category }) {
   const id = (what: string, i: number) => `cat-${cat.name}-${what}-${i}`;
   const severities = Array.from({ length: 10 }, (_, i) => i + 1);
   return (
-    <form method="post" action={`${BASE}/policy/categories/${encodeURIComponent(cat.name)}`} data-testid={`category-${cat.name}`}>
-      <Csrf c={c} />
-      <fieldset>
-        <legend>
-          {t("editCategory", { name: cat.name })}: {rangesText(cat)}
-          {cat.licenceRequired ? ` · ${t("licenceRequired")}` : ""}
-        </legend>
-        {rows.map((r, i) => (
-          <div class="range-row" role="group" aria-label={t("rangeN", { n: i + 1 })}>
-            <label for={id("min", i)}>{t("rangeMin")}</label>{" "}
-            <select id={id("min", i)} name={`min${i}`}>
-              {severities.map((n) => (
-                <option value={String(n)} selected={(r?.min ?? 1) === n}>
-                  {n}
+    <details data-testid={`category-${cat.name}`}>
+      <summary>
+        <strong>{cat.name}</strong>: {rangesText(cat)}
+        {cat.licenceRequired ? ` · ${t("licenceRequired")}` : ""}
+      </summary>
+      <form method="post" action={`${BASE}/policy/categories/${encodeURIComponent(cat.name)}`}>
+        <Csrf c={c} />
+        <fieldset>
+          <legend>{t("editCategory", { name: cat.name })}</legend>
+          {rows.map((r, i) => (
+            <div class="range-row" role="group" aria-label={t("rangeN", { n: i + 1 })}>
+              <label for={id("min", i)}>{t("rangeMin")}</label>{" "}
+              <select id={id("min", i)} name={`min${i}`}>
+                {severities.map((n) => (
+                  <option value={String(n)} selected={(r?.min ?? 1) === n}>
+                    {n}
+                  </option>
+                ))}
+              </select>{" "}
+              <label for={id("max", i)}>{t("rangeMax")}</label>{" "}
+              <select id={id("max", i)} name={`max${i}`}>
+                {severities.map((n) => (
+                  <option value={String(n)} selected={(r?.max ?? 10) === n}>
+                    {n}
+                  </option>
+                ))}
+              </select>{" "}
+              <label for={id("action", i)}>{t("action")}</label>{" "}
+              <select id={id("action", i)} name={`action${i}`}>
+                <option value="" selected={!r}>
+                  {t("rangeUnused")}
                 </option>
-              ))}
-            </select>{" "}
-            <label for={id("max", i)}>{t("rangeMax")}</label>{" "}
-            <select id={id("max", i)} name={`max${i}`}>
-              {severities.map((n) => (
-                <option value={String(n)} selected={(r?.max ?? 10) === n}>
-                  {n}
-                </option>
-              ))}
-            </select>{" "}
-            <label for={id("action", i)}>{t("action")}</label>{" "}
-            <select id={id("action", i)} name={`action${i}`}>
-              <option value="" selected={!r}>
-                {t("rangeUnused")}
-              </option>
-              {ACTIONS.map((a) => (
-                <option value={a} selected={r?.action === a}>
-                  {a}
-                </option>
-              ))}
-            </select>
+                {ACTIONS.map((a) => (
+                  <option value={a} selected={r?.action === a}>
+                    {a}
+                  </option>
+                ))}
+              </select>
+            </div>
+          ))}
+          <div class="field check">
+            <input id={id("licence", 0)} type="checkbox" name="licenceRequired" value="1" checked={cat.licenceRequired} />
+            <label for={id("licence", 0)}>{t("licenceRequired")}</label>
           </div>
-        ))}
-        <div class="field check">
-          <input id={id("licence", 0)} type="checkbox" name="licenceRequired" value="1" checked={cat.licenceRequired} />
-          <label for={id("licence", 0)}>{t("licenceRequired")}</label>
-        </div>
-        <button type="submit">{t("saveCategory", { name: cat.name })}</button>
-      </fieldset>
-    </form>
+          <button type="submit">{t("saveCategory", { name: cat.name })}</button>
+        </fieldset>
+      </form>
+    </details>
   );
 }
 
