@@ -98,6 +98,15 @@ describe("the console's admin pages", () => {
     const { context, page } = await signedIn(admin.key);
     await page.getByRole("link", { name: "Webhooks" }).click();
     await page.waitForURL(/\/console\/webhooks$/);
+    // The moderation worker's refusals, shown with their codes; nothing is created.
+    await page.getByLabel("URL").fill("http://hooks.example.com/in");
+    await page.getByLabel("post.removed").check();
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    await expect.poll(() => page.locator(".flash.bad").textContent()).toContain("webhook_url_insecure");
+    await page.getByLabel("URL").fill(receiverUrl);
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    await expect.poll(() => page.locator(".flash.bad").textContent()).toContain("validation_failed");
+    expect(await page.getByTestId("new-secret").count()).toBe(0);
     await page.getByLabel("URL").fill(receiverUrl);
     await page.getByLabel("Description").fill(`console receiver ${RUN}`);
     await page.getByLabel("account.status_changed").check();
@@ -121,6 +130,18 @@ describe("the console's admin pages", () => {
     await page.goto(`${site()}/console/webhooks/${webhookId}`);
     expect(await page.content()).not.toContain(secret);
     expect(JSON.stringify(await context.cookies())).not.toContain(secret);
+
+    // Edit: disable it, then enable it again with one more event type.
+    await page.getByLabel("Deliver to this endpoint (enabled)").uncheck();
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByTestId("webhook-state").textContent()).toBe("disabled (disabled_by_admin)");
+    await page.getByLabel("Deliver to this endpoint (enabled)").check();
+    await page.getByLabel("post.removed").check();
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByTestId("webhook-state").textContent()).toBe("enabled");
+    expect(await page.locator("#hook-h + dl").textContent()).toContain("post.removed");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator(".flash.ok").textContent()).toContain("Nothing changed.");
     await context.close();
   });
 
@@ -214,7 +235,7 @@ describe("the console's admin pages", () => {
     await page.waitForURL(/\/console\/webhooks$/);
     expect(await page.locator(`tr[data-webhook="${webhookId}"]`).count()).toBe(0);
     const audit = await expectData(api(adminKey()).GET("/v1/audit", { params: { query: { subjectType: "webhook", subjectId: webhookId } } }), 200);
-    expect(audit.entries.map((e) => e.action).sort()).toEqual(["webhook.created", "webhook.deleted", "webhook.delivery_retried", "webhook.secret_rotated"]);
+    expect(audit.entries.map((e) => e.action).sort()).toEqual(["webhook.created", "webhook.deleted", "webhook.delivery_retried", "webhook.secret_rotated", "webhook.updated", "webhook.updated"]);
     expect(audit.entries.every((e) => e.actorKeyId === admin.id)).toBe(true);
     await context.close();
   });

@@ -331,16 +331,34 @@ webhookRoutes.post("/webhooks", async (c) => {
   return endpointPage(c, answer.data.id, { kind: "ok", text: c.get("t")("done") }, { secret: answer.data.secret });
 });
 
+/**
+ * Sends only what the form changed: an unchanged field is not named (the audit entry lists what
+ * changed), and an endpoint disabled for failing keeps that reason unless the admin re-enables it.
+ */
 webhookRoutes.post("/webhooks/:id", async (c) => {
   const { form, eventTypes } = await formWithAll(c);
+  const t = c.get("t");
   const id = c.req.param("id");
-  const answer = await callApi<Webhook>(c.env, "MODERATION", caller(c), "PATCH", `/v1/webhooks/${encodeURIComponent(id)}`, {
-    url: text(form, "url").trim(),
-    eventTypes,
-    description: text(form, "description").trim() || null,
-    enabled: text(form, "enabled") === "yes",
-  });
-  flashNext(c, answer.ok ? { kind: "ok", text: c.get("t")("done") } : { kind: "bad", text: problemText(c, answer.problem) });
+  const current = await callApi<Webhook>(c.env, "MODERATION", caller(c), "GET", `/v1/webhooks/${encodeURIComponent(id)}`);
+  if (!current.ok) {
+    flashNext(c, { kind: "bad", text: problemText(c, current.problem) });
+    return c.redirect(current.status === 404 ? `${BASE}/webhooks` : path(id), 303);
+  }
+  const w = current.data;
+  const url = text(form, "url").trim();
+  const description = text(form, "description").trim() || null;
+  const enabled = text(form, "enabled") === "yes";
+  const change: Record<string, unknown> = {};
+  if (url !== w.url) change.url = url;
+  if (description !== w.description) change.description = description;
+  if ([...eventTypes].sort().join() !== [...w.eventTypes].sort().join()) change.eventTypes = eventTypes;
+  if (enabled !== w.enabled) change.enabled = enabled;
+  if (Object.keys(change).length === 0) {
+    flashNext(c, { kind: "ok", text: t("nothingChanged") });
+    return c.redirect(path(id), 303);
+  }
+  const answer = await callApi<Webhook>(c.env, "MODERATION", caller(c), "PATCH", `/v1/webhooks/${encodeURIComponent(id)}`, change);
+  flashNext(c, answer.ok ? { kind: "ok", text: t("done") } : { kind: "bad", text: problemText(c, answer.problem) });
   return c.redirect(path(id), 303);
 });
 
