@@ -330,12 +330,13 @@ export function findEdgeIn(edgeClass: Uint16Array, edgeTarget: Int32Array, lo: n
     for (; lo < hi; lo++) if (edgeClass[lo] === c) return edgeTarget[lo]!;
     return 0;
   }
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const m = edgeClass[mid]!;
-    if (m === c) return edgeTarget[mid]!;
-    if (m < c) lo = mid + 1;
-    else hi = mid;
+  // Branch-free halving (a select per step, no early exit): the scan meets long edge lists at
+  // the root's CJK children, where a data-dependent branch per probe mispredicts half the time.
+  let len = hi - lo;
+  while (len > 1) {
+    const half = len >>> 1;
+    lo = edgeClass[lo + half]! <= c ? lo + half : lo;
+    len -= half;
   }
-  return 0;
+  return edgeClass[lo] === c ? edgeTarget[lo]! : 0;
 }
