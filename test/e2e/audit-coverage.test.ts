@@ -267,6 +267,7 @@ const CASES: Record<string, Case> = {
       "data plane, called for every post: audited by its outcomes, not per call — the post's record (verdict, reasons, policy version, content hash) is itself the record, a `review` verdict opens a review item, and whatever an operator decides on it is audited",
   },
   postScreenNoop: { exempt: "benchmark baseline: authenticates and answers, changes nothing" },
+  postPolicyDraftScreen: { exempt: "screens a text against the draft policy and answers: no post, evidence or review item is written, so nothing changes to audit" },
   createTermList: {
     by: "admin",
     call: async () => built(await call(keys.admin, "POST", "/v1/term-lists", { name: `audit-${uniq()}`, category: "rumour" }), (b) => ({ action: "term_list.create", subjectType: "term_list", subjectId: b.id })),
