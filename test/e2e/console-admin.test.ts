@@ -127,6 +127,12 @@ describe("the console's admin pages", () => {
     expect(await page.locator(`tr[data-webhook="${webhookId}"]`).textContent()).toContain(`console receiver ${RUN}`);
     await expectAccessible(page, "webhooks");
     await shot(page, "webhooks");
+    await page.goto(`${site()}/console/webhooks?lang=zh-CN`);
+    expect(await page.locator("h1").textContent()).toBe("Webhook 端点");
+    expect(await page.getByRole("button", { name: "添加端点" }).count()).toBe(1);
+    await expectAccessible(page, "webhooks (zh-CN)");
+    await shot(page, "webhooks-zh");
+    await page.goto(`${site()}/console/webhooks?lang=en`);
     await page.goto(`${site()}/console/webhooks/${webhookId}`);
     expect(await page.content()).not.toContain(secret);
     expect(JSON.stringify(await context.cookies())).not.toContain(secret);
