@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { caller, type ConsoleApp, type Ctx } from "../context";
 import { categorySlot, segments, spansOf } from "../highlight";
+import { TimelineSection, type Timeline } from "../chart";
 import { BASE, Csrf, Page, when } from "../layout";
 import { DECISION_ACTIONS, type Account, type Evidence, type ReviewItem } from "../types";
 import { callApi, type ApiAnswer } from "../upstream";
@@ -69,11 +70,16 @@ itemRoutes.get("/items/:id", async (c) => {
     return c.html(<Page c={c} title={t("itemTitle", { id })} flash={{ kind: "bad", text: problemText(c, itemAnswer.problem) }} />, itemAnswer.status === 404 ? 404 : 200);
   }
   const item = itemAnswer.data;
+  // The post's spread over time, asked for alongside the evidence.
+  const chartResolution = c.req.query("chart") === "minute" ? "minute" : "hour";
+  const timelinePending =
+    item.subjectType === "post" ? callApi<Timeline>(c.env, "REPOSTS", who, "GET", `/v1/posts/${encodeURIComponent(item.subjectId)}/timeline?resolution=${chartResolution}`) : null;
   const evidence = item.subjectType === "post" ? await callApi<Evidence>(c.env, "MODERATION", who, "GET", `${path}/evidence`) : null;
   const accountId = item.subjectType === "account" ? item.subjectId : evidence?.ok ? evidence.data.accountId : null;
   const account = accountId ? await callApi<Account>(c.env, "REGISTRATION", who, "GET", `/v1/accounts/${encodeURIComponent(accountId)}`) : null;
   const lang = c.get("lang") === "zh-CN" ? "zh" : "en";
   const here = `${BASE}/items/${encodeURIComponent(id)}`;
+  const timeline = await timelinePending;
   return c.html(
     <Page c={c} title={t("itemTitle", { id })} current={`${BASE}/queue`} flash={takeFlash(c)}>
       <div class="grid">
@@ -140,6 +146,7 @@ itemRoutes.get("/items/:id", async (c) => {
               )}
             </section>
           )}
+          {timeline && <TimelineSection c={c} answer={timeline} postId={item.subjectId} otherResolution={`${here}?chart=${chartResolution === "minute" ? "hour" : "minute"}#spread-time-h`} />}
           <section aria-labelledby="timeline-h">
             <h2 id="timeline-h">{t("timeline")}</h2>
             <ol class="timeline">

@@ -1,13 +1,16 @@
 import { Hono } from "hono";
 import { caller, sessionOf, type ConsoleApp, type Ctx } from "../context";
 import { BASE, Csrf, Page, when } from "../layout";
-import { REVIEW_SOURCES, type ReviewItem } from "../types";
+import { DECISION_ACTIONS, REVIEW_SOURCES, type ReviewItem } from "../types";
 import { callApi, query } from "../upstream";
-import { back, checkedForm, flashNext, problemText, takeFlash } from "../web";
+import { back, checkedForm, flashNext, problemText, takeFlash, text } from "../web";
 
 type Page_ = { items: ReviewItem[]; nextCursor: string | null };
 
 export const queueRoutes = new Hono<ConsoleApp>();
+
+/** Each row's checkbox is named by this prefix and its item id (the form parser keeps one value per name). */
+const PICK = "pick-";
 
 const FILTERS = ["status", "sort", "source", "category", "subjectType", "assignee", "cursor"] as const;
 
@@ -99,6 +102,9 @@ queueRoutes.get("/queue", async (c) => {
           <caption class="sr-only">{t("queueTitle")}</caption>
           <thead>
             <tr>
+              <th scope="col">
+                <span class="sr-only">{t("decideSelected")}</span>
+              </th>
               <th scope="col">{t("subject")}</th>
               <th scope="col">{t("priority")}</th>
               <th scope="col">{t("severity")}</th>
@@ -115,6 +121,12 @@ queueRoutes.get("/queue", async (c) => {
           <tbody>
             {items.map((item) => (
               <tr data-queue-row="" data-item={item.id}>
+                <td>
+                  {item.status === "open" && (
+                    // Outside the bulk form in the markup (rows hold their own claim forms), joined to it by `form`.
+                    <input type="checkbox" form="bulk" name={`${PICK}${item.id}`} value="1" aria-label={t("selectItem", { id: `${item.subjectType}: ${item.subjectId}` })} />
+                  )}
+                </td>
                 <td>
                   <a href={`${BASE}/items/${encodeURIComponent(item.id)}`}>
                     {item.subjectType}: {item.subjectId}
@@ -137,6 +149,30 @@ queueRoutes.get("/queue", async (c) => {
           </tbody>
         </table>
       )}
+      {items.some((item) => item.status === "open") && (
+        <form id="bulk" method="post" action={`${BASE}/queue/bulk-decision`}>
+          <Csrf c={c} />
+          <input type="hidden" name="back" value={here} />
+          <fieldset>
+            <legend>{t("bulkDecision")}</legend>
+            <div class="filters">
+              <div class="field">
+                <label for="bulk-action">{t("action")}</label>
+                <select id="bulk-action" name="action" required>
+                  {DECISION_ACTIONS.map((a) => (
+                    <option value={a}>{a}</option>
+                  ))}
+                </select>
+              </div>
+              <div class="field">
+                <label for="bulk-reason">{t("reason")}</label>
+                <input id="bulk-reason" name="reason" required minlength={3} maxlength={500} size={40} />
+              </div>
+              <button type="submit">{t("decideSelected")}</button>
+            </div>
+          </fieldset>
+        </form>
+      )}
       {list.ok && list.data.nextCursor && (
         <p>
           <a href={`${BASE}/queue${query({ ...params, cursor: list.data.nextCursor })}`}>{t("nextPage")}</a>
@@ -158,3 +194,25 @@ for (const [verb, method] of [
     return back(c, form, `${BASE}/items/${encodeURIComponent(id)}`);
   });
 }
+
+/** Decides the checked items with one action through the bulk route; the answer lists what was decided and what was skipped, and why. */
+queueRoutes.post("/queue/bulk-decision", async (c) => {
+  const form = await checkedForm(c);
+  const t = c.get("t");
+  const itemIds = Object.keys(form)
+    .filter((k) => k.startsWith(PICK) && text(form, k) === "1")
+    .map((k) => k.slice(PICK.length));
+  if (itemIds.length === 0) {
+    flashNext(c, { kind: "bad", text: t("noneSelected") });
+    return back(c, form, `${BASE}/queue`);
+  }
+  type Result = { decided: { itemId: string }[]; skipped: { itemId: string; code: string }[] };
+  const answer = await callApi<Result>(c.env, "MODERATION", caller(c), "POST", "/v1/review-queue/bulk-decision", { itemIds, action: text(form, "action"), reason: text(form, "reason").trim() });
+  if (!answer.ok) flashNext(c, { kind: "bad", text: problemText(c, answer.problem) });
+  else {
+    const { decided, skipped } = answer.data;
+    const why = skipped.map((s) => `${s.itemId}: ${s.code}`).join("; ");
+    flashNext(c, { kind: skipped.length ? "bad" : "ok", text: `${t("bulkResult", { decided: decided.length, skipped: skipped.length })}${why ? ` ${why}` : ""}` });
+  }
+  return back(c, form, `${BASE}/queue`);
+});

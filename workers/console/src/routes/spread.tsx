@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { caller, sessionOf, type ConsoleApp } from "../context";
-import { BarChart } from "../chart";
+import { BarChart, TimelineChart, timelineLabels, type Timeline } from "../chart";
 import { BASE, Csrf, Page, when } from "../layout";
 import { callApi, query } from "../upstream";
 import { checkedForm, flashNext, problemText, takeFlash, text } from "../web";
@@ -20,6 +20,8 @@ spreadRoutes.get("/spread", async (c) => {
   ]);
   const failed = !top.ok ? top : !rules.ok ? rules : null;
   const posts = top.ok ? top.data.posts : [];
+  // Each top post's last 7 days, for its small chart (in parallel; a failed one shows no chart).
+  const timelines = await Promise.all(posts.map((p) => callApi<Timeline>(c.env, "REPOSTS", who, "GET", `/v1/posts/${encodeURIComponent(p.rootPostId)}/timeline?resolution=hour`)));
   const isAdmin = sessionOf(c).principal.role === "admin";
   return c.html(
     <Page c={c} title={t("spreadTitle")} current={`${BASE}/spread`} flash={takeFlash(c) ?? (failed && !failed.ok ? { kind: "bad", text: problemText(c, failed.problem) } : null)}>
@@ -41,10 +43,11 @@ spreadRoutes.get("/spread", async (c) => {
                 <th scope="col">{t("views")}</th>
                 <th scope="col">{t("levels")}</th>
                 <th scope="col">{t("at")}</th>
+                <th scope="col">{t("lastSevenDaysShort")}</th>
               </tr>
             </thead>
             <tbody>
-              {posts.map((p) => (
+              {posts.map((p, i) => (
                 <tr data-spread-post={p.rootPostId}>
                   <td>{p.rootPostId}</td>
                   <td>{p.reposts}</td>
@@ -54,6 +57,14 @@ spreadRoutes.get("/spread", async (c) => {
                     {p.escalated ? ` · ${t("escalated")}` : ""}
                   </td>
                   <td>{when(p.updatedAt)}</td>
+                  <td>
+                    {(() => {
+                      const answer = timelines[i]!;
+                      if (!answer.ok) return "—";
+                      const words = timelineLabels(c, answer.data, p.rootPostId);
+                      return <TimelineChart id={`spark-${i}`} title={words.title} desc={words.desc} labels={words.labels} timeline={answer.data} small />;
+                    })()}
+                  </td>
                 </tr>
               ))}
             </tbody>
