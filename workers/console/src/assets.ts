@@ -106,4 +106,5 @@ dl.summary dd { margin: 0; overflow-wrap: anywhere; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .side-by-side { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
 svg.chart text { font-size: 11px; fill: #1b1f24; }
+table.wrap td { overflow-wrap: anywhere; }
 `;

@@ -170,7 +170,7 @@ async function accountPage(c: Ctx, revealed: Revealed | null, flash: { kind: "ok
           <section aria-labelledby="history-h">
             <h2 id="history-h">{t("history")}</h2>
             {history.ok && history.data.entries.length > 0 ? (
-              <table>
+              <table class="wrap">
                 <caption class="sr-only">{t("history")}</caption>
                 <thead>
                   <tr>

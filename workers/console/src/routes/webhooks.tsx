@@ -57,6 +57,8 @@ type NewSecret = { secret: string; previousSecretExpiresAt?: string };
 const DELIVERY_STATUSES = ["pending", "retrying", "succeeded", "dead", "skipped"] as const;
 const DEFAULT_OVERLAP_SECONDS = 86_400;
 const path = (id: string) => `${BASE}/webhooks/${encodeURIComponent(id)}`;
+/** To the second: retries here are seconds apart. */
+const whenExact = (iso: string | null) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : "—");
 
 function State(props: { c: Ctx; w: Webhook }) {
   const t = props.c.get("t");
@@ -219,10 +221,10 @@ async function endpointPage(c: Ctx, id: string, flash: Flash, secret: NewSecret 
                 <section class="panel" data-delivery={d.id} data-delivery-status={d.status} aria-label={`${d.eventType} ${d.eventId}`}>
                   <p>
                     <strong>{d.eventType}</strong> · <code>{d.eventId}</code> · <span data-testid="delivery-status">{d.status}</span> · {when(d.createdAt)}
-                    {d.nextAttemptAt ? ` · ${t("nextRetry")}: ${when(d.nextAttemptAt)}` : ""}
+                    {d.nextAttemptAt ? ` · ${t("nextRetry")}: ${whenExact(d.nextAttemptAt)}` : ""}
                   </p>
                   {d.attempts.length > 0 && (
-                    <table>
+                    <table class="wrap">
                       <caption class="sr-only">{t("attempts")}</caption>
                       <thead>
                         <tr>
@@ -238,11 +240,11 @@ async function endpointPage(c: Ctx, id: string, flash: Flash, secret: NewSecret 
                         {d.attempts.map((a) => (
                           <tr data-attempt={a.attempt}>
                             <td>{a.attempt}</td>
-                            <td>{when(a.at)}</td>
+                            <td>{whenExact(a.at)}</td>
                             <td>{a.statusCode ?? "—"}</td>
                             <td>{a.latencyMs} ms</td>
                             <td>{a.error ? `${a.error}${a.responseExcerpt ? `: ${a.responseExcerpt}` : ""}` : "—"}</td>
-                            <td>{when(a.nextRetryAt)}</td>
+                            <td>{whenExact(a.nextRetryAt)}</td>
                           </tr>
                         ))}
                       </tbody>
