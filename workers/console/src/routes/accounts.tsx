@@ -98,7 +98,20 @@ async function accountPage(c: Ctx, revealed: Revealed | null, flash: { kind: "ok
     // The account's status history is its audit trail (actions, review, erasure, reveals), newest first.
     callApi<{ entries: HistoryEntry[] }>(c.env, "MODERATION", who, "GET", `/v1/audit${query({ subjectType: "account", subjectId: id, limit: 20 })}`),
   ]);
-  if (!account.ok) return c.html(<Page c={c} title={t("accountTitle", { id })} flash={{ kind: "bad", text: problemText(c, account.problem) }} />, account.status === 404 ? 404 : 200);
+  if (!account.ok) {
+    // The message the page was sent back with (e.g. an erasure's outcome) stays, above why the account cannot be shown.
+    const failed = problemText(c, account.problem);
+    return c.html(
+      <Page c={c} title={t("accountTitle", { id })} flash={flash ?? { kind: "bad", text: failed }}>
+        {flash && (
+          <p class="flash bad" role="alert">
+            {failed}
+          </p>
+        )}
+      </Page>,
+      account.status === 404 ? 404 : 200,
+    );
+  }
   const a = account.data;
   const here = `${BASE}/accounts/${encodeURIComponent(id)}`;
   return c.html(

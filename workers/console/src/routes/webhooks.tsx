@@ -166,7 +166,20 @@ async function endpointPage(c: Ctx, id: string, flash: Flash, secret: NewSecret 
     callApi<Webhook>(c.env, "MODERATION", who, "GET", `/v1/webhooks/${encodeURIComponent(id)}`),
     callApi<{ deliveries: Delivery[]; nextCursor: string | null }>(c.env, "MODERATION", who, "GET", `/v1/webhooks/${encodeURIComponent(id)}/deliveries${query({ status, cursor, limit: 20 })}`),
   ]);
-  if (!hook.ok) return c.html(<Page c={c} title={t("webhookTitle", { id })} current={`${BASE}/webhooks`} flash={{ kind: "bad", text: problemText(c, hook.problem) }} />, hook.status === 404 ? 404 : 200);
+  if (!hook.ok) {
+    // The message the page was sent back with stays, above why the endpoint cannot be shown.
+    const failed = problemText(c, hook.problem);
+    return c.html(
+      <Page c={c} title={t("webhookTitle", { id })} current={`${BASE}/webhooks`} flash={flash ?? { kind: "bad", text: failed }}>
+        {flash && (
+          <p class="flash bad" role="alert">
+            {failed}
+          </p>
+        )}
+      </Page>,
+      hook.status === 404 ? 404 : 200,
+    );
+  }
   const w = hook.data;
   const here = path(w.id);
   return c.html(
