@@ -33,5 +33,5 @@ export function compile(entries: TermEntry[], options: CompileOptions = {}): Mat
 /** Load a matcher from `serialize()` bytes. Throws EngineFormatError on bad bytes. */
 export function load(bytes: Uint8Array, options: LoadOptions = {}): Matcher {
   const { tables, runtime } = deserialize(bytes);
-  return new CompiledMatcher(tables, options.fastPaths, runtime);
+  return new CompiledMatcher(tables, options.fastPaths, runtime ?? undefined);
 }

@@ -14,7 +14,9 @@
  * the validated one, so damaged bytes raise EngineFormatError instead of crashing, hanging
  * or matching wrongly. Then it wraps them: arrays are views into the loaded bytes (no copy
  * when they are 8-byte aligned), and only the class table (from fold.ts's tables) is built.
- * Version 1 (without the derived arrays) is refused: a publish writes version 2.
+ * Version 1 (16 header words, without the derived arrays) is still read — the policies published
+ * before version 2 stay loadable — and its arrays are derived at load, as that version's build did;
+ * a publish writes version 2.
  */
 import { EngineFormatError } from "./types.js";
 import { MAX_DENSE_CLASSES, MAX_DENSE_TARGETS } from "./build/automaton.js";
@@ -26,6 +28,8 @@ export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
 export const FORMAT_VERSION = 2;
 const HEADER_WORDS = 24;
 const HEADER_BYTES = HEADER_WORDS * 4;
+/** Version 1's header: the first 16 words of version 2's. */
+const V1_HEADER_BYTES = 16 * 4;
 const ENDIAN_PROBE = 0x01020304;
 
 type Arr = Int32Array | Uint16Array | Uint8Array | Uint32Array | Float64Array;
@@ -141,10 +145,13 @@ const fail = (why: string): never => {
   throw new EngineFormatError(`engine: cannot load matcher: ${why}`);
 };
 
-/** Tables and the derived arrays of a serialized matcher, checked. */
-export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runtime } {
+/**
+ * Tables and the derived arrays of a serialized matcher, checked. `runtime` is null for version 1
+ * bytes, which hold no derived arrays: the caller derives them (CompiledMatcher does).
+ */
+export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runtime | null } {
   if (!(input instanceof Uint8Array)) fail("expected a Uint8Array");
-  if (input.length < HEADER_BYTES) fail(`truncated (${input.length} bytes, header needs ${HEADER_BYTES})`);
+  if (input.length < V1_HEADER_BYTES) fail(`truncated (${input.length} bytes, header needs ${V1_HEADER_BYTES})`);
   // Views need 8-byte alignment; copy only if the caller's bytes are not aligned.
   const bytes = input.byteOffset % 8 === 0 ? input : input.slice();
   const buf = bytes.buffer as ArrayBuffer;
@@ -152,7 +159,10 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
   const dv = new DataView(buf, base, bytes.length);
   if (dv.getUint32(0, true) !== FORMAT_MAGIC) fail("bad magic (not a serialized screening matcher)");
   const version = dv.getUint32(4, true);
-  if (version !== FORMAT_VERSION) fail(`unsupported format version ${version} (this build reads ${FORMAT_VERSION})`);
+  if (version !== FORMAT_VERSION && version !== 1) fail(`unsupported format version ${version} (this build reads 1 and ${FORMAT_VERSION})`);
+  const v1 = version === 1;
+  const headerBytes = v1 ? V1_HEADER_BYTES : HEADER_BYTES;
+  if (input.length < headerBytes) fail(`truncated (${input.length} bytes, header needs ${headerBytes})`);
   const size = dv.getUint32(8, true);
   if (size !== bytes.length) fail(size > bytes.length ? `truncated (${bytes.length} of ${size} bytes)` : `length mismatch (${bytes.length} bytes, header says ${size})`);
   if (size % 8 !== 0) fail("length not a multiple of 8");
@@ -160,15 +170,15 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
   if (checksum(new Uint32Array(buf, base, size / 4)) !== dv.getUint32(12, true)) fail("checksum mismatch (corrupted bytes)");
   const h = (i: number) => dv.getUint32(i * 4, true);
   const maxGap = h(5);
-  const c: Counts = {
-    A: h(6), N: h(7), E: h(8), O: h(9), P: h(10), R: h(11), T: h(12), D: h(14), DS: h(15), SH: h(16), PB: h(17), RE: h(18), DR: h(19),
-  };
+  const c: Counts = v1
+    ? { A: h(6), N: h(7), E: h(8), O: h(9), P: h(10), R: h(11), T: h(12), D: h(14), DS: h(15), SH: 0, PB: 0, RE: 0, DR: 0 }
+    : { A: h(6), N: h(7), E: h(8), O: h(9), P: h(10), R: h(11), T: h(12), D: h(14), DS: h(15), SH: h(16), PB: h(17), RE: h(18), DR: h(19) };
   const catLen = h(13);
 
-  let off = HEADER_BYTES;
+  let off = headerBytes;
   const t: Partial<Tables> = { maxGap, denseClasses: h(14), denseStates: h(15) };
   const d: Partial<Derived> = {};
-  for (const [name, ctor, len] of [...SECTIONS, ...DERIVED]) {
+  for (const [name, ctor, len] of v1 ? SECTIONS : [...SECTIONS, ...DERIVED]) {
     const n = len(c);
     if (n < 0 || off + n * ctor.BYTES_PER_ELEMENT > size) fail(`section ${name} overruns the data`);
     (DERIVED_NAMES.has(name) ? (d as Record<string, unknown>) : (t as Record<string, unknown>))[name] = new ctor(buf, base + off, n);
@@ -192,6 +202,7 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
     termIds: x.termIds, termSeverity: x.termSeverity, termCategory: x.termCategory, categories: x.categories,
   };
   validate(tables);
+  if (v1) return { tables, runtime: null };
   const derived = d as Derived;
   const scalars = { fastLimit: h(20), pairShift: h(21), shallowStates: c.SH, termIsId: h(22) === 1 };
   validateDerived(tables, derived, scalars);
