@@ -127,8 +127,8 @@ export function timelineLabels(c: Ctx, timeline: Timeline, post: string) {
   };
 }
 
-/** The item page's section: the chart of the post's spread over time and its data table, with the other resolution one link away. */
-export function TimelineSection(props: { c: Ctx; answer: ApiAnswer<Timeline>; postId: string; otherResolution: string }) {
+/** The item page's section: the chart of the post's (its root's, for a repost) spread over time and its data table, with the other resolution one link away. */
+export function TimelineSection(props: { c: Ctx; answer: ApiAnswer<Timeline>; otherResolution: string }) {
   const { c, answer } = props;
   const t = c.get("t");
   return (
@@ -141,7 +141,7 @@ export function TimelineSection(props: { c: Ctx; answer: ApiAnswer<Timeline>; po
       ) : (
         (() => {
           const tl = answer.data;
-          const words = timelineLabels(c, tl, props.postId);
+          const words = timelineLabels(c, tl, tl.rootPostId);
           return (
             <>
               <TimelineChart id="post-timeline" title={words.title} desc={words.desc} labels={words.labels} timeline={tl} />

@@ -146,7 +146,7 @@ itemRoutes.get("/items/:id", async (c) => {
               )}
             </section>
           )}
-          {timeline && <TimelineSection c={c} answer={timeline} postId={item.subjectId} otherResolution={`${here}?chart=${chartResolution === "minute" ? "hour" : "minute"}#spread-time-h`} />}
+          {timeline && <TimelineSection c={c} answer={timeline} otherResolution={`${here}?chart=${chartResolution === "minute" ? "hour" : "minute"}#spread-time-h`} />}
           <section aria-labelledby="timeline-h">
             <h2 id="timeline-h">{t("timeline")}</h2>
             <ol class="timeline">
