@@ -8,7 +8,7 @@
  * breadth first.
  */
 import { EngineInputError, type TermEntry } from "../types.js";
-import { FIRST_CLASS, MAX_CLASSES, MAX_STATES, type Tables } from "../tables.js";
+import { FIRST_CLASS, MAX_CLASSES, MAX_PATTERN_SYMBOLS, MAX_STATES, type Tables } from "../tables.js";
 import type { Pattern } from "./patterns.js";
 
 /** Dense DFA rows: at most this many classes (the most frequent ones) ... */
@@ -84,59 +84,46 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
   const runClass = new Uint16Array(R);
   for (let r = 0; r < R; r++) runClass[r] = classOfSlot[runSlot[r]!]!;
 
-  // 2. Trie by insertion ("old ids", renumbered in step 3). Root children in a dense
-  //    array; other edges in an open-addressing hash table keyed by (parent, class): a
-  //    CJK character can have thousands of children, too many for a list walk per insertion.
+  // 2. Trie ("old ids", renumbered in step 3) from the patterns in lexicographic order of
+  //    their classes: a pattern shares with the trie exactly its longest common prefix with
+  //    the pattern before it, so each node is found on the previous pattern's path or is new,
+  //    with no lookup at all. Nodes come out in depth-first preorder with children in class
+  //    order, so the later passes over old ids read memory nearly in order (a hash-table trie
+  //    built in input order read it at random).
+  const order = sortedPatterns(P, patRunStart, runClass, FIRST_CLASS + A);
   const cap = R + 1; // each run adds at most one node
   const parent = new Int32Array(cap), label = new Uint16Array(cap);
-  const rootChild = new Int32Array(A);
-  let hashBits = 4;
-  while (1 << hashBits < 2 * cap) hashBits++;
-  const hashMask = (1 << hashBits) - 1, hashShift = 32 - hashBits;
-  // Slot: the child (0: empty); its parent and class are parent[child] and label[child].
-  const slots = new Int32Array(1 << hashBits);
+  const path = new Int32Array(MAX_PATTERN_SYMBOLS + 1); // path[d]: the previous pattern's node at depth d
   let nodes = 1;
   const endNode = new Int32Array(P);
-  for (let p = 0; p < P; p++) {
-    let v = 0;
-    for (let r = patRunStart[p]!, end = patRunStart[p + 1]!; r < end; r++) {
-      const c = runClass[r]!;
-      let w: number;
-      if (v === 0) {
-        w = rootChild[c - FIRST_CLASS]!;
-        if (w === 0) { w = nodes++; parent[w] = 0; label[w] = c; rootChild[c - FIRST_CLASS] = w; }
-      } else {
-        let h = Math.imul(v ^ Math.imul(c, 0x85ebca6b), 0x9e3779b1) >>> hashShift;
-        for (;;) {
-          w = slots[h]!;
-          if (w === 0) { w = nodes++; parent[w] = v; label[w] = c; slots[h] = w; break; }
-          if (parent[w] === v && label[w] === c) break;
-          h = (h + 1) & hashMask;
-        }
-      }
+  for (let i = 0, q0 = 0, qLen = 0; i < P; i++) {
+    const p = order[i]!, r0 = patRunStart[p]!, len = patRunStart[p + 1]! - r0;
+    let d = 0;
+    const shared = Math.min(len, qLen);
+    while (d < shared && runClass[r0 + d] === runClass[q0 + d]) d++;
+    let v = path[d]!;
+    for (; d < len; d++) {
+      const w = nodes++;
+      parent[w] = v;
+      label[w] = runClass[r0 + d]!;
+      path[d + 1] = w;
       v = w;
     }
     endNode[p] = v;
+    q0 = r0;
+    qLen = len;
   }
   const N = nodes;
   if (N > MAX_STATES) throw new EngineInputError(`engine: terms too long or too many (more than ${MAX_STATES} automaton states)`);
-  // Children of each old id, CSR-style, sorted by class: nodes by class (counting sort),
-  // then, in that order, into their parent's range.
+  // Children of each old id, CSR-style: nodes are numbered in preorder with children in class
+  // order, so filling by increasing id keeps each parent's children sorted by class.
   const kidStart = new Int32Array(N + 1);
   for (let v = 1; v < N; v++) kidStart[parent[v]! + 1]!++;
   for (let v = 0; v < N; v++) kidStart[v + 1]! += kidStart[v]!;
   const kids = new Int32Array(Math.max(0, N - 1));
   {
-    const classStart = new Int32Array(FIRST_CLASS + A + 1);
-    for (let v = 1; v < N; v++) classStart[label[v]! + 1]!++;
-    for (let c = 0; c < FIRST_CLASS + A; c++) classStart[c + 1]! += classStart[c]!;
-    const byClass = new Int32Array(Math.max(0, N - 1));
-    for (let v = 1; v < N; v++) byClass[classStart[label[v]!]!++] = v;
     const fill = kidStart.slice(0, N);
-    for (let i = 0; i < N - 1; i++) {
-      const v = byClass[i]!;
-      kids[fill[parent[v]!]!++] = v;
-    }
+    for (let v = 1; v < N; v++) kids[fill[parent[v]!]!++] = v;
   }
 
   // 3. Renumber: dense states, then "frontier" states (non-dense children of dense
@@ -300,6 +287,37 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
     runLens: slotRunLens,
     termIds, termSeverity, termCategory, categories,
   };
+}
+
+/**
+ * Pattern indices in lexicographic order of their run classes (a prefix before its
+ * extensions; equal sequences in index order, so the order is deterministic). The comparison
+ * starts on a number packing each pattern's first classes (as many as fit in 52 bits), which
+ * decides most pairs; ties compare the rest class by class.
+ */
+function sortedPatterns(P: number, runStart: Int32Array, runClass: Uint16Array, classLimit: number): Int32Array {
+  const bits = 32 - Math.clz32(classLimit); // classes are >= FIRST_CLASS > 0, so 0 pads a shorter prefix
+  const K = Math.max(1, Math.floor(52 / bits)), scale = 2 ** bits;
+  const head = new Float64Array(P);
+  for (let p = 0; p < P; p++) {
+    const r0 = runStart[p]!, len = runStart[p + 1]! - r0;
+    let key = 0;
+    for (let d = 0; d < K; d++) key = key * scale + (d < len ? runClass[r0 + d]! : 0);
+    head[p] = key;
+  }
+  const order = new Int32Array(P);
+  for (let p = 0; p < P; p++) order[p] = p;
+  return order.sort((a, b) => {
+    const ka = head[a]!, kb = head[b]!;
+    if (ka !== kb) return ka < kb ? -1 : 1;
+    const a0 = runStart[a]!, aLen = runStart[a + 1]! - a0, b0 = runStart[b]!, bLen = runStart[b + 1]! - b0;
+    const n = Math.min(aLen, bLen);
+    for (let d = K; d < n; d++) {
+      const x = runClass[a0 + d]!, y = runClass[b0 + d]!;
+      if (x !== y) return x - y;
+    }
+    return aLen - bLen || a - b;
+  });
 }
 
 /**
