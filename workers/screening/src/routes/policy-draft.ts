@@ -15,9 +15,9 @@ import { problemResponses } from "../../../../pkg/schemas";
 import { compile, EngineInputError, type Matcher } from "../../engine/index";
 import { decide } from "../decide";
 import type { Env } from "../env";
-import type { LoadedPolicy } from "../policy-cache";
+import { policyFor, type LoadedPolicy } from "../policy-cache";
 import type { CategoryConfig, PolicyConfig } from "../policy-config";
-import { currentVersion, getVersion, loadVersion, readDraft, type PolicyDraft } from "../policy-store";
+import { currentVersion, getVersion, readDraft, type PolicyDraft } from "../policy-store";
 import { SeveritySchema, VerdictSchema } from "../schemas";
 import { hasLoneSurrogate, MAX_TEXT_BYTES, MAX_TITLE_BYTES, utf8Length } from "../text";
 
@@ -153,19 +153,6 @@ type Diff = z.infer<typeof DiffResult>;
 
 const DiffQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ description: "Terms shown per list and kind (counts are always complete)" }) });
 
-/** The published version's matcher and config, loaded per isolate by version number. */
-let published: { version: number; loaded: Promise<{ matcher: Matcher; config: PolicyConfig }> } | undefined;
-function publishedPolicy(db: Db, version: number) {
-  if (published?.version !== version) {
-    const entry = { version, loaded: loadVersion(db, version) };
-    published = entry;
-    entry.loaded.catch(() => {
-      if (published === entry) published = undefined;
-    });
-  }
-  return published!.loaded;
-}
-
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 async function diffDraft(d1: D1Database, limit: number): Promise<Diff> {
@@ -185,7 +172,8 @@ async function diffDraft(d1: D1Database, limit: number): Promise<Diff> {
     categories: [],
   };
   if (empty.unchanged) return empty;
-  const pub = info ? await publishedPolicy(db, info.version) : { matcher: compile([]), config: { categories: {}, contactRules: {}, blockedDomains: [] } as PolicyConfig };
+  // The current version as /v1/screen holds it (one loaded copy per isolate, shared).
+  const pub = info ? (await policyFor(db, info.version)).policy : { matcher: compile([]), config: { categories: {}, contactRules: {}, blockedDomains: [] } as PolicyConfig };
   const d = empty;
 
   // Terms. A version keeps its compiled matcher, not its patterns: a term is matched to its
