@@ -861,6 +861,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/spread/timelines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Several posts' timelines in one call (operator): as `GET /v1/posts/{postId}/timeline` for each of up to 50 posts; unknown posts are listed in `missing`. */
+        get: operations["listSpreadTimelines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/posts/{postId}": {
         parameters: {
             query?: never;
@@ -1915,6 +1932,37 @@ export interface components {
                 reposts: number;
                 views: number;
             };
+        };
+        PostTimelines: {
+            /** @enum {string} */
+            resolution: "minute" | "hour";
+            bucketMs: number;
+            windowStart: string;
+            /** @description One per known post asked for, in the order asked (repeats once) */
+            timelines: {
+                /** @description The root post whose spread this is (a repost's id answers with its root's) */
+                rootPostId: string;
+                /** @description Buckets with any change, oldest first (empty buckets are left out) */
+                buckets: {
+                    reposts: number;
+                    views: number;
+                    /** @description ISO start of the bucket */
+                    start: string;
+                }[];
+                /** @description Counts before the window */
+                earlier: {
+                    reposts: number;
+                    views: number;
+                };
+                /** @description `earlier` plus every bucket: the post's totals as of the last flush (about 1 s behind) */
+                totals: {
+                    reposts: number;
+                    views: number;
+                };
+                postId: string;
+            }[];
+            /** @description Posts asked for that Gatehouse has not screened (each alone would be 404 `post_not_found`) */
+            missing: string[];
         };
         PostStatus: {
             postId: string;
@@ -7181,6 +7229,69 @@ export interface operations {
             };
             /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key (or, without a key, this client address) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSpreadTimelines: {
+        parameters: {
+            query: {
+                /** @description Comma-separated post ids (1-50) */
+                postIds: string;
+                /** @description Bucket size (default hour) */
+                resolution?: "minute" | "hour";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The timelines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostTimelines"];
+                };
+            };
+            /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

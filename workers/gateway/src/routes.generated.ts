@@ -77,6 +77,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "GET", path: "/v1/spread/thresholds", public: false },
   { method: "PATCH", path: "/v1/spread/thresholds", public: false },
   { method: "PUT", path: "/v1/spread/thresholds", public: false },
+  { method: "GET", path: "/v1/spread/timelines", public: false },
   { method: "GET", path: "/v1/spread/top", public: false },
   { method: "GET", path: "/v1/stories/{id}", public: false },
   { method: "GET", path: "/v1/stories/top", public: false },

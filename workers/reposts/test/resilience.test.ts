@@ -65,6 +65,7 @@ describe("openapi", () => {
       "/v1/posts/{postId}/timeline",
       "/v1/posts/{postId}/views",
       "/v1/spread/thresholds",
+      "/v1/spread/timelines",
       "/v1/spread/top",
       "/v1/stories/top",
       "/v1/stories/{id}",

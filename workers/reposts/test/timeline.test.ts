@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, problem } from "../../../test/support/call";
 import { readTimeline, recordFlush, RESOLUTIONS, storedRows, WINDOW_BUCKETS } from "../src/spread-buckets";
-import { coordinator, insertPost, insertPublicAccount, settle, spreadRow } from "./helpers";
+import { coordinator, insertPost, insertPublicAccount, settle, spreadRow, testEnv } from "./helpers";
 
 type Timeline = {
   rootPostId: string;
@@ -107,5 +107,44 @@ describe("post timeline", () => {
     expect(badId.status).toBe(422);
     expect((await call(`/v1/posts/${postId}/timeline`, { role: "app" })).status).toBe(403);
     expect((await call(`/v1/posts/${postId}/timeline`)).status).toBe(401);
+  });
+
+  it("answers several posts' timelines in one call: the same figures as one by one, repeats once, reposts as their root, unknown posts listed", async () => {
+    const [a, b, quiet] = [await insertPost(), await insertPost(), await insertPost()];
+    await Promise.all([
+      ...Array.from({ length: 12 }, (_, i) => call(`/v1/posts/${a}/reposts`, { role: "app", body: { accountId: `a${i}` } })),
+      ...Array.from({ length: 5 }, () => call(`/v1/posts/${b}/views`, { role: "app", body: { count: 4 } })),
+    ]);
+    await Promise.all([settle(a), settle(b)]);
+    const repostId = `rp_${a}`.slice(0, 100);
+    await testEnv.DB.prepare(`INSERT INTO repost_chain (repost_post_id, root_post_id, created_at) VALUES (?, ?, ?)`).bind(repostId, a, Date.now()).run();
+    const res = await call(`/v1/spread/timelines?postIds=${[b, a, "pst_nowhere0000", a, repostId, quiet].join(",")}&resolution=minute`, { role: "operator" });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { resolution: string; timelines: (Timeline & { postId: string })[]; missing: string[] };
+    expect(body.resolution).toBe("minute");
+    expect(body.missing).toEqual(["pst_nowhere0000"]);
+    expect(body.timelines.map((t) => [t.postId, t.rootPostId])).toEqual([
+      [b, b],
+      [a, a],
+      [repostId, a],
+      [quiet, quiet],
+    ]);
+    const one = await timeline(a, "minute");
+    expect(body.timelines[1]).toMatchObject({ buckets: one.buckets, earlier: one.earlier, totals: { reposts: 12, views: 0 } });
+    expect(body.timelines[2]!.totals).toEqual({ reposts: 12, views: 0 });
+    expect(body.timelines[0]!.totals).toEqual({ reposts: 0, views: 20 });
+    expect(sum(body.timelines[0]!)).toEqual(body.timelines[0]!.totals);
+    expect(body.timelines[3]).toMatchObject({ buckets: [], totals: { reposts: 0, views: 0 } });
+  });
+
+  it("refuses a batch that is empty, too long or has a malformed id, and non-operators", async () => {
+    const postId = await insertPost();
+    for (const q of ["postIds=", `postIds=${Array.from({ length: 51 }, (_, i) => `p${i}`).join(",")}`, "postIds=a,,b", "postIds=a%20b", `postIds=${postId}&resolution=day`, ""]) {
+      const res = await call(`/v1/spread/timelines?${q}`, { role: "operator" });
+      expect(res.status, q).toBe(422);
+      expect((await problem(res)).code).toBe("validation_failed");
+    }
+    expect((await call(`/v1/spread/timelines?postIds=${postId}`, { role: "app" })).status).toBe(403);
+    expect((await call(`/v1/spread/timelines?postIds=${postId}`)).status).toBe(401);
   });
 });

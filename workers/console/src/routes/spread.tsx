@@ -20,8 +20,13 @@ spreadRoutes.get("/spread", async (c) => {
   ]);
   const failed = !top.ok ? top : !rules.ok ? rules : null;
   const posts = top.ok ? top.data.posts : [];
-  // Each top post's last 7 days, for its small chart (in parallel; a failed one shows no chart).
-  const timelines = await Promise.all(posts.map((p) => callApi<Timeline>(c.env, "REPOSTS", who, "GET", `/v1/posts/${encodeURIComponent(p.rootPostId)}/timeline?resolution=hour`)));
+  // The top posts' last 7 days for their small charts, in one call (a post without one shows no chart).
+  const batch = posts.length
+    ? await callApi<Pick<Timeline, "resolution" | "bucketMs" | "windowStart"> & { timelines: (Omit<Timeline, "resolution" | "bucketMs" | "windowStart"> & { postId: string })[] }>(c.env, "REPOSTS", who, "GET", `/v1/spread/timelines${query({ postIds: posts.map((p) => p.rootPostId).join(","), resolution: "hour" })}`)
+    : null;
+  const timelineOf = new Map<string, Timeline>(
+    batch?.ok ? batch.data.timelines.map((tl) => [tl.postId, { ...tl, resolution: batch.data.resolution, bucketMs: batch.data.bucketMs, windowStart: batch.data.windowStart }]) : [],
+  );
   const isAdmin = sessionOf(c).principal.role === "admin";
   return c.html(
     <Page c={c} title={t("spreadTitle")} current={`${BASE}/spread`} flash={takeFlash(c) ?? (failed && !failed.ok ? { kind: "bad", text: problemText(c, failed.problem) } : null)}>
@@ -59,10 +64,10 @@ spreadRoutes.get("/spread", async (c) => {
                   <td>{when(p.updatedAt)}</td>
                   <td>
                     {(() => {
-                      const answer = timelines[i]!;
-                      if (!answer.ok) return "—";
-                      const words = timelineLabels(c, answer.data, p.rootPostId);
-                      return <TimelineChart id={`spark-${i}`} title={words.title} desc={words.desc} labels={words.labels} timeline={answer.data} small />;
+                      const tl = timelineOf.get(p.rootPostId);
+                      if (!tl) return "—";
+                      const words = timelineLabels(c, tl, p.rootPostId);
+                      return <TimelineChart id={`spark-${i}`} title={words.title} desc={words.desc} labels={words.labels} timeline={tl} small />;
                     })()}
                   </td>
                 </tr>
