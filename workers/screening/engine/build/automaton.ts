@@ -291,25 +291,40 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
 
 /**
  * Pattern indices in lexicographic order of their run classes (a prefix before its
- * extensions; equal sequences in index order, so the order is deterministic). The comparison
- * starts on a number packing each pattern's first classes (as many as fit in 52 bits), which
- * decides most pairs; ties compare the rest class by class.
+ * extensions; equal sequences in index order, so the order is deterministic). Each pattern
+ * gets a 64-bit key: its first classes (as many as fit beside the index), then its index; the
+ * keys are sorted natively (no comparison callback, which cost most of the sort), and only
+ * runs of keys with the same classes are then compared class by class.
  */
 function sortedPatterns(P: number, runStart: Int32Array, runClass: Uint16Array, classLimit: number): Int32Array {
+  const order = new Int32Array(P);
   const bits = 32 - Math.clz32(classLimit); // classes are >= FIRST_CLASS > 0, so 0 pads a shorter prefix
-  const K = Math.max(1, Math.floor(52 / bits)), scale = 2 ** bits;
-  const head = new Float64Array(P);
+  const indexBits = Math.max(1, 32 - Math.clz32(P)); // at most 32 - 1: P < 2^31
+  const K = Math.max(1, Math.floor((64 - indexBits) / bits));
+  const keys = new BigUint64Array(P), words = new Uint32Array(keys.buffer); // little-endian: low word first
+  const indexScale = 2 ** indexBits;
+  // A key needs up to 64 bits: it is shifted in as two 32-bit halves, at most 16 bits at a time.
   for (let p = 0; p < P; p++) {
     const r0 = runStart[p]!, len = runStart[p + 1]! - r0;
-    let key = 0;
-    for (let d = 0; d < K; d++) key = key * scale + (d < len ? runClass[r0 + d]! : 0);
-    head[p] = key;
+    let hi = 0, lo = 0;
+    for (let d = 0; d < K; d++) {
+      hi = (hi << bits) | (lo >>> (32 - bits));
+      lo = (lo << bits) | (d < len ? runClass[r0 + d]! : 0);
+    }
+    for (let left = indexBits; left > 0; ) {
+      const width = Math.min(left, 16);
+      left -= width;
+      hi = (hi << width) | (lo >>> (32 - width));
+      lo = (lo << width) | ((p >>> left) & ((1 << width) - 1));
+    }
+    words[2 * p] = lo;
+    words[2 * p + 1] = hi;
   }
-  const order = new Int32Array(P);
-  for (let p = 0; p < P; p++) order[p] = p;
-  return order.sort((a, b) => {
-    const ka = head[a]!, kb = head[b]!;
-    if (ka !== kb) return ka < kb ? -1 : 1;
+  keys.sort();
+  const indexMask = indexBits >= 32 ? -1 : (1 << indexBits) - 1;
+  for (let i = 0; i < P; i++) order[i] = words[2 * i]! & indexMask;
+  // Keys whose class parts are equal: the first K classes tie, so compare from class K.
+  const compareTail = (a: number, b: number) => {
     const a0 = runStart[a]!, aLen = runStart[a + 1]! - a0, b0 = runStart[b]!, bLen = runStart[b + 1]! - b0;
     const n = Math.min(aLen, bLen);
     for (let d = K; d < n; d++) {
@@ -317,7 +332,15 @@ function sortedPatterns(P: number, runStart: Int32Array, runClass: Uint16Array, 
       if (x !== y) return x - y;
     }
     return aLen - bLen || a - b;
-  });
+  };
+  for (let i = 0; i < P; ) {
+    const hiWord = words[2 * i + 1]!, loHigh = Math.floor(words[2 * i]! / indexScale);
+    let j = i + 1;
+    while (j < P && words[2 * j + 1] === hiWord && Math.floor(words[2 * j]! / indexScale) === loHigh) j++;
+    if (j - i > 1) order.subarray(i, j).sort(compareTail);
+    i = j;
+  }
+  return order;
 }
 
 /**
