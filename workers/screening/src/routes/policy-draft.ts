@@ -18,7 +18,7 @@ import type { Env } from "../env";
 import { policyFor, type LoadedPolicy } from "../policy-cache";
 import type { CategoryConfig, PolicyConfig } from "../policy-config";
 import { currentVersion, getVersion, readDraft, type PolicyDraft } from "../policy-store";
-import { SeveritySchema, VerdictSchema } from "../schemas";
+import { CategoryNameSchema, SeveritySchema, VerdictSchema } from "../schemas";
 import { hasLoneSurrogate, MAX_TEXT_BYTES, MAX_TITLE_BYTES, utf8Length } from "../text";
 
 const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], tags: ["policy"] };
@@ -61,6 +61,8 @@ async function draftPolicy(draft: PolicyDraft): Promise<{ policy: LoadedPolicy; 
 // ---------------------------------------------------------------------------------------------
 // POST /v1/policy/draft/screen
 
+// The text gets /v1/screen's checks, not safeText: safeText trims and refuses characters a post may
+// carry, and try-it must see (and give offsets into) exactly what /v1/screen would.
 const DraftScreenBody = z
   .object({
     text: z.string().openapi({ description: `At most ${MAX_TEXT_BYTES} bytes of UTF-8` }),
@@ -68,7 +70,7 @@ const DraftScreenBody = z
     kind: z.enum(["post", "news"]).default("post").openapi({ description: "`news` is screened as from an account with the licences in `licenceScopes`" }),
     links: z.array(z.string().max(2048)).max(100).optional(),
     licenceScopes: z
-      .array(z.string().max(40))
+      .array(CategoryNameSchema)
       .max(20)
       .nullable()
       .default(null)
