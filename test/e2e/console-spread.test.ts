@@ -118,6 +118,8 @@ describe("the console's spread over time and bulk decisions", () => {
     // The same section in Chinese.
     await page.goto(`${site()}/console/items/${item.id}?lang=zh-CN`);
     expect(await page.locator("#spread-time-h").textContent()).toBe("传播随时间变化");
+    expect(await page.getByTestId("timeline-total").locator("th").textContent()).toBe("合计");
+    await expectAccessible(page, "item with spread over time (zh-CN)");
     await page.goto(`${site()}/console/items/${item.id}?lang=en`);
 
     await page.goto(`${site()}/console/spread`);
