@@ -101,7 +101,7 @@ describe("the console's spread over time and bulk decisions", () => {
     const total = page.getByTestId("timeline-total");
     expect(await total.locator("td").allTextContents()).toEqual(["4", "25"]);
     // The buckets in the table add up to the totals.
-    const rows = await page.getByTestId("timeline-table").locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => Number(td.textContent))));
+    const rows = await page.getByTestId("timeline-table").locator("tbody tr").evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => Number(td.textContent))));
     expect(rows.reduce((a, [r, v]) => [a[0]! + r!, a[1]! + v!], [0, 0])).toEqual([4, 25]);
     expect(await section.locator("svg.timeline-chart title").textContent()).toBe(`Reposts and views of ${SPREAD_POST}, last 7 days by hour`);
     expect(await section.locator("svg.timeline-chart desc").textContent()).toContain("4 reposts and 25 views in total");

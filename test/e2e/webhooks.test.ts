@@ -60,7 +60,7 @@ function forAccount(name: string, accountId: string): Got[] {
   return got(name).filter((g) => (JSON.parse(g.body) as { data?: { subjectId?: string }; subject?: { id: string } }).data?.subjectId === accountId || g.body.includes(accountId));
 }
 
-async function register(url: string, eventTypes: ("review.opened" | "post.removed")[] = ["review.opened"]) {
+async function register(url: string, eventTypes: ("review.opened" | "post.removed" | "review.decided")[] = ["review.opened"]) {
   return expectData(admin().POST("/v1/webhooks", { body: { url, eventTypes, description: "e2e receiver" } }), 201);
 }
 
@@ -96,7 +96,7 @@ describe("the webhook registry", () => {
       await expectProblem(other.GET("/v1/webhooks/{id}", { params: { path: { id: hook.id } } }), 403);
       await expectProblem(other.PATCH("/v1/webhooks/{id}", { params: { path: { id: hook.id } }, body: { enabled: false } }), 403);
       await expectProblem(other.DELETE("/v1/webhooks/{id}", { params: { path: { id: hook.id } } }), 403);
-      await expectProblem(other.POST("/v1/webhooks/{id}/rotate-secret", { params: { path: { id: hook.id } }, body: {} }), 403);
+      await expectProblem(other.POST("/v1/webhooks/{id}/rotate-secret", { params: { path: { id: hook.id } }, body: { overlapSeconds: 3600 } }), 403);
       await expectProblem(other.GET("/v1/webhooks/{id}/deliveries", { params: { path: { id: hook.id } } }), 403);
     }
     expect((await http("/v1/webhooks")).status).toBe(401);
