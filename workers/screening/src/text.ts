@@ -1,4 +1,5 @@
 /** Input checks on screened text. */
+import { ApiError } from "../../../pkg/errors";
 
 /** The text limit: 64 KiB of UTF-8, the size the caller actually sends. */
 export const MAX_TEXT_BYTES = 65_536;
@@ -24,6 +25,28 @@ export function utf8Length(s: string): number {
     } else n += 3;
   }
   return n;
+}
+
+function invalid(field: string, code: string, status: "text_too_long" | "invalid_text", message: string): ApiError {
+  return new ApiError(422, status, message, { errors: [{ field, code, message }] });
+}
+
+/**
+ * The checks every screened post's content passes before anything else (`POST /v1/screen` and
+ * the draft's try-it alike): valid Unicode, and text and title within their UTF-8 limits.
+ */
+export function checkPostContent(body: { text: string; title?: string; links?: readonly string[] }): void {
+  for (const [field, value, max] of [
+    ["text", body.text, MAX_TEXT_BYTES],
+    ["title", body.title, MAX_TITLE_BYTES],
+  ] as const) {
+    if (value === undefined) continue;
+    if (hasLoneSurrogate(value)) throw invalid(field, "LONE_SURROGATE", "invalid_text", `${field} contains an unpaired UTF-16 surrogate; send valid Unicode.`);
+    if (utf8Length(value) > max) throw invalid(field, "TOO_LONG", "text_too_long", `${field} is longer than ${max} bytes of UTF-8.`);
+  }
+  for (const [i, link] of (body.links ?? []).entries()) {
+    if (hasLoneSurrogate(link)) throw invalid(`links[${i}]`, "LONE_SURROGATE", "invalid_text", `links[${i}] contains an unpaired UTF-16 surrogate.`);
+  }
 }
 
 /** A short excerpt of a match for the response (never logged, never stored). */

@@ -19,7 +19,7 @@ import { policyFor, type LoadedPolicy } from "../policy-cache";
 import type { CategoryConfig, PolicyConfig } from "../policy-config";
 import { currentVersion, getVersion, readDraft, type PolicyDraft } from "../policy-store";
 import { CategoryNameSchema, SeveritySchema, VerdictSchema } from "../schemas";
-import { hasLoneSurrogate, MAX_TEXT_BYTES, MAX_TITLE_BYTES, utf8Length } from "../text";
+import { checkPostContent, MAX_TEXT_BYTES, MAX_TITLE_BYTES } from "../text";
 
 const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], tags: ["policy"] };
 const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
@@ -106,10 +106,6 @@ const DraftScreenResult = z
     compiledNow: z.boolean().openapi({ description: "Whether this request compiled the draft (false: this isolate had it compiled)" }),
   })
   .openapi("DraftScreenResult");
-
-function invalid(field: string, code: string, status: "text_too_long" | "invalid_text", message: string): ApiError {
-  return new ApiError(422, status, message, { errors: [{ field, code, message }] });
-}
 
 // ---------------------------------------------------------------------------------------------
 // GET /v1/policy/draft/diff
@@ -263,17 +259,7 @@ export const policyDraftRoutes = createRouter<Env>()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      for (const [field, value, max] of [
-        ["text", body.text, MAX_TEXT_BYTES],
-        ["title", body.title, MAX_TITLE_BYTES],
-      ] as const) {
-        if (value === undefined) continue;
-        if (hasLoneSurrogate(value)) throw invalid(field, "LONE_SURROGATE", "invalid_text", `${field} contains an unpaired UTF-16 surrogate; send valid Unicode.`);
-        if (utf8Length(value) > max) throw invalid(field, "TOO_LONG", "text_too_long", `${field} is longer than ${max} bytes of UTF-8.`);
-      }
-      for (const [i, link] of (body.links ?? []).entries()) {
-        if (hasLoneSurrogate(link)) throw invalid(`links[${i}]`, "LONE_SURROGATE", "invalid_text", `links[${i}] contains an unpaired UTF-16 surrogate.`);
-      }
+      checkPostContent(body);
       const db = createDb(c.env.DB);
       const draft = await readDraft(db);
       const { policy, cached } = await draftPolicy(draft);

@@ -18,7 +18,7 @@ import { evidenceMetadataStatement, putEvidence } from "../evidence";
 import { factsCache, INSERT_POST_IF_FACTS_HOLD_SQL, READ_FACTS_SQL, type AccountFacts, type FactsRow } from "../facts";
 import { policyFor } from "../policy-cache";
 import { VerdictSchema } from "../schemas";
-import { hasLoneSurrogate, MAX_TEXT_BYTES, MAX_TITLE_BYTES, utf8Length } from "../text";
+import { checkPostContent, MAX_TEXT_BYTES, MAX_TITLE_BYTES } from "../text";
 import { fingerprint } from "../stories/fingerprint";
 import { findStory, settleStory, storyStatements, type StoryLookup } from "../stories/grouping";
 import { storySettings } from "../stories/settings";
@@ -72,10 +72,6 @@ const ScreenResult = z
 
 const app = { security: [{ bearer: [] }], middleware: [requireRole("app")], tags: ["screen"] };
 
-function invalid(field: string, code: string, status: "text_too_long" | "invalid_text", message: string): ApiError {
-  return new ApiError(422, status, message, { errors: [{ field, code, message }] });
-}
-
 export const screenRoutes = createRouter<Env>()
   .openapi(
     createRoute({
@@ -93,17 +89,7 @@ export const screenRoutes = createRouter<Env>()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      for (const [field, value, max] of [
-        ["text", body.text, MAX_TEXT_BYTES],
-        ["title", body.title, MAX_TITLE_BYTES],
-      ] as const) {
-        if (value === undefined) continue;
-        if (hasLoneSurrogate(value)) throw invalid(field, "LONE_SURROGATE", "invalid_text", `${field} contains an unpaired UTF-16 surrogate; send valid Unicode.`);
-        if (utf8Length(value) > max) throw invalid(field, "TOO_LONG", "text_too_long", `${field} is longer than ${max} bytes of UTF-8.`);
-      }
-      for (const [i, link] of (body.links ?? []).entries()) {
-        if (hasLoneSurrogate(link)) throw invalid(`links[${i}]`, "LONE_SURROGATE", "invalid_text", `links[${i}] contains an unpaired UTF-16 surrogate.`);
-      }
+      checkPostContent(body);
 
       const now = Date.now();
       const d1 = c.env.DB;
