@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminKey, baseUrl, eventually } from "./client";
+import { residentId } from "../support/resident-id";
 
 /**
  * Everything audited: walks `/openapi.json`'s mutating operations (POST, PUT, PATCH, DELETE) and,
@@ -50,12 +51,7 @@ let seq = 0;
 const uniq = () => `${run}${(seq += 1)}`;
 
 /** A GB 11643 resident id (region 110105, born 1990-03-07) with its MOD 11-2 check digit. */
-function residentId(n: number): string {
-  const body = `11010519900307${String(n % 1000).padStart(3, "0")}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i]!, 0);
-  return body + "10X98765432"[sum % 11]!;
-}
+const residentIdOf = (n: number) => residentId("110105", "19900307", n);
 
 let phoneSeq = Math.floor(Math.random() * 90_000_000);
 type Registered = { id: string; phone: string };
@@ -65,7 +61,7 @@ async function register(kind: "public" | "personal" = "public"): Promise<Registe
   phoneSeq += 1;
   const phone = `+86137${String(phoneSeq % 100_000_000).padStart(8, "0")}`;
   const name = "审计覆盖";
-  const documentNumber = residentId(phoneSeq);
+  const documentNumber = residentIdOf(phoneSeq);
   SECRETS.push(phone, phone.slice(3), documentNumber, name);
   const handle = `audit_${uniq()}`;
   const created = await ok(keys.app, "POST", "/v1/accounts", { handle, displayName: "Audit Coverage", kind, phone, identity: { name, documentType: "cn_resident_id", documentNumber } });
@@ -172,7 +168,7 @@ const CASES: Record<string, Case> = {
     call: async () => {
       phoneSeq += 1;
       const phone = `+86137${String(phoneSeq % 100_000_000).padStart(8, "0")}`;
-      const documentNumber = residentId(phoneSeq);
+      const documentNumber = residentIdOf(phoneSeq);
       SECRETS.push(phone, phone.slice(3), documentNumber);
       const res = await call(keys.app, "POST", "/v1/accounts", {
         handle: `audit_${uniq()}`,

@@ -1,12 +1,11 @@
-import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible, launchChromium } from "./browser/chromium";
-import { adminKey, api, baseUrl, eventually, expectData, http, newKey } from "./client";
+import { consoleSite, screenshot, signIntoConsole } from "./browser/console";
+import { adminKey, api, eventually, expectData, http, newKey } from "./client";
+import { residentId } from "../support/resident-id";
 
 /**
  * The console's admin pages in a real Chromium against the real stack: a webhook endpoint to a
@@ -17,20 +16,12 @@ import { adminKey, api, baseUrl, eventually, expectData, http, newKey } from "./
  * reason (the account's history), an identity erased after confirmation; a key's tier changed;
  * an operator refused the admin pages. axe on every page, screenshots to docs/console/.
  */
-const SHOTS = resolve(dirname(fileURLToPath(import.meta.url)), "../../docs/console");
 const RUN = Date.now().toString(36);
 const PHONE = `+86135${String(Date.now() % 100_000_000).padStart(8, "0")}`;
 const HANDLE = `admin_pages_${RUN}`;
 const LICENCE = `1012019${String(Date.now() % 10_000).padStart(4, "0")}`;
 
-function residentId(birth: string, seq: number): string {
-  const body = `110105${birth}${String(seq).padStart(3, "0")}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i]!, 0);
-  return body + "10X98765432"[sum % 11];
-}
 
-const site = () => baseUrl().replace("//127.0.0.1:", "//localhost:");
 
 type Got = { headers: Record<string, string>; body: string; status: number };
 const received: Got[] = [];
@@ -46,21 +37,11 @@ let accountId: string;
 let webhookId: string;
 let secret: string;
 
-async function signedIn(key: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
-  const page = await context.newPage();
-  await page.goto(`${site()}/console/sign-in`);
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/console\/queue/);
-  return { context, page };
-}
+const signedIn = (key: string) => signIntoConsole(browser, key);
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const bodyOf = (g: Got) => JSON.parse(g.body) as { id: string; type: string; data: Record<string, unknown> };
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -78,7 +59,7 @@ beforeAll(async () => {
   const app = api((await newKey("app")).key);
   const created = await expectData(
     app.POST("/v1/accounts", {
-      body: { handle: HANDLE, displayName: "Admin Pages Daily", kind: "public", identity: { name: "赵六", documentType: "cn_resident_id", documentNumber: residentId("19790203", Date.now() % 991) }, phone: PHONE },
+      body: { handle: HANDLE, displayName: "Admin Pages Daily", kind: "public", identity: { name: "赵六", documentType: "cn_resident_id", documentNumber: residentId("110105", "19790203", Date.now() % 991) }, phone: PHONE },
     }),
     201,
   );
@@ -120,20 +101,20 @@ describe("the console's admin pages", () => {
     expect(webhookId).toMatch(/^whk_/);
     expect(await page.getByTestId("webhook-state").textContent()).toBe("enabled");
     await expectAccessible(page, "webhook with its new secret");
-    await shot(page, "webhook-created");
+    await screenshot(page, "webhook-created");
     // Never again: not on the list, not on the endpoint's page, not in a cookie.
-    await page.goto(`${site()}/console/webhooks`);
+    await page.goto(`${consoleSite()}/console/webhooks`);
     expect(await page.content()).not.toContain(secret);
     expect(await page.locator(`tr[data-webhook="${webhookId}"]`).textContent()).toContain(`console receiver ${RUN}`);
     await expectAccessible(page, "webhooks");
-    await shot(page, "webhooks");
-    await page.goto(`${site()}/console/webhooks?lang=zh-CN`);
+    await screenshot(page, "webhooks");
+    await page.goto(`${consoleSite()}/console/webhooks?lang=zh-CN`);
     expect(await page.locator("h1").textContent()).toBe("Webhook 端点");
     expect(await page.getByRole("button", { name: "添加端点" }).count()).toBe(1);
     await expectAccessible(page, "webhooks (zh-CN)");
-    await shot(page, "webhooks-zh");
-    await page.goto(`${site()}/console/webhooks?lang=en`);
-    await page.goto(`${site()}/console/webhooks/${webhookId}`);
+    await screenshot(page, "webhooks-zh");
+    await page.goto(`${consoleSite()}/console/webhooks?lang=en`);
+    await page.goto(`${consoleSite()}/console/webhooks/${webhookId}`);
     expect(await page.content()).not.toContain(secret);
     expect(JSON.stringify(await context.cookies())).not.toContain(secret);
 
@@ -153,7 +134,7 @@ describe("the console's admin pages", () => {
 
   it("an operator reviews the registration, grants a licence (the public badge) and revokes it with a reason; the history shows it", async () => {
     const { context, page } = await signedIn(operator.key);
-    await page.goto(`${site()}/console/accounts/${accountId}`);
+    await page.goto(`${consoleSite()}/console/accounts/${accountId}`);
     expect(await page.getByTestId("account-status").textContent()).toBe("under_review");
     await page.getByLabel("Approve").check();
     await page.getByLabel("Reason", { exact: true }).first().fill("documents checked by the console");
@@ -169,7 +150,7 @@ describe("the console's admin pages", () => {
     const profile = async () => ((await (await http(`/v1/public/accounts/${HANDLE}`)).json()) as { badges: { verified: boolean; newsPublisher: { scope: string[] } | null } }).badges;
     expect(await profile()).toEqual({ verified: true, newsPublisher: { scope: ["political_news"] } });
     await expectAccessible(page, "account with a licence");
-    await shot(page, "account-licence");
+    await screenshot(page, "account-licence");
 
     // A revocation needs a reason: the browser refuses an empty one, the API a too-short one.
     await page.getByRole("button", { name: `Revoke licence ${LICENCE}` }).click();
@@ -202,7 +183,7 @@ describe("the console's admin pages", () => {
     await expect
       .poll(
         async () => {
-          await page.goto(`${site()}/console/webhooks/${webhookId}`);
+          await page.goto(`${consoleSite()}/console/webhooks/${webhookId}`);
           return page.locator('[data-delivery-status="succeeded"]').count();
         },
         { timeout: 20_000 },
@@ -213,7 +194,7 @@ describe("the console's admin pages", () => {
     expect(await failed.locator('tr[data-attempt="1"]').textContent()).toContain("http_status: busy");
     expect(await failed.locator('tr[data-attempt="2"]').textContent()).toContain("204");
     await expectAccessible(page, "webhook deliveries");
-    await shot(page, "webhook-deliveries");
+    await screenshot(page, "webhook-deliveries");
 
     // A manual retry redelivers the same event (same webhook-id), whatever its state.
     const eventId = (await failed.locator("code").first().textContent())!;
@@ -230,7 +211,7 @@ describe("the console's admin pages", () => {
     expect(newSecret).toMatch(/^whsec_/);
     expect(newSecret).not.toBe(secret);
     expect(await page.getByTestId("overlap").textContent()).toMatch(/until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
-    await page.goto(`${site()}/console/webhooks/${webhookId}`);
+    await page.goto(`${consoleSite()}/console/webhooks/${webhookId}`);
     expect(await page.content()).not.toContain(newSecret);
 
     // Delete asks for the confirmation first.
@@ -248,7 +229,7 @@ describe("the console's admin pages", () => {
 
   it("an operator erases the identity after confirming (the account closes)", async () => {
     const { context, page } = await signedIn(operator.key);
-    await page.goto(`${site()}/console/accounts/${accountId}`);
+    await page.goto(`${consoleSite()}/console/accounts/${accountId}`);
     await page.getByLabel("Why the identity is erased").fill("the account holder asked for erasure");
     await page.getByRole("button", { name: "Erase identity" }).click();
     // Not confirmed: the browser keeps the form; nothing is erased.
@@ -259,14 +240,14 @@ describe("the console's admin pages", () => {
     expect(await page.getByRole("button", { name: "Erase identity" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Reveal identity" }).count()).toBe(0);
     await expectAccessible(page, "account erased");
-    await shot(page, "account-erased");
+    await screenshot(page, "account-erased");
     await context.close();
   });
 
   it("an admin changes a key's tier (audited with the reason)", async () => {
     const target = await newKey("app");
     const { context, page } = await signedIn(admin.key);
-    await page.goto(`${site()}/console/keys`);
+    await page.goto(`${consoleSite()}/console/keys`);
     const row = page.locator(`tr[data-key="${target.id}"]`);
     await row.getByRole("combobox", { name: /^Tier of/ }).selectOption("unlimited");
     await row.getByRole("textbox", { name: /^Reason for changing the tier/ }).fill("bulk import tonight");
@@ -274,7 +255,7 @@ describe("the console's admin pages", () => {
     await expect.poll(() => page.locator(".flash.ok").textContent()).toContain("Done.");
     expect(await page.locator(`tr[data-key="${target.id}"] select`).inputValue()).toBe("unlimited");
     await expectAccessible(page, "keys with tiers");
-    await shot(page, "keys-tier");
+    await screenshot(page, "keys-tier");
     const audit = await expectData(api(adminKey()).GET("/v1/audit", { params: { query: { action: "key.tier_changed", subjectId: target.id } } }), 200);
     expect(audit.entries).toHaveLength(1);
     expect(audit.entries[0]).toMatchObject({ actorKeyId: admin.id, reason: "bulk import tonight", details: { from: "high", to: "unlimited" } });
@@ -286,7 +267,7 @@ describe("the console's admin pages", () => {
     expect(await page.getByRole("link", { name: "Webhooks" }).count()).toBe(0);
     expect(await page.getByRole("link", { name: "Keys" }).count()).toBe(0);
     for (const path of ["/console/webhooks", `/console/webhooks/${webhookId}`, "/console/keys"]) {
-      const res = await page.goto(`${site()}${path}`);
+      const res = await page.goto(`${consoleSite()}${path}`);
       expect(res?.status(), path).toBe(403);
       expect(await page.getByTestId("problem-code").textContent()).toBe("forbidden_role");
     }

@@ -1,40 +1,26 @@
-import { mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible, launchChromium } from "./browser/chromium";
-import { api, baseUrl, expectData, newKey } from "./client";
+import { consoleSite, screenshot, signIntoConsole } from "./browser/console";
+import { api, expectData, newKey } from "./client";
 
 /**
  * The console's policy tools in a real Chromium against the real stack: a CSV import with its
  * counts, term search in a list, the draft ↔ published diff, try-it against the draft with a
  * disguised term highlighted, category editing, and publishing (the diff is then empty).
  */
-const SHOTS = resolve(dirname(fileURLToPath(import.meta.url)), "../../docs/console");
 const RUN = Date.now().toString(36);
 const CATEGORY = `try_${RUN}`;
 
-const site = () => baseUrl().replace("//127.0.0.1:", "//localhost:");
 
 let browser: Browser;
 let admin: { id: string; key: string };
 let listId: string;
 
-async function signedIn(key: string, locale = "en-GB"): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale, extraHTTPHeaders: { "accept-language": locale } });
-  const page = await context.newPage();
-  await page.goto(`${site()}/console/sign-in?lang=en`);
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/console\/queue/);
-  return { context, page };
-}
+const signedIn = (key: string, locale = "en-GB") => signIntoConsole(browser, key, locale);
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
   admin = await newKey("admin");
   const a = api(admin.key);
@@ -54,7 +40,7 @@ describe("the console's policy tools", () => {
     const { context, page } = await signedIn(admin.key);
 
     // A CSV import reports its counts.
-    await page.goto(`${site()}/console/policy/lists/${listId}`);
+    await page.goto(`${consoleSite()}/console/policy/lists/${listId}`);
     await page.getByLabel("CSV file").setInputFiles({ name: "terms.csv", mimeType: "text/csv", buffer: Buffer.from("pattern,severity\n政策试验,4\ntrialterm,5\n别的词,2\n") });
     await page.getByRole("button", { name: "Import" }).click();
     await expect.poll(() => page.locator(".flash.ok").textContent()).toContain("Imported 3 terms. The list now holds 3");
@@ -67,13 +53,13 @@ describe("the console's policy tools", () => {
     expect(await rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain("政策试验");
     await expectAccessible(page, "term list search");
-    await shot(page, "policy-term-search");
+    await screenshot(page, "policy-term-search");
     await page.getByLabel("Terms containing").fill("没有这个");
     await page.getByRole("button", { name: "Search" }).click();
     await page.getByTestId("no-terms-found").waitFor();
 
     // The diff lists the added terms.
-    await page.goto(`${site()}/console/policy`);
+    await page.goto(`${consoleSite()}/console/policy`);
     const listDiff = page.getByTestId(`diff-list-${listId}`);
     expect(await listDiff.textContent()).toContain("政策试验");
     expect(await listDiff.locator("tbody tr").count()).toBe(3);
@@ -95,7 +81,7 @@ describe("the console's policy tools", () => {
     // The text is in this page only: the address has no query.
     expect(new URL(page.url()).search).toBe("");
     await expectAccessible(page, "policy try-it and diff");
-    await shot(page, "policy-try-it");
+    await screenshot(page, "policy-try-it");
 
     // Edit the category: the whole range now blocks; the diff shows it, and try-it follows the draft.
     const form = page.getByTestId(`category-${CATEGORY}`);
@@ -116,13 +102,13 @@ describe("the console's policy tools", () => {
     const categories = await expectData(api(admin.key).GET("/v1/policy/categories"), 200);
     expect(categories.categories.find((c) => c.name === CATEGORY)?.ranges).toEqual([{ min: 1, max: 10, action: "block" }]);
     await expectAccessible(page, "policy published");
-    await shot(page, "policy-published");
+    await screenshot(page, "policy-published");
 
     // The same page in Chinese passes axe too.
-    await page.goto(`${site()}/console/policy?lang=zh-CN`);
+    await page.goto(`${consoleSite()}/console/policy?lang=zh-CN`);
     expect(await page.getByTestId("diff-none").textContent()).toContain("草稿与已发布版本相同");
     await expectAccessible(page, "policy (zh-CN)");
-    await page.goto(`${site()}/console/policy?lang=en`);
+    await page.goto(`${consoleSite()}/console/policy?lang=en`);
     await context.close();
   });
 });

@@ -1,10 +1,9 @@
-import { mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible, launchChromium } from "./browser/chromium";
-import { adminKey, api, baseUrl, eventually, expectData, newKey } from "./client";
+import { consoleSite, screenshot, signIntoConsole } from "./browser/console";
+import { adminKey, api, eventually, expectData, newKey } from "./client";
+import { residentId } from "../support/resident-id";
 
 /**
  * The console's spread over time and bulk decisions in a real Chromium against the real stack: a
@@ -12,38 +11,21 @@ import { adminKey, api, baseUrl, eventually, expectData, newKey } from "./client
  * small chart on the spread page, with the right totals; two queue items decided at once from
  * the queue page. axe on every page, screenshots to docs/console/.
  */
-const SHOTS = resolve(dirname(fileURLToPath(import.meta.url)), "../../docs/console");
 const RUN = Date.now().toString(36);
 const PHONE = `+86138${String((Date.now() + 7) % 100_000_000).padStart(8, "0")}`;
 const SPREAD_POST = `spread-time-${RUN}`;
 const BULK_POSTS = [`bulk-a-${RUN}`, `bulk-b-${RUN}`];
 const REVIEW_TEXT = "兼职日结 加微信 wx: demo_job88"; // a WeChat contact: `review` under the default contact rules
 
-function residentId(birth: string, seq: number): string {
-  const body = `110105${birth}${String(seq).padStart(3, "0")}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i]!, 0);
-  return body + "10X98765432"[sum % 11];
-}
 
 /** Chromium keeps Secure cookies over plain HTTP for `localhost` only. */
-const site = () => baseUrl().replace("//127.0.0.1:", "//localhost:");
 
 let browser: Browser;
 let operator: { id: string; key: string };
 let app: ReturnType<typeof api>;
 
-async function signedIn(key: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
-  const page = await context.newPage();
-  await page.goto(`${site()}/console/sign-in`);
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/console\/queue/);
-  return { context, page };
-}
+const signedIn = (key: string) => signIntoConsole(browser, key);
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 /** The open review item of a post. */
 async function itemOf(postId: string) {
@@ -54,13 +36,12 @@ async function itemOf(postId: string) {
 }
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
   operator = await newKey("operator");
   app = api((await newKey("app")).key);
   const created = await expectData(
     app.POST("/v1/accounts", {
-      body: { handle: `spread_${RUN}`, displayName: "Spread Daily", kind: "personal", identity: { name: "赵六", documentType: "cn_resident_id", documentNumber: residentId("19910305", Date.now() % 991) }, phone: PHONE },
+      body: { handle: `spread_${RUN}`, displayName: "Spread Daily", kind: "personal", identity: { name: "赵六", documentType: "cn_resident_id", documentNumber: residentId("110105", "19910305", Date.now() % 991) }, phone: PHONE },
     }),
     201,
   );
@@ -96,7 +77,7 @@ describe("the console's spread over time and bulk decisions", () => {
     });
     const item = await itemOf(SPREAD_POST);
     const { context, page } = await signedIn(operator.key);
-    await page.goto(`${site()}/console/items/${item.id}`);
+    await page.goto(`${consoleSite()}/console/items/${item.id}`);
     const section = page.getByTestId("spread-over-time");
     const total = page.getByTestId("timeline-total");
     expect(await total.locator("td").allTextContents()).toEqual(["4", "25"]);
@@ -108,7 +89,7 @@ describe("the console's spread over time and bulk decisions", () => {
     // One bar per series, or two should the counts have straddled an hour.
     expect(await section.locator("svg.timeline-chart rect").count()).toBeGreaterThanOrEqual(2);
     await expectAccessible(page, "item with spread over time");
-    await shot(page, "item-spread-over-time");
+    await screenshot(page, "item-spread-over-time");
     await section.getByRole("link", { name: "Show the last 2 hours by minute" }).click();
     await page.waitForURL(/chart=minute/);
     expect(await page.getByTestId("spread-over-time").locator("svg.timeline-chart title").textContent()).toContain("last 2 hours by minute");
@@ -116,13 +97,13 @@ describe("the console's spread over time and bulk decisions", () => {
     await expectAccessible(page, "item with spread by minute");
 
     // The same section in Chinese.
-    await page.goto(`${site()}/console/items/${item.id}?lang=zh-CN`);
+    await page.goto(`${consoleSite()}/console/items/${item.id}?lang=zh-CN`);
     expect(await page.locator("#spread-time-h").textContent()).toBe("传播随时间变化");
     expect(await page.getByTestId("timeline-total").locator("th").textContent()).toBe("合计");
     await expectAccessible(page, "item with spread over time (zh-CN)");
-    await page.goto(`${site()}/console/items/${item.id}?lang=en`);
+    await page.goto(`${consoleSite()}/console/items/${item.id}?lang=en`);
 
-    await page.goto(`${site()}/console/spread`);
+    await page.goto(`${consoleSite()}/console/spread`);
     const row = page.locator(`tr[data-spread-post="${SPREAD_POST}"]`);
     expect(await row.locator("td").nth(1).textContent()).toBe("4");
     expect(await row.locator("td").nth(2).textContent()).toBe("25");
@@ -130,17 +111,17 @@ describe("the console's spread over time and bulk decisions", () => {
     expect(await spark.getAttribute("role")).toBe("img");
     expect(await spark.locator("desc").textContent()).toContain("4 reposts and 25 views in total");
     await expectAccessible(page, "spread with small charts");
-    await shot(page, "spread-over-time");
+    await screenshot(page, "spread-over-time");
     await context.close();
   });
 
   it("decides two selected items at once from the queue page", async () => {
     const items = await Promise.all(BULK_POSTS.map(itemOf));
     const { context, page } = await signedIn(operator.key);
-    await page.goto(`${site()}/console/queue?subjectType=post&sort=age&source=screening`);
+    await page.goto(`${consoleSite()}/console/queue?subjectType=post&sort=age&source=screening`);
     for (const postId of BULK_POSTS) await page.getByLabel(`Select post: ${postId}`).check();
     await expectAccessible(page, "queue with a selection");
-    await shot(page, "queue-bulk-selection");
+    await screenshot(page, "queue-bulk-selection");
     await page.getByLabel("Action", { exact: true }).selectOption("dismiss");
     await page.locator("#bulk-reason").fill("Reviewed together: contact details only, no offer.");
     await page.getByRole("button", { name: "Decide selected" }).click();

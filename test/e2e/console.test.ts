@@ -1,10 +1,9 @@
-import { mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible, launchChromium } from "./browser/chromium";
+import { consoleSite, screenshot, signIntoConsole } from "./browser/console";
 import { adminKey, api, baseUrl, eventually, expectData, newKey } from "./client";
+import { residentId } from "../support/resident-id";
 
 /**
  * The operator console in a real Chromium against the real stack (gateway → console → function
@@ -13,22 +12,14 @@ import { adminKey, api, baseUrl, eventually, expectData, newKey } from "./client
  * reveal found in the audit log, sign-out, CSRF and cross-role refusals, axe on every page, and a
  * screenshot of each page (docs/console/).
  */
-const SHOTS = resolve(dirname(fileURLToPath(import.meta.url)), "../../docs/console");
 const RUN = Date.now().toString(36);
 const PHONE = `+86137${String(Date.now() % 100_000_000).padStart(8, "0")}`;
 const POST_ID = `console-post-${RUN}`;
 const DISGUISED = "据说 谣-言-测-试 正在流传";
 
 /** A valid GB 11643 resident id number (region 110105, the given birth date, a sequence). */
-function residentId(birth: string, seq: number): string {
-  const body = `110105${birth}${String(seq).padStart(3, "0")}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i]!, 0);
-  return body + "10X98765432"[sum % 11];
-}
 
 /** The stack as the browser reaches it: Chromium keeps Secure cookies over plain HTTP for `localhost` only. */
-const site = () => baseUrl().replace("//127.0.0.1:", "//localhost:");
 
 let browser: Browser;
 let admin: { id: string; key: string };
@@ -38,22 +29,10 @@ let appKey: string;
 let accountId: string;
 let listId: string;
 
-async function signedIn(key: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
-  const page = await context.newPage();
-  await page.goto(`${site()}/console/sign-in`);
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/console\/queue/);
-  return { context, page };
-}
+const signedIn = (key: string) => signIntoConsole(browser, key);
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
   admin = await newKey("admin");
   ann = await newKey("operator");
@@ -62,7 +41,7 @@ beforeAll(async () => {
   const app = api(appKey);
   const created = await expectData(
     app.POST("/v1/accounts", {
-      body: { handle: `console_${RUN}`, displayName: "Console News", kind: "public", identity: { name: "王五", documentType: "cn_resident_id", documentNumber: residentId("19880412", Date.now() % 997) }, phone: PHONE },
+      body: { handle: `console_${RUN}`, displayName: "Console News", kind: "public", identity: { name: "王五", documentType: "cn_resident_id", documentNumber: residentId("110105", "19880412", Date.now() % 997) }, phone: PHONE },
     }),
     201,
   );
@@ -82,7 +61,7 @@ describe("the operator console", () => {
   it("refuses a wrong key on the sign-in page, in the page's language", async () => {
     const context = await browser.newContext({ locale: "zh-CN", extraHTTPHeaders: { "accept-language": "zh-CN,zh;q=0.9" } });
     const page = await context.newPage();
-    await page.goto(`${site()}/console/sign-in`);
+    await page.goto(`${consoleSite()}/console/sign-in`);
     expect(await page.locator("html").getAttribute("lang")).toBe("zh-CN");
     await page.getByLabel("API 密钥").fill(`gh_${"Z".repeat(43)}`);
     await page.getByRole("button", { name: "登录" }).click();
@@ -92,13 +71,13 @@ describe("the operator console", () => {
     await page.getByRole("link", { name: "English" }).click();
     expect(await page.locator("h1").textContent()).toBe("Sign in");
     await expectAccessible(page, "sign-in");
-    await shot(page, "sign-in");
+    await screenshot(page, "sign-in");
     await context.close();
   });
 
   it("imports a CSV with one bad row (nothing imported, the row reported), then a good one, and publishes", async () => {
     const { context, page } = await signedIn(admin.key);
-    await page.goto(`${site()}/console/policy/lists/${listId}`);
+    await page.goto(`${consoleSite()}/console/policy/lists/${listId}`);
     await page.getByLabel("CSV file").setInputFiles({ name: "terms.csv", mimeType: "text/csv", buffer: Buffer.from("pattern,severity\n谣言测试,3\n坏的一行,99\n") });
     await page.getByRole("button", { name: "Import" }).click();
     const report = page.getByTestId("import-errors");
@@ -107,15 +86,15 @@ describe("the operator console", () => {
     expect(await report.locator("tbody tr").first().textContent()).toContain("3");
     expect(await page.locator("h1").textContent()).toContain("console rumours");
     await expectAccessible(page, "term list with import errors");
-    await shot(page, "policy-import-errors");
+    await screenshot(page, "policy-import-errors");
     await page.getByLabel("CSV file").setInputFiles({ name: "terms.csv", mimeType: "text/csv", buffer: Buffer.from("pattern,severity\n谣言测试,3\n") });
     await page.getByRole("button", { name: "Import" }).click();
     await expect.poll(() => page.locator(".flash.ok").textContent()).toContain("Imported 1 terms.");
-    await page.goto(`${site()}/console/policy`);
+    await page.goto(`${consoleSite()}/console/policy`);
     await page.getByRole("button", { name: "Publish the draft" }).click();
     await expect.poll(() => page.locator(".flash.ok").textContent()).toMatch(/Published version \d+/);
     await expectAccessible(page, "policy");
-    await shot(page, "policy");
+    await screenshot(page, "policy");
     await context.close();
   });
 
@@ -123,11 +102,11 @@ describe("the operator console", () => {
     const screened = await expectData(api(appKey).POST("/v1/screen", { body: { accountId, kind: "post", postId: POST_ID, text: DISGUISED } }), 200);
     expect(screened.verdict).toBe("review");
     const { context, page } = await signedIn(ann.key);
-    await page.goto(`${site()}/console/queue?subjectType=post&sort=age&source=screening`);
+    await page.goto(`${consoleSite()}/console/queue?subjectType=post&sort=age&source=screening`);
     const row = page.locator(`tr[data-queue-row]`, { hasText: POST_ID });
     await row.waitFor();
     await expectAccessible(page, "queue");
-    await shot(page, "queue");
+    await screenshot(page, "queue");
     // j moves to the next row until ours is current; c claims it.
     const rows = await page.locator("tr[data-queue-row]").evaluateAll((trs) => trs.map((tr) => tr.textContent ?? ""));
     const index = rows.findIndex((t) => t.includes(POST_ID));
@@ -144,7 +123,7 @@ describe("the operator console", () => {
     expect((await mark.textContent())!.startsWith("谣-言-测-试")).toBe(true);
     expect(await page.getByTestId("claim-state").textContent()).toContain("Claimed by you");
     await expectAccessible(page, "item");
-    await shot(page, "item");
+    await screenshot(page, "item");
     await page.keyboard.press("d");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("decision-action");
     await page.getByLabel("Action").selectOption("remove_post");
@@ -164,7 +143,7 @@ describe("the operator console", () => {
       201,
     );
     const first = await signedIn(ann.key);
-    await first.page.goto(`${site()}/console/appeals`);
+    await first.page.goto(`${consoleSite()}/console/appeals`);
     await first.page.getByRole("link", { name: appeal.id }).click();
     expect(await first.page.getByTestId("statement").textContent()).toContain("The claim is sourced");
     expect(await first.page.getByTestId("original-operator").textContent()).toBe(ann.id);
@@ -173,12 +152,12 @@ describe("the operator console", () => {
     await first.context.close();
 
     const second = await signedIn(bob.key);
-    await second.page.goto(`${site()}/console/appeals`);
+    await second.page.goto(`${consoleSite()}/console/appeals`);
     await expectAccessible(second.page, "appeals");
-    await shot(second.page, "appeals");
+    await screenshot(second.page, "appeals");
     await second.page.getByRole("link", { name: appeal.id }).click();
     await expectAccessible(second.page, "appeal");
-    await shot(second.page, "appeal");
+    await screenshot(second.page, "appeal");
     await second.page.getByLabel("Reverse the decision").check();
     await second.page.getByLabel("Reason").fill("sourced claim, not a rumour");
     await second.page.getByRole("button", { name: "Decide appeal" }).click();
@@ -190,9 +169,9 @@ describe("the operator console", () => {
 
   it("reveals an identity with a reason and confirmation, and the reveal is in the audit log (chain status shown)", async () => {
     const { context, page } = await signedIn(ann.key);
-    await page.goto(`${site()}/console/accounts`);
+    await page.goto(`${consoleSite()}/console/accounts`);
     await expectAccessible(page, "accounts");
-    await shot(page, "accounts");
+    await screenshot(page, "accounts");
     await page.getByLabel("Account id").fill(accountId);
     await page.getByRole("button", { name: "Find" }).click();
     await page.waitForURL(new RegExp(`/console/accounts/${accountId}$`));
@@ -205,18 +184,18 @@ describe("the operator console", () => {
     // The plaintext is in this answer only: not in the URL, and gone on reload.
     expect(page.url()).not.toContain("王五");
     await expectAccessible(page, "account");
-    await shot(page, "account");
-    await page.goto(`${site()}/console/accounts/${accountId}`);
+    await screenshot(page, "account");
+    await page.goto(`${consoleSite()}/console/accounts/${accountId}`);
     expect(await page.content()).not.toContain("王五");
 
-    await page.goto(`${site()}/console/audit?action=identity.revealed&subjectType=account&subjectId=${accountId}`);
+    await page.goto(`${consoleSite()}/console/audit?action=identity.revealed&subjectType=account&subjectId=${accountId}`);
     const entry = page.locator('tr[data-audit-action="identity.revealed"]');
     expect(await entry.count()).toBe(1);
     expect(await entry.textContent()).toContain("court order 2026-118");
     expect(await entry.textContent()).toContain(ann.id);
     expect(await page.getByTestId("chain-status").textContent()).toMatch(/Verified|Verification unavailable|Broken/);
     await expectAccessible(page, "audit");
-    await shot(page, "audit");
+    await screenshot(page, "audit");
     await context.close();
   });
 
@@ -228,7 +207,7 @@ describe("the operator console", () => {
     // The top list reads D1, flushed by the counting object within about a second.
     await expect
       .poll(async () => {
-        await operator.page.goto(`${site()}/console/spread`);
+        await operator.page.goto(`${consoleSite()}/console/spread`);
         return operator.page.locator(`tr[data-spread-post="${POST_ID}"]`).count();
       }, { timeout: 15_000 })
       .toBe(1);
@@ -237,11 +216,11 @@ describe("the operator console", () => {
     expect(await operator.page.locator("svg.chart desc").textContent()).toContain(`${POST_ID}: 3`);
     expect(await operator.page.getByRole("button", { name: "Apply" }).count()).toBe(0);
     await expectAccessible(operator.page, "spread");
-    await shot(operator.page, "spread");
+    await screenshot(operator.page, "spread");
     await operator.context.close();
 
     const { context, page } = await signedIn(admin.key);
-    await page.goto(`${site()}/console/spread`);
+    await page.goto(`${consoleSite()}/console/spread`);
     await page.getByLabel("Level").fill("console_watch");
     await page.getByLabel("Value").fill("777");
     await page.getByLabel("Category").fill("rumour");
@@ -255,7 +234,7 @@ describe("the operator console", () => {
 
   it("an admin creates a key (shown once) and revokes it: the new key's console session ends", async () => {
     const { context, page } = await signedIn(admin.key);
-    await page.goto(`${site()}/console/keys`);
+    await page.goto(`${consoleSite()}/console/keys`);
     await page.getByLabel("Name").fill(`console night shift ${RUN}`);
     await page.getByLabel("Role").selectOption("operator");
     await page.getByRole("button", { name: "Create key" }).click();
@@ -264,15 +243,15 @@ describe("the operator console", () => {
     const key = await created.locator("input").inputValue();
     expect(key).toMatch(/^gh_[A-Za-z0-9_-]{43}$/);
     await expectAccessible(page, "keys");
-    await shot(page, "keys");
-    await page.goto(`${site()}/console/keys`);
+    await screenshot(page, "keys");
+    await page.goto(`${consoleSite()}/console/keys`);
     expect(await page.content()).not.toContain(key);
 
     const holder = await signedIn(key);
     const row = page.locator("tr", { hasText: `console night shift ${RUN}` });
     await row.getByRole("button", { name: /Revoke/ }).click();
     await expect.poll(() => page.locator("tr", { hasText: `console night shift ${RUN}` }).textContent()).toContain("revoked");
-    const res = await holder.page.goto(`${site()}/console/queue`);
+    const res = await holder.page.goto(`${consoleSite()}/console/queue`);
     expect(res?.url()).toMatch(/\/console\/sign-in$/);
     await holder.context.close();
     await context.close();
@@ -290,7 +269,7 @@ describe("the operator console", () => {
     const missing = await page.evaluate(async () => (await fetch("/console/items/rvw_none/claim", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "back=%2Fconsole%2Fqueue" })).status);
     expect(missing).toBe(403);
     expect(await page.getByRole("link", { name: "Policy" }).count()).toBe(0);
-    const res = await page.goto(`${site()}/console/policy`);
+    const res = await page.goto(`${consoleSite()}/console/policy`);
     expect(res?.status()).toBe(403);
     expect(await page.getByTestId("problem-code").textContent()).toBe("forbidden_role");
     await expectAccessible(page, "error page");

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { adminKey, api, eventually, expectData, expectProblem, newKey } from "./client";
+import { residentId } from "../support/resident-id";
 
 /**
  * Stories over HTTP against the real stack (screening groups, reposts counts, moderation decides):
@@ -17,12 +18,6 @@ const COPIES = [
   "據可靠消息，明天上午本市自來水廠將停水檢修，全市範圍停水三天。請大家提前儲備飲用水，不要相信超市漲價的說法。" + `消息來源是水務局內部通知${RUN}。`,
 ];
 
-function residentId(birth: string, seq: number): string {
-  const body = `110105${birth}${String(seq).padStart(3, "0")}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i]!, 0);
-  return body + "10X98765432"[sum % 11];
-}
 
 let app: ReturnType<typeof api>;
 let ann: ReturnType<typeof api>;
@@ -33,7 +28,7 @@ beforeAll(async () => {
   ann = api((await newKey("operator")).key);
   const created = await expectData(
     app.POST("/v1/accounts", {
-      body: { handle: `stories_${RUN}`, displayName: "Stories", kind: "personal", identity: { name: "赵六", documentType: "cn_resident_id", documentNumber: residentId("19900517", Date.now() % 997) }, phone: PHONE },
+      body: { handle: `stories_${RUN}`, displayName: "Stories", kind: "personal", identity: { name: "赵六", documentType: "cn_resident_id", documentNumber: residentId("110105", "19900517", Date.now() % 997) }, phone: PHONE },
     }),
     201,
   );

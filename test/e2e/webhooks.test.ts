@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminKey, api, eventually, expectData, expectProblem, http, newKey } from "./client";
+import { residentId } from "../support/resident-id";
 
 /**
  * Outbound webhooks against the real stack: the registry (moderation), the events worker's queues
@@ -27,12 +28,7 @@ const got = (name: string) => receivers.get(name)!.got;
 let app: ReturnType<typeof api>;
 const admin = () => api(adminKey());
 
-function residentId(n: number): string {
-  const body = `44030119850101${String(n % 1000).padStart(3, "0")}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i]!, 0);
-  return body + "10X98765432"[sum % 11]!;
-}
+const residentIdOf = (n: number) => residentId("440301", "19850101", n);
 let seq = Math.floor(Math.random() * 900_000);
 
 /** A real change that announces `review.opened`: a new account, reported once. Returns the account id. */
@@ -44,7 +40,7 @@ async function reviewOpened(): Promise<string> {
         handle: `hook_${seq}_${Math.random().toString(36).slice(2, 6)}`,
         displayName: "Webhook Test",
         kind: "public",
-        identity: { name: "王五", documentType: "cn_resident_id", documentNumber: residentId(seq) },
+        identity: { name: "王五", documentType: "cn_resident_id", documentNumber: residentIdOf(seq) },
         phone: `+86136${String(seq).padStart(8, "0")}`,
       },
     }),
