@@ -1559,6 +1559,7 @@ export interface components {
             severity?: number;
             termId?: number;
             field?: string;
+            /** @description UTF-16 offset into the original field */
             start?: number;
             end?: number;
             excerpt?: string;
@@ -1684,21 +1685,10 @@ export interface components {
             /** @description Whether this request compiled the draft (false: this isolate had it compiled) */
             compiledNow: boolean;
         };
-        DraftScreenReason: {
-            code: string;
-            /** @enum {string} */
-            action: "allow" | "review" | "block";
-            category?: string;
-            severity?: number;
-            termId?: number;
+        DraftScreenReason: components["schemas"]["ScreenReason"] & {
             listId?: string;
             listName?: string;
             pattern?: string;
-            field?: string;
-            /** @description UTF-16 offset into the original field */
-            start?: number;
-            end?: number;
-            excerpt?: string;
         };
         DraftScreenRequest: {
             /** @description At most 65536 bytes of UTF-8 */

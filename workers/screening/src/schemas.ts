@@ -15,3 +15,18 @@ export const FlagsSchema = z
 export const CategoryNameSchema = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, "lower-case letters, digits and _ (2–40)");
 
 export const NotFoundParams = z.object({ id: z.string().min(1).max(100) });
+
+/** One reason of a verdict: what matched (or which rule), its action, and where in which field. */
+export const ScreenReasonSchema = z
+  .object({
+    code: z.string(),
+    action: VerdictSchema,
+    category: z.string().optional(),
+    severity: z.number().int().optional(),
+    termId: z.number().int().optional(),
+    field: z.string().optional(),
+    start: z.number().int().optional().openapi({ description: "UTF-16 offset into the original field" }),
+    end: z.number().int().optional(),
+    excerpt: z.string().optional(),
+  })
+  .openapi("ScreenReason");

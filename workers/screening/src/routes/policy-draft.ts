@@ -18,7 +18,7 @@ import type { Env } from "../env";
 import { policyFor, type LoadedPolicy } from "../policy-cache";
 import type { CategoryConfig, PolicyConfig } from "../policy-config";
 import { currentVersion, getVersion, readDraft, type PolicyDraft } from "../policy-store";
-import { CategoryNameSchema, SeveritySchema, VerdictSchema } from "../schemas";
+import { CategoryNameSchema, ScreenReasonSchema, SeveritySchema, VerdictSchema } from "../schemas";
 import { checkPostContent, MAX_TEXT_BYTES, MAX_TITLE_BYTES } from "../text";
 
 const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], tags: ["policy"] };
@@ -79,22 +79,11 @@ const DraftScreenBody = z
   .strict()
   .openapi("DraftScreenRequest");
 
-const DraftReasonSchema = z
-  .object({
-    code: z.string(),
-    action: VerdictSchema,
-    category: z.string().optional(),
-    severity: z.number().int().optional(),
-    termId: z.number().int().optional(),
-    listId: z.string().optional(),
-    listName: z.string().optional(),
-    pattern: z.string().optional(),
-    field: z.string().optional(),
-    start: z.number().int().optional().openapi({ description: "UTF-16 offset into the original field" }),
-    end: z.number().int().optional(),
-    excerpt: z.string().optional(),
-  })
-  .openapi("DraftScreenReason");
+const DraftReasonSchema = ScreenReasonSchema.extend({
+  listId: z.string().optional(),
+  listName: z.string().optional(),
+  pattern: z.string().optional(),
+}).openapi("DraftScreenReason");
 
 const DraftScreenResult = z
   .object({

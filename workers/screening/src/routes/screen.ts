@@ -17,7 +17,7 @@ import type { Env } from "../env";
 import { evidenceMetadataStatement, putEvidence } from "../evidence";
 import { factsCache, INSERT_POST_IF_FACTS_HOLD_SQL, READ_FACTS_SQL, type AccountFacts, type FactsRow } from "../facts";
 import { policyFor } from "../policy-cache";
-import { VerdictSchema } from "../schemas";
+import { ScreenReasonSchema, VerdictSchema } from "../schemas";
 import { checkPostContent, MAX_TEXT_BYTES, MAX_TITLE_BYTES } from "../text";
 import { fingerprint } from "../stories/fingerprint";
 import { findStory, settleStory, storyStatements, type StoryLookup } from "../stories/grouping";
@@ -43,25 +43,11 @@ const ScreenBody = z
   .strict()
   .openapi("ScreenRequest");
 
-const ReasonSchema = z
-  .object({
-    code: z.string(),
-    action: VerdictSchema,
-    category: z.string().optional(),
-    severity: z.number().int().optional(),
-    termId: z.number().int().optional(),
-    field: z.string().optional(),
-    start: z.number().int().optional(),
-    end: z.number().int().optional(),
-    excerpt: z.string().optional(),
-  })
-  .openapi("ScreenReason");
-
 const ScreenResult = z
   .object({
     postId: z.string(),
     verdict: VerdictSchema,
-    reasons: z.array(ReasonSchema),
+    reasons: z.array(ScreenReasonSchema),
     categories: z.array(z.string()),
     policyVersion: z.number().int(),
     reasonsTruncated: z.boolean(),
