@@ -164,7 +164,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List accounts, newest first, optionally by status (operator), e.g. ?status=under_review for the review backlog. */
+        /** List accounts, newest first, optionally by status or exact handle (operator), e.g. ?status=under_review for the review backlog. */
         get: operations["listAccounts"];
         put?: never;
         /** Register an account under a real identity (app). Sends a phone code; the identity is stored encrypted only. */
@@ -3413,6 +3413,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "pending_phone" | "pending_identity" | "under_review" | "verified" | "rejected" | "suspended" | "closed";
+                /** @description Exact handle (case-insensitive); at most one account matches */
+                handle?: string;
                 limit?: number;
                 /** @description `nextCursor` of the previous page (opaque) */
                 cursor?: string;

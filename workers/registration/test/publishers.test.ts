@@ -192,4 +192,18 @@ describe("lists page with the opaque cursor", () => {
       expect((await problem(await call(`/v1/accounts?cursor=${bad}`, { role: "operator" }))).code).toBe("invalid_cursor");
     }
   });
+  it("finds an account by its exact handle, case-insensitively, and refuses a malformed handle", async () => {
+    const { id, body } = await verifiedAccount();
+    const found = (await (await call(`/v1/accounts?handle=${encodeURIComponent(`  ${body.handle.toUpperCase()} `)}`, { role: "operator" })).json()) as any;
+    expect(found.accounts.map((a: { id: string }) => a.id)).toEqual([id]);
+    expect(found.nextCursor).toBeNull();
+    const withStatus = (await (await call(`/v1/accounts?handle=${body.handle}&status=closed`, { role: "operator" })).json()) as any;
+    expect(withStatus.accounts).toEqual([]);
+    const none = (await (await call("/v1/accounts?handle=nobody_has_this", { role: "operator" })).json()) as any;
+    expect(none).toEqual({ accounts: [], nextCursor: null });
+    for (const bad of ["ab", "1abc", "a-b-c", "x".repeat(31), "%E2%80%AEabc"]) {
+      const p = await problem(await call(`/v1/accounts?handle=${bad}`, { role: "operator" }));
+      expect(p).toMatchObject({ status: 422, code: "validation_failed" });
+    }
+  });
 });

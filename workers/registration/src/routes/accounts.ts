@@ -13,7 +13,7 @@ import { problemResponses } from "../../../../pkg/schemas";
 import { identityLimit, smsChannel } from "../config";
 import type { Deps, Env } from "../env";
 import { registerPhoneCode } from "../phone-flow";
-import { validateRegistration } from "../registration-input";
+import { HANDLE_RE, validateRegistration } from "../registration-input";
 import { expireStalePending } from "../stale";
 import { accountView, loadAccount, numericCursor } from "../repo";
 import { AccountIdParam, AccountSchema, PhoneVerificationSchema, RegisterBody } from "../schemas";
@@ -54,12 +54,21 @@ const listAccounts = createRoute({
   method: "get",
   path: "/v1/accounts",
   tags: ["accounts"],
-  summary: "List accounts, newest first, optionally by status (operator), e.g. ?status=under_review for the review backlog.",
+  summary: "List accounts, newest first, optionally by status or exact handle (operator), e.g. ?status=under_review for the review backlog.",
   security: [{ bearer: [] }],
   middleware: [requireRole("operator")] as const,
   request: {
     query: z.object({
       status: z.enum(ACCOUNT_STATUSES).optional(),
+      // Compared as registration stores handles (trimmed, lower-cased). A handle is public, so it may be in a URL.
+      handle: z
+        .string()
+        .max(100)
+        .trim()
+        .toLowerCase()
+        .regex(HANDLE_RE, "3–30 characters: a letter, then letters, digits or underscores.")
+        .optional()
+        .openapi({ description: "Exact handle (case-insensitive); at most one account matches" }),
       limit: z.coerce.number().int().min(1).max(100).default(50),
       cursor: z.string().max(200).optional().openapi({ description: "`nextCursor` of the previous page (opaque)" }),
     }),
@@ -162,12 +171,13 @@ export const accountRoutes = (deps: Deps) =>
       return c.json(await accountView(c.env, loaded), 200);
     })
     .openapi(listAccounts, async (c) => {
-      const { status, limit, cursor } = c.req.valid("query");
+      const { status, handle, limit, cursor } = c.req.valid("query");
       const after = numericCursor(cursor);
       const db = createDb(c.env.DB);
       // Newest first by (createdAt, id): ids break ties between accounts created in the same millisecond.
       const conds = [
         status ? eq(accounts.status, status) : undefined,
+        handle ? eq(accounts.handle, handle) : undefined,
         after ? or(lt(accounts.createdAt, after.key), and(eq(accounts.createdAt, after.key), lt(accounts.id, after.id))) : undefined,
       ].filter((x) => x !== undefined);
       const ids = await db
