@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { ACCOUNT_STATUSES } from "../../../../db/schema";
+import { accountHistory, accountLicences, HistoryTable } from "../account-records";
 import { caller, type ConsoleApp, type Ctx } from "../context";
 import { BASE, Csrf, Page, when } from "../layout";
 import type { Account } from "../types";
@@ -11,27 +12,32 @@ export const accountRoutes = new Hono<ConsoleApp>();
 const ACCOUNT_ACTIONS = ["warn", "suspend", "restore", "close"] as const;
 
 type Revealed = { id: string; documentType: string; name: string; documentNumber: string; phone: string };
-type Licence = LicenceRow & { revokedReason: string | null; createdAt: string; createdBy: string };
-type LicenceRow = { id: string; licenceNumber: string; issuer: string; scope: string[]; expiresAt: string; active: boolean; revokedAt: string | null };
-type HistoryEntry = { id: string; at: string; actorKeyId: string; actorRole: string; action: string; reason: string | null; details: Record<string, unknown> };
 
 accountRoutes.get("/accounts", async (c) => {
   const t = c.get("t");
+  // One box for both: an account id starts with `acc_`; anything else is a handle (public, so it may be in the URL).
   const find = (c.req.query("id") ?? "").trim();
-  if (find) return c.redirect(`${BASE}/accounts/${encodeURIComponent(find)}`, 303);
+  let findFlash: { kind: "bad"; text: string } | null = null;
+  if (find.startsWith("acc_")) return c.redirect(`${BASE}/accounts/${encodeURIComponent(find)}`, 303);
+  if (find) {
+    const byHandle = await callApi<{ accounts: Account[] }>(c.env, "REGISTRATION", caller(c), "GET", `/v1/accounts${query({ handle: find, limit: 1 })}`);
+    const found = byHandle.ok ? byHandle.data.accounts[0] : undefined;
+    if (found) return c.redirect(`${BASE}/accounts/${encodeURIComponent(found.id)}`, 303);
+    findFlash = { kind: "bad", text: byHandle.ok ? t("noAccountWithHandle", { handle: find }) : problemText(c, byHandle.problem) };
+  }
   const status = c.req.query("status") ?? "";
   const cursor = c.req.query("cursor") ?? "";
   const list = await callApi<{ accounts: Account[]; nextCursor: string | null }>(c.env, "REGISTRATION", caller(c), "GET", `/v1/accounts${query({ status, cursor, limit: 50 })}`);
   const accounts = list.ok ? list.data.accounts : [];
   return c.html(
-    <Page c={c} title={t("accountsTitle")} current={`${BASE}/accounts`} flash={takeFlash(c) ?? (list.ok ? null : { kind: "bad", text: problemText(c, list.problem) })}>
+    <Page c={c} title={t("accountsTitle")} current={`${BASE}/accounts`} flash={findFlash ?? takeFlash(c) ?? (list.ok ? null : { kind: "bad", text: problemText(c, list.problem) })}>
       <form method="get" action={`${BASE}/accounts`} data-filters="">
         <fieldset>
           <legend>{t("find")}</legend>
           <div class="filters">
             <div class="field">
-              <label for="f-id">{t("accountId")}</label>
-              <input id="f-id" name="id" maxlength={128} />
+              <label for="f-id">{t("accountIdOrHandle")}</label>
+              <input id="f-id" name="id" maxlength={128} value={find} />
             </div>
             <div class="field">
               <label for="f-status">{t("status")}</label>
@@ -94,9 +100,8 @@ async function accountPage(c: Ctx, revealed: Revealed | null, flash: { kind: "ok
   const id = c.req.param("id")!;
   const [account, licences, history] = await Promise.all([
     callApi<Account>(c.env, "REGISTRATION", who, "GET", `/v1/accounts/${encodeURIComponent(id)}`),
-    callApi<{ licences: Licence[] }>(c.env, "REGISTRATION", who, "GET", `/v1/publishers${query({ accountId: id, state: "all" })}`),
-    // The account's status history is its audit trail (actions, review, erasure, reveals), newest first.
-    callApi<{ entries: HistoryEntry[] }>(c.env, "MODERATION", who, "GET", `/v1/audit${query({ subjectType: "account", subjectId: id, limit: 20 })}`),
+    accountLicences(c.env, who, id, "all"),
+    accountHistory(c.env, who, id, 20),
   ]);
   if (!account.ok) {
     // The message the page was sent back with (e.g. an erasure's outcome) stays, above why the account cannot be shown.
@@ -183,31 +188,7 @@ async function accountPage(c: Ctx, revealed: Revealed | null, flash: { kind: "ok
           <section aria-labelledby="history-h">
             <h2 id="history-h">{t("history")}</h2>
             {history.ok && history.data.entries.length > 0 ? (
-              <table class="wrap">
-                <caption class="sr-only">{t("history")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("at")}</th>
-                    <th scope="col">{t("action")}</th>
-                    <th scope="col">{t("change")}</th>
-                    <th scope="col">{t("actor")}</th>
-                    <th scope="col">{t("reason")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {history.data.entries.map((e) => (
-                    <tr data-history-action={e.action}>
-                      <td>{when(e.at)}</td>
-                      <td>{e.action}</td>
-                      <td>{typeof e.details.from === "string" && typeof e.details.to === "string" ? `${e.details.from} → ${e.details.to}` : "—"}</td>
-                      <td>
-                        {e.actorRole} {e.actorKeyId}
-                      </td>
-                      <td>{e.reason ?? "—"}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <HistoryTable c={c} entries={history.data.entries} caption={t("history")} />
             ) : (
               <p class="muted">{history.ok ? "—" : problemText(c, history.problem)}</p>
             )}

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { accountHistory, accountLicences, HistoryTable, isDecision, statusChange, type HistoryEntry, type Licence } from "../account-records";
 import { caller, type ConsoleApp, type Ctx } from "../context";
 import { categorySlot, segments, spansOf } from "../highlight";
 import { TimelineSection, type Timeline } from "../chart";
@@ -36,28 +37,66 @@ export function Highlighted(props: { text: string; reasons: Record<string, unkno
   );
 }
 
-function AccountSummary(props: { c: Ctx; account: ApiAnswer<Account> | null }) {
-  const t = props.c.get("t");
-  const a = props.account;
-  if (!a) return null;
-  if (!a.ok) return <p class="muted">{problemText(props.c, a.problem)}</p>;
+/** Entries shown per list beside the evidence (the account page has the full history). */
+const ACCOUNT_RECORDS_SHOWN = 10;
+
+type AccountRecords = { account: ApiAnswer<Account>; licences: ApiAnswer<{ licences: Licence[] }>; history: ApiAnswer<{ entries: HistoryEntry[] }> };
+
+function AccountSummary(props: { c: Ctx; records: AccountRecords }) {
+  const c = props.c;
+  const t = c.get("t");
+  const { account: a, licences, history } = props.records;
+  if (!a.ok) return <p class="muted">{problemText(c, a.problem)}</p>;
   const acc = a.data;
+  const entries = history.ok ? history.data.entries : [];
+  const statusChanges = entries.filter((e) => statusChange(e) !== null);
+  const decisions = entries.filter(isDecision);
+  const historyNote = history.ok ? "—" : problemText(c, history.problem);
   return (
-    <dl class="summary">
-      <dt>{t("accountId")}</dt>
-      <dd>
-        <a href={`${BASE}/accounts/${encodeURIComponent(acc.id)}`}>{acc.id}</a>
-      </dd>
-      <dt>{t("handle")}</dt>
-      <dd>{acc.handle}</dd>
-      <dt>{t("displayName")}</dt>
-      <dd>{acc.displayName}</dd>
-      <dt>{t("status")}</dt>
-      <dd>{acc.status}</dd>
-      <dt>{t("identityMasked")}</dt>
-      <dd>{acc.identity.erased ? t("erased") : [acc.identity.name, acc.identity.documentNumber, acc.identity.phone].filter(Boolean).join(" · ")}</dd>
-    </dl>
+    <>
+      <dl class="summary">
+        <dt>{t("accountId")}</dt>
+        <dd>
+          <a href={`${BASE}/accounts/${encodeURIComponent(acc.id)}`}>{acc.id}</a>
+        </dd>
+        <dt>{t("handle")}</dt>
+        <dd>{acc.handle}</dd>
+        <dt>{t("displayName")}</dt>
+        <dd>{acc.displayName}</dd>
+        <dt>{t("status")}</dt>
+        <dd>{acc.status}</dd>
+        <dt>{t("identityMasked")}</dt>
+        <dd>{acc.identity.erased ? t("erased") : [acc.identity.name, acc.identity.documentNumber, acc.identity.phone].filter(Boolean).join(" · ")}</dd>
+      </dl>
+      <h3 id="acc-licences-h">{t("currentLicences")}</h3>
+      {licences.ok && licences.data.licences.length > 0 ? (
+        <ul aria-labelledby="acc-licences-h" data-testid="account-licences">
+          {licences.data.licences.map((l) => (
+            <li data-licence={l.licenceNumber}>
+              {l.licenceNumber} · {l.issuer} · {l.scope.join(", ")} · {when(l.expiresAt)}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p class="muted">{licences.ok ? "—" : problemText(c, licences.problem)}</p>
+      )}
+      <h3>{t("statusHistory")}</h3>
+      {statusChanges.length > 0 ? <HistoryTable c={c} entries={statusChanges} caption={t("statusHistory")} testid="account-status-history" /> : <p class="muted">{historyNote}</p>}
+      <h3>{t("earlierDecisions")}</h3>
+      {decisions.length > 0 ? <HistoryTable c={c} entries={decisions} caption={t("earlierDecisions")} testid="account-decisions" /> : <p class="muted">{historyNote}</p>}
+    </>
   );
+}
+
+/** The account, its current licences and its newest audit entries, asked for at once. */
+async function accountRecords(c: Ctx, accountId: string): Promise<AccountRecords> {
+  const who = caller(c);
+  const [account, licences, history] = await Promise.all([
+    callApi<Account>(c.env, "REGISTRATION", who, "GET", `/v1/accounts/${encodeURIComponent(accountId)}`),
+    accountLicences(c.env, who, accountId, "active", ACCOUNT_RECORDS_SHOWN),
+    accountHistory(c.env, who, accountId, ACCOUNT_RECORDS_SHOWN),
+  ]);
+  return { account, licences, history };
 }
 
 itemRoutes.get("/items/:id", async (c) => {
@@ -76,7 +115,7 @@ itemRoutes.get("/items/:id", async (c) => {
     item.subjectType === "post" ? callApi<Timeline>(c.env, "REPOSTS", who, "GET", `/v1/posts/${encodeURIComponent(item.subjectId)}/timeline?resolution=${chartResolution}`) : null;
   const evidence = item.subjectType === "post" ? await callApi<Evidence>(c.env, "MODERATION", who, "GET", `${path}/evidence`) : null;
   const accountId = item.subjectType === "account" ? item.subjectId : evidence?.ok ? evidence.data.accountId : null;
-  const account = accountId ? await callApi<Account>(c.env, "REGISTRATION", who, "GET", `/v1/accounts/${encodeURIComponent(accountId)}`) : null;
+  const account = accountId ? await accountRecords(c, accountId) : null;
   const lang = c.get("lang") === "zh-CN" ? "zh" : "en";
   const here = `${BASE}/items/${encodeURIComponent(id)}`;
   const timeline = await timelinePending;
@@ -163,7 +202,7 @@ itemRoutes.get("/items/:id", async (c) => {
           {account && (
             <section class="panel" aria-labelledby="account-h">
               <h2 id="account-h">{t("accountSummary")}</h2>
-              <AccountSummary c={c} account={account} />
+              <AccountSummary c={c} records={account} />
             </section>
           )}
           {item.status === "open" && (
