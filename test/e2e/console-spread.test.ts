@@ -9,7 +9,8 @@ import { residentId } from "../support/resident-id";
  * The console's spread over time and bulk decisions in a real Chromium against the real stack: a
  * post reposted and viewed → its chart and data table on the item page (both resolutions) and its
  * small chart on the spread page, with the right totals; two queue items decided at once from
- * the queue page. axe on every page, screenshots to docs/console/.
+ * the queue page; an account found by its handle, its records beside the evidence, and the queue
+ * and item pages at tablet width. axe on every page, screenshots to docs/console/.
  */
 const RUN = Date.now().toString(36);
 const PHONE = `+86138${String((Date.now() + 7) % 100_000_000).padStart(8, "0")}`;
@@ -23,6 +24,7 @@ const REVIEW_TEXT = "兼职日结 加微信 wx: demo_job88"; // a WeChat contact
 let browser: Browser;
 let operator: { id: string; key: string };
 let app: ReturnType<typeof api>;
+let accountId: string;
 
 const signedIn = (key: string) => signIntoConsole(browser, key);
 
@@ -45,7 +47,7 @@ beforeAll(async () => {
     }),
     201,
   );
-  const accountId = created.account.id;
+  accountId = created.account.id;
   const sms = await expectData(api(adminKey()).POST("/v1/dev/sms", { body: { phone: PHONE } }), 200);
   const code = /\b(\d{6})\b/.exec(sms.messages.at(-1)!.body)![1]!;
   await expectData(app.POST("/v1/accounts/{id}/phone/verify", { params: { path: { id: accountId } }, body: { code } }), 200);
@@ -137,6 +139,54 @@ describe("the console's spread over time and bulk decisions", () => {
       await page.getByRole("button", { name: "Decide selected" }).click();
       await expect.poll(() => page.locator(".flash").textContent()).toContain("Select at least one item.");
     }
+    await context.close();
+  });
+  it("finds an account by its handle, shows its records beside the evidence, and fits the queue and item pages to a tablet", async () => {
+    await expectData(api(operator.key).POST("/v1/accounts/{id}/actions", { params: { path: { id: accountId } }, body: { action: "warn", reason: "Contact details in posts: first warning." } }), 200);
+    const item = await itemOf(SPREAD_POST);
+    const { context, page } = await signedIn(operator.key);
+
+    // The find box takes a handle as registration stores it (any case, spaces around), or an id.
+    await page.goto(`${consoleSite()}/console/accounts`);
+    const findBox = page.getByLabel("Account id (acc_…) or handle");
+    await findBox.fill(`  SPREAD_${RUN.toUpperCase()} `);
+    await page.getByRole("button", { name: "Find" }).click();
+    await page.waitForURL(new RegExp(`/console/accounts/${accountId}$`));
+    await page.goto(`${consoleSite()}/console/accounts?id=nobody_${RUN}`);
+    expect(await page.locator(".flash").textContent()).toContain(`No account has the handle “nobody_${RUN}”.`);
+    await page.goto(`${consoleSite()}/console/accounts?id=${encodeURIComponent("a-b")}`);
+    expect(await page.locator(".flash").textContent()).toContain("validation_failed");
+    await page.getByLabel("Account id (acc_…) or handle").fill(accountId);
+    await page.getByRole("button", { name: "Find" }).click();
+    await page.waitForURL(new RegExp(`/console/accounts/${accountId}$`));
+    await expectAccessible(page, "account found by handle");
+
+    // No horizontal scroll; otherwise the elements that stick out, to say what does not fit.
+    const fitsWidth = () =>
+      page.evaluate(() => {
+        const root = document.documentElement;
+        if (root.scrollWidth <= root.clientWidth + 1) return true;
+        return Array.from(document.body.querySelectorAll("*"))
+          .filter((e) => e.getBoundingClientRect().right > root.clientWidth + 1)
+          .slice(0, 8)
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`);
+      });
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.goto(`${consoleSite()}/console/queue`);
+    expect(await fitsWidth()).toBe(true);
+    await expectAccessible(page, "queue at tablet width");
+    await screenshot(page, "queue-tablet");
+
+    await page.goto(`${consoleSite()}/console/items/${item.id}`);
+    const history = page.getByTestId("account-status-history");
+    expect(await history.locator("tbody tr").count()).toBeLessThanOrEqual(10);
+    expect((await history.locator("tbody").textContent()) ?? "").toContain("→ verified");
+    const warned = page.getByTestId("account-decisions").locator('tr[data-history-action="account.warn"]');
+    expect(await warned.textContent()).toContain("Contact details in posts: first warning.");
+    expect(await page.getByTestId("account-licences").count()).toBe(0);
+    expect(await fitsWidth()).toBe(true);
+    await expectAccessible(page, "item at tablet width");
+    await screenshot(page, "item-tablet");
     await context.close();
   });
 });

@@ -107,4 +107,11 @@ dl.summary dd { margin: 0; overflow-wrap: anywhere; }
 .side-by-side { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
 svg.chart text { font-size: 11px; fill: #1b1f24; }
 table.wrap td { overflow-wrap: anywhere; }
+/* Tablets: the navigation wraps and table cells may break long ids, so no page scrolls sideways. */
+header.top nav ul { flex-wrap: wrap; }
+@media (max-width: 900px) {
+  main { padding: 12px 12px 32px; }
+  th, td { padding: 5px 6px; }
+  td, th { overflow-wrap: anywhere; }
+}
 `;
