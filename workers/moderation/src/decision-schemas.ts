@@ -12,6 +12,13 @@ export const LabelSchema = z
   .regex(/^[a-z][a-z0-9_]{1,31}$/, "Use 2–32 of a–z, 0–9, _ (starting with a letter), e.g. `disputed`")
   .openapi({ example: "disputed" });
 
+/** The labels of one `label_post` decision: one to five, all different. */
+export const LabelsSchema = z
+  .array(LabelSchema)
+  .min(1)
+  .max(5)
+  .refine((l) => new Set(l).size === l.length, { message: "Labels must differ" });
+
 const ItemId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "Malformed id");
 
 /** Shared checks: labels only (and always) with `label_post`, a duration only with `suspend_account`. */
@@ -25,13 +32,7 @@ function checkOptions(v: { action?: string; labels?: string[]; durationDays?: nu
 
 const options = {
   reason: safeText({ min: 3, max: 500 }),
-  labels: z
-    .array(LabelSchema)
-    .min(1)
-    .max(5)
-    .refine((l) => new Set(l).size === l.length, { message: "Labels must differ" })
-    .optional()
-    .openapi({ description: "`label_post` only: labels added to the post (kept until lifted), e.g. `disputed`" }),
+  labels: LabelsSchema.optional().openapi({ description: "`label_post` only: labels added to the post (kept until lifted), e.g. `disputed`" }),
   durationDays: z
     .number()
     .int()

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../../../pkg/app";
 import { requireRole } from "../../../../pkg/principal";
 import { IdSchema, isoOrNull, problemResponses, safeText } from "../../../../pkg/schemas";
-import { LabelSchema } from "../decision-schemas";
+import { LabelsSchema } from "../decision-schemas";
 import type { Env } from "../env";
 import { decideStory, MAX_COPIES_PER_CALL } from "../stories";
 
@@ -11,13 +11,7 @@ const StoryDecisionBody = z
   .object({
     action: z.enum(["remove_post", "label_post"]).openapi({ description: "Remove every copy, or label every copy" }),
     reason: safeText({ min: 3, max: 500 }),
-    labels: z
-      .array(LabelSchema)
-      .min(1)
-      .max(5)
-      .refine((l) => new Set(l).size === l.length, { message: "Labels must differ" })
-      .optional()
-      .openapi({ description: "`label_post` only: labels added to every copy" }),
+    labels: LabelsSchema.optional().openapi({ description: "`label_post` only: labels added to every copy" }),
   })
   .strict()
   .superRefine((v, ctx) => {
