@@ -1,7 +1,7 @@
 import createClient from "openapi-fetch";
 import { expect, inject } from "vitest";
 import { clientRequestInit, type ClientRequest } from "../support/client-request";
-import type { paths } from "./api.gen";
+import type { operations, paths } from "./api.gen";
 
 /** A client of the running stack: the gateway over real HTTP. */
 export const baseUrl = () => inject("baseUrl");
@@ -58,4 +58,24 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error("condition not reached in time");
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+type NewAccount = NonNullable<operations["createAccount"]["requestBody"]>["content"]["application/json"];
+
+/**
+ * A verified account, the way an app and an operator make one on the local stack: registered with
+ * `appKey`, its phone verified with the code from the local SMS outbox, and its identity approved
+ * by `operatorKey` if it went to manual review. Returns the account's id.
+ */
+export async function verifiedAccount(appKey: string, operatorKey: string, body: NewAccount): Promise<string> {
+  const app = api(appKey);
+  const accountId = (await expectData(app.POST("/v1/accounts", { body }), 201)).account.id;
+  const sms = await expectData(api(adminKey()).POST("/v1/dev/sms", { body: { phone: body.phone } }), 200);
+  const code = /\b(\d{6})\b/.exec(sms.messages.at(-1)!.body)![1]!;
+  await expectData(app.POST("/v1/accounts/{id}/phone/verify", { params: { path: { id: accountId } }, body: { code } }), 200);
+  const account = await expectData(app.GET("/v1/accounts/{id}", { params: { path: { id: accountId } } }), 200);
+  if (account.status !== "verified") {
+    await expectData(api(operatorKey).POST("/v1/accounts/{id}/review", { params: { path: { id: accountId } }, body: { decision: "approve", reason: "documents checked" } }), 200);
+  }
+  return accountId;
 }

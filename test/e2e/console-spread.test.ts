@@ -2,7 +2,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible, launchChromium } from "./browser/chromium";
 import { consoleSite, screenshot, signIntoConsole } from "./browser/console";
-import { adminKey, api, eventually, expectData, newKey } from "./client";
+import { api, eventually, expectData, newKey, verifiedAccount } from "./client";
 import { residentId } from "../support/resident-id";
 
 /**
@@ -40,21 +40,9 @@ async function itemOf(postId: string) {
 beforeAll(async () => {
   browser = await launchChromium();
   operator = await newKey("operator");
-  app = api((await newKey("app")).key);
-  const created = await expectData(
-    app.POST("/v1/accounts", {
-      body: { handle: `spread_${RUN}`, displayName: "Spread Daily", kind: "personal", identity: { name: "赵六", documentType: "cn_resident_id", documentNumber: residentId("110105", "19910305", Date.now() % 991) }, phone: PHONE },
-    }),
-    201,
-  );
-  accountId = created.account.id;
-  const sms = await expectData(api(adminKey()).POST("/v1/dev/sms", { body: { phone: PHONE } }), 200);
-  const code = /\b(\d{6})\b/.exec(sms.messages.at(-1)!.body)![1]!;
-  await expectData(app.POST("/v1/accounts/{id}/phone/verify", { params: { path: { id: accountId } }, body: { code } }), 200);
-  const account = await expectData(app.GET("/v1/accounts/{id}", { params: { path: { id: accountId } } }), 200);
-  if (account.status !== "verified") {
-    await expectData(api(operator.key).POST("/v1/accounts/{id}/review", { params: { path: { id: accountId } }, body: { decision: "approve", reason: "documents checked" } }), 200);
-  }
+  const appKey = (await newKey("app")).key;
+  app = api(appKey);
+  accountId = await verifiedAccount(appKey, operator.key, { handle: `spread_${RUN}`, displayName: "Spread Daily", kind: "personal", identity: { name: "赵六", documentType: "cn_resident_id", documentNumber: residentId("110105", "19910305", Date.now() % 991) }, phone: PHONE });
   for (const postId of [SPREAD_POST, ...BULK_POSTS]) {
     const screened = await expectData(app.POST("/v1/screen", { body: { accountId, kind: "post", postId, text: `${REVIEW_TEXT} ${postId}` } }), 200);
     expect(screened.verdict).toBe("review");

@@ -2,7 +2,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible, launchChromium } from "./browser/chromium";
 import { consoleSite, screenshot, signIntoConsole } from "./browser/console";
-import { adminKey, api, baseUrl, eventually, expectData, newKey } from "./client";
+import { adminKey, api, baseUrl, eventually, expectData, newKey, verifiedAccount } from "./client";
 import { residentId } from "../support/resident-id";
 
 /**
@@ -38,18 +38,7 @@ beforeAll(async () => {
   ann = await newKey("operator");
   bob = await newKey("operator");
   appKey = (await newKey("app")).key;
-  const app = api(appKey);
-  const created = await expectData(
-    app.POST("/v1/accounts", {
-      body: { handle: `console_${RUN}`, displayName: "Console News", kind: "public", identity: { name: "王五", documentType: "cn_resident_id", documentNumber: residentId("110105", "19880412", Date.now() % 997) }, phone: PHONE },
-    }),
-    201,
-  );
-  accountId = created.account.id;
-  const sms = await expectData(api(adminKey()).POST("/v1/dev/sms", { body: { phone: PHONE } }), 200);
-  const code = /\b(\d{6})\b/.exec(sms.messages.at(-1)!.body)![1]!;
-  await expectData(app.POST("/v1/accounts/{id}/phone/verify", { params: { path: { id: accountId } }, body: { code } }), 200);
-  await expectData(api(ann.key).POST("/v1/accounts/{id}/review", { params: { path: { id: accountId } }, body: { decision: "approve", reason: "documents checked" } }), 200);
+  accountId = await verifiedAccount(appKey, ann.key, { handle: `console_${RUN}`, displayName: "Console News", kind: "public", identity: { name: "王五", documentType: "cn_resident_id", documentNumber: residentId("110105", "19880412", Date.now() % 997) }, phone: PHONE });
   listId = (await expectData(api(admin.key).POST("/v1/term-lists", { body: { name: `console rumours ${RUN}`, category: "rumour" } }), 201)).id;
 }, 120_000);
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { adminKey, api, eventually, expectData, expectProblem, newKey } from "./client";
+import { api, eventually, expectData, expectProblem, newKey, verifiedAccount } from "./client";
 import { residentId } from "../support/resident-id";
 
 /**
@@ -24,20 +24,11 @@ let ann: ReturnType<typeof api>;
 let accountId: string;
 
 beforeAll(async () => {
-  app = api((await newKey("app")).key);
-  ann = api((await newKey("operator")).key);
-  const created = await expectData(
-    app.POST("/v1/accounts", {
-      body: { handle: `stories_${RUN}`, displayName: "Stories", kind: "personal", identity: { name: "赵六", documentType: "cn_resident_id", documentNumber: residentId("110105", "19900517", Date.now() % 997) }, phone: PHONE },
-    }),
-    201,
-  );
-  accountId = created.account.id;
-  const sms = await expectData(api(adminKey()).POST("/v1/dev/sms", { body: { phone: PHONE } }), 200);
-  const code = /\b(\d{6})\b/.exec(sms.messages.at(-1)!.body)![1]!;
-  await expectData(app.POST("/v1/accounts/{id}/phone/verify", { params: { path: { id: accountId } }, body: { code } }), 200);
-  const account = await expectData(app.GET("/v1/accounts/{id}", { params: { path: { id: accountId } } }), 200);
-  if (account.status !== "verified") await expectData(ann.POST("/v1/accounts/{id}/review", { params: { path: { id: accountId } }, body: { decision: "approve", reason: "documents checked" } }), 200);
+  const appKey = (await newKey("app")).key;
+  const annKey = (await newKey("operator")).key;
+  app = api(appKey);
+  ann = api(annKey);
+  accountId = await verifiedAccount(appKey, annKey, { handle: `stories_${RUN}`, displayName: "Stories", kind: "personal", identity: { name: "赵六", documentType: "cn_resident_id", documentNumber: residentId("110105", "19900517", Date.now() % 997) }, phone: PHONE });
 }, 120_000);
 
 describe("stories, end to end", () => {
