@@ -212,11 +212,6 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
   return { tables, runtime };
 }
 
-/** The tables of serialized bytes, checked (deserialize without keeping the derived arrays). */
-export function deserializeTables(input: Uint8Array): Tables {
-  return deserialize(input).tables;
-}
-
 /**
  * The derived arrays can make the scan read out of range or walk forever only through state
  * ids, offsets and the links it follows: check those (each is a sequential pass).
