@@ -410,6 +410,8 @@ export interface Sink {
 }
 
 const EV_SYMBOL = 0, EV_FLUSH = 1;
+/** outputStart: the output fires on a narrower span, [Scratch.trimStart, Scratch.trimEnd) (trimmedRepeats). */
+const TRIMMED = -2;
 /** makeRuntime only: some output of the state lacks P_CHECK_END. */
 const NOT_END_WORD = 8;
 
@@ -429,6 +431,9 @@ export class Scratch {
   readonly st = new Int32Array(9);
   /** Symbols of one code point (fold.ts symbolsAt). */
   readonly symbols = new Int32Array(8);
+  /** The span of the last TRIMMED output (trimmedRepeats). */
+  trimStart = 0;
+  trimEnd = 0;
   busy = false;
 }
 
@@ -451,21 +456,26 @@ function emit(
         const v = stateRec[x + REC_INLINE]!, runs = v >>> INLINE_RUNS_SHIFT;
         const word = ((v >>> INLINE_TERM_BITS) & OUT_FLAGS) | (runs << OUT_RUNS_SHIFT) | (runs << OUT_LEN_SHIFT) | (1 << OUT_LAST_SHIFT);
         const start = outputStart(m, text, word, -1, event, runLen, runIdx, symIdx, symEnd);
-        if (start >= 0 && sink.report(v & INLINE_TERM_MASK, start, symEnd, activeStart)) return true;
+        if (start >= 0 ? sink.report(v & INLINE_TERM_MASK, start, symEnd, activeStart) : start === TRIMMED && reportTrimmed(m, sink, v & INLINE_TERM_MASK, activeStart)) return true;
         continue;
       }
     } else next = dictLink[t]!;
     for (let o = outStart[t]!, oe = outStart[t + 1]!; o < oe; o++) {
       const start = outputStart(m, text, outRec[OUT_REC * o + 1]!, o, event, runLen, runIdx, symIdx, symEnd);
-      if (start >= 0 && sink.report(outRec[OUT_REC * o]!, start, symEnd, activeStart)) return true;
+      if (start >= 0 ? sink.report(outRec[OUT_REC * o]!, start, symEnd, activeStart) : start === TRIMMED && reportTrimmed(m, sink, outRec[OUT_REC * o]!, activeStart)) return true;
     }
   }
   return false;
 }
 
+/** emit, for a TRIMMED output: report its span. (Apart, so emit stays small.) */
+function reportTrimmed(m: Runtime, sink: Sink, term: number, activeStart: number): boolean {
+  return sink.report(term, m.scratch.trimStart, m.scratch.trimEnd, activeStart);
+}
+
 /**
  * Whether an output (its outputWord; its slot, or -1 if every run is one symbol) fires on
- * this event: its start offset, or -1.
+ * this event: its start offset (it ends at symEnd), TRIMMED, or -1.
  */
 function outputStart(
   m: Runtime, text: string, w: number, slot: number, event: number,
@@ -484,8 +494,8 @@ function outputStart(
     if (event === EV_FLUSH || (k === 1 ? runLen < lastRun : runLen !== lastRun)) return -1;
     start = sc.pos[(symIdx - len + 1) & RING_MASK]!;
   }
-  if (f & P_CHECK_START && !boundaryBefore(text, start)) return -1;
-  if (f & P_CHECK_END && !boundaryAfter(text, symEnd)) return -1;
+  if ((f & P_CHECK_START && !boundaryBefore(text, start)) || (f & P_CHECK_END && !boundaryAfter(text, symEnd)))
+    return f & P_REPEATS ? trimmedRepeats(m, text, w, slot, runLen, runIdx, symIdx, symEnd) : -1;
   if (k > 1 && !(f & P_REPEATS && len === k)) {
     // Earlier runs: at least the pattern's for repeats; for ordinary patterns the
     // first run at least (the match may start inside it), the others exactly.
@@ -496,6 +506,49 @@ function outputStart(
     } else if (!earlierRunsFit(m, sc.runLens, slot, f, first, k)) return -1;
   }
   return start;
+}
+
+/**
+ * outputStart, for a pattern with repeats whose whole runs fail a whole-word check: a run of
+ * the text may take in a letter of the neighbouring word across noise ("this spam", "spam
+ * more": s and m), so the match may begin at a later symbol of its first run and end at an
+ * earlier symbol of its last one, each run keeping at least the pattern's length. The widest
+ * such span that passes (earliest start, latest end) goes to Scratch.trimStart / trimEnd:
+ * TRIMMED, or -1 if none passes (or the runs reach back past the rings).
+ */
+function trimmedRepeats(
+  m: Runtime, text: string, w: number, slot: number,
+  runLen: number, runIdx: number, symIdx: number, symEnd: number,
+): number {
+  const f = outFlags(w), k = outRuns(w), lastNeed = outLastRun(w), sc = m.scratch, pos = sc.pos;
+  const first = runIdx - k + 1, firstLen = k === 1 ? runLen : sc.runLens[ring(first)]!;
+  // Runs of one symbol cannot be cut (most failures: a term inside a longer word).
+  if (firstLen === 1 && runLen === 1) return -1;
+  const startFails = (f & P_CHECK_START) !== 0 && !boundaryBefore(text, sc.runStarts[ring(first)]!);
+  const endFails = (f & P_CHECK_END) !== 0 && !boundaryAfter(text, symEnd);
+  if ((startFails && firstLen === 1) || (endFails && runLen === 1)) return -1;
+  if (k > 1 && outLength(w) !== k && !earlierRunsFit(m, sc.runLens, slot, f, first, k)) return -1;
+  // Symbol indices: the last run is [lastFrom, symIdx], the first [firstFrom, firstFrom + firstLen).
+  const lastFrom = symIdx - runLen + 1;
+  let firstFrom = lastFrom;
+  for (let j = first; j < runIdx; j++) firstFrom -= sc.runLens[ring(j)]!;
+  if (symIdx - firstFrom >= RING) return -1;
+  const firstNeed = k === 1 ? lastNeed : slot < 0 ? 1 : m.runLens[m.patRunStart[m.outList[slot]!]!]!;
+  let a = firstFrom, b = symIdx, end = symEnd;
+  if (startFails) {
+    do a++; while (a <= firstFrom + firstLen - firstNeed && !boundaryBefore(text, pos[ring(a)]!));
+    if (a > firstFrom + firstLen - firstNeed) return -1;
+  }
+  if (endFails) {
+    do {
+      if (--b < lastFrom + lastNeed - 1) return -1;
+      end = pos[ring(b)]! + step(text, pos[ring(b)]!);
+    } while (!boundaryAfter(text, end));
+  }
+  if (k === 1 && b - a + 1 < lastNeed) return -1;
+  sc.trimStart = pos[ring(a)]!;
+  sc.trimEnd = end;
+  return TRIMMED;
 }
 
 /**

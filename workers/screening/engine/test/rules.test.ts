@@ -75,6 +75,15 @@ describe("Repeats", () => {
   table("repeats: false", "foo", [["fooooo", []], ["foo", ["foo"]]], { repeats: false });
   table("repeats: false, CJK", "词语", [["词词语", ["词语"]], ["词语语", ["词语"]]], { repeats: false });
   table("repeats with noise", "foo", [["f-o-o-o", ["f-o-o-o"]]]);
+  // The run of a term's first or last letter takes in the neighbouring word's letter across the
+  // space; the match begins and ends where the whole-word checks pass.
+  table("a neighbouring word sharing the first or last letter", "spam", [
+    ["this spam", ["spam"]], ["is spam", ["spam"]], ["spam more", ["spam"]], ["this spam more", ["spam"]],
+    ["mass spam", ["spam"]], ["this sspam", ["sspam"]], ["this s-p-a-m-m more", ["s-p-a-m-m"]], ["spam m", ["spam m"]],
+    ["thisspam", []], ["this spamx", []], ["spammore", []],
+  ]);
+  table("… with one run", "x", [["ax x", ["x"]], ["x xa", ["x"]], ["ax xx xa", ["xx"]], ["ax xa", []]]);
+  table("… and two", "sex", [["as sex", ["sex"]], ["is sex x", ["sex x"]], ["sex xylophone", ["sex"]]]);
 });
 
 describe("Pinyin", () => {
