@@ -28,8 +28,8 @@ export interface CompileOptions {
   /** Most noise characters (code points) skipped in a row between two characters of a term (default 3). */
   maxGap?: number;
   /**
-   * Tuning: a character used by at least this many patterns gets full DFA rows in
-   * shallow states (faster scans, more memory). Default max(16, patterns / 200).
+   * Tuning: a character below U+2E80 (not CJK) used by at least this many patterns gets full
+   * DFA rows in shallow states (faster scans, more memory). Default max(16, patterns / 200).
    */
   denseMinFrequency?: number;
   /** Turn fast paths of the scan off (all on by default): for tests and measurements; matches are the same. */

@@ -13,6 +13,13 @@ import type { Pattern } from "./patterns.js";
 
 /** Dense DFA rows: at most this many classes (the most frequent ones) ... */
 export const MAX_DENSE_CLASSES = 64;
+/**
+ * ... of symbols below this code point (alphabets: Latin, digits, Cyrillic, Greek ...). CJK
+ * radicals, kana, ideographs and Hangul are never dense: among thousands of characters the
+ * few most frequent gain nothing from goto records and dense rows, and as non-dense classes
+ * they take the CJK loop and the pair filter (cjk microblog text: +43 %, README.md).
+ */
+export const DENSE_SYMBOL_LIMIT = 0x2e80;
 /** ... for the shallowest states whose path uses only those classes, while ids in rows fit in 16 bits ... */
 export const MAX_DENSE_TARGETS = 0xffff;
 /** ... of depth at most this. Deeper states use sparse edges plus failure links. */
@@ -67,17 +74,19 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
   const byFrequency = Array.from({ length: S }, (_, k) => k).sort((a, b) => slotCount[b]! - slotCount[a]! || slotSym[a]! - slotSym[b]!);
   const A = S;
   if (A + FIRST_CLASS > MAX_CLASSES) throw new EngineInputError(`engine: more than ${MAX_CLASSES - FIRST_CLASS} distinct characters in terms`);
-  // Dense classes: frequent enough to pay for a row entry in every dense state.
+  // Dense classes: alphabetic symbols frequent enough to pay for a row entry in every dense state.
   const minFreq = denseMinFrequency ?? Math.max(16, P / 200);
-  let denseClasses = 0;
-  while (denseClasses < Math.min(A, MAX_DENSE_CLASSES) && slotCount[byFrequency[denseClasses]!]! >= minFreq) denseClasses++;
+  const denseSlots = byFrequency.filter((k) => slotCount[k]! >= minFreq && slotSym[k]! < DENSE_SYMBOL_LIMIT).slice(0, MAX_DENSE_CLASSES);
+  const denseClasses = denseSlots.length;
+  const isDense = new Uint8Array(S);
+  for (const k of denseSlots) isDense[k] = 1;
   // Among the other classes, those of one-run patterns ("词", "词词") come last: the
   // searcher's CJK loop takes the classes before them (root child without outputs)
   // with one range check (Runtime.fastLimit).
   const oneRun = new Uint8Array(S);
   for (let p = 0; p < P; p++) if (patRunStart[p + 1]! - patRunStart[p]! === 1) oneRun[runSlot[patRunStart[p]!]!] = 1;
-  const rest = byFrequency.slice(denseClasses);
-  const alphabetSlots = [...byFrequency.slice(0, denseClasses), ...rest.filter((k) => !oneRun[k]), ...rest.filter((k) => oneRun[k])];
+  const rest = byFrequency.filter((k) => !isDense[k]);
+  const alphabetSlots = [...denseSlots, ...rest.filter((k) => !oneRun[k]), ...rest.filter((k) => oneRun[k])];
   const alphabet = alphabetSlots.map((k) => slotSym[k]!);
   const classOfSlot = new Uint16Array(S);
   alphabetSlots.forEach((k, i) => (classOfSlot[k] = FIRST_CLASS + i));

@@ -27,7 +27,7 @@ const dictArb = fc
 const optionsArb = fc.record(
   {
     maxGap: fc.integer({ min: 0, max: 3 }),
-    // 1 gives dense DFA rows to every character, exercising the dense path.
+    // 1 gives dense DFA rows to every Latin character, exercising the dense path.
     denseMinFrequency: fc.constantFrom(1, 2, 3, 5, 1000),
     allow: fc.array(fc.array(fc.constantFrom(...TERM_CHARS), { minLength: 1, maxLength: 6 }).map((a) => a.join("")), { maxLength: 2 }),
   },
