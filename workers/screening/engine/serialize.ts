@@ -257,7 +257,7 @@ function validateDerived(t: Tables, d: Derived, x: { fastLimit: number; pairShif
 function validate(t: Tables): void {
   const { alphabet, rootRow, edgeStart: es, edgeClass, edgeTarget, fail: failLink, dictLink, depth, outStart: os, outList } = t;
   const { patTerm, patFlags, patLen, patRunStart, runLens, termIds, termSeverity, termCategory } = t;
-  const A = alphabet.length, N = failLink.length, E = edgeTarget.length, P = patTerm.length, T = termIds.length;
+  const A = alphabet.length, N = failLink.length, E = edgeTarget.length, O = outList.length, P = patTerm.length, T = termIds.length;
   const bad = (what: string): never => fail(`invalid ${what}`);
   if (t.maxGap > 64) bad("maxGap");
   if (t.denseClasses > Math.min(A, MAX_DENSE_CLASSES) || t.denseStates > Math.min(N, MAX_DENSE_TARGETS)) bad("dense sizes");
@@ -275,9 +275,10 @@ function validate(t: Tables): void {
   // pass (reads at a link's target are the only random ones), accumulating a failure flag.
   const classEnd = FIRST_CLASS + A;
   let wrong = 0;
+  // One pass over the states: edges, links, outputs.
   for (let s = 0; s < N; s++) {
-    const lo = es[s]!, hi = es[s + 1]!;
-    if (hi < lo || hi > E) bad("automaton");
+    const lo = es[s]!, hi = es[s + 1]!, olo = os[s]!, ohi = os[s + 1]!, d = depth[s]!;
+    if (hi < lo || hi > E || ohi < olo || ohi > O) bad("automaton");
     let prev = FIRST_CLASS - 1;
     for (let k = lo; k < hi; k++) {
       const cl = edgeClass[k]!, to = edgeTarget[k]!;
@@ -285,21 +286,17 @@ function validate(t: Tables): void {
       wrong |= (cl <= prev ? 1 : 0) | (to <= s || to >= N ? 1 : 0);
       prev = cl;
     }
-    wrong |= (prev >= classEnd ? 1 : 0) | (depth[s]! > MAX_PATTERN_SYMBOLS ? 1 : 0);
-  }
-  for (let k = es[0]!; k < es[1]!; k++) wrong |= rootRow[edgeClass[k]! - FIRST_CLASS] !== edgeTarget[k] ? 1 : 0;
-  for (let s = 1; s < N; s++) {
-    const d = depth[s]!, f = failLink[s]!, dl = dictLink[s]!;
-    wrong |= (f >>> 0 >= N || depth[f]! >= d ? 1 : 0) | (dl !== -1 && (dl <= 0 || dl >= N || depth[dl]! >= d) ? 1 : 0);
-  }
-  for (let s = 0; s < N; s++) {
-    const olo = os[s]!, ohi = os[s + 1]!;
-    if (ohi < olo) bad("automaton");
+    wrong |= (prev >= classEnd ? 1 : 0) | (d > MAX_PATTERN_SYMBOLS ? 1 : 0);
+    if (s > 0) {
+      const f = failLink[s]!, dl = dictLink[s]!;
+      wrong |= (f >>> 0 >= N || depth[f]! >= d ? 1 : 0) | (dl !== -1 && (dl <= 0 || dl >= N || depth[dl]! >= d) ? 1 : 0);
+    }
     for (let o = olo; o < ohi; o++) {
       const p = outList[o]!;
-      wrong |= p >>> 0 >= P || patRunStart[p + 1]! - patRunStart[p]! !== depth[s] ? 1 : 0;
+      wrong |= p >>> 0 >= P || patRunStart[p + 1]! - patRunStart[p]! !== d ? 1 : 0;
     }
   }
+  for (let k = es[0]!; k < es[1]!; k++) wrong |= rootRow[edgeClass[k]! - FIRST_CLASS] !== edgeTarget[k] ? 1 : 0;
   let ok = wrong === 0;
   if (!ok) bad("automaton");
   // Dense rows are Uint16 and built in id order: targets by dense classes must fit, fail[s] < s.
