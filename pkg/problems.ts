@@ -125,6 +125,7 @@ export const PROBLEMS = {
   post_resharding: { status: 503, title: "Post resharding" },
   vault_unavailable: { status: 503, title: "Identity vault unavailable" },
   webhook_unavailable: { status: 503, title: "Webhook unavailable" },
+  webhook_signing_unavailable: { status: 503, title: "Webhook signing unavailable" },
 } as const satisfies Record<string, { status: ProblemStatus; title: string }>;
 
 type ProblemStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 502 | 503;

@@ -8,6 +8,9 @@ const b64key = () => randomBytes(32).toString("base64");
 // Screening seals evidence and moderation opens it: both get the same keys (one value per run).
 let evidenceKeys;
 const evidenceMasterKeys = () => (evidenceKeys ??= JSON.stringify({ ev1: b64key() }));
+// Moderation seals webhook signing secrets and events opens them: the same keys for both.
+let webhookKeys;
+const webhookMasterKeys = () => (webhookKeys ??= JSON.stringify({ wh1: b64key() }));
 // Ed25519 private key signing audit checkpoints: PKCS#8 DER, base64 (one line).
 const ed25519Pkcs8 = () => generateKeyPairSync("ed25519").privateKey.export({ format: "der", type: "pkcs8" }).toString("base64");
 
@@ -43,11 +46,15 @@ export const LOCAL_SECRETS = {
     EVIDENCE_MASTER_KEYS: evidenceMasterKeys,
     EVIDENCE_ACTIVE_KID: () => "ev1",
     AUDIT_SIGNING_KEY: ed25519Pkcs8,
+    WEBHOOK_MASTER_KEYS: webhookMasterKeys,
+    WEBHOOK_ACTIVE_KID: () => "wh1",
     // Local test receivers listen on http://127.0.0.1 (a var set to "0" in wrangler.toml).
     WEBHOOK_ALLOW_LOCAL: () => "1",
   },
   "workers/events": {
     ENVIRONMENT: () => "development",
+    WEBHOOK_MASTER_KEYS: webhookMasterKeys,
+    WEBHOOK_ACTIVE_KID: () => "wh1",
     WEBHOOK_ALLOW_LOCAL: () => "1",
     // Retries within seconds, so a local stack (and the end-to-end tests) sees the dead-letter path soon.
     WEBHOOK_RETRY_BASE_SECONDS: () => "1",

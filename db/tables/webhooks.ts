@@ -93,7 +93,7 @@ export const webhookDeliveryAttempts = sqliteTable(
     startedAt: integer("started_at").notNull(),
     statusCode: integer("status_code"),
     latencyMs: integer("latency_ms").notNull(),
-    /** null on success; `http_status`, `timeout`, `network`, `endpoint_unavailable`. */
+    /** null on success; `http_status`, `timeout`, `network`, `endpoint_unavailable`, `signing_unavailable` (Gatehouse could not sign). */
     errorClass: text("error_class"),
     responseExcerpt: text("response_excerpt"),
     /** When the next attempt is due (null: none queued). */

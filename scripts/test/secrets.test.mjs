@@ -71,3 +71,16 @@ test("--only picks single secrets", () => {
   assert.equal(lines.length, 1);
   assert.match(lines[0], /wrangler secret put ADMIN_KEY -c wrangler\.toml$/);
 });
+
+test("keys two workers share get one value for both: evidence (screening, moderation), webhook secrets (moderation, events)", () => {
+  const { calls } = execute(secrets(), { SMS_GATEWAY_KEY: "a", IDV_KEY: "b" });
+  for (const [name, configs] of [
+    ["EVIDENCE_MASTER_KEYS", ["workers/screening/wrangler.toml", "workers/moderation/wrangler.toml"]],
+    ["WEBHOOK_MASTER_KEYS", ["workers/moderation/wrangler.toml", "workers/events/wrangler.toml"]],
+  ]) {
+    const puts = calls.filter((c) => c.args.split(" ")[3] === name);
+    assert.deepEqual(puts.map((c) => c.args.split(" ")[5]).sort(), [...configs].sort(), `${name} goes to ${configs.join(" and ")}`);
+    assert.equal(new Set(puts.map((c) => c.stdin)).size, 1, `${name} differs between workers`);
+    for (const key of Object.values(JSON.parse(puts[0].stdin))) assert.equal(Buffer.from(key, "base64").length, 32);
+  }
+});

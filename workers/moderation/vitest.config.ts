@@ -1,6 +1,6 @@
 import { workerProject } from "../../test/support/worker-project.ts";
 
-// Fixed test secrets (never used outside tests): the evidence master keys, as screening's tests use them.
+// Fixed test secrets (never used outside tests): the evidence master keys, as screening's tests use them, and the webhook ones.
 const key = (byte: number) => Buffer.alloc(32, byte).toString("base64");
 
 /**
@@ -15,6 +15,9 @@ export default workerProject("moderation", {
   bindings: {
     EVIDENCE_MASTER_KEYS: JSON.stringify({ e1: key(7), e2: key(8) }),
     EVIDENCE_ACTIVE_KID: "e1",
+    // The webhook master keys, as the events worker's tests use them.
+    WEBHOOK_MASTER_KEYS: JSON.stringify({ wh1: key(9) }),
+    WEBHOOK_ACTIVE_KID: "wh1",
     // The production setting, whatever a local .dev.vars says: webhook URLs are checked in full.
     WEBHOOK_ALLOW_LOCAL: "0",
     // A fixed Ed25519 test key (PKCS#8, base64): the private key of 32 bytes of 9.

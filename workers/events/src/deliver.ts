@@ -3,9 +3,13 @@ import { runAtomic } from "../../../pkg/batch";
 import { intVar } from "../../../pkg/config";
 import { newId } from "../../../pkg/ids";
 import { log } from "../../../pkg/log";
+import { openWebhookSecret, webhookKeys } from "../../../pkg/webhook-secrets";
 import type { Env } from "./env";
 import { loadEvent, type EventRow } from "./fanout";
 import { signedHeaders } from "./signing";
+
+/** An attempt's error when the delivery could not be signed (webhook master keys): not the endpoint's failure. */
+export const SIGNING_UNAVAILABLE = "signing_unavailable";
 
 /** What one message of gatehouse-deliveries led to: acknowledge it, or retry it after `delaySeconds`. */
 export type DeliveryOutcome = { ack: true; result: "succeeded" | "skipped" | "not_due" } | { ack: false; delaySeconds: number };
@@ -137,12 +141,21 @@ export async function deliver(env: Env, deliveryId: string, s: DeliverySettings 
   let statusCode: number | null = null;
   let errorClass: string | null = null;
   let responseExcerpt: string | null = null;
-  if (secrets.length === 0) {
-    errorClass = "endpoint_unavailable";
-  } else {
+  let signing: string[] = [];
+  try {
+    const keys = await webhookKeys(env);
+    signing = await Promise.all(secrets.map((r) => openWebhookSecret(keys, row.endpoint_id, r.secret)));
+  } catch (err) {
+    // Gatehouse's failure, not the receiver's (keys missing or rotated away, a secret that does
+    // not open): logged without any secret, retried, and not counted against the endpoint.
+    log("error", "webhook_signing_failed", { deliveryId: row.id, endpointId: row.endpoint_id, error: (err as Error).name });
+    errorClass = SIGNING_UNAVAILABLE;
+  }
+  if (errorClass === null && signing.length === 0) errorClass = "endpoint_unavailable";
+  if (errorClass === null) {
     try {
       const headers = await signedHeaders(
-        secrets.map((r) => r.secret),
+        signing,
         event.id,
         Math.floor(started / 1000),
         body,
@@ -185,7 +198,7 @@ export async function deliver(env: Env, deliveryId: string, s: DeliverySettings 
   } else {
     statements.push(
       sql`UPDATE webhook_deliveries SET status = 'retrying', lease_until = NULL, next_attempt_at = ${nextRetryAt}, last_status_code = ${statusCode}, last_error = ${errorClass}, updated_at = ${finished} WHERE id = ${row.id}`,
-      ...failureStatements(row.endpoint_id, started, finished, s),
+      ...(errorClass === SIGNING_UNAVAILABLE ? [] : failureStatements(row.endpoint_id, started, finished, s)),
     );
   }
   await runAtomic(env.DB, statements);

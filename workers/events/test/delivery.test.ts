@@ -4,6 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { newId } from "../../../pkg/ids";
 import { outboxStatement } from "../../../pkg/outbox";
 import { runAtomic } from "../../../pkg/batch";
+import { sealWebhookSecret, webhookKeys } from "../../../pkg/webhook-secrets";
 import { backoffSeconds, deliver } from "../src/deliver";
 import type { Env } from "../src/env";
 import worker from "../src/index";
@@ -32,14 +33,20 @@ async function until<T>(probe: () => Promise<T | undefined | null | false>, ms =
   }
 }
 
-async function endpoint(url: string, eventTypes: string[] = ["post.removed"], extra: { createdAt?: number; enabled?: boolean; failingSince?: number } = {}): Promise<string> {
+/** An endpoint row with SECRET sealed as moderation stores it (`storedSecret: "plain"`: as stored before sealing). */
+async function endpoint(
+  url: string,
+  eventTypes: string[] = ["post.removed"],
+  extra: { createdAt?: number; enabled?: boolean; failingSince?: number; storedSecret?: "sealed" | "plain" } = {},
+): Promise<string> {
   const id = newId("whk");
   const at = extra.createdAt ?? Date.now() - 1000;
+  const stored = extra.storedSecret === "plain" ? SECRET : await sealWebhookSecret(await webhookKeys(testEnv), id, SECRET);
   await testEnv.DB.batch([
     testEnv.DB.prepare(
       "INSERT INTO webhook_endpoints (id, url, event_types, enabled, failing_since, secret_version, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 'key_test', ?, ?)",
     ).bind(id, url, JSON.stringify(eventTypes), extra.enabled === false ? 0 : 1, extra.failingSince ?? null, at, at),
-    testEnv.DB.prepare("INSERT INTO webhook_secrets (id, endpoint_id, secret, created_at) VALUES (?, ?, ?, ?)").bind(newId("whs"), id, SECRET, at),
+    testEnv.DB.prepare("INSERT INTO webhook_secrets (id, endpoint_id, secret, created_at) VALUES (?, ?, ?, ?)").bind(newId("whs"), id, stored, at),
   ]);
   return id;
 }
@@ -171,6 +178,39 @@ describe("delivery", () => {
     expect(await row("SELECT status, last_error FROM webhook_deliveries WHERE id = ?", d2)).toEqual({ status: "skipped", last_error: "endpoint_disabled" });
     expect(await deliver(testEnv, d2)).toEqual({ ack: true, result: "not_due" });
     expect(await received("dead-end")).toHaveLength(1);
+  });
+
+  it("signs with the secret sealed in D1, which holds nothing a receiver could verify with", async () => {
+    const ep = await endpoint(receiver("sealed"));
+    const stored = await row<{ secret: string }>("SELECT secret FROM webhook_secrets WHERE endpoint_id = ?", ep);
+    expect(stored!.secret).toMatch(/^sealed:/);
+    expect(stored!.secret).not.toContain(SECRET.slice(6, 20));
+    expect(await deliver(testEnv, await delivery(ep, await event()))).toEqual({ ack: true, result: "succeeded" });
+    const [got] = await received("sealed");
+    expect(new Webhook(SECRET).verify(got!.body, got!.headers)).toMatchObject({ type: "post.removed" });
+  });
+
+  it("still signs with a secret stored before sealing (plain whsec_)", async () => {
+    const ep = await endpoint(receiver("plain"), ["post.removed"], { storedSecret: "plain" });
+    expect(await deliver(testEnv, await delivery(ep, await event()))).toEqual({ ack: true, result: "succeeded" });
+    const [got] = await received("plain");
+    expect(new Webhook(SECRET).verify(got!.body, got!.headers)).toBeTruthy();
+  });
+
+  it.each([
+    ["webhook keys missing", "unsigned-a", { WEBHOOK_MASTER_KEYS: undefined }],
+    ["the secret's key rotated away", "unsigned-b", { WEBHOOK_MASTER_KEYS: JSON.stringify({ wh2: btoa("k".repeat(32)) }), WEBHOOK_ACTIVE_KID: "wh2" }],
+  ])("%s: nothing is sent, the attempt says signing_unavailable, the delivery retries and the endpoint is not failing", async (_name, name, keys) => {
+    const ep = await endpoint(receiver(name));
+    const d = await delivery(ep, await event());
+    expect(await deliver({ ...testEnv, ...keys } as Env, d)).toEqual({ ack: false, delaySeconds: 1 });
+    expect(await received(name)).toHaveLength(0);
+    expect(await row("SELECT error_class, status_code FROM webhook_delivery_attempts WHERE delivery_id = ?", d)).toEqual({ error_class: "signing_unavailable", status_code: null });
+    expect(await row("SELECT status, last_error FROM webhook_deliveries WHERE id = ?", d)).toEqual({ status: "retrying", last_error: "signing_unavailable" });
+    expect(await row("SELECT failing_since, enabled FROM webhook_endpoints WHERE id = ?", ep)).toEqual({ failing_since: null, enabled: 1 });
+    // With the keys back, the next attempt goes out signed.
+    expect(await deliver(testEnv, d)).toEqual({ ack: true, result: "succeeded" });
+    expect(await received(name)).toHaveLength(1);
   });
 
   it("a dead letter marks its delivery dead", async () => {

@@ -10,6 +10,7 @@ import { newId } from "../../../pkg/ids";
 import type { EventType } from "../../../pkg/outbox";
 import type { Principal } from "../../../pkg/principal";
 import { isoOrNull } from "../../../pkg/schemas";
+import { sealWebhookSecret, webhookKeys } from "../../../pkg/webhook-secrets";
 import type { Env } from "./env";
 
 /**
@@ -190,13 +191,14 @@ export async function createWebhook(env: Env, actor: Principal, requestId: strin
   const url = checkWebhookUrl(input.url, allowLocal(env));
   const id = newId("whk");
   const secret = newSigningSecret();
+  const sealed = await sealWebhookSecret(await webhookKeys(env), id, secret);
   const now = Date.now();
   const eventTypes = [...new Set(input.eventTypes)].sort();
   await runAtomic(env.DB, [
     createDb(env.DB)
       .insert(webhookEndpoints)
       .values({ id, url, description: input.description ?? null, eventTypes: JSON.stringify(eventTypes), enabled: true, secretVersion: 1, createdBy: actor.keyId, createdAt: now, updatedAt: now }),
-    createDb(env.DB).insert(webhookSecrets).values({ id: newId("whs"), endpointId: id, secret, createdAt: now, expiresAt: null }),
+    createDb(env.DB).insert(webhookSecrets).values({ id: newId("whs"), endpointId: id, secret: sealed, createdAt: now, expiresAt: null }),
     // The URL's host only: a path or query may carry a receiver's token.
     auditStatement(actor, requestId, { action: "webhook.created", subjectType: "webhook", subjectId: id, details: { host: new URL(url).host, eventTypes } }, { at: now }),
   ]);
@@ -289,6 +291,7 @@ export async function rotateSecret(env: Env, actor: Principal, requestId: string
   const now = Date.now();
   const previousExpiresAt = now + overlapSeconds * 1000;
   const secret = newSigningSecret();
+  const sealed = await sealWebhookSecret(await webhookKeys(env), id, secret);
   try {
     await runAtomic(env.DB, [
       guard(sql`(SELECT secret_version FROM webhook_endpoints WHERE id = ${id} AND deleted_at IS NULL) = ${endpoint.secretVersion}`),
@@ -296,7 +299,7 @@ export async function rotateSecret(env: Env, actor: Principal, requestId: string
       // Secrets already in their overlap end now; the current one gets its overlap.
       sql`UPDATE webhook_secrets SET expires_at = ${now} WHERE endpoint_id = ${id} AND expires_at IS NOT NULL AND expires_at > ${now}`,
       sql`UPDATE webhook_secrets SET expires_at = ${previousExpiresAt} WHERE endpoint_id = ${id} AND expires_at IS NULL`,
-      createDb(env.DB).insert(webhookSecrets).values({ id: newId("whs"), endpointId: id, secret, createdAt: now, expiresAt: null }),
+      createDb(env.DB).insert(webhookSecrets).values({ id: newId("whs"), endpointId: id, secret: sealed, createdAt: now, expiresAt: null }),
       auditStatement(actor, requestId, { action: "webhook.secret_rotated", subjectType: "webhook", subjectId: id, details: { overlapSeconds } }, { at: now }),
     ]);
   } catch (err) {

@@ -1,5 +1,10 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { PRINCIPAL_HEADER } from "../../../pkg/headers";
+import { encodePrincipal } from "../../../pkg/principal";
+import { openWebhookSecret, webhookKeys, type WebhookSecretKeys } from "../../../pkg/webhook-secrets";
 import { call, problem } from "../../../test/support/call";
+import worker from "../src/index";
 import { testEnv } from "./fixtures";
 
 /**
@@ -144,7 +149,8 @@ describe("secret rotation", () => {
     const second = (await (await call(`/v1/webhooks/${hook.id}/rotate-secret`, { method: "POST", role: "admin" })).json()) as Webhook;
     const rows = await testEnv.DB.prepare("SELECT secret, expires_at FROM webhook_secrets WHERE endpoint_id = ? ORDER BY created_at").bind(hook.id).all<{ secret: string; expires_at: number | null }>();
     const now = Date.now();
-    const live = rows.results.filter((r) => r.expires_at === null || r.expires_at > now).map((r) => r.secret);
+    const keys = await webhookKeys(env as WebhookSecretKeys);
+    const live = await Promise.all(rows.results.filter((r) => r.expires_at === null || r.expires_at > now).map((r) => openWebhookSecret(keys, hook.id, r.secret)));
     expect(live.sort()).toEqual([one.secret, second.secret].sort());
   });
 
@@ -164,6 +170,56 @@ describe("secret rotation", () => {
     const hook = await created();
     const res = await call(`/v1/webhooks/${hook.id}/rotate-secret`, { role: "admin", body: { overlapSeconds: 8 * 86400 } });
     expect((await problem(res)).code).toBe("validation_failed");
+  });
+});
+
+describe("secrets at rest", () => {
+  it("D1 holds each secret sealed to its endpoint: not the secret, and not openable as another endpoint's", async () => {
+    const hook = await created();
+    const rotated = (await (await call(`/v1/webhooks/${hook.id}/rotate-secret`, { role: "admin", body: { overlapSeconds: 60 } })).json()) as Webhook;
+    const rows = await testEnv.DB.prepare("SELECT secret FROM webhook_secrets WHERE endpoint_id = ?").bind(hook.id).all<{ secret: string }>();
+    expect(rows.results).toHaveLength(2);
+    const keys = await webhookKeys(env as WebhookSecretKeys);
+    for (const { secret: stored } of rows.results) {
+      expect(stored).toMatch(/^sealed:/);
+      for (const shown of [hook.secret!, rotated.secret!]) expect(stored).not.toContain(shown.slice(6, 26));
+      await expect(openWebhookSecret(keys, "whk_another", stored)).rejects.toThrow();
+    }
+    expect((await Promise.all(rows.results.map((r) => openWebhookSecret(keys, hook.id, r.secret)))).sort()).toEqual([hook.secret, rotated.secret].sort());
+  });
+
+  async function withKeys(env: Record<string, unknown>, path: string, body: unknown): Promise<Response> {
+    const ctx = createExecutionContext();
+    const req = new Request(`https://worker.test${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [PRINCIPAL_HEADER]: encodePrincipal({ role: "admin", keyId: "key_admin1" }) },
+      body: JSON.stringify(body),
+    });
+    const res = await worker.fetch(req, { ...testEnv, ...env } as never, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  }
+
+  it.each([
+    ["missing keys", { WEBHOOK_MASTER_KEYS: undefined }],
+    ["malformed keys", { WEBHOOK_MASTER_KEYS: "{not json" }],
+    ["an active kid that is not configured", { WEBHOOK_ACTIVE_KID: "nope" }],
+  ])("%s: create and rotate are 503 webhook_signing_unavailable, and nothing is written", async (_name, env) => {
+    const before = await testEnv.DB.prepare("SELECT (SELECT COUNT(*) FROM webhook_endpoints) AS e, (SELECT COUNT(*) FROM webhook_secrets) AS s, (SELECT COUNT(*) FROM audit_log) AS a").first();
+    const res = await withKeys(env, "/v1/webhooks", { url: "https://hooks.example.com/unsealed", eventTypes: ["post.removed"] });
+    expect(res.status).toBe(503);
+    const p = await problem(res);
+    expect(p.code).toBe("webhook_signing_unavailable");
+    const { requestId: _requestId, ...answer } = p;
+    expect(JSON.stringify(answer)).not.toMatch(/wh1|CQkJ/); // no kid, no key (32 bytes of 9)
+    const hook = await created();
+    const after = await testEnv.DB.prepare("SELECT (SELECT COUNT(*) FROM webhook_endpoints) AS e, (SELECT COUNT(*) FROM webhook_secrets) AS s, (SELECT COUNT(*) FROM audit_log) AS a").first<{ e: number; s: number; a: number }>();
+    // Only the endpoint created with the keys in place: one endpoint, one secret, one audit entry.
+    expect(after).toEqual({ e: (before as { e: number }).e + 1, s: (before as { s: number }).s + 1, a: (before as { a: number }).a + 1 });
+    const rotate = await withKeys(env, `/v1/webhooks/${hook.id}/rotate-secret`, { overlapSeconds: 60 });
+    expect((await problem(rotate)).code).toBe("webhook_signing_unavailable");
+    const secrets = await testEnv.DB.prepare("SELECT COUNT(*) AS n, MAX(expires_at) AS x FROM webhook_secrets WHERE endpoint_id = ?").bind(hook.id).first();
+    expect(secrets).toEqual({ n: 1, x: null });
   });
 });
 

@@ -78,7 +78,7 @@ const AttemptSchema = z.object({
   at: z.string(),
   statusCode: z.number().int().nullable(),
   latencyMs: z.number().int(),
-  error: z.string().nullable().openapi({ description: "null on success; `http_status`, `timeout`, `network` or `endpoint_unavailable`" }),
+  error: z.string().nullable().openapi({ description: "null on success; `http_status`, `timeout`, `network`, `endpoint_unavailable`, or `signing_unavailable` (Gatehouse could not sign: its webhook keys; not counted against the endpoint)" }),
   responseExcerpt: z.string().nullable().openapi({ description: "At most 200 printable characters of a failed answer" }),
   nextRetryAt: z.string().nullable(),
 });
@@ -111,7 +111,7 @@ const createWebhookRoute = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: CreateWebhookBody } } } },
   responses: {
     201: { description: "Registered", content: { "application/json": { schema: WithSecret } } },
-    ...problemResponses(401, 403, 422),
+    ...problemResponses(401, 403, 422, 503),
   },
 });
 
@@ -181,7 +181,7 @@ const rotateSecretRoute = createRoute({
   request: { params: WebhookIdParam, body: { required: false, content: { "application/json": { schema: RotateSecretBody } } } },
   responses: {
     200: { description: "Rotated", content: { "application/json": { schema: RotatedSchema } } },
-    ...problemResponses(401, 403, 404, 409, 422),
+    ...problemResponses(401, 403, 404, 409, 422, 503),
   },
 });
 
