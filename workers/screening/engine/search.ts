@@ -1020,6 +1020,13 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
       gap = 0;
       if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
       S = 0; mask = 0; cur = -1; rc = -1; dead = false;
+      // From the root with nothing pending, characters of no term, noise and invisible ones
+      // change nothing (prose in a script the terms do not use, mostly): skip them. The gap
+      // only counts towards a reset, which the root does not need.
+      for (let d = 0; i + 1 < n; i++) {
+        d = classTable[text.charCodeAt(i + 1)]!;
+        if (d >= 4 /* FIRST_CLASS */ || d === 2 /* C_SLOW */) break;
+      }
     } else if (c === 2 /* C_SLOW */) {
       const end = i + step(text, i);
       if (end === i + 2 && ASTRAL_NOISE_BLOCKS[(((text.charCodeAt(i) - 0xd800) << 10) + text.charCodeAt(i + 1) - 0xdc00) >> 8] === 1) {
