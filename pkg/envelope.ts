@@ -27,6 +27,27 @@ export class EnvelopeConfigError extends Error {
   }
 }
 
+/**
+ * The master keys of one configuration (`keysName`, `activeName`), imported once per isolate and
+ * again only when the configured values change; an unusable configuration rejects with
+ * `misconfigured(name of the setting)`, and is retried on the next call.
+ */
+export function cachedMasterKeys(keysName: string, activeName: string, misconfigured: (what: string) => Error): (json: string | undefined, activeKid: string | undefined) => Promise<MasterKeys> {
+  let cached: { fingerprint: string; keys: Promise<MasterKeys> } | undefined;
+  return (json, activeKid) => {
+    const fingerprint = `${json}\u0000${activeKid}`;
+    if (cached?.fingerprint === fingerprint) return cached.keys;
+    const keys = importMasterKeys(json, activeKid, keysName, activeName).catch((e: unknown) => {
+      throw e instanceof EnvelopeConfigError ? misconfigured(e.what) : e;
+    });
+    cached = { fingerprint, keys };
+    keys.catch(() => {
+      if (cached?.keys === keys) cached = undefined;
+    });
+    return keys;
+  };
+}
+
 const enc = new TextEncoder();
 const IV_BYTES = 12;
 const KID_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;

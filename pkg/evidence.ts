@@ -1,4 +1,4 @@
-import { EnvelopeConfigError, importMasterKeys, openSealed, seal, type MasterKeys } from "./envelope";
+import { cachedMasterKeys, openSealed, seal, type MasterKeys } from "./envelope";
 import { ApiError } from "./errors";
 import { sha256Hex } from "./ids";
 import { log } from "./log";
@@ -38,20 +38,11 @@ export interface EvidenceDocument {
   policyVersion: number;
 }
 
-let cached: { fingerprint: string; keys: Promise<MasterKeys> } | undefined;
+const evidenceKeysOf = cachedMasterKeys("EVIDENCE_MASTER_KEYS", "EVIDENCE_ACTIVE_KID", (what) => evidenceMisconfigured(what));
 
 /** The evidence master keys, imported once per isolate; 503 `evidence_unavailable` when misconfigured. */
 export function evidenceKeys(env: EvidenceSecrets): Promise<MasterKeys> {
-  const fingerprint = `${env.EVIDENCE_MASTER_KEYS}\u0000${env.EVIDENCE_ACTIVE_KID}`;
-  if (cached?.fingerprint === fingerprint) return cached.keys;
-  const keys = importMasterKeys(env.EVIDENCE_MASTER_KEYS, env.EVIDENCE_ACTIVE_KID, "EVIDENCE_MASTER_KEYS", "EVIDENCE_ACTIVE_KID").catch((e: unknown) => {
-    throw e instanceof EnvelopeConfigError ? evidenceMisconfigured(e.what) : e;
-  });
-  cached = { fingerprint, keys };
-  keys.catch(() => {
-    if (cached?.keys === keys) cached = undefined;
-  });
-  return keys;
+  return evidenceKeysOf(env.EVIDENCE_MASTER_KEYS, env.EVIDENCE_ACTIVE_KID);
 }
 
 export function evidenceMisconfigured(what: string): ApiError {

@@ -1,5 +1,5 @@
 import { base64ToBytes, bytesToBase64 } from "./encoding";
-import { EnvelopeConfigError, importMasterKeys, openSealed, seal, type MasterKeys } from "./envelope";
+import { cachedMasterKeys, openSealed, seal, type MasterKeys } from "./envelope";
 import { ApiError } from "./errors";
 import { log } from "./log";
 
@@ -21,20 +21,11 @@ export interface WebhookSecretKeys {
   WEBHOOK_ACTIVE_KID?: string;
 }
 
-let cached: { fingerprint: string; keys: Promise<MasterKeys> } | undefined;
+const webhookKeysOf = cachedMasterKeys("WEBHOOK_MASTER_KEYS", "WEBHOOK_ACTIVE_KID", (what) => webhookKeysMisconfigured(what));
 
 /** The webhook master keys, imported once per isolate; 503 `webhook_signing_unavailable` when misconfigured. */
 export function webhookKeys(env: WebhookSecretKeys): Promise<MasterKeys> {
-  const fingerprint = `${env.WEBHOOK_MASTER_KEYS}\u0000${env.WEBHOOK_ACTIVE_KID}`;
-  if (cached?.fingerprint === fingerprint) return cached.keys;
-  const keys = importMasterKeys(env.WEBHOOK_MASTER_KEYS, env.WEBHOOK_ACTIVE_KID, "WEBHOOK_MASTER_KEYS", "WEBHOOK_ACTIVE_KID").catch((e: unknown) => {
-    throw e instanceof EnvelopeConfigError ? webhookKeysMisconfigured(e.what) : e;
-  });
-  cached = { fingerprint, keys };
-  keys.catch(() => {
-    if (cached?.keys === keys) cached = undefined;
-  });
-  return keys;
+  return webhookKeysOf(env.WEBHOOK_MASTER_KEYS, env.WEBHOOK_ACTIVE_KID);
 }
 
 function webhookKeysMisconfigured(what: string): ApiError {
