@@ -1,14 +1,14 @@
 import createClient from "openapi-fetch";
 import { expect, inject } from "vitest";
 import { clientRequestInit, type ClientRequest } from "../support/client-request";
-import type { operations, paths } from "./api.gen";
+import type { operations, paths } from "../../pkg/api.gen";
 
 /** A client of the running stack: the gateway over real HTTP. */
 export const baseUrl = () => inject("baseUrl");
 export const adminKey = () => inject("adminKey");
 
 /**
- * The API through the client generated from `/openapi.json` (types: test/e2e/api.gen.ts,
+ * The API through the client generated from `/openapi.json` (types: pkg/api.gen.ts,
  * calls: openapi-fetch): a path, method, parameter or body the document does not describe
  * does not typecheck, so every call here proves the document against the running stack.
  */

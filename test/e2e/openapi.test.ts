@@ -88,10 +88,10 @@ describe("/openapi.json for client generators", () => {
   });
 
   it("matches the checked-in generated client types (run `npm run openapi:client` after changing a route)", async () => {
-    const checkedIn = readFileSync(new URL("./api.gen.ts", import.meta.url), "utf8").split("\n");
+    const checkedIn = readFileSync(new URL("../../pkg/api.gen.ts", import.meta.url), "utf8").split("\n");
     const generated = (await generateClientTypes(doc)).split("\n");
     const line = generated.findIndex((text, i) => text !== checkedIn[i]);
     const drift = line < 0 && generated.length === checkedIn.length ? undefined : `api.gen.ts line ${line + 1}: ${JSON.stringify(checkedIn[line])}, live: ${JSON.stringify(generated[line])}`;
-    expect(drift, "test/e2e/api.gen.ts differs from the live /openapi.json: run `npm run openapi:client`").toBeUndefined();
+    expect(drift, "pkg/api.gen.ts differs from the live /openapi.json: run `npm run openapi:client`").toBeUndefined();
   });
 });
