@@ -98,16 +98,14 @@ export const DeliverySchema = z
   })
   .openapi("WebhookDelivery");
 
-const security = [{ bearer: [] }];
-const tags = ["webhooks"];
+/** What every webhook route shares: a bearer key of the admin role. */
+const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], tags: ["webhooks"] };
 
 const createWebhookRoute = createRoute({
   method: "post",
   path: "/v1/webhooks",
-  tags,
+  ...admin,
   summary: "Register a webhook endpoint (admin). The signing secret is in this answer only. Audited.",
-  security,
-  middleware: [requireRole("admin")] as const,
   request: { body: { required: true, content: { "application/json": { schema: CreateWebhookBody } } } },
   responses: {
     201: { description: "Registered", content: { "application/json": { schema: WithSecret } } },
@@ -118,10 +116,8 @@ const createWebhookRoute = createRoute({
 const listWebhooksRoute = createRoute({
   method: "get",
   path: "/v1/webhooks",
-  tags,
+  ...admin,
   summary: "Webhook endpoints, oldest first (admin).",
-  security,
-  middleware: [requireRole("admin")] as const,
   request: { query: PageQuerySchema },
   responses: {
     200: { description: "A page of endpoints", content: { "application/json": { schema: z.object({ webhooks: z.array(WebhookSchema), nextCursor: z.string().nullable() }) } } },
@@ -132,10 +128,8 @@ const listWebhooksRoute = createRoute({
 const getWebhookRoute = createRoute({
   method: "get",
   path: "/v1/webhooks/{id}",
-  tags,
+  ...admin,
   summary: "One webhook endpoint, with why it is disabled if it is (admin).",
-  security,
-  middleware: [requireRole("admin")] as const,
   request: { params: WebhookIdParam },
   responses: {
     200: { description: "The endpoint", content: { "application/json": { schema: WebhookSchema } } },
@@ -146,10 +140,8 @@ const getWebhookRoute = createRoute({
 const updateWebhookRoute = createRoute({
   method: "patch",
   path: "/v1/webhooks/{id}",
-  tags,
+  ...admin,
   summary: "Change an endpoint's URL, event types, description, or enable or disable it (admin). Audited.",
-  security,
-  middleware: [requireRole("admin")] as const,
   request: { params: WebhookIdParam, body: { required: true, content: { "application/json": { schema: UpdateWebhookBody } } } },
   responses: {
     200: { description: "Changed", content: { "application/json": { schema: WebhookSchema } } },
@@ -160,10 +152,8 @@ const updateWebhookRoute = createRoute({
 const deleteWebhookRoute = createRoute({
   method: "delete",
   path: "/v1/webhooks/{id}",
-  tags,
+  ...admin,
   summary: "Delete an endpoint (admin): nothing more is delivered to it; its secrets are erased. Audited.",
-  security,
-  middleware: [requireRole("admin")] as const,
   request: { params: WebhookIdParam },
   responses: {
     204: { description: "Deleted" },
@@ -174,10 +164,8 @@ const deleteWebhookRoute = createRoute({
 const rotateSecretRoute = createRoute({
   method: "post",
   path: "/v1/webhooks/{id}/rotate-secret",
-  tags,
+  ...admin,
   summary: "A new signing secret (shown once); the previous one keeps signing beside it for `overlapSeconds` (admin). Audited.",
-  security,
-  middleware: [requireRole("admin")] as const,
   request: { params: WebhookIdParam, body: { required: false, content: { "application/json": { schema: RotateSecretBody } } } },
   responses: {
     200: { description: "Rotated", content: { "application/json": { schema: RotatedSchema } } },
@@ -188,10 +176,8 @@ const rotateSecretRoute = createRoute({
 const listDeliveriesRoute = createRoute({
   method: "get",
   path: "/v1/webhooks/{id}/deliveries",
-  tags,
+  ...admin,
   summary: "An endpoint's deliveries, newest first, each with its attempts: status code, latency, error, next retry (admin).",
-  security,
-  middleware: [requireRole("admin")] as const,
   request: { params: WebhookIdParam, query: PageQuerySchema.extend({ status: DeliverySchema.shape.status.optional() }) },
   responses: {
     200: { description: "A page of deliveries", content: { "application/json": { schema: z.object({ deliveries: z.array(DeliverySchema), nextCursor: z.string().nullable() }) } } },
@@ -202,10 +188,8 @@ const listDeliveriesRoute = createRoute({
 const retryDeliveryRoute = createRoute({
   method: "post",
   path: "/v1/webhooks/{id}/deliveries/{deliveryId}/retry",
-  tags,
+  ...admin,
   summary: "Redeliver now, whatever the delivery's state (admin). Audited.",
-  security,
-  middleware: [requireRole("admin")] as const,
   request: { params: DeliveryParams },
   responses: {
     202: { description: "Queued", content: { "application/json": { schema: DeliverySchema } } },
