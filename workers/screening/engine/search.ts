@@ -892,19 +892,27 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
         // noise is the gap. Written out here, like the Latin loop below: TurboFan inlined it
         // as a function anyway, and scan's inlining budget (bytecode of inlined callees) is
         // better spent on the helpers.
-        let j = i + 1, last = i, lc = cur;
+        // other: a character of no term since the last symbol (the state is the root then: the
+        // next one starts afresh, with no pair to test), or -1.
+        let j = i + 1, last = i, lc = cur, other = -1;
         for (; j < n; j++) {
           const c = classTable[text.charCodeAt(j)]!;
           if (c < denseLimit || c >= fastLimit) {
-            if (c !== 0 /* C_NOISE */ || j - last >= gapLimit) break;
+            if (c === 3 /* C_OTHER */) { other = j; continue; }
+            if (c !== 0 /* C_NOISE */ || (other < 0 && j - last >= gapLimit)) break;
             continue;
           }
-          const h = Math.imul((lc << 16) | c, PAIR_MUL) /* pairHash(lc, c) */, w = pairBloom[h >>> pairShift]!;
-          if ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) break;
+          if (other < 0) {
+            const h = Math.imul((lc << 16) | c, PAIR_MUL) /* pairHash(lc, c) */, w = pairBloom[h >>> pairShift]!;
+            if ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) break;
+          } else other = -1;
           lc = c;
           last = j;
         }
-        if (last !== i) {
+        if (other >= 0) {
+          // Left at the root (a character of no term after the last symbol).
+          S = 0; mask = 0; cur = -1; rc = -1;
+        } else if (last !== i) {
           cur = lc;
           rc = cur - 4;
           S = rootPack[ROOT_PACK * (rc)]!;
@@ -913,7 +921,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
           pos[(++symIdx) & RING_MASK] = last;
           symEnd = last + 1;
         }
-        gap = j - 1 - last;
+        gap = j - 1 - (other >= 0 ? other : last);
         i = j - 1;
       }
       else if (S < denseStates && (mask === 0 || ((mask & EMIT_END_WORD) !== 0 && i + 1 < n && isAsciiAlnum(text.charCodeAt(i + 1)))) && m.latinLoop) {
