@@ -231,7 +231,9 @@ export async function decideAppeal(env: Env, actor: Principal, requestId: string
   relayAfterCommit(env.EVENTS, ctx, committedEventIds(statements, results, events), env.DB);
 
   const after = (await createDb(env.DB).select().from(appeals).where(eq(appeals.id, appeal.id)).get())!;
-  if (after.decidedBy !== actor.keyId || after.decidedAt !== now) {
+  // This batch's own update decided it, or another did: by the row count, not by who and when
+  // (two concurrent calls of one operator share a millisecond: Workers' clock stands still in a request).
+  if ((results[0]?.meta.changes ?? 0) !== 1) {
     if (after.status === "decided") throw new ApiError(409, "already_decided", "This appeal has already been decided.", { outcome: after.outcome, decidedAt: isoOrNull(after.decidedAt)! });
     const q = await env.DB.prepare("SELECT claimed_by, claimed_until FROM review_queue WHERE id = ?").bind(after.reviewItemId).first<{ claimed_by: string; claimed_until: number }>();
     throw new ApiError(409, "item_claimed", "Another operator holds this appeal's review item; wait for the claim to end or ask them to release it.", {
