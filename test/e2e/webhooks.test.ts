@@ -198,6 +198,25 @@ describe("deliveries", () => {
     expect(JSON.parse(only!.body)).toMatchObject({ type: "review.decided", data: { reviewItemId: item.id } });
   });
 
+  it("an account action is announced once registration applied it: ten operators warning at once, one review.decided", async () => {
+    await register(receiver("warned"), ["review.decided"]);
+    const accountId = await reviewOpened();
+    const operators = await Promise.all(Array.from({ length: 10 }, async () => api((await newKey("operator")).key)));
+    const page = await expectData(operators[0]!.GET("/v1/review-queue", { params: { query: { subjectType: "account", limit: 500 } } }), 200);
+    const item = page.items.find((i) => i.subjectId === accountId)!;
+    const answers = await Promise.all(
+      operators.map((op) => op.POST("/v1/review-queue/{id}/decision", { params: { path: { id: item.id } }, body: { action: "warn_account", reason: "paid-job contacts" } })),
+    );
+    const won = answers.filter((a) => a.response.status === 200);
+    expect(won).toHaveLength(1);
+    expect(won[0]!.data).toMatchObject({ decisionRecord: { action: "warn_account", status: "applied" } });
+    await eventually(async () => (forAccount("warned", accountId).length ? true : undefined), 40_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const [only, ...more] = forAccount("warned", accountId);
+    expect(more).toHaveLength(0);
+    expect(JSON.parse(only!.body)).toMatchObject({ type: "review.decided", data: { reviewItemId: item.id, action: "warn_account", target: { type: "account", id: accountId } } });
+  });
+
   it("after a rotation both secrets verify during the overlap, only the new one after it", { timeout: 120_000 }, async () => {
     const hook = await register(receiver("rotating"));
     const rotated = await expectData(admin().POST("/v1/webhooks/{id}/rotate-secret", { params: { path: { id: hook.id } }, body: { overlapSeconds: 5 } }), 200);

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, sql, type SQL } from "drizzle-orm";
 import { appeals, moderationDecisions, posts, reviewQueue, type DecisionAction } from "../../../db/schema";
 import { auditStatement, type AuditActor } from "../../../pkg/audit";
 import { runAtomic, type AtomicStatement } from "../../../pkg/batch";
@@ -138,12 +138,19 @@ export async function applyAccountAction(env: Env, d: DecisionRow, actor: AuditA
 }
 
 /** Records the registration's answer: `applied`, or `refused` with the item and its signals reopened (audited). */
-async function settle(env: Env, d: DecisionRow, result: ApplyResult, actor: AuditActor, requestId: string | undefined): Promise<void> {
+async function settle(env: Env, d: DecisionRow, result: ApplyResult, actor: AuditActor, requestId: string | undefined, ctx?: WaitUntil): Promise<void> {
   const now = Date.now();
   if (result.kind === "applied") {
-    await runAtomic(env.DB, [
+    // An account action is announced once it took effect (a refused one reopens its item and
+    // announces nothing): review.decided and report.resolved here, read while the decision is
+    // still pending, so of two settles of one decision only the first writes them.
+    const pending = sql`(SELECT id FROM moderation_decisions WHERE id = ${d.id} AND status = 'pending')`;
+    const events = decisionEvents(pending, d.durationDays ? sql`, 'durationDays', ${d.durationDays}` : sql``, now, requestId);
+    const results = await runAtomic(env.DB, [
+      ...events.map((e) => e.statement),
       sql`UPDATE moderation_decisions SET status = 'applied', applied_at = ${now}, outcome = ${JSON.stringify({ status: result.status })} WHERE id = ${d.id} AND status = 'pending'`,
     ]);
+    relayRowsAfterCommit(env.EVENTS, ctx, env.DB, events.filter((_, i) => (results[i]?.meta.changes ?? 0) > 0));
     return;
   }
   if (result.kind !== "refused") return;
@@ -294,7 +301,7 @@ export async function decideItems(
     await Promise.all(
       toApply.slice(i, i + 6).map(async (d) => {
         const result = await applyAccountAction(env, d, actor, requestId);
-        await settle(env, d, result, actor, requestId);
+        await settle(env, d, result, actor, requestId, options.ctx);
         if (result.kind === "refused") skipped.push({ itemId: d.reviewItemId, code: result.code, detail: `${result.detail} The item was reopened.` });
         else if (result.kind === "unavailable") log("warn", "account_action_pending", { worker: "moderation", requestId, decisionId: d.id, detail: result.detail });
       }),
@@ -306,6 +313,39 @@ export async function decideItems(
   }
   const all = [...decided.filter((d) => d.status !== "pending"), ...[...settled.values()].filter((d) => d.status !== "refused")];
   return { decided: all, skipped };
+}
+
+/**
+ * review.decided for each decision in `decisions` (a SELECT of decision ids), `extra` appended to
+ * its payload, and report.resolved for each report that followed the decided item.
+ */
+function decisionEvents(decisions: SQL, extra: SQL, occurredAt: number, requestId: string | undefined): OutboxRowsWrite[] {
+  return [
+    outboxRowsStatement(
+      {
+        type: "review.decided",
+        subjectType: "review_item",
+        rows: sql`SELECT d.review_item_id AS subject_id, json_object('reviewItemId', d.review_item_id, 'decisionId', d.id, 'action', d.action,
+            'subjectType', d.subject_type, 'subjectId', d.subject_id,
+            'target', json(CASE WHEN d.target_type IS NULL THEN NULL ELSE json_object('type', d.target_type, 'id', d.target_id) END)${extra}) AS payload
+          FROM moderation_decisions d WHERE d.id IN ${decisions}`,
+        occurredAt,
+      },
+      requestId,
+    ),
+    outboxRowsStatement(
+      {
+        type: "report.resolved",
+        subjectType: "report",
+        rows: sql`SELECT r.id AS subject_id, json_object('reportId', r.id, 'reviewItemId', d.review_item_id, 'decisionId', d.id,
+            'outcome', CASE WHEN d.action = 'dismiss' THEN 'dismissed' ELSE 'actioned' END, 'category', r.reason, 'subjectType', r.subject_type, 'subjectId', r.subject_id) AS payload
+          FROM moderation_decisions d JOIN reports r ON r.subject_type = d.subject_type AND r.subject_id = d.subject_id
+          WHERE d.id IN ${decisions} AND ${sql.raw(REPORT_ITEM_SQL)} = d.review_item_id`,
+        occurredAt,
+      },
+      requestId,
+    ),
+  ];
 }
 
 /** The one batch of a set of decisions; returns the decision rows it wrote (the items it won). */
@@ -369,26 +409,15 @@ async function writeDecisions(
     ),
   ];
   // 5. Events (pkg/outbox.ts), one statement per type over the decision rows this batch wrote (a
-  // bulk decision of 500 items adds three statements, not a thousand): review.decided per item;
-  // the post's event, before the post action and only where the post is in the state it changes;
-  // report.resolved per report that followed a decided item.
+  // bulk decision of 500 items adds three statements, not a thousand): review.decided per item
+  // and report.resolved per report that followed a decided item — for an account action only
+  // once registration applied it (settle); the post's event, before the post action and only
+  // where the post is in the state it changes.
   const extra = sql.join(
     [...(labels ? [sql`, 'labels', json(${labels})`] : []), ...(input.durationDays ? [sql`, 'durationDays', ${input.durationDays}`] : [])],
     sql``,
   );
-  const decidedEvents = outboxRowsStatement(
-    {
-      type: "review.decided",
-      subjectType: "review_item",
-      rows: sql`SELECT d.review_item_id AS subject_id, json_object('reviewItemId', d.review_item_id, 'decisionId', d.id, 'action', d.action,
-          'subjectType', d.subject_type, 'subjectId', d.subject_id,
-          'target', json(CASE WHEN d.target_type IS NULL THEN NULL ELSE json_object('type', d.target_type, 'id', d.target_id) END)${extra}) AS payload
-        FROM moderation_decisions d WHERE d.id IN ${mine}`,
-      occurredAt: now,
-    },
-    requestId,
-  );
-  const events: OutboxRowsWrite[] = [decidedEvents];
+  const events: OutboxRowsWrite[] = account ? [] : decisionEvents(mine, extra, now, requestId);
   const postEvent = ({ remove_post: "post.removed", restore_post: "post.restored", label_post: "post.labelled" } as const)[input.action as "remove_post"];
   if (postEvent) {
     const state = input.action === "remove_post" ? sql`p.removed_at IS NULL` : input.action === "restore_post" ? sql`p.removed_at IS NOT NULL` : sql`1`;
@@ -406,20 +435,6 @@ async function writeDecisions(
       ),
     );
   }
-  events.push(
-    outboxRowsStatement(
-      {
-        type: "report.resolved",
-        subjectType: "report",
-        rows: sql`SELECT r.id AS subject_id, json_object('reportId', r.id, 'reviewItemId', d.review_item_id, 'decisionId', d.id,
-            'outcome', CASE WHEN d.action = 'dismiss' THEN 'dismissed' ELSE 'actioned' END, 'category', r.reason, 'subjectType', r.subject_type, 'subjectId', r.subject_id) AS payload
-          FROM moderation_decisions d JOIN reports r ON r.subject_type = d.subject_type AND r.subject_id = d.subject_id
-          WHERE d.id IN ${mine} AND ${sql.raw(REPORT_ITEM_SQL)} = d.review_item_id`,
-        occurredAt: now,
-      },
-      requestId,
-    ),
-  );
   statements.push(...events.map((e) => e.statement));
   // 6. The post action.
   const targets = sql`(SELECT target_id FROM moderation_decisions WHERE id IN ${mine} AND target_type = 'post')`;
