@@ -147,6 +147,20 @@ describe("serialize / load", () => {
     expect(() => load(v3)).toThrow(/unsupported format version 3 /);
   });
 
+  it("run lengths are not checked at load: spoiled under a valid checksum, they only change what matches, and scans end", () => {
+    const m0 = compile(entries, options) as CompiledMatcher, t = m0.tables;
+    const text = "an ass ate 词语, then 詞 語 and aaassss 词词语语 " + "x".repeat(300);
+    for (const spoilt of [0, 1, 255, 65535]) {
+      const runLens = t.runLens.slice().fill(spoilt);
+      const b = serializeTables({ ...t, runLens }, makeRuntime(t));
+      const words = new Uint32Array(b.buffer, b.byteOffset, b.length / 4);
+      words[3] = checksum(words);
+      const loaded = load(b);
+      expect(Array.isArray(loaded.findAll(text)), `run lengths ${spoilt}`).toBe(true);
+      expect(typeof loaded.test(text)).toBe("boolean");
+    }
+  });
+
   it("rejects derived tables whose links or ids are wrong even under a valid checksum", () => {
     const reseal = (b: Uint8Array) => {
       const words = new Uint32Array(b.buffer, b.byteOffset, b.length / 4);
