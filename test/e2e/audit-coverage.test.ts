@@ -134,6 +134,13 @@ async function termList(): Promise<string> {
   return (await ok(keys.admin, "POST", "/v1/term-lists", { name: `audit-${uniq()}`, category: "rumour" })).id;
 }
 
+/** A new term list with one imported term: its id and the term's id. */
+async function termOfList(): Promise<{ id: string; termId: number }> {
+  const id = await termList();
+  const imported = await ok(keys.admin, "POST", `/v1/term-lists/${id}/terms`, [{ pattern: `审计词${uniq()}`, severity: 3 }]);
+  return { id, termId: imported.firstTermId };
+}
+
 // --- the table ----------------------------------------------------------------------------------
 
 const built = async (res: Response, expect: Expected | Expected[] | ((body: any) => Expected)): Promise<Built> => {
@@ -286,21 +293,13 @@ const CASES: Record<string, Case> = {
   },
   updateTermListTerm: {
     by: "admin",
-    setup: async () => {
-      const id = await termList();
-      const imported = await ok(keys.admin, "POST", `/v1/term-lists/${id}/terms`, [{ pattern: `审计词${uniq()}`, severity: 3 }]);
-      return { id, termId: imported.firstTermId };
-    },
+    setup: termOfList,
     call: async (t: { id: string; termId: number }) =>
       built(await call(keys.admin, "PATCH", `/v1/term-lists/${t.id}/terms/${t.termId}`, { severity: 4 }), { action: "term.update", subjectType: "term", subjectId: String(t.termId) }),
   },
   deleteTermListTerm: {
     by: "admin",
-    setup: async () => {
-      const id = await termList();
-      const imported = await ok(keys.admin, "POST", `/v1/term-lists/${id}/terms`, [{ pattern: `审计词${uniq()}`, severity: 3 }]);
-      return { id, termId: imported.firstTermId };
-    },
+    setup: termOfList,
     call: async (t: { id: string; termId: number }) =>
       built(await call(keys.admin, "DELETE", `/v1/term-lists/${t.id}/terms/${t.termId}`), { action: "term.delete", subjectType: "term", subjectId: String(t.termId) }),
   },
