@@ -6,6 +6,7 @@ import { TimelineSection, type Timeline } from "../chart";
 import { BASE, Csrf, Page, when } from "../layout";
 import { DECISION_ACTIONS, type Account, type Evidence, type ReviewItem } from "../types";
 import { callApi, type ApiAnswer } from "../upstream";
+import type { Translate } from "../i18n";
 import { checkedForm, flashNext, problemText, takeFlash, text } from "../web";
 import { ClaimForm, ClaimState } from "./queue";
 
@@ -34,6 +35,43 @@ export function Highlighted(props: { text: string; reasons: Record<string, unkno
         ),
       )}
     </>
+  );
+}
+
+/**
+ * The matched spans of `reasons` as a table: category, severity, action, field and offsets, and with
+ * `source` the term list and pattern that matched (the policy try-it box has them).
+ */
+export function ReasonsTable(props: { t: Translate; reasons: Record<string, unknown>[]; source?: boolean; testid?: string }) {
+  const { t, reasons, source } = props;
+  return (
+    <table data-testid={props.testid}>
+      <caption>{t("matches")}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{t("category")}</th>
+          <th scope="col">{t("severity")}</th>
+          <th scope="col">{t("action")}</th>
+          <th scope="col">{t("field")}</th>
+          <th scope="col">{t("offsets")}</th>
+          {source && <th scope="col">{t("list")}</th>}
+          {source && <th scope="col">{t("pattern")}</th>}
+        </tr>
+      </thead>
+      <tbody>
+        {reasons.map((r) => (
+          <tr>
+            <td>{String(r.category ?? r.code ?? "")}</td>
+            <td>{String(r.severity ?? "")}</td>
+            <td>{String(r.action ?? "")}</td>
+            <td>{String(r.field ?? "text")}</td>
+            <td>{typeof r.start === "number" ? `${r.start}–${String(r.end)}` : "—"}</td>
+            {source && <td>{String(r.listName ?? "")}</td>}
+            {source && <td>{String(r.pattern ?? "")}</td>}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -156,29 +194,7 @@ itemRoutes.get("/items/:id", async (c) => {
                   <p class="evidence" data-testid="evidence-text">
                     <Highlighted text={evidence.data.text} reasons={evidence.data.reasons} field="text" />
                   </p>
-                  <table>
-                    <caption>{t("matches")}</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t("category")}</th>
-                        <th scope="col">{t("severity")}</th>
-                        <th scope="col">{t("action")}</th>
-                        <th scope="col">{t("field")}</th>
-                        <th scope="col">{t("offsets")}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {evidence.data.reasons.map((r) => (
-                        <tr>
-                          <td>{String(r.category ?? r.code ?? "")}</td>
-                          <td>{String(r.severity ?? "")}</td>
-                          <td>{String(r.action ?? "")}</td>
-                          <td>{String(r.field ?? "text")}</td>
-                          <td>{typeof r.start === "number" ? `${r.start}–${String(r.end)}` : "—"}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
+                  <ReasonsTable t={t} reasons={evidence.data.reasons} />
                 </>
               ) : (
                 <p class="muted">{t("evidenceMissing", { code: evidence.problem.code })}</p>

@@ -3,7 +3,7 @@ import { caller, sessionOf, type ConsoleApp, type Ctx } from "../context";
 import { BASE, Csrf, Page, when, type Flash } from "../layout";
 import { callApi, query, type Problem } from "../upstream";
 import { checkedForm, flashNext, PageError, problemText, takeFlash, text } from "../web";
-import { Highlighted } from "./items";
+import { Highlighted, ReasonsTable } from "./items";
 
 export const policyRoutes = new Hono<ConsoleApp>();
 
@@ -184,35 +184,7 @@ function TryIt(props: { c: Ctx; tried: TryResult | null }) {
           {matches.length === 0 ? (
             <p>{t("noMatches")}</p>
           ) : (
-            <table data-testid="try-matches">
-              <caption>{t("matches")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("category")}</th>
-                  <th scope="col">{t("severity")}</th>
-                  <th scope="col">{t("action")}</th>
-                  <th scope="col">{t("field")}</th>
-                  <th scope="col">{t("offsets")}</th>
-                  <th scope="col">{t("list")}</th>
-                  <th scope="col">{t("pattern")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {matches.map((r) => (
-                  <tr>
-                    <td>{r.category ?? r.code}</td>
-                    <td>{r.severity ?? ""}</td>
-                    <td>{r.action}</td>
-                    <td>{r.field ?? "text"}</td>
-                    <td>
-                      {r.start}–{r.end}
-                    </td>
-                    <td>{r.listName ?? ""}</td>
-                    <td>{r.pattern ?? ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <ReasonsTable t={t} reasons={matches} source testid="try-matches" />
           )}
         </div>
       )}
