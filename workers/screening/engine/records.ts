@@ -124,6 +124,33 @@ export const pairBits = (h: number): number => (1 << ((h >>> 6) & 31)) | (1 << (
 /** Both of the pair's bits are set in its word. */
 export const pairHit = (w: number, h: number): boolean => ((w >> (h >>> 6)) & (w >> (h >>> 11)) & 1) === 1;
 
+// ---------------------------------------------------------------- root edges
+/**
+ * rootEdges: ROOT_EDGE words per edge of a root child by a non-dense class, [edge word, target];
+ * edge word = class | next << 16. `next` says what the target t (a state of depth 2, reached by
+ * a pair of CJK characters) does with the next class, so the CJK loop can pass a real pair
+ * without reading t's record:
+ *   0            unknown: t has outputs (or the fast path is off); the loop stops at t
+ *   4 .. 0x7fff  t has no outputs and one edge, by this class
+ *   negative     t has no outputs and its edges' classes c each set bit c % NEXT_SIG_BITS of
+ *                the low bits (NEXT_SIG marks it): a clear bit means no edge by that class
+ */
+export const ROOT_EDGE = 2;
+export const NEXT_SIG = 0x8000, NEXT_SIG_BITS = 15, ROOT_EDGE_CLASS_MASK = 0xffff, ROOT_EDGE_NEXT_SHIFT = 16;
+export const rootEdgeWord = (cls: number, next: number): number => cls | (next << 16);
+export const rootEdgeClass = (rootEdges: Int32Array, e: number): number => rootEdges[2 * e]! & 0xffff;
+export const rootEdgeTo = (rootEdges: Int32Array, e: number): number => rootEdges[2 * e + 1]!;
+export const rootEdgeNext = (rootEdges: Int32Array, e: number): number => rootEdges[2 * e]! >> 16;
+/** `next` for a state without outputs whose edges are by `classes` (increasing). */
+export function nextOf(classes: ArrayLike<number>): number {
+  if (classes.length === 1 && classes[0]! < NEXT_SIG) return classes[0]!;
+  let sig = NEXT_SIG;
+  for (let k = 0; k < classes.length; k++) sig |= 1 << (classes[k]! % 15);
+  return sig;
+}
+/** t (whose `next` is this) may have an edge by class c. */
+export const nextMayHave = (next: number, c: number): boolean => next === 0 || (next > 0 ? next === c : ((next >> (c % 15)) & 1) === 1);
+
 // ---------------------------------------------------------------- rings
 /**
  * The searcher's ring buffers keep the last RING symbols' and runs' offsets, indexed by a
@@ -138,7 +165,8 @@ if (
   outputWord(7, 511, 511, 511) !== (7 | (511 << OUT_RUNS_SHIFT) | (511 << OUT_LEN_SHIFT) | (511 << OUT_LAST_SHIFT)) ||
   MAX_PATTERN_SYMBOLS > OUT_FIELD_MASK || inlineTerm(-1) !== (1 << INLINE_TERM_BITS) - 1 ||
   recAt(3, 1) !== 2 * STATE_REC || recWordOf(0, 0, 1) !== 1 << REC_FAIL_SHIFT || (EMIT_ON_SYMBOL | EMIT_ON_FLUSH | EMIT_END_WORD) !== EMIT_BITS ||
-  (REC_OUT | REC_DICT) & EMIT_BITS || pairBits(0x7ff << PAIR_BIT_1) !== 1 << 31 || pairBits(31 << PAIR_BIT_2) !== (1 << 31 | 1)
+  (REC_OUT | REC_DICT) & EMIT_BITS ||
+  ROOT_EDGE !== 2 || NEXT_SIG_BITS !== 15 || rootEdgeWord(0xffff, -1) >> ROOT_EDGE_NEXT_SHIFT !== -1 || (rootEdgeWord(0xffff, NEXT_SIG) & ROOT_EDGE_CLASS_MASK) !== 0xffff || pairBits(0x7ff << PAIR_BIT_1) !== 1 << 31 || pairBits(31 << PAIR_BIT_2) !== (1 << 31 | 1)
 ) {
   throw new Error("engine: records.ts accessors disagree with their constants");
 }

@@ -25,16 +25,16 @@ import {
   gotoHas, gotoTarget, gotoValid, INLINE_TERM_BITS, inlineFlags, inlineOutput, inlineRuns, inlineTerm, OUT_REC, outFlags,
   outLastRun, outLength, outputWord, outRuns, outTerm, outWordOf, PAIR_BIT_1, PAIR_BIT_2, pairBits, pairHash, pairHit, pairWord,
   popcount, REC_DICT, REC_EDGE, REC_FAIL_SHIFT, REC_INLINE, REC_OUT, REC_TARGET, REC_WORD, recAt, recInline, recWord, recWordOf,
-  ring, RING, ROOT_PACK, rootChild, rootMask, STATE_REC,
+  ring, RING, NEXT_SIG_BITS, nextOf, ROOT_EDGE, ROOT_EDGE_CLASS_MASK, ROOT_EDGE_NEXT_SHIFT, rootEdgeClass, rootEdgeTo, rootEdgeWord, ROOT_PACK, rootChild, rootMask, STATE_REC,
 } from "./records.js";
 
 /** Every fast path on: the default. */
 export const ALL_FAST_PATHS: Readonly<FastPaths> = Object.freeze({
-  pairFilter: true, wordSkips: true, shallowRows: true, cjkLoop: true, latinLoop: true, inlineSteps: true,
+  pairFilter: true, wordSkips: true, shallowRows: true, cjkLoop: true, pairStates: true, latinLoop: true, inlineSteps: true,
 });
 /** Every fast path off: each code point through the slow path's `transition()`. */
 export const NO_FAST_PATHS: Readonly<FastPaths> = Object.freeze({
-  pairFilter: false, wordSkips: false, shallowRows: false, cjkLoop: false, latinLoop: false, inlineSteps: false,
+  pairFilter: false, wordSkips: false, shallowRows: false, cjkLoop: false, pairStates: false, latinLoop: false, inlineSteps: false,
 });
 
 export interface Runtime extends Tables {
@@ -289,13 +289,20 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
     const child = rootRow[i]!;
     if (i >= t.denseClasses && child !== 0) {
       for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) {
-        if (edgeClass[k]! >= limit) { rootEdges[ROOT_EDGE * e] = edgeClass[k]!; rootEdges[ROOT_EDGE * e + 1] = edgeTarget[k]!; e++; }
+        if (edgeClass[k]! >= limit) {
+          const to = edgeTarget[k]!;
+          // What the CJK loop needs to pass `to` without its record (records.ts, rootEdgeWord).
+          const next = !fastPaths.pairStates || emitMask[to] !== 0 ? 0 : nextOf(edgeClass.subarray(edgeStart[to]!, edgeStart[to + 1]!));
+          rootEdges[ROOT_EDGE * e] = rootEdgeWord(edgeClass[k]!, next);
+          rootEdges[ROOT_EDGE * e + 1] = to;
+          e++;
+        }
       }
     }
     rootEdgeStart[i + 1] = e;
   }
   let pairShift = 32 - 6;
-  while (pairShift > 12 && 1 << (32 - pairShift) < pairs) pairShift--;
+  while (pairShift > 12 && 1 << (32 - pairShift) < pairs / 2) pairShift--;
   const pairBloom = new Int32Array(1 << (32 - pairShift));
   for (let i = t.denseClasses; i < A; i++) {
     for (let e = rootEdgeStart[i]!; e < rootEdgeStart[i + 1]!; e++) pairAdd(pairBloom, pairShift, FIRST_CLASS + i, rootEdgeClass(rootEdges, e));
@@ -346,21 +353,15 @@ function pairMaybe(pairBloom: Int32Array, pairShift: number, a: number, b: numbe
   return ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1;
 }
 
-/** rootEdges: ROOT_EDGE words per edge, [class, target]. */
-const ROOT_EDGE = 2;
-const rootEdgeClass = (rootEdges: Int32Array, e: number): number => rootEdges[2 * e]!;
-const rootEdgeTo = (rootEdges: Int32Array, e: number): number => rootEdges[2 * e + 1]!;
-if (ROOT_EDGE !== 2) throw new Error("engine: rootEdgeClass assumes ROOT_EDGE = 2");
-
-/** Target of the edge by class c among rootEdges[lo, hi) (pairs, by increasing class), or 0: a binary search. */
-function rootEdgeTarget(rootEdges: Int32Array, lo: number, hi: number, c: number): number {
+/** Index of the edge by class c among rootEdges[lo, hi) (by increasing class), or -1: a binary search. */
+function rootEdgeFind(rootEdges: Int32Array, lo: number, hi: number, c: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1, mc = rootEdgeClass(rootEdges, mid);
-    if (mc === c) return rootEdgeTo(rootEdges, mid);
+    if (mc === c) return mid;
     if (mc < c) lo = mid + 1;
     else hi = mid;
   }
-  return 0;
+  return -1;
 }
 
 /** Class table with no alphabet, and BMP code units grouped by their folded symbol. Built once. */
@@ -718,7 +719,7 @@ function skippableSince(skipUnit: Uint8Array, text: string, from: number, i: num
  */
 function stateStart(runStarts: Int32Array, j: number, ds: number, i: number, runIdx: number): number {
   const RING_MASK = 255; // ring(), as a local literal (see emit)
-  return j - ds >= i ? j - ds : runStarts[(runIdx + j - i - ds) & RING_MASK]!;
+  return j - ds > i ? j - ds : runStarts[(runIdx + j - i - ds) & RING_MASK]!;
 }
 
 /** The Latin loop's skip: from the failure step at j to the end of the skippable run. */
@@ -759,7 +760,8 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
   const ROOT_PACK = 2, ROOT_MASK = 1, STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_FAIL_SHIFT = 5;
   const EMIT_BITS = 7, EMIT_END_WORD = 4, GOTO_REC = 2, GOTO_FIRST = 1, ESCAPE_OWN = 1, ESCAPE_SHIFT = 1;
   const PAIR_MUL = -1640531535, PAIR_BIT_1 = 6, PAIR_BIT_2 = 11, RING_MASK = 255, DEAD_BAND_MASK = 7;
-  if (m === null) return scanLayout(ROOT_PACK, ROOT_MASK, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, GOTO_FIRST, ESCAPE_OWN, ESCAPE_SHIFT, PAIR_MUL, PAIR_BIT_1, PAIR_BIT_2, RING_MASK, DEAD_BAND_MASK);
+  const ROOT_EDGE = 2, ROOT_EDGE_CLASS = 0xffff, ROOT_EDGE_NEXT_SHIFT = 16, NEXT_SIG_BITS = 15;
+  if (m === null) return scanLayout(ROOT_PACK, ROOT_MASK, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, GOTO_FIRST, ESCAPE_OWN, ESCAPE_SHIFT, PAIR_MUL, PAIR_BIT_1, PAIR_BIT_2, RING_MASK, DEAD_BAND_MASK, ROOT_EDGE, ROOT_EDGE_CLASS, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS);
   // Everything the loop reads lives in locals, constants included (imported
   // bindings are not constant-folded); the class numbers below are tables.ts's.
   const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
@@ -800,88 +802,91 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
         pos[(++symIdx) & RING_MASK] = i;
         symEnd = i + 1;
         if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
-        continue;
-      }
-      if (mask & EMIT_ON_FLUSH && emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
-      let s = S;
-      dead = false;
-      if (rc >= 0 && c >= denseLimit) {
-        // S is the root's child by class rc: the pair filter says whether it may have an
-        // edge by c, and its failure target is the root.
-        // (The filter test and the edge search written out: scan's inlining budget is spent.)
-        const h = Math.imul(((rc + 4) << 16) | c, PAIR_MUL) /* pairHash(rc + FIRST_CLASS, c) */, w = pairBloom[h >>> pairShift]!;
-        let t = 0;
-        if (((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1) {
-          const lo = rootEdgeStart[rc]!, hi = rootEdgeStart[rc + 1]!;
-          if (hi - lo > 16) t = rootEdgeTarget(rootEdges, lo, hi, c);
-          else for (let e = 2 * lo; e < 2 * hi; e += 2) if (rootEdges[e] === c) { t = rootEdges[e + 1]!; break; }
-        }
-        if (t !== 0) { s = t; rc = -1; mask = stateRec[STATE_REC * (t - denseStates) + REC_WORD]! & EMIT_BITS; }
-        else { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; }
-      } else if (c < denseLimit && (s === 0 || (rc >= 0 && rootDenseEdge[rc] === 0))) {
-        // A dense class from the root, or after a CJK character whose root child has no dense
-        // edge (its failure target is the root): the root's child by c (or the root).
-        const k = c - 4;
-        s = rootPack[ROOT_PACK * (k)]!;
-        mask = rootPack[ROOT_PACK * k + ROOT_MASK]!;
-        rc = -1;
-      } else if (c >= denseLimit && s < denseStates && (s === 0 || escape[s] === 0)) {
-        // A non-dense class (a CJK character after a Latin word, mostly) from a dense state
-        // with no edge by a non-dense class on its failure chain: the root's child by c.
-        rc = c - 4;
-        s = rootPack[ROOT_PACK * (rc)]!;
-        mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!;
       } else {
-        rc = -1;
-        if (s >= denseStates && stateRec[STATE_REC * (s - denseStates) + REC_EDGE] === c) {
-          // The common step inside a match: a non-dense state's only edge (Runtime.stateRec).
-          s = stateRec[STATE_REC * (s - denseStates) + REC_TARGET]!;
-          mask = stateRec[STATE_REC * (s - denseStates) + REC_WORD]! & EMIT_BITS;
-        } else step: {
-          for (;;) {
-            if (s >= denseStates) {
-              // A non-dense state: its edge by c, or its failure target, from its record.
-              const x = STATE_REC * (s - denseStates), t = recGoto(stateRec, edgeClass, edgeTarget, x, c);
-              if (t !== 0) { s = t; break; }
-              s = stateRec[x + REC_WORD]! >> REC_FAIL_SHIFT;
-              if (s !== 0 && cur >= denseLimit && c >= denseLimit && s === rootPack[ROOT_PACK * (cur - 4)]!) {
-                // The failure target is the root's child by the current run (a CJK character
-                // ending a match, mostly): the pair filter rules its edge by c out without
-                // reading its edges, as on the rc path.
-                if (!pairMaybe(pairBloom, pairShift, cur, c)) { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; break step; }
-              }
-            } else if (c < denseLimit) {
-              const bits = gotoRec[GOTO_REC * s]!, k = c - 4;
-              if (bits < 0 /* GOTO_VALID */ && ((bits >>> k) & 1) === 0 && s !== 0 && allSkippable(skipUnit, text, runStarts[(runIdx - depth[S]! + 1) & RING_MASK]!, symEnd - 1)) {
-                // A failure step where S's string is skippable code units (a word that led
-                // into the trie, mostly, and c starts the next one): every failure target but
-                // the root's child by c starts inside it, after an ASCII letter or digit, and
-                // cannot match (word-start anchoring, Runtime.skipUnit).
-                s = rootPack[ROOT_PACK * (k)]!; mask = rootPack[ROOT_PACK * k + ROOT_MASK]!; break step;
-              }
-              s = denseStep(gotoRec, fail, denseRows, D, s, k);
-              break;
-            } else {
-              if (s === 0) { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; break step; }
-              const e = escape[s]!;
-              if ((e & ESCAPE_OWN) === 1) {
-                const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-                if (t !== 0) { s = t; break; }
-              }
-              s = e >> ESCAPE_SHIFT;
-            }
+        // The run ends. No output fires when all are whole-word at the end (EMIT_END_WORD), an
+        // ASCII letter or digit follows, and the last run is one symbol (nothing to trim).
+        if (mask & EMIT_ON_FLUSH && ((mask & EMIT_END_WORD) === 0 || runLen !== 1 || !isAsciiAlnum(text.charCodeAt(symEnd))) &&
+          emit(m, sink, text, S, EV_FLUSH, runLen, runIdx, symIdx, symEnd)) return true;
+        let s = S;
+        dead = false;
+        if (rc >= 0 && c >= denseLimit) {
+          // S is the root's child by class rc: the pair filter says whether it may have an
+          // edge by c, and its failure target is the root.
+          // (The filter test and the edge search written out: scan's inlining budget is spent.)
+          const h = Math.imul(((rc + 4) << 16) | c, PAIR_MUL) /* pairHash(rc + FIRST_CLASS, c) */, w = pairBloom[h >>> pairShift]!;
+          let t = 0;
+          if (((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1) {
+            const lo = rootEdgeStart[rc]!, hi = rootEdgeStart[rc + 1]!;
+            if (hi - lo > 16) { const e = rootEdgeFind(rootEdges, lo, hi, c); if (e >= 0) t = rootEdges[ROOT_EDGE * e + 1]!; }
+            else for (let e = ROOT_EDGE * lo; e < ROOT_EDGE * hi; e += ROOT_EDGE) if ((rootEdges[e]! & ROOT_EDGE_CLASS) === c) { t = rootEdges[e + 1]!; break; }
           }
-          mask = s >= denseStates ? stateRec[STATE_REC * (s - denseStates) + REC_WORD]! & EMIT_BITS : emitMask[s]!;
+          if (t !== 0) { s = t; rc = -1; mask = stateRec[STATE_REC * (t - denseStates) + REC_WORD]! & EMIT_BITS; }
+          else { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; }
+        } else if (c < denseLimit && (s === 0 || (rc >= 0 && rootDenseEdge[rc] === 0))) {
+          // A dense class from the root, or after a CJK character whose root child has no dense
+          // edge (its failure target is the root): the root's child by c (or the root).
+          const k = c - 4;
+          s = rootPack[ROOT_PACK * (k)]!;
+          mask = rootPack[ROOT_PACK * k + ROOT_MASK]!;
+          rc = -1;
+        } else if (c >= denseLimit && s < denseStates && (s === 0 || escape[s] === 0)) {
+          // A non-dense class (a CJK character after a Latin word, mostly) from a dense state
+          // with no edge by a non-dense class on its failure chain: the root's child by c.
+          rc = c - 4;
+          s = rootPack[ROOT_PACK * (rc)]!;
+          mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!;
+        } else {
+          rc = -1;
+          if (s >= denseStates && stateRec[STATE_REC * (s - denseStates) + REC_EDGE] === c) {
+            // The common step inside a match: a non-dense state's only edge (Runtime.stateRec).
+            s = stateRec[STATE_REC * (s - denseStates) + REC_TARGET]!;
+            mask = stateRec[STATE_REC * (s - denseStates) + REC_WORD]! & EMIT_BITS;
+          } else step: {
+            for (;;) {
+              if (s >= denseStates) {
+                // A non-dense state: its edge by c, or its failure target, from its record.
+                const x = STATE_REC * (s - denseStates), t = recGoto(stateRec, edgeClass, edgeTarget, x, c);
+                if (t !== 0) { s = t; break; }
+                s = stateRec[x + REC_WORD]! >> REC_FAIL_SHIFT;
+                if (s !== 0 && cur >= denseLimit && c >= denseLimit && s === rootPack[ROOT_PACK * (cur - 4)]!) {
+                  // The failure target is the root's child by the current run (a CJK character
+                  // ending a match, mostly): the pair filter rules its edge by c out without
+                  // reading its edges, as on the rc path.
+                  if (!pairMaybe(pairBloom, pairShift, cur, c)) { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; break step; }
+                }
+              } else if (c < denseLimit) {
+                const bits = gotoRec[GOTO_REC * s]!, k = c - 4;
+                if (bits < 0 /* GOTO_VALID */ && ((bits >>> k) & 1) === 0 && s !== 0 && allSkippable(skipUnit, text, runStarts[(runIdx - depth[S]! + 1) & RING_MASK]!, symEnd - 1)) {
+                  // A failure step where S's string is skippable code units (a word that led
+                  // into the trie, mostly, and c starts the next one): every failure target but
+                  // the root's child by c starts inside it, after an ASCII letter or digit, and
+                  // cannot match (word-start anchoring, Runtime.skipUnit).
+                  s = rootPack[ROOT_PACK * (k)]!; mask = rootPack[ROOT_PACK * k + ROOT_MASK]!; break step;
+                }
+                s = denseStep(gotoRec, fail, denseRows, D, s, k);
+                break;
+              } else {
+                if (s === 0) { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; break step; }
+                const e = escape[s]!;
+                if ((e & ESCAPE_OWN) === 1) {
+                  const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+                  if (t !== 0) { s = t; break; }
+                }
+                s = e >> ESCAPE_SHIFT;
+              }
+            }
+            mask = s >= denseStates ? stateRec[STATE_REC * (s - denseStates) + REC_WORD]! & EMIT_BITS : emitMask[s]!;
+          }
         }
+        S = s;
+        runLens[(runIdx) & RING_MASK] = runLen;
+        runStarts[(++runIdx) & RING_MASK] = i;
+        runLen = 1;
+        pos[(++symIdx) & RING_MASK] = i;
+        symEnd = i + 1;
+        cur = c;
+        if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
       }
-      S = s;
-      runLens[(runIdx) & RING_MASK] = runLen;
-      runStarts[(++runIdx) & RING_MASK] = i;
-      runLen = 1;
-      pos[(++symIdx) & RING_MASK] = i;
-      symEnd = i + 1;
-      cur = c;
-      if (mask & EMIT_ON_SYMBOL && emit(m, sink, text, S, EV_SYMBOL, runLen, runIdx, symIdx, symEnd)) return true;
       if (rc >= 0 && mask === 0) {
         // Common CJK case, the CJK inner loop: S is a root child without outputs, reached by
         // a non-dense class; each further code unit of a class in [denseLimit, fastLimit)
@@ -894,7 +899,11 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
         // better spent on the helpers.
         // other: a character of no term since the last symbol (the state is the root then: the
         // next one starts afresh, with no pair to test), or -1.
-        let j = i + 1, last = i, lc = cur, other = -1;
+        // A real pair whose target pt (depth 2) has no outputs does not stop the loop either
+        // (pairStates): its edge word's `next` (records.ts, rootEdgeWord) tells whether pt may
+        // have an edge by the class after it; if not, pt's failure target is the root's child
+        // by its last class, and that pair decides as usual. prev: where pt's first class is.
+        let j = i + 1, last = i, prev = i, lc = cur, other = -1, pt = 0, next = 0;
         for (; j < n; j++) {
           const c = classTable[text.charCodeAt(j)]!;
           if (c < denseLimit || c >= fastLimit) {
@@ -903,28 +912,64 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
             continue;
           }
           if (other < 0) {
+            if (pt !== 0) {
+              // pt's edge by c (maybe), or a repeat, goes on in the general loop.
+              if (c === lc || (next > 0 ? next === c : ((next >> (c % NEXT_SIG_BITS)) & 1) !== 0)) break;
+              pt = 0;
+            }
             const h = Math.imul((lc << 16) | c, PAIR_MUL) /* pairHash(lc, c) */, w = pairBloom[h >>> pairShift]!;
-            if ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) break;
-          } else other = -1;
+            if ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) {
+              // A repeat, or maybe an edge of the root's child by lc: look it up.
+              if (c === lc) break;
+              const lo = rootEdgeStart[lc - 4]!, hi = rootEdgeStart[lc - 3]!;
+              let e = -1;
+              if (hi - lo > 16) e = rootEdgeFind(rootEdges, lo, hi, c);
+              else for (let k = lo; k < hi; k++) if ((rootEdges[ROOT_EDGE * k]! & ROOT_EDGE_CLASS) === c) { e = k; break; }
+              if (e >= 0) {
+                next = rootEdges[ROOT_EDGE * e]! >> ROOT_EDGE_NEXT_SHIFT;
+                if (next === 0) break;
+                pt = rootEdges[ROOT_EDGE * e + 1]!;
+                prev = last;
+              }
+            }
+          } else { other = -1; pt = 0; }
           lc = c;
           last = j;
         }
         if (other >= 0) {
           // Left at the root (a character of no term after the last symbol).
           S = 0; mask = 0; cur = -1; rc = -1;
+        } else if (pt !== 0) {
+          // Left at pt (no outputs): its two runs (the first may be the run at i, of runLen
+          // symbols; a run the loop took is one) go to the rings.
+          if (prev !== i) {
+            runLens[(runIdx) & RING_MASK] = runLen;
+            runStarts[(++runIdx) & RING_MASK] = prev;
+            pos[(++symIdx) & RING_MASK] = prev;
+            runLen = 1;
+          }
+          cur = lc;
+          rc = -1;
+          S = pt;
+          runLens[(runIdx) & RING_MASK] = runLen;
+          runStarts[(++runIdx) & RING_MASK] = last;
+          pos[(++symIdx) & RING_MASK] = last;
+          runLen = 1;
+          symEnd = last + 1;
         } else if (last !== i) {
           cur = lc;
           rc = cur - 4;
           S = rootPack[ROOT_PACK * (rc)]!;
-          runLens[(runIdx) & RING_MASK] = 1;
+          runLens[(runIdx) & RING_MASK] = runLen;
           runStarts[(++runIdx) & RING_MASK] = last;
           pos[(++symIdx) & RING_MASK] = last;
+          runLen = 1;
           symEnd = last + 1;
         }
         gap = j - 1 - (other >= 0 ? other : last);
         i = j - 1;
       }
-      else if (S < denseStates && (mask === 0 || ((mask & EMIT_END_WORD) !== 0 && i + 1 < n && isAsciiAlnum(text.charCodeAt(i + 1)))) && m.latinLoop) {
+      else if (S < denseStates && (mask === 0 || ((mask & EMIT_END_WORD) !== 0 && runLen === 1 && i + 1 < n && isAsciiAlnum(text.charCodeAt(i + 1)))) && m.latinLoop) {
         // Common Latin case, the Latin inner loop: from the dense state S (class cur, at code
         // unit i; its run is runIdx) whose outputs cannot fire here, while the next code units
         // are dense classes (not a repeat) leading to states whose outputs cannot fire (none,
@@ -973,7 +1018,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
                 // (Runtime.skipUnit). from: the code unit before the state string.
                 ds = depth[t]!;
                 const from = j - ds;
-                if (from >= i - 1 && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && skippableSince(skipUnit, text, from + 1, i, bad, j)) { skipTo = skipEnd(skipUnit, text, j, n); break walk; }
+                if (from >= (runLen > 1 ? i : i - 1) && from >= 0 && isAsciiAlnum(text.charCodeAt(from)) && skippableSince(skipUnit, text, from + 1, i, bad, j)) { skipTo = skipEnd(skipUnit, text, j, n); break walk; }
               } else ds++;
             }
             em = emitMask[t]!;
@@ -1003,7 +1048,8 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
         }
         const cnt = j - i - 1;
         if (cnt > 0) {
-          runLens[(runIdx) & RING_MASK] = 1;
+          runLens[(runIdx) & RING_MASK] = runLen;
+          runLen = 1;
           for (let k = cnt > 255 ? cnt - 255 : 0; k < cnt; k++) {
             const p = i + 1 + k;
             runStarts[(runIdx + 1 + k) & RING_MASK] = p;
@@ -1067,7 +1113,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
 function scanLayout(...got: number[]): boolean {
   const want = [
     ROOT_PACK, 1, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, 1, 1, 1,
-    pairHash(0, 1), PAIR_BIT_1, PAIR_BIT_2, RING - 1, DEAD_BANDS - 1,
+    pairHash(0, 1), PAIR_BIT_1, PAIR_BIT_2, RING - 1, DEAD_BANDS - 1, ROOT_EDGE, ROOT_EDGE_CLASS_MASK, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS,
   ];
   // The records.ts accessors these stand for, read back through the literals.
   const probe = [

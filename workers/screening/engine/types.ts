@@ -55,6 +55,11 @@ export interface FastPaths {
   shallowRows: boolean;
   /** The written-out CJK loop (root child to root child). */
   cjkLoop: boolean;
+  /**
+   * The CJK loop passes a real pair of CJK classes whose state has no outputs, when the class
+   * after it cannot be one of that state's edges (rootEdges' `next`): off, every real pair stops it.
+   */
+  pairStates: boolean;
   /** The written-out Latin loop (goto records of dense states). */
   latinLoop: boolean;
   /**
