@@ -16,7 +16,7 @@
  *   - pattern with repeats: when the run that ends it is complete (a different
  *     symbol, a reset or the end of text), covering whole runs.
  */
-import { ASTRAL_NOISE_BLOCKS, boundaryAfter, boundaryBefore, F_IGNORE, F_NOISE, FOLD_BMP, F_EXPAND, F_LEET, F_SURROGATE, step, symbolsAt } from "./fold.js";
+import { ASTRAL_NOISE_BLOCKS, boundaryAfter, boundaryBefore, leetAt, F_IGNORE, F_NOISE, FOLD_BMP, F_EXPAND, F_LEET, F_SURROGATE, step, symbolsAt } from "./fold.js";
 import { buildDenseRows, findEdge, findEdgeIn } from "./build/automaton.js";
 import { C_IGNORE, C_NOISE, C_OTHER, C_SLOW, FIRST_CLASS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
 import type { FastPaths } from "./types.js";
@@ -786,7 +786,14 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
   // can match otherwise, so a new run starts from the root.
   let S = 0, mask = 0, cur = -1, runLen = 0, runIdx = 0, symIdx = 0, symEnd = 0, gap = 0, rc = -1, dead = false, deadStart = 0;
   for (let i = 0; i < n; i++) {
-    const c = classTable[text.charCodeAt(i)]!;
+    let c = classTable[text.charCodeAt(i)]!;
+    // `@` and `$` next to a word (fold.ts leetAt) are the letters a and s, else noise: their class
+    // without the slow path (the code unit of that letter or of a space in classTable, so that
+    // with inlineSteps off they stay slow).
+    if (c === 2 /* C_SLOW */) {
+      const u = text.charCodeAt(i);
+      if (u === 0x40 || u === 0x24) c = classTable[leetAt(text, i) ? (u === 0x40 ? 0x61 : 0x73) : 0x20]!;
+    }
     if (c >= 4 /* FIRST_CLASS */) {
       gap = 0;
       if (c === cur) {
