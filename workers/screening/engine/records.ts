@@ -20,20 +20,40 @@ export const EMIT_BITS = 7;
 // ---------------------------------------------------------------- output words
 /**
  * An output's pattern in one word (outRec's second word):
- *   bits 0-2 flags (P_*) | 3-11 runs | 12-20 length in symbols | 21-29 last run's length.
+ *   bits 0-2 flags (P_*) | 3-11 runs | 12-20 length in symbols | 21-29 last run's length
+ *   | bit 30 OUT_RUN_BITS: outRec's third word holds the lengths of the runs before the last.
  */
-export const OUT_RUNS_SHIFT = 3, OUT_LEN_SHIFT = 12, OUT_LAST_SHIFT = 21, OUT_FIELD_MASK = 511;
-export const outputWord = (flags: number, runs: number, length: number, lastRun: number): number =>
-  flags | (runs << 3) | (length << 12) | (lastRun << 21);
+export const OUT_RUNS_SHIFT = 3, OUT_LEN_SHIFT = 12, OUT_LAST_SHIFT = 21, OUT_FIELD_MASK = 511, OUT_RUN_BITS = 1 << 30;
+export const outputWord = (flags: number, runs: number, length: number, lastRun: number, runBits: boolean): number =>
+  flags | (runs << 3) | (length << 12) | (lastRun << 21) | (runBits ? 1 << 30 : 0);
 export const outFlags = (w: number): number => w & 7;
 export const outRuns = (w: number): number => (w >>> 3) & 511;
 export const outLength = (w: number): number => (w >>> 12) & 511;
-export const outLastRun = (w: number): number => w >>> 21;
+export const outLastRun = (w: number): number => (w >>> 21) & 511;
+export const outHasRunBits = (w: number): boolean => (w & (1 << 30)) !== 0;
 
-/** outRec: OUT_REC words per output slot o: [term (id or index; -1: allow phrase), output word]. */
-export const OUT_REC = 2;
-export const outTerm = (outRec: Int32Array, o: number): number => outRec[2 * o]!;
-export const outWordOf = (outRec: Int32Array, o: number): number => outRec[2 * o + 1]!;
+/**
+ * outRec: OUT_REC words per output slot o: [term (id or index; -1: allow phrase), output word,
+ * run bits]. Run bits, when the word has OUT_RUN_BITS: bit j is set iff run j of the pattern
+ * (j below its last run) is two symbols; every such run is one or two symbols and there are at
+ * most MAX_RUN_BITS of them ("coffee", "big apple": most Latin terms), so the emission reads
+ * the earlier runs here instead of from the pattern's run lengths (two more cache misses).
+ */
+export const OUT_REC = 3, MAX_RUN_BITS = 31;
+export const outTerm = (outRec: Int32Array, o: number): number => outRec[3 * o]!;
+export const outWordOf = (outRec: Int32Array, o: number): number => outRec[3 * o + 1]!;
+export const outRunBits = (outRec: Int32Array, o: number): number => outRec[3 * o + 2]!;
+/** Run bits of a pattern's run lengths, or -1 if they do not fit (a run before the last longer than two, or too many runs). */
+export function runBitsOf(runLens: ArrayLike<number>, r0: number, k: number): number {
+  if (k - 1 > MAX_RUN_BITS) return -1;
+  let bits = 0;
+  for (let j = 0; j < k - 1; j++) {
+    const len = runLens[r0 + j]!;
+    if (len > 2) return -1;
+    if (len === 2) bits |= 1 << j;
+  }
+  return bits;
+}
 
 // ---------------------------------------------------------------- state records
 /**
@@ -161,8 +181,8 @@ export const ring = (i: number): number => i & 255;
 
 // The literals above, held to the named constants.
 if (
-  RING !== 256 || ROOT_PACK !== 2 || GOTO_REC !== 2 || OUT_REC !== 2 || STATE_REC !== 4 || REC_FAIL_SHIFT !== 5 || EMIT_BITS !== 7 ||
-  outputWord(7, 511, 511, 511) !== (7 | (511 << OUT_RUNS_SHIFT) | (511 << OUT_LEN_SHIFT) | (511 << OUT_LAST_SHIFT)) ||
+  RING !== 256 || ROOT_PACK !== 2 || GOTO_REC !== 2 || OUT_REC !== 3 || outLastRun(outputWord(7, 1, 511, 511, true)) !== 511 || !outHasRunBits(outputWord(0, 1, 1, 1, true)) || STATE_REC !== 4 || REC_FAIL_SHIFT !== 5 || EMIT_BITS !== 7 ||
+  outputWord(7, 511, 511, 511, true) !== (7 | (511 << OUT_RUNS_SHIFT) | (511 << OUT_LEN_SHIFT) | (511 << OUT_LAST_SHIFT) | OUT_RUN_BITS) ||
   MAX_PATTERN_SYMBOLS > OUT_FIELD_MASK || inlineTerm(-1) !== (1 << INLINE_TERM_BITS) - 1 ||
   recAt(3, 1) !== 2 * STATE_REC || recWordOf(0, 0, 1) !== 1 << REC_FAIL_SHIFT || (EMIT_ON_SYMBOL | EMIT_ON_FLUSH | EMIT_END_WORD) !== EMIT_BITS ||
   (REC_OUT | REC_DICT) & EMIT_BITS ||

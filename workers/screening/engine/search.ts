@@ -23,7 +23,7 @@ import type { FastPaths } from "./types.js";
 import {
   EMIT_BITS, EMIT_END_WORD, EMIT_ON_FLUSH, EMIT_ON_SYMBOL, escapeOwn, escapeTarget, escapeWord, GOTO_REC, GOTO_VALID, gotoBits,
   gotoHas, gotoTarget, gotoValid, INLINE_TERM_BITS, inlineFlags, inlineOutput, inlineRuns, inlineTerm, OUT_REC, outFlags,
-  outLastRun, outLength, outputWord, outRuns, outTerm, outWordOf, PAIR_BIT_1, PAIR_BIT_2, pairBits, pairHash, pairHit, pairWord,
+  outHasRunBits, outLastRun, outLength, outputWord, outRunBits, outRuns, outTerm, outWordOf, runBitsOf, PAIR_BIT_1, PAIR_BIT_2, pairBits, pairHash, pairHit, pairWord,
   popcount, REC_DICT, REC_EDGE, REC_FAIL_SHIFT, REC_INLINE, REC_OUT, REC_TARGET, REC_WORD, recAt, recInline, recWord, recWordOf,
   ring, RING, NEXT_SIG_BITS, nextOf, ROOT_EDGE, ROOT_EDGE_CLASS_MASK, ROOT_EDGE_NEXT_SHIFT, rootEdgeClass, rootEdgeTo, rootEdgeWord, ROOT_PACK, rootChild, rootMask, STATE_REC,
 } from "./records.js";
@@ -160,14 +160,16 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
   const N = t.fail.length;
   const { outStart, outList, dictLink, patFlags, edgeStart, edgeClass, edgeTarget, fail, rootRow } = t;
   const O = outList.length;
-  const outRec = new Int32Array(2 * O);
+  const outRec = new Int32Array(OUT_REC * O);
   const { patRunStart, patTerm, patLen, runLens, termIds } = t;
   let termIsId = true;
   for (let i = 0; i < termIds.length && termIsId; i++) termIsId = termIds[i]! >= 0 && termIds[i]! < 1 << INLINE_TERM_BITS;
   for (let o = 0; o < O; o++) {
     const p = outList[o]!, r0 = patRunStart[p]!, k = patRunStart[p + 1]! - r0, term = patTerm[p]!;
     outRec[OUT_REC * o] = termIsId && term >= 0 ? termIds[term]! : term;
-    outRec[OUT_REC * o + 1] = outputWord(patFlags[p]!, k, patLen[p]!, runLens[r0 + k - 1]!);
+    const runBits = runBitsOf(runLens, r0, k);
+    outRec[OUT_REC * o + 1] = outputWord(patFlags[p]!, k, patLen[p]!, runLens[r0 + k - 1]!, runBits >= 0);
+    outRec[OUT_REC * o + 2] = runBits >= 0 ? runBits : 0;
   }
   const emitMask = new Uint8Array(N);
   const DS = t.denseStates;
@@ -444,7 +446,7 @@ function emit(
 ): boolean {
   // records.ts's layout (state records, inline outputs, output records, output words) as local
   // literals, as in scanWith: imported accessors cost emit a load and a check per call.
-  const STATE_REC = 4, REC_WORD = 2, REC_INLINE = 3, OUT_REC = 2, INLINE_TERM_BITS = 20, INLINE_RUNS_SHIFT = 23, INLINE_TERM_MASK = 0xfffff;
+  const STATE_REC = 4, REC_WORD = 2, REC_INLINE = 3, OUT_REC = 3, INLINE_TERM_BITS = 20, INLINE_RUNS_SHIFT = 23, INLINE_TERM_MASK = 0xfffff;
   const OUT_FLAGS = 7, OUT_RUNS_SHIFT = 3, OUT_LEN_SHIFT = 12, OUT_LAST_SHIFT = 21, RING_MASK = 255;
   const { outStart, outRec, dictLink, stateRec, denseStates } = m;
   const activeStart = sink.wantsActiveStart ? m.scratch.runStarts[(runIdx - m.depth[S]! + 1) & RING_MASK]! : 0;
@@ -484,7 +486,7 @@ function outputStart(
 ): number {
   // outFlags, outRuns, outLength, outLastRun of records.ts with local literals, as in emit.
   const OUT_FLAGS = 7, OUT_RUNS_SHIFT = 3, OUT_LEN_SHIFT = 12, OUT_LAST_SHIFT = 21, OUT_FIELD = 511, RING_MASK = 255;
-  const f = w & OUT_FLAGS, k = (w >>> OUT_RUNS_SHIFT) & OUT_FIELD, len = (w >>> OUT_LEN_SHIFT) & OUT_FIELD, lastRun = w >>> OUT_LAST_SHIFT;
+  const f = w & OUT_FLAGS, k = (w >>> OUT_RUNS_SHIFT) & OUT_FIELD, len = (w >>> OUT_LEN_SHIFT) & OUT_FIELD, lastRun = (w >>> OUT_LAST_SHIFT) & OUT_FIELD;
   const first = runIdx - k + 1, sc = m.scratch;
   // Cheap checks first (last run, offsets from the rings, whole word), runs last.
   let start: number;
@@ -534,7 +536,7 @@ function trimmedRepeats(
   let firstFrom = lastFrom;
   for (let j = first; j < runIdx; j++) firstFrom -= sc.runLens[ring(j)]!;
   if (symIdx - firstFrom >= RING) return -1;
-  const firstNeed = k === 1 ? lastNeed : slot < 0 ? 1 : m.runLens[m.patRunStart[m.outList[slot]!]!]!;
+  const firstNeed = k === 1 ? lastNeed : slot < 0 ? 1 : outHasRunBits(w) ? 1 + (outRunBits(m.outRec, slot) & 1) : m.runLens[m.patRunStart[m.outList[slot]!]!]!;
   let a = firstFrom, b = symIdx, end = symEnd;
   if (startFails) {
     do a++; while (a <= firstFrom + firstLen - firstNeed && !boundaryBefore(text, pos[ring(a)]!));
@@ -557,7 +559,19 @@ function trimmedRepeats(
  * the ring. (Apart, so outputStart stays small enough for TurboFan to inline into emit.)
  */
 function earlierRunsFit(m: Runtime, runLenRing: Int32Array, slot: number, f: number, first: number, k: number): boolean {
-  const RING_MASK = 255; // ring(), as a local literal (see emit)
+  const RING_MASK = 255, OUT_REC = 3, OUT_RUN_BITS = 1 << 30; // ring(), outHasRunBits, outRunBits as local literals (see emit)
+  const outRec = m.outRec;
+  if ((outRec[OUT_REC * slot + 1]! & OUT_RUN_BITS) !== 0) {
+    // The pattern's runs before the last are 1 + bit j of the record's run bits.
+    const bits = outRec[OUT_REC * slot + 2]!;
+    if (runLenRing[first & RING_MASK]! < 1 + (bits & 1)) return false;
+    if (f & P_REPEATS) {
+      for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & RING_MASK]! < 1 + ((bits >> j) & 1)) return false;
+    } else {
+      for (let j = 1; j < k - 1; j++) if (runLenRing[(first + j) & RING_MASK]! !== 1 + ((bits >> j) & 1)) return false;
+    }
+    return true;
+  }
   const runLens = m.runLens, r0 = m.patRunStart[m.outList[slot]!]!;
   if (runLenRing[first & RING_MASK]! < runLens[r0]!) return false;
   if (f & P_REPEATS) {

@@ -1,5 +1,5 @@
 /**
- * Binary form of a compiled matcher (version 2).
+ * Binary form of a compiled matcher (version 3).
  *
  *   header: HEADER_WORDS little-endian u32 words (magic "GHSE", version, total bytes,
  *           checksum of all other words, endianness probe, maxGap, section counts,
@@ -14,9 +14,10 @@
  * the validated one, so damaged bytes raise EngineFormatError instead of crashing, hanging
  * or matching wrongly. Then it wraps them: arrays are views into the loaded bytes (no copy
  * when they are 8-byte aligned), and only the class table (from fold.ts's tables) is built.
- * Version 1 (16 header words, without the derived arrays) is still read — the policies published
- * before version 2 stay loadable — and its arrays are derived at load, as that version's build did;
- * a publish writes version 2.
+ * Versions 1 (16 header words, without the derived arrays) and 2 (derived arrays of an older
+ * layout: two-word output records) are still read — the policies published before version 3
+ * stay loadable — and their arrays are derived at load, as version 1's build did; a publish
+ * writes version 3.
  */
 import { EngineFormatError } from "./types.js";
 import { MAX_DENSE_CLASSES, MAX_DENSE_TARGETS } from "./build/automaton.js";
@@ -25,7 +26,7 @@ import { ALL_FAST_PATHS, classTableFor, makeRuntime, runtimeWith, Scratch, type 
 import { GOTO_REC, OUT_REC, popcount, REC_FAIL_SHIFT, REC_WORD, ROOT_PACK, STATE_REC } from "./records.js";
 
 export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 const HEADER_WORDS = 24;
 const HEADER_BYTES = HEADER_WORDS * 4;
 /** Version 1's header: the first 16 words of version 2's. */
@@ -81,6 +82,8 @@ const DERIVED: [keyof Derived, Ctor, (c: Counts) => number][] = [
   ["deadBand", Int32Array, () => 8],
 ];
 const DERIVED_NAMES = new Set<string>(DERIVED.map(([name]) => name));
+/** Version 2's derived arrays: the same, with output records of two words [term, output word]. */
+const DERIVED_V2 = DERIVED.map(([name, ctor, len]): (typeof DERIVED)[number] => name === "outRec" ? [name, ctor, (c) => 2 * c.O] : [name, ctor, len]);
 
 const align8 = (n: number) => (n + 7) & ~7;
 
@@ -147,7 +150,7 @@ const fail = (why: string): never => {
 
 /**
  * Tables and the derived arrays of a serialized matcher, checked. `runtime` is null for version 1
- * bytes, which hold no derived arrays: the caller derives them (CompiledMatcher does).
+ * and 2 bytes (none, or of an older layout): the caller derives them (CompiledMatcher does).
  */
 export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runtime | null } {
   if (!(input instanceof Uint8Array)) fail("expected a Uint8Array");
@@ -159,7 +162,7 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
   const dv = new DataView(buf, base, bytes.length);
   if (dv.getUint32(0, true) !== FORMAT_MAGIC) fail("bad magic (not a serialized screening matcher)");
   const version = dv.getUint32(4, true);
-  if (version !== FORMAT_VERSION && version !== 1) fail(`unsupported format version ${version} (this build reads 1 and ${FORMAT_VERSION})`);
+  if (version < 1 || version > FORMAT_VERSION) fail(`unsupported format version ${version} (this build reads 1 to ${FORMAT_VERSION})`);
   const v1 = version === 1;
   const headerBytes = v1 ? V1_HEADER_BYTES : HEADER_BYTES;
   if (input.length < headerBytes) fail(`truncated (${input.length} bytes, header needs ${headerBytes})`);
@@ -178,7 +181,7 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
   let off = headerBytes;
   const t: Partial<Tables> = { maxGap, denseClasses: h(14), denseStates: h(15) };
   const d: Partial<Derived> = {};
-  for (const [name, ctor, len] of v1 ? SECTIONS : [...SECTIONS, ...DERIVED]) {
+  for (const [name, ctor, len] of v1 ? SECTIONS : [...SECTIONS, ...(version === 2 ? DERIVED_V2 : DERIVED)]) {
     const n = len(c);
     if (n < 0 || off + n * ctor.BYTES_PER_ELEMENT > size) fail(`section ${name} overruns the data`);
     (DERIVED_NAMES.has(name) ? (d as Record<string, unknown>) : (t as Record<string, unknown>))[name] = new ctor(buf, base + off, n);
@@ -202,7 +205,7 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
     termIds: x.termIds, termSeverity: x.termSeverity, termCategory: x.termCategory, categories: x.categories,
   };
   validate(tables);
-  if (v1) return { tables, runtime: null };
+  if (version < FORMAT_VERSION) return { tables, runtime: null };
   const derived = d as Derived;
   const scalars = { fastLimit: h(20), pairShift: h(21), shallowStates: c.SH, termIsId: h(22) === 1 };
   validateDerived(tables, derived, scalars);

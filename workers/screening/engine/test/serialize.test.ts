@@ -130,21 +130,26 @@ describe("serialize / load", () => {
     expect(load(bytes, { fastPaths: { cjkLoop: false } }).serialize()).toEqual(bytes);
   });
 
-  it("reads bytes of format version 1 (no derived tables: derived at load), so policies published before version 2 still load; other versions are refused", () => {
+  it("reads bytes of format versions 1 and 2 (derived tables derived at load), so policies published before version 3 still load; other versions are refused", () => {
     // compile([{ id: 1, pattern: "ass" }, { id: 2, pattern: "词语" }]).serialize() of the version 1 build
     const v1 = Uint8Array.from(atob("R0hTRQEAAABYAQAAs4QeDgQDAgEDAAAABAAAAAUAAAAEAAAAAgAAAAIAAAAEAAAAAgAAAAkAAAAAAAAAAQAAAGEAAABzAAAAzYsAAO2LAAABAAAAAAAAAAIAAAAAAAAAAAAAAAIAAAADAAAABAAAAAQAAAAEAAAABAAGAAUABwABAAAAAgAAAAMAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA//////////////////////////8AAAAAAAABAAEAAgACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAgAAAAAAAAABAAAAAAAAAAEAAAAHAQAAAAAAAAMAAgAAAAAAAAAAAAIAAAAEAAAAAAAAAAEAAgABAAEAAAAAAAAA8D8AAAAAAAAAQAAAAAAAAPA/AAAAAAAAAEAAAAAAAQAAAFsieCIsInkiXQAAAAAAAAA="), (ch) => ch.charCodeAt(0));
     const text = "an ass ate 词语, then 詞 語";
     const ids = (mm: ReturnType<typeof load>) => mm.findAll(text).map((x) => [x.termId, x.start, x.end]);
     const fromV1 = load(v1);
     expect(ids(fromV1)).toEqual([[1, 3, 6], [2, 11, 13], [2, 20, 23]]);
-    // Written again, it is version 2 with the same matches.
-    const again = fromV1.serialize();
-    expect(new DataView(again.buffer, again.byteOffset).getUint32(4, true)).toBe(2);
-    expect(ids(load(again))).toEqual(ids(fromV1));
-    const v3 = v1.slice();
-    new DataView(v3.buffer).setUint32(4, 3, true);
-    expect(() => load(v3)).toThrow(EngineFormatError);
-    expect(() => load(v3)).toThrow(/unsupported format version 3 /);
+    // The same dictionary from the version 2 build (two-word output records).
+    const v2 = Uint8Array.from(atob("R0hTRQIAAADQAwAAqixMgQQDAgEDAAAABAAAAAUAAAAEAAAAAgAAAAIAAAAEAAAAAgAAAAkAAAAAAAAAAQAAAAEAAABAAAAAAgAAAAAAAAAIAAAAGgAAAAEAAAAAAAAAYQAAAHMAAADNiwAA7YsAAAEAAAAAAAAAAgAAAAAAAAAAAAAAAgAAAAMAAAAEAAAABAAAAAQAAAAEAAYABQAHAAEAAAACAAAAAwAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD//////////////////////////wAAAAAAAAEAAQACAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAACAAAAAAAAAAEAAAAAAAAAAQAAAAcBAAAAAAAAAwACAAAAAAAAAAAAAgAAAAQAAAAAAAAAAQACAAEAAQAAAAAAAADwPwAAAAAAAABAAAAAAAAA8D8AAAAAAAAAQAAAAAABAAAAAAAABgIAAAAFAAAAAwAAAAAAAAAAAAAABwAAAAQAAAAAAAAAAAAAAP////8EAAAABgAAAAAAAAD/////BAAAAAoAAAACABABAQAAABcwQAACAAAAESAgAAEAAAAAAAAAAAAAgP////8BAAAAAAAAAAAAAAAAAAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABQAAAAMAAAAHAAAABAAAAAAAAAABAAAAAQAAAAIAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEACAAAAAAAAAAAAAAAAAAAAAAAAAAAAIQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAQEBAQEBAQEBAAAAAAAAAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAAAAAAAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAAAAAABAAAAAQAAAAEAAAABAAAAAQAAAAEAAAABAAAAWyJ4IiwieSJdAAAAAAAAAA=="), (ch) => ch.charCodeAt(0));
+    expect(new DataView(v2.buffer).getUint32(4, true)).toBe(2);
+    expect(ids(load(v2))).toEqual(ids(fromV1));
+    // Written again, each is the current version with the same matches.
+    for (const again of [fromV1.serialize(), load(v2).serialize()]) {
+      expect(new DataView(again.buffer, again.byteOffset).getUint32(4, true)).toBe(FORMAT_VERSION);
+      expect(ids(load(again))).toEqual(ids(fromV1));
+    }
+    const v4 = v1.slice();
+    new DataView(v4.buffer).setUint32(4, FORMAT_VERSION + 1, true);
+    expect(() => load(v4)).toThrow(EngineFormatError);
+    expect(() => load(v4)).toThrow(/unsupported format version 4 /);
   });
 
   it("run lengths are not checked at load: spoiled under a valid checksum, they only change what matches, and scans end", () => {
