@@ -1,20 +1,23 @@
 /**
- * One shape of the engine benchmark matrix, measured in a process of its own (run.ts starts
- * one per shape, so every shape starts from the same empty heap and the engine's module-level
- * tables count in every shape's figure). Prints progress on stderr and one `RESULT {json}`
- * line on stdout.
+ * One shape of the engine benchmark matrix: the engine (with the bare loop), one peer, or all of
+ * them, measured in this process. Prints progress on stderr and one `RESULT {json}` line on stdout.
  *
- *   node --expose-gc --import tsx bench/engine/measure.ts <shape> [--quick] [--no-peers]
+ *   node --expose-gc --import tsx bench/engine/measure.ts <shape> [--quick] [--no-peers] [--only engine|peer:<name>]
+ *
+ * run.ts starts one process per shape and matcher (`--only`), so each starts from an empty heap,
+ * the engine's module-level tables count in every shape's figure, and no matcher is timed beside
+ * another's heap: a worker isolate holds one matcher, and a large heap slows the collection of
+ * a scan's results (2026-12-07, latin microblog text: 59.0 Mchar/s alone, 52.8 beside a 350 MB heap
+ * of Maps; 53.2 in this process without the peers, 48.2 with them and their 100–360 MB).
  *
  * Retained memory = growth of V8 heap + ArrayBuffer memory after a full GC, the matcher kept
  * alive. For the engine: the compiled matcher (module tables included, as imported after the
  * baseline) and the matcher `load()` makes from the serialized bytes (bytes, derived tables and
  * module tables), the larger of the two being what a target is judged on.
  */
-import { createRequire } from "node:module";
+import { PEER_BUILD_LIMIT_MS, PEER_SCAN_LIMIT_MS, PEERS } from "./peers.js";
 import { makeShape, SHAPE_NAMES, type ShapeName } from "./shapes.js";
 
-const require = createRequire(import.meta.url);
 const gc = (globalThis as { gc?: () => void }).gc;
 
 export interface MatcherResult {
@@ -64,25 +67,14 @@ function time(fn: () => unknown, runs: number, warm = 2): number {
 }
 const log = (msg: string) => process.stderr.write(`  [${shapeName}] ${msg}\n`);
 
-// Peers do exact matching only. `prefix`: scanned on that many characters at most (it slows
-// down as the text grows).
-interface Peer { name: string; make: (k: string[]) => unknown; scan: (m: any, t: string) => number; prefix?: number }
-const PEERS: Peer[] = [
-  { name: "@monyone/aho-corasick", make: (k) => new (require("@monyone/aho-corasick").AhoCorasick)(k), scan: (m, t) => m.matchInText(t).length },
-  { name: "ahocorasick", make: (k) => new (require("ahocorasick"))(k), scan: (m, t) => m.search(t).reduce((n: number, r: [number, string[]]) => n + r[1].length, 0) },
-  { name: "mint-filter", make: (k) => { const M = require("mint-filter"); return new (M.default ?? M)(k); }, scan: (m, t) => m.filter(t, { replace: false }).words.length },
-  { name: "modern-ahocorasick", make: (k) => { const M = require("modern-ahocorasick"); return new (M.default ?? M.AhoCorasick ?? M)(k); }, scan: (m, t) => m.search(t).length, prefix: 10_000 },
-];
-/** A peer whose build would take longer than this (extrapolated from a tenth of the terms) is skipped. */
-const PEER_BUILD_LIMIT_MS = 20_000;
-/** A peer whose full-text scan would take longer than this is timed on a prefix only. */
-const PEER_SCAN_LIMIT_MS = 4_000;
-
 const args = process.argv.slice(2);
 const shapeName = args.find((a) => !a.startsWith("--")) as ShapeName;
 if (!SHAPE_NAMES.includes(shapeName)) throw new Error(`unknown shape ${shapeName}; one of ${SHAPE_NAMES.join(", ")}`);
 const quick = args.includes("--quick");
-const withPeers = !args.includes("--no-peers");
+const only = args[args.indexOf("--only") + 1];
+const withEngine = !args.includes("--only") || only === "engine";
+const withPeers = !args.includes("--no-peers") && (!args.includes("--only") || only?.startsWith("peer:"));
+const peers = args.includes("--only") ? PEERS.filter((p) => only === `peer:${p.name}`) : PEERS;
 
 async function main(): Promise<ShapeResult> {
   const started = performance.now();
@@ -94,8 +86,8 @@ async function main(): Promise<ShapeResult> {
   const scanners: Scanner[] = [];
 
   const bare: MatcherResult = { name: "bare charCodeAt loop", kind: "bare", scans: {} };
-  results.push(bare);
-  for (const { name, text } of shape.texts) {
+  if (withEngine) results.push(bare);
+  for (const { name, text } of withEngine ? shape.texts : []) {
     const loop = () => {
       let h = 0;
       for (let i = 0; i < text.length; i++) h = (h + text.charCodeAt(i)) | 0;
@@ -104,7 +96,7 @@ async function main(): Promise<ShapeResult> {
     scanners.push({ result: bare, text, textName: name, runs: 8, scan: loop });
   }
 
-  {
+  if (withEngine) {
     const base = heapNow();
     const { compile, load } = await import("../../workers/screening/engine/index.js");
     const entries = terms.map((pattern, i) => ({ id: i + 1, pattern, category: i % 2 ? "spam" : "abuse", severity: 1 + (i % 3) }));
@@ -139,7 +131,7 @@ async function main(): Promise<ShapeResult> {
   }
 
   if (withPeers) {
-    for (const p of PEERS) {
+    for (const p of peers) {
       const r: MatcherResult = { name: p.name, kind: "peer", scans: {} };
       results.push(r);
       const tenth = terms.slice(0, Math.ceil(terms.length / 10));

@@ -8,7 +8,9 @@
  *   npm run bench:engine -- --shape cjk --quick   one shape, 200,000-character texts, fewer rounds
  *   options: --shape current,cjk,latin,scale (or a,b,c,d)  --quick  --no-peers  --json FILE
  *
- * Each shape is measured in a process of its own (bench/engine/measure.ts), one after another.
+ * Each shape is measured by bench/engine/measure.ts, one process for the engine (with the bare
+ * loop) and one per peer, one after another: a worker isolate holds one matcher, and another
+ * matcher's heap in the same process slows a scan's garbage collection (measure.ts).
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -16,6 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MatcherResult, ShapeResult } from "./measure.js";
+import { PEERS } from "./peers.js";
 import { SHAPE_NAMES, type ShapeName } from "./shapes.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,9 +40,16 @@ const shapes = (opt("--shape")?.split(",") ?? SHAPE_NAMES).map((s) => {
 });
 const passOn = ["--quick", "--no-peers"].filter((f) => args.includes(f));
 
-function measure(shape: ShapeName): Promise<ShapeResult> {
+/** One shape: the engine's process, then each peer's, merged into one result. */
+async function measure(shape: ShapeName): Promise<ShapeResult> {
+  const parts = [await measureIn(shape, "engine")];
+  if (!passOn.includes("--no-peers")) for (const p of PEERS) parts.push(await measureIn(shape, `peer:${p.name}`));
+  return { ...parts[0]!, matchers: parts.flatMap((r) => r.matchers), seconds: parts.reduce((s, r) => s + r.seconds, 0) };
+}
+
+function measureIn(shape: ShapeName, only: string): Promise<ShapeResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", path.join(here, "measure.ts"), shape, ...passOn], {
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", path.join(here, "measure.ts"), shape, ...passOn, "--only", only], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -48,7 +58,7 @@ function measure(shape: ShapeName): Promise<ShapeResult> {
     child.on("error", reject);
     child.on("close", (code) => {
       const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-      if (code !== 0 || !line) return reject(new Error(`measuring ${shape} failed (exit ${code})`));
+      if (code !== 0 || !line) return reject(new Error(`measuring ${shape} (${only}) failed (exit ${code})`));
       resolve(JSON.parse(line.slice(7)) as ShapeResult);
     });
   });
