@@ -4,26 +4,55 @@ import { makeRuntime, scan, type Runtime, type Sink } from "./search.js";
 import type { Tables } from "./tables.js";
 import { serializeTables } from "./serialize.js";
 
-/** Collects every candidate and allow span; allow filtering happens at the end. */
+/**
+ * Collects every candidate and allow span; allow filtering happens at the end. One per matcher,
+ * reused by each findAll (no user code runs inside its scan): candidates go into typed arrays
+ * that grow, so a call leaves no garbage but its result.
+ */
 class CollectSink implements Sink {
   readonly wantsActiveStart = false;
-  starts: number[] = [];
-  ends: number[] = [];
-  terms: number[] = [];
+  /** Candidates [0, n): term, start, end. */
+  n = 0;
+  terms = new Int32Array(64);
+  starts = new Int32Array(64);
+  ends = new Int32Array(64);
   allowStarts: number[] = [];
   allowEnds: number[] = [];
+  _sorted?: { s: number[]; maxEnd: number[] };
+  reset(): void {
+    this.n = 0;
+    // A very long text's arrays are not kept (the matcher's retained memory).
+    if (this.terms.length > MAX_KEPT_CANDIDATES) this.terms = this.starts = this.ends = new Int32Array(0);
+    if (this.terms.length === 0) this.grow(64);
+    if (this.allowStarts.length) {
+      this.allowStarts = [];
+      this.allowEnds = [];
+    }
+    this._sorted = undefined;
+  }
   report(term: number, start: number, end: number): boolean {
     if (term < 0) {
       this.allowStarts.push(start);
       this.allowEnds.push(end);
     } else {
-      this.terms.push(term);
-      this.starts.push(start);
-      this.ends.push(end);
+      const n = this.n;
+      if (n === this.terms.length) this.grow(2 * n);
+      this.terms[n] = term;
+      this.starts[n] = start;
+      this.ends[n] = end;
+      this.n = n + 1;
     }
     return false;
   }
+  private grow(size: number): void {
+    const grown = (a: Int32Array) => { const b = new Int32Array(size); b.set(a.subarray(0, this.n)); return b; };
+    this.terms = grown(this.terms);
+    this.starts = grown(this.starts);
+    this.ends = grown(this.ends);
+  }
 }
+/** CollectSink keeps arrays of at most this many candidates between calls (768 KB). */
+const MAX_KEPT_CANDIDATES = 1 << 16;
 
 /**
  * Stops at the first candidate that no allow span can cover: not inside a span
@@ -83,6 +112,7 @@ export class CompiledMatcher implements Matcher {
   readonly rt: Runtime;
   private readonly hasAllow: boolean;
   private termIndex?: Map<number, number>;
+  private readonly collect = new CollectSink();
 
   /** `runtime`: the derived tables as loaded (every fast path on), else derived here. */
   constructor(readonly tables: Tables, fastPaths?: Partial<FastPaths>, runtime?: Runtime) {
@@ -98,7 +128,8 @@ export class CompiledMatcher implements Matcher {
   }
 
   findAll(text: string): Match[] {
-    const sink = new CollectSink();
+    const sink = this.collect;
+    sink.reset();
     scan(this.rt, text, sink);
     const { terms, starts, ends } = sink;
     // Terms are reported by id when every id fits (Runtime.termIsId), else by index.
@@ -106,7 +137,7 @@ export class CompiledMatcher implements Matcher {
     const idOf = (i: number) => (ids ? ids[terms[i]!]! : terms[i]!);
     const order = (a: number, b: number) => starts[a]! - starts[b]! || ends[a]! - ends[b]! || idOf(a) - idOf(b);
     // Candidates mostly arrive in order already; sort only when they do not.
-    const n = terms.length;
+    const n = sink.n;
     let sorted = true;
     for (let k = 1; k < n && sorted; k++) {
       // order(k - 1, k) <= 0, with the common cases first (no call per candidate)
@@ -174,7 +205,7 @@ function insertionSort(a: number[], order: (x: number, y: number) => number, bud
 }
 
 /** Allow spans sorted by start with a running max of ends, built lazily once per findAll. */
-function coveredSorted(sink: CollectSink & { _sorted?: { s: number[]; maxEnd: number[] } }, start: number, end: number): boolean {
+function coveredSorted(sink: CollectSink, start: number, end: number): boolean {
   if (!sink._sorted) {
     const order = sink.allowStarts.map((_, i) => i).sort((a, b) => sink.allowStarts[a]! - sink.allowStarts[b]!);
     const s = order.map((i) => sink.allowStarts[i]!);
