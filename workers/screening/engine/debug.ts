@@ -14,7 +14,7 @@ import type { Matcher } from "./types.js";
 import { CompiledMatcher } from "./matcher.js";
 import { FIRST_CLASS, P_CHECK_END, P_CHECK_START, P_REPEATS } from "./tables.js";
 import {
-  EMIT_END_WORD, EMIT_ON_FLUSH, EMIT_ON_SYMBOL, gotoBits, gotoFirst, gotoHas, gotoValid, inlineRuns, inlineTerm, outTerm, recAt, recInline, recWord,
+  EMIT_END_WORD, EMIT_ON_FLUSH, EMIT_ON_SYMBOL, gotoBits, gotoFirst, gotoHas, gotoValid, inlineRuns, inlineTerm, outTerm, recAt, recDict, recInline, recWord,
   REC_DICT, REC_OUT, wordFail, wordMask,
 } from "./records.js";
 
@@ -50,7 +50,7 @@ export function debugDump(matcher: Matcher, maxStates = 1000): string {
       const w = recWord(m.stateRec, recAt(s, DS));
       mask = wordMask(w);
       fail = wordFail(w);
-      dict = w & REC_DICT ? m.dictLink[s]! : -1;
+      dict = w & REC_DICT ? recDict(m.stateRec, recAt(s, DS), m.dictLink, s) : -1;
       parts.push("sparse");
     }
     const emit = [mask & EMIT_ON_SYMBOL ? "symbol" : "", mask & EMIT_ON_FLUSH ? "flush" : "", mask & EMIT_END_WORD ? "end-word" : ""].filter(Boolean);

@@ -59,7 +59,9 @@ export function runBitsOf(runLens: ArrayLike<number>, r0: number, k: number): nu
 /**
  * stateRec: STATE_REC words per non-dense state s, from recAt(s, denseStates):
  *   [REC_EDGE]   class of its only edge; -1 if it has none; minus the number of edges if several
- *   [REC_TARGET] that edge's target; if several, the index of its first edge (edgeClass/edgeTarget)
+ *   [REC_TARGET] that edge's target; if several, the index of its first edge (edgeClass/edgeTarget);
+ *                if none (most term ends), its dictionary link (0 if none), so emission there
+ *                reads no other array
  *   [REC_WORD]   emit mask (bits 0-2) | REC_OUT | REC_DICT | failure target << REC_FAIL_SHIFT
  *   [REC_INLINE] its one output when REC_OUT (an inline output word, below)
  */
@@ -74,6 +76,8 @@ export const recEdge = (stateRec: Int32Array, x: number): number => stateRec[x]!
 export const recTarget = (stateRec: Int32Array, x: number): number => stateRec[x + 1]!;
 export const recWord = (stateRec: Int32Array, x: number): number => stateRec[x + 2]!;
 export const recInline = (stateRec: Int32Array, x: number): number => stateRec[x + 3]!;
+/** Dictionary link of non-dense state s (record at x) with REC_DICT: in its record if it has no edges. */
+export const recDict = (stateRec: Int32Array, x: number, dictLink: Int32Array, s: number): number => (stateRec[x]! === -1 ? stateRec[x + 1]! : dictLink[s]!);
 export const recWordOf = (mask: number, flags: number, fail: number): number => mask | flags | (fail << 5);
 /** Emit mask of a record word. */
 export const wordMask = (w: number): number => w & 7;

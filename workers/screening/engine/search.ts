@@ -189,7 +189,8 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
     if (s >= DS) {
       const x = recAt(s, DS), k = edgeStart[s]!, count = edgeStart[s + 1]! - k;
       stateRec[x + REC_EDGE] = count === 1 ? edgeClass[k]! : count === 0 ? -1 : -count;
-      stateRec[x + REC_TARGET] = count === 1 ? edgeTarget[k]! : k;
+      // A state without edges (most term ends) holds its dictionary link there instead.
+      stateRec[x + REC_TARGET] = count === 1 ? edgeTarget[k]! : count > 1 ? k : Math.max(dictLink[s]!, 0);
       let flags = dictLink[s]! >= 0 ? REC_DICT : 0;
       if (o1 - o0 === 1) {
         const term = outTerm(outRec, o0), w = outWordOf(outRec, o0), runs = outRuns(w);
@@ -446,14 +447,15 @@ function emit(
 ): boolean {
   // records.ts's layout (state records, inline outputs, output records, output words) as local
   // literals, as in scanWith: imported accessors cost emit a load and a check per call.
-  const STATE_REC = 4, REC_WORD = 2, REC_INLINE = 3, OUT_REC = 3, INLINE_TERM_BITS = 20, INLINE_RUNS_SHIFT = 23, INLINE_TERM_MASK = 0xfffff;
+  const STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_INLINE = 3, OUT_REC = 3, INLINE_TERM_BITS = 20, INLINE_RUNS_SHIFT = 23, INLINE_TERM_MASK = 0xfffff;
   const OUT_FLAGS = 7, OUT_RUNS_SHIFT = 3, OUT_LEN_SHIFT = 12, OUT_LAST_SHIFT = 21, RING_MASK = 255;
   const { outStart, outRec, dictLink, stateRec, denseStates } = m;
   const activeStart = sink.wantsActiveStart ? m.scratch.runStarts[(runIdx - m.depth[S]! + 1) & RING_MASK]! : 0;
   for (let t = S, next = 0; t >= 0; t = next) {
     if (t >= denseStates) {
       const x = STATE_REC * (t - denseStates), w = stateRec[x + REC_WORD]!;
-      next = w & REC_DICT ? dictLink[t]! : -1;
+      // The dictionary link: in the record of a state without edges (REC_TARGET), else in dictLink.
+      next = w & REC_DICT ? (stateRec[x + REC_EDGE] === -1 ? stateRec[x + REC_TARGET]! : dictLink[t]!) : -1;
       if (w & REC_OUT) {
         // The state's one output, kept in its record (Runtime.stateRec).
         const v = stateRec[x + REC_INLINE]!, runs = v >>> INLINE_RUNS_SHIFT;

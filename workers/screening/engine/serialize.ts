@@ -23,7 +23,7 @@ import { EngineFormatError } from "./types.js";
 import { MAX_DENSE_CLASSES, MAX_DENSE_TARGETS } from "./build/automaton.js";
 import { FIRST_CLASS, MAX_PATTERN_SYMBOLS, MAX_STATES, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
 import { ALL_FAST_PATHS, classTableFor, makeRuntime, runtimeWith, Scratch, type Runtime } from "./search.js";
-import { GOTO_REC, OUT_REC, popcount, REC_FAIL_SHIFT, REC_WORD, ROOT_PACK, STATE_REC } from "./records.js";
+import { GOTO_REC, OUT_REC, popcount, REC_DICT, REC_FAIL_SHIFT, REC_WORD, ROOT_PACK, STATE_REC } from "./records.js";
 
 export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
 export const FORMAT_VERSION = 3;
@@ -225,11 +225,14 @@ function validateDerived(t: Tables, d: Derived, x: { fastLimit: number; pairShif
   const { stateRec, gotoRec, escape, shallowRows, denseRows, rootPack, rootEdges, rootEdgeStart, outRec, pairBloom } = d;
   const fl = t.fail;
   let ok = true;
-  // State records: the failure link (walked) is the validated one, the edge target a state, or
-  // an edge range inside the edge arrays.
+  // State records: the failure link and a dictionary link held in the record (walked) are the
+  // validated ones, the edge target a state, or an edge range inside the edge arrays.
   for (let s = DS, r = 0; s < N && ok; s++, r += STATE_REC) {
     const edge = stateRec[r]!, target = stateRec[r + 1]!;
-    ok = stateRec[r + REC_WORD]! >> REC_FAIL_SHIFT === fl[s] && (edge >= -1 ? target >= 0 && target < N : target >= 0 && target - edge <= E);
+    const w = stateRec[r + REC_WORD]!;
+    ok = w >> REC_FAIL_SHIFT === fl[s] && (edge >= -1 ? target >= 0 && target < N : target >= 0 && target - edge <= E);
+    // A state without edges holds its dictionary link (walked by emission): the validated one.
+    ok &&= edge !== -1 || (w & REC_DICT) === 0 || target === t.dictLink[s];
   }
   if (!ok) bad("state records");
   // Dense states: escape links walk the failure chain toward the root (ids decrease), goto

@@ -6,6 +6,7 @@ import type { CompiledMatcher } from "../matcher.js";
 import { checksum, serializeTables } from "../serialize.js";
 import { makeRuntime } from "../search.js";
 import type { Tables } from "../tables.js";
+import { recAt, REC_DICT } from "../records.js";
 
 /** The same automaton with its states renumbered: new id of old state s = perm[s] (perm[0] = 0). */
 function renumber(t: Tables, perm: number[]): Tables {
@@ -193,5 +194,18 @@ describe("serialize / load", () => {
     const rootEdges = r0.rootEdges.slice();
     rootEdges[1] = t0.fail.length;
     expect(() => load(reseal(serializeTables(t0, { ...r0, rootEdges })))).toThrow(/invalid root records/);
+    // A state without edges holds its dictionary link in its record (词语 → 语): it must be the state's.
+    const t1 = (compile([{ id: 1, pattern: "词语", category: "x", severity: 1 }, { id: 2, pattern: "语", category: "x", severity: 1 }]) as CompiledMatcher).tables;
+    const r1 = makeRuntime(t1), stateRec = r1.stateRec.slice(), N1 = t1.fail.length;
+    let leaves = 0;
+    for (let s = t1.denseStates; s < N1; s++) {
+      const x = recAt(s, t1.denseStates);
+      if (stateRec[x] !== -1 || !(stateRec[x + 2]! & REC_DICT)) continue;
+      leaves++;
+      expect(stateRec[x + 1]).toBe(t1.dictLink[s]);
+      stateRec[x + 1] = s;
+    }
+    expect(leaves).toBe(1);
+    expect(() => load(reseal(serializeTables(t1, { ...r1, stateRec })))).toThrow(/invalid state records/);
   });
 });
