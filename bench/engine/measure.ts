@@ -3,6 +3,7 @@
  * them, measured in this process. Prints progress on stderr and one `RESULT {json}` line on stdout.
  *
  *   node --expose-gc --import tsx bench/engine/measure.ts <shape> [--quick] [--no-peers] [--only engine|peer:<name>]
+ *   (ENGINE=/path/to/engine/index.ts: another build of the engine, e.g. a baseline's)
  *
  * run.ts starts one process per shape and matcher (`--only`), so each starts from an empty heap,
  * the engine's module-level tables count in every shape's figure, and no matcher is timed beside
@@ -71,6 +72,8 @@ const args = process.argv.slice(2);
 const shapeName = args.find((a) => !a.startsWith("--")) as ShapeName;
 if (!SHAPE_NAMES.includes(shapeName)) throw new Error(`unknown shape ${shapeName}; one of ${SHAPE_NAMES.join(", ")}`);
 const quick = args.includes("--quick");
+/** ENGINE=/path/to/a/copy/of/engine/index.ts measures another build (a baseline in the same conditions). */
+const ENGINE = process.env.ENGINE ?? "../../workers/screening/engine/index.js";
 const only = args[args.indexOf("--only") + 1];
 const withEngine = !args.includes("--only") || only === "engine";
 const withPeers = !args.includes("--no-peers") && (!args.includes("--only") || only?.startsWith("peer:"));
@@ -98,7 +101,7 @@ async function main(): Promise<ShapeResult> {
 
   if (withEngine) {
     const base = heapNow();
-    const { compile, load } = await import("../../workers/screening/engine/index.js");
+    const { compile, load } = await import(ENGINE);
     const entries = terms.map((pattern, i) => ({ id: i + 1, pattern, category: i % 2 ? "spam" : "abuse", severity: 1 + (i % 3) }));
     // The first compile and load() of the process run on cold code, as a worker's publish and
     // an isolate's first screen do; the targets are judged on the warm best, as before.
@@ -194,7 +197,7 @@ async function main(): Promise<ShapeResult> {
 // The engine's module-level tables (fold table, pinyin data), imported alone into a fresh heap;
 // added to both engine figures, as they are part of what a worker holding a matcher retains.
 const moduleBase = heapNow();
-await import("../../workers/screening/engine/index.js");
+await import(ENGINE);
 const moduleMB = (heapNow() - moduleBase) / MB;
 
 main().then(

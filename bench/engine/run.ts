@@ -4,9 +4,10 @@
  * dictionary shapes × two texts (bench/engine/shapes.ts), printed as one table with the
  * targets of issue #18 judged per shape.
  *
- *   npm run bench:engine                          every shape (about 5–10 minutes on 2 cores)
+ *   npm run bench:engine                          every shape (about 2–4 minutes on 2 cores)
  *   npm run bench:engine -- --shape cjk --quick   one shape, 200,000-character texts, fewer rounds
  *   options: --shape current,cjk,latin,scale (or a,b,c,d)  --quick  --no-peers  --json FILE
+ *   ENGINE=/path/to/engine/index.ts    measure another build (e.g. a baseline checked out with git archive)
  *
  * Each shape is measured by bench/engine/measure.ts, one process for the engine (with the bare
  * loop) and one per peer, one after another: a worker isolate holds one matcher, and another
