@@ -142,14 +142,17 @@ export async function deliver(env: Env, deliveryId: string, s: DeliverySettings 
   let errorClass: string | null = null;
   let responseExcerpt: string | null = null;
   let signing: string[] = [];
-  try {
-    const keys = await webhookKeys(env);
-    signing = await Promise.all(secrets.map((r) => openWebhookSecret(keys, row.endpoint_id, r.secret)));
-  } catch (err) {
-    // Gatehouse's failure, not the receiver's (keys missing or rotated away, a secret that does
-    // not open): logged without any secret, retried, and not counted against the endpoint.
-    log("error", "webhook_signing_failed", { deliveryId: row.id, endpointId: row.endpoint_id, error: (err as Error).name });
-    errorClass = SIGNING_UNAVAILABLE;
+  // The keys are read only for an endpoint with a live secret (one without has nothing to sign with).
+  if (secrets.length) {
+    try {
+      const keys = await webhookKeys(env);
+      signing = await Promise.all(secrets.map((r) => openWebhookSecret(keys, row.endpoint_id, r.secret)));
+    } catch (err) {
+      // Gatehouse's failure, not the receiver's (keys missing or rotated away, a secret that does
+      // not open): logged without any secret, retried, and not counted against the endpoint.
+      log("error", "webhook_signing_failed", { deliveryId: row.id, endpointId: row.endpoint_id, error: (err as Error).name });
+      errorClass = SIGNING_UNAVAILABLE;
+    }
   }
   if (errorClass === null && signing.length === 0) errorClass = "endpoint_unavailable";
   if (errorClass === null) {

@@ -213,6 +213,18 @@ describe("delivery", () => {
     expect(await received(name)).toHaveLength(1);
   });
 
+  it("an endpoint without a live secret is the endpoint's failure (endpoint_unavailable), whatever the state of the keys", async () => {
+    const ep = await endpoint(receiver("no-secret"));
+    await testEnv.DB.prepare("UPDATE webhook_secrets SET expires_at = ? WHERE endpoint_id = ?").bind(Date.now() - 1, ep).run();
+    const d = await delivery(ep, await event());
+    // No keys: still endpoint_unavailable (the keys are not read), counted against the endpoint.
+    const result = await deliver({ ...testEnv, WEBHOOK_MASTER_KEYS: undefined } as unknown as Env, d);
+    expect(result).toMatchObject({ ack: false });
+    expect(await received("no-secret")).toHaveLength(0);
+    expect(await row("SELECT error_class FROM webhook_delivery_attempts WHERE delivery_id = ?", d)).toEqual({ error_class: "endpoint_unavailable" });
+    expect(await row<{ failing_since: number | null }>("SELECT failing_since FROM webhook_endpoints WHERE id = ?", ep)).not.toEqual({ failing_since: null });
+  });
+
   it("a dead letter marks its delivery dead", async () => {
     const ep = await endpoint(receiver("dlq", "?fail=100"));
     const d = await delivery(ep, await event());
