@@ -10,6 +10,7 @@ import { findEdge } from "../build/automaton.js";
 import type { CompiledMatcher } from "../matcher.js";
 import { transition, type Runtime } from "../search.js";
 import { FIRST_CLASS } from "../tables.js";
+import { nextMayHave, rootEdgeNext, rootEdgeTo } from "../records.js";
 
 const FAST_PATHS = Object.keys(ALL_FAST_PATHS) as (keyof FastPaths)[];
 
@@ -128,6 +129,26 @@ describe("transition()", () => {
         }
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe("rootEdges' next (pairStates)", () => {
+  it("never rules out an edge the pair's state has, and is only set for a state without outputs", () => {
+    fc.assert(
+      fc.property(dictArb, optionsArb, (dict, options: CompileOptions) => {
+        const m = (compile(dict, options) as CompiledMatcher).rt;
+        const classEnd = FIRST_CLASS + m.alphabet.length;
+        for (let e = 0; e < m.rootEdges.length / 2; e++) {
+          const next = rootEdgeNext(m.rootEdges, e), t = rootEdgeTo(m.rootEdges, e);
+          if (next === 0) continue;
+          expect(m.emitMask[t]).toBe(0);
+          for (let c = FIRST_CLASS; c < classEnd; c++) {
+            if (findEdge(m.edgeStart, m.edgeClass, m.edgeTarget, t, c) !== 0) expect(nextMayHave(next, c), `edge by ${c} of s${t}`).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });
