@@ -589,7 +589,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Compile the current lists into a new immutable version and make it current (admin). */
+        /**
+         * Compile the current lists into a new immutable version and make it current (admin).
+         * @description 409 `no_changes` when nothing changed since the current version, unless that version's matcher is stored in an older engine format: publishing then stores the same policy in the current format (it loads faster), and its audit entry says `formatUpgrade`.
+         */
         post: operations["postPolicyPublish"];
         delete?: never;
         options?: never;
@@ -1712,7 +1715,7 @@ export interface components {
             publishedVersion: number | null;
             publishedHash: string | null;
             draftHash: string;
-            /** @description True when publishing now would be refused with 409 no_changes */
+            /** @description True when the draft is the published version's content: publishing now is refused with 409 no_changes, unless that version is stored in an older engine format */
             unchanged: boolean;
             terms: {
                 published: number;

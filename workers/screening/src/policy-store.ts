@@ -2,12 +2,12 @@
  * Published policy versions in D1: gathering the current lists, compiling and storing a new
  * immutable version in chunks, loading a version back, making a version current.
  */
-import { asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { allowPhrases, blockedDomains, contactRules, policyChunks, policyCurrent, policyVersions, screeningCategories, termLists, terms } from "../../../db/schema";
 import { ApiError } from "../../../pkg/errors";
 import type { Db } from "../../../pkg/db";
 import { sha256Hex } from "../../../pkg/ids";
-import { compile, EngineInputError, load, type Matcher, type TermEntry } from "../engine/index";
+import { compile, EngineInputError, FORMAT_VERSION, load, type Matcher, type TermEntry } from "../engine/index";
 import { base64ToBytes, bytesToBase64 } from "../../../pkg/encoding";
 import type { PolicyConfig, SeverityRange } from "./policy-config";
 
@@ -122,6 +122,23 @@ export async function listVersions(db: Db, limit: number, before?: number): Prom
     })
     .from(policyVersions);
   return (before ? q.where(sql`${policyVersions.version} < ${before}`) : q).orderBy(desc(policyVersions.version)).limit(limit);
+}
+
+/**
+ * Whether a version's stored matcher is in an older engine format than this build writes (read
+ * from its first chunk's header). Such bytes still load, but derive their arrays at load: an
+ * unchanged policy may then be published again, to store the current format.
+ */
+export async function storedFormatIsOld(db: Db, version: number): Promise<boolean> {
+  const head = await db
+    .select({ b64: sql<string>`substr(${policyChunks.data}, 1, 12)` })
+    .from(policyChunks)
+    .where(and(eq(policyChunks.version, version), eq(policyChunks.seq, 0)))
+    .get();
+  // The empty policy of migration 0013 stores no matcher: nothing to upgrade.
+  if (!head || head.b64.length < 12) return false;
+  const bytes = base64ToBytes(head.b64); // 9 bytes: magic, then the format version (u32, little-endian)
+  return new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true) < FORMAT_VERSION;
 }
 
 /** Reads a version's chunks and config and loads the matcher (no compile). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call } from "../../../test/support/call";
+import { FORMAT_VERSION } from "../engine/index";
 import { createList, importTerms, publish, screen, seedAccount, testEnv } from "./helpers";
 
 describe("term lists", () => {
@@ -163,6 +164,36 @@ describe("policy versions", () => {
     for (const row of chunks.results) expect(row.have).toBe(row.want);
     // With the 50,000-term list above, the matcher spans several chunk rows.
     expect(Math.max(...chunks.results.map((r) => r.want as number))).toBeGreaterThan(1);
+  });
+
+  it("publishes an unchanged policy again once when its matcher is stored in an older engine format", async () => {
+    const account = await seedAccount();
+    const list = await createList("format-upgrade", "pornography");
+    await importTerms(list, [{ pattern: "淫秽视频", severity: 9 }]);
+    const v1 = await publish();
+    // The stored header as an older build wrote it: format version 2 (bytes 4-7 of the first chunk).
+    const head = await testEnv.DB.prepare("SELECT substr(data, 1, 12) AS b64 FROM policy_chunks WHERE version = ? AND seq = 0").bind(v1).first<{ b64: string }>();
+    const bytes = Uint8Array.from(atob(head!.b64), (ch) => ch.charCodeAt(0));
+    expect(new DataView(bytes.buffer).getUint32(4, true)).toBe(FORMAT_VERSION);
+    new DataView(bytes.buffer).setUint32(4, FORMAT_VERSION - 1, true);
+    await testEnv.DB.prepare("UPDATE policy_chunks SET data = ? || substr(data, 13) WHERE version = ? AND seq = 0").bind(btoa(String.fromCharCode(...bytes)), v1).run();
+
+    const up = await call("/v1/policy/publish", { role: "admin", method: "POST" });
+    expect(up.status).toBe(201);
+    const v2 = ((await up.json()) as { version: number }).version;
+    expect(v2).toBe(v1 + 1);
+    const stored = await testEnv.DB.prepare("SELECT substr(data, 1, 12) AS b64 FROM policy_chunks WHERE version = ? AND seq = 0").bind(v2).first<{ b64: string }>();
+    expect(new DataView(Uint8Array.from(atob(stored!.b64), (ch) => ch.charCodeAt(0)).buffer).getUint32(4, true)).toBe(FORMAT_VERSION);
+    const audit = await testEnv.DB.prepare("SELECT details FROM audit_log WHERE action = 'policy.publish' AND subject_id = ?").bind(String(v2)).first<{ details: string }>();
+    expect(JSON.parse(audit!.details)).toMatchObject({ previous: v1, formatUpgrade: true });
+    // The republished version screens as before (the category's action is another test's to set).
+    const r = await screen({ accountId: account, text: "看淫秽视频" });
+    expect(r.policyVersion).toBe(v2);
+    expect(r.verdict).not.toBe("allow");
+    // Once in the current format, an unchanged policy is refused again.
+    const again = await call("/v1/policy/publish", { role: "admin", method: "POST" });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: "no_changes", currentVersion: v2 });
   });
 
   it("exposes this isolate's cache: loaded version, first-load time, loads", async () => {

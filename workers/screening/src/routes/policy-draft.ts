@@ -121,7 +121,7 @@ const DiffResult = z
     publishedVersion: z.number().int().nullable(),
     publishedHash: z.string().nullable(),
     draftHash: z.string(),
-    unchanged: z.boolean().openapi({ description: "True when publishing now would be refused with 409 no_changes" }),
+    unchanged: z.boolean().openapi({ description: "True when the draft is the published version's content: publishing now is refused with 409 no_changes, unless that version is stored in an older engine format" }),
     terms: z.object({
       published: z.number().int(),
       draft: z.number().int(),

@@ -13,7 +13,7 @@ import { isoOrNull, PageQuerySchema, problemResponses, safeText } from "../../..
 import { normalizeDomain } from "../domains";
 import type { Env } from "../env";
 import { cacheStats } from "../policy-cache";
-import { buildPublish, currentVersion, getVersion, listVersions, readDraft, type VersionInfo } from "../policy-store";
+import { buildPublish, currentVersion, getVersion, listVersions, readDraft, storedFormatIsOld, type VersionInfo } from "../policy-store";
 import { CategoryNameSchema, SeveritySchema, VerdictSchema } from "../schemas";
 
 const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], tags: ["policy"] };
@@ -106,6 +106,9 @@ export const policyRoutes = createRouter<Env>()
       method: "post",
       path: "/v1/policy/publish",
       summary: "Compile the current lists into a new immutable version and make it current (admin).",
+      description:
+        "409 `no_changes` when nothing changed since the current version, unless that version's matcher is stored in an older engine format: " +
+        "publishing then stores the same policy in the current format (it loads faster), and its audit entry says `formatUpgrade`.",
       responses: { 201: { description: "Published", ...json(VersionSchema) }, ...problemResponses(401, 403, 409, 422) },
     }),
     async (c) => {
@@ -113,7 +116,9 @@ export const policyRoutes = createRouter<Env>()
       const draft = await readDraft(db);
       const v = await currentVersion(db);
       const cur = v ? await getVersion(db, v) : undefined;
-      if (cur && cur.contentHash === draft.contentHash) {
+      // An unchanged policy is published again only to store it in the engine's current format.
+      const formatUpgrade = cur !== undefined && cur.contentHash === draft.contentHash && (await storedFormatIsOld(db, cur.version));
+      if (cur && cur.contentHash === draft.contentHash && !formatUpgrade) {
         throw new ApiError(409, "no_changes", `Nothing changed since version ${cur.version}, the current one.`, { currentVersion: cur.version });
       }
       const principal = c.get("principal")!;
@@ -125,7 +130,7 @@ export const policyRoutes = createRouter<Env>()
             action: "policy.publish",
             subjectType: "policy_version",
             subjectId: String(info.version),
-            details: { terms: info.termCount, bytes: info.byteSize, previous: v },
+            details: { terms: info.termCount, bytes: info.byteSize, previous: v, ...(formatUpgrade ? { formatUpgrade: true } : {}) },
           }),
         ]);
       } catch (e) {
