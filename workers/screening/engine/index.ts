@@ -14,7 +14,7 @@ import type { CompileOptions, LoadOptions, Matcher, TermEntry } from "./types.js
 
 export type { CompileOptions, FastPaths, LoadOptions, Match, Matcher, TermEntry, TermFlags, TermInfo } from "./types.js";
 export { EngineFormatError, EngineInputError } from "./types.js";
-export { FORMAT_VERSION } from "./serialize.js";
+export { FORMAT_VERSION, formatVersionOf } from "./serialize.js";
 
 export { ALL_FAST_PATHS, NO_FAST_PATHS } from "./search.js";
 export { debugDump } from "./debug.js";

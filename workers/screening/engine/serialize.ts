@@ -144,6 +144,16 @@ export function serializeTables(t: Tables, r?: Runtime): Uint8Array {
   return bytes;
 }
 
+/**
+ * The format version in the header of serialized bytes (at least its first 8 bytes), or
+ * undefined if they are not a serialized matcher. Nothing else is checked: `load` does that.
+ */
+export function formatVersionOf(head: Uint8Array): number | undefined {
+  if (head.length < 8) return undefined;
+  const dv = new DataView(head.buffer, head.byteOffset, 8);
+  return dv.getUint32(0, true) === FORMAT_MAGIC ? dv.getUint32(4, true) : undefined;
+}
+
 const fail = (why: string): never => {
   throw new EngineFormatError(`engine: cannot load matcher: ${why}`);
 };
@@ -160,8 +170,7 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
   const buf = bytes.buffer as ArrayBuffer;
   const base = bytes.byteOffset;
   const dv = new DataView(buf, base, bytes.length);
-  if (dv.getUint32(0, true) !== FORMAT_MAGIC) fail("bad magic (not a serialized screening matcher)");
-  const version = dv.getUint32(4, true);
+  const version = formatVersionOf(bytes) ?? fail("bad magic (not a serialized screening matcher)");
   if (version < 1 || version > FORMAT_VERSION) fail(`unsupported format version ${version} (this build reads 1 to ${FORMAT_VERSION})`);
   const v1 = version === 1;
   const headerBytes = v1 ? V1_HEADER_BYTES : HEADER_BYTES;

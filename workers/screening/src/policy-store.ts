@@ -7,7 +7,7 @@ import { allowPhrases, blockedDomains, contactRules, policyChunks, policyCurrent
 import { ApiError } from "../../../pkg/errors";
 import type { Db } from "../../../pkg/db";
 import { sha256Hex } from "../../../pkg/ids";
-import { compile, EngineInputError, FORMAT_VERSION, load, type Matcher, type TermEntry } from "../engine/index";
+import { compile, EngineInputError, FORMAT_VERSION, formatVersionOf, load, type Matcher, type TermEntry } from "../engine/index";
 import { base64ToBytes, bytesToBase64 } from "../../../pkg/encoding";
 import type { PolicyConfig, SeverityRange } from "./policy-config";
 
@@ -135,10 +135,9 @@ export async function storedFormatIsOld(db: Db, version: number): Promise<boolea
     .from(policyChunks)
     .where(and(eq(policyChunks.version, version), eq(policyChunks.seq, 0)))
     .get();
-  // The empty policy of migration 0013 stores no matcher: nothing to upgrade.
-  if (!head || head.b64.length < 12) return false;
-  const bytes = base64ToBytes(head.b64); // 9 bytes: magic, then the format version (u32, little-endian)
-  return new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true) < FORMAT_VERSION;
+  // 12 base64 characters: the header's first 9 bytes. The empty policy of migration 0013 stores no matcher: nothing to upgrade.
+  const format = head ? formatVersionOf(base64ToBytes(head.b64)) : undefined;
+  return format !== undefined && format < FORMAT_VERSION;
 }
 
 /** Reads a version's chunks and config and loads the matcher (no compile). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call } from "../../../test/support/call";
-import { FORMAT_VERSION } from "../engine/index";
+import { FORMAT_VERSION, formatVersionOf } from "../engine/index";
 import { createList, importTerms, publish, screen, seedAccount, testEnv } from "./helpers";
 
 describe("term lists", () => {
@@ -174,7 +174,7 @@ describe("policy versions", () => {
     // The stored header as an older build wrote it: format version 2 (bytes 4-7 of the first chunk).
     const head = await testEnv.DB.prepare("SELECT substr(data, 1, 12) AS b64 FROM policy_chunks WHERE version = ? AND seq = 0").bind(v1).first<{ b64: string }>();
     const bytes = Uint8Array.from(atob(head!.b64), (ch) => ch.charCodeAt(0));
-    expect(new DataView(bytes.buffer).getUint32(4, true)).toBe(FORMAT_VERSION);
+    expect(formatVersionOf(bytes)).toBe(FORMAT_VERSION);
     new DataView(bytes.buffer).setUint32(4, FORMAT_VERSION - 1, true);
     await testEnv.DB.prepare("UPDATE policy_chunks SET data = ? || substr(data, 13) WHERE version = ? AND seq = 0").bind(btoa(String.fromCharCode(...bytes)), v1).run();
 
@@ -183,7 +183,7 @@ describe("policy versions", () => {
     const v2 = ((await up.json()) as { version: number }).version;
     expect(v2).toBe(v1 + 1);
     const stored = await testEnv.DB.prepare("SELECT substr(data, 1, 12) AS b64 FROM policy_chunks WHERE version = ? AND seq = 0").bind(v2).first<{ b64: string }>();
-    expect(new DataView(Uint8Array.from(atob(stored!.b64), (ch) => ch.charCodeAt(0)).buffer).getUint32(4, true)).toBe(FORMAT_VERSION);
+    expect(formatVersionOf(Uint8Array.from(atob(stored!.b64), (ch) => ch.charCodeAt(0)))).toBe(FORMAT_VERSION);
     const audit = await testEnv.DB.prepare("SELECT details FROM audit_log WHERE action = 'policy.publish' AND subject_id = ?").bind(String(v2)).first<{ details: string }>();
     expect(JSON.parse(audit!.details)).toMatchObject({ previous: v1, formatUpgrade: true });
     // The republished version screens as before (the category's action is another test's to set).

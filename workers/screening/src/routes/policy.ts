@@ -116,10 +116,11 @@ export const policyRoutes = createRouter<Env>()
       const draft = await readDraft(db);
       const v = await currentVersion(db);
       const cur = v ? await getVersion(db, v) : undefined;
-      // An unchanged policy is published again only to store it in the engine's current format.
-      const formatUpgrade = cur !== undefined && cur.contentHash === draft.contentHash && (await storedFormatIsOld(db, cur.version));
-      if (cur && cur.contentHash === draft.contentHash && !formatUpgrade) {
-        throw new ApiError(409, "no_changes", `Nothing changed since version ${cur.version}, the current one.`, { currentVersion: cur.version });
+      let formatUpgrade = false;
+      if (cur && cur.contentHash === draft.contentHash) {
+        // An unchanged policy is published again only to store it in the engine's current format.
+        formatUpgrade = await storedFormatIsOld(db, cur.version);
+        if (!formatUpgrade) throw new ApiError(409, "no_changes", `Nothing changed since version ${cur.version}, the current one.`, { currentVersion: cur.version });
       }
       const principal = c.get("principal")!;
       const { info, statements } = await buildPublish(db, draft, principal.keyId);
