@@ -25,7 +25,7 @@ import {
   gotoHas, gotoTarget, gotoValid, INLINE_TERM_BITS, inlineFlags, inlineOutput, inlineRuns, inlineTerm, OUT_REC, outFlags,
   outHasRunBits, outLastRun, outLength, outputWord, outRunBits, outRuns, outTerm, outWordOf, runBitsOf, PAIR_BIT_1, PAIR_BIT_2, pairBits, pairHash, pairHit, pairWord,
   popcount, REC_DICT, REC_EDGE, REC_FAIL_SHIFT, REC_INLINE, REC_OUT, REC_TARGET, REC_WORD, recAt, recInline, recWord, recWordOf,
-  ring, RING, NEXT_SIG_BITS, nextOf, ROOT_EDGE, ROOT_EDGE_CLASS_MASK, ROOT_EDGE_NEXT_SHIFT, rootEdgeClass, rootEdgeTo, rootEdgeWord, ROOT_PACK, rootChild, rootMask, STATE_REC,
+  ring, RING, NEXT_SIG_BITS, nextOf, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, rootEdgeClass, rootEdgeTo, rootEdgeWord, ROOT_PACK, rootChild, rootMask, STATE_REC,
 } from "./records.js";
 
 /** Every fast path on: the default. */
@@ -356,8 +356,12 @@ function pairMaybe(pairBloom: Int32Array, pairShift: number, a: number, b: numbe
   return ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1;
 }
 
-/** Index of the edge by class c among rootEdges[lo, hi) (by increasing class), or -1: a binary search. */
+/** Index of the edge by class c among rootEdges[lo, hi) (by increasing class), or -1: a linear scan of short lists, else a binary search. */
 function rootEdgeFind(rootEdges: Int32Array, lo: number, hi: number, c: number): number {
+  if (hi - lo <= 16) {
+    for (let e = lo; e < hi; e++) if (rootEdgeClass(rootEdges, e) === c) return e;
+    return -1;
+  }
   while (lo < hi) {
     const mid = (lo + hi) >>> 1, mc = rootEdgeClass(rootEdges, mid);
     if (mc === c) return mid;
@@ -776,8 +780,8 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
   const ROOT_PACK = 2, ROOT_MASK = 1, STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_FAIL_SHIFT = 5;
   const EMIT_BITS = 7, EMIT_END_WORD = 4, GOTO_REC = 2, GOTO_FIRST = 1, ESCAPE_OWN = 1, ESCAPE_SHIFT = 1;
   const PAIR_MUL = -1640531535, PAIR_BIT_1 = 6, PAIR_BIT_2 = 11, RING_MASK = 255, DEAD_BAND_MASK = 7;
-  const ROOT_EDGE = 2, ROOT_EDGE_CLASS = 0xffff, ROOT_EDGE_NEXT_SHIFT = 16, NEXT_SIG_BITS = 15;
-  if (m === null) return scanLayout(ROOT_PACK, ROOT_MASK, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, GOTO_FIRST, ESCAPE_OWN, ESCAPE_SHIFT, PAIR_MUL, PAIR_BIT_1, PAIR_BIT_2, RING_MASK, DEAD_BAND_MASK, ROOT_EDGE, ROOT_EDGE_CLASS, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS);
+  const ROOT_EDGE = 2, ROOT_EDGE_NEXT_SHIFT = 16, NEXT_SIG_BITS = 15;
+  if (m === null) return scanLayout(ROOT_PACK, ROOT_MASK, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, GOTO_FIRST, ESCAPE_OWN, ESCAPE_SHIFT, PAIR_MUL, PAIR_BIT_1, PAIR_BIT_2, RING_MASK, DEAD_BAND_MASK, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS);
   // Everything the loop reads lives in locals, constants included (imported
   // bindings are not constant-folded); the class numbers below are tables.ts's.
   const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
@@ -835,13 +839,13 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
         if (rc >= 0 && c >= denseLimit) {
           // S is the root's child by class rc: the pair filter says whether it may have an
           // edge by c, and its failure target is the root.
-          // (The filter test and the edge search written out: scan's inlining budget is spent.)
+          // (The filter test written out: scan's inlining budget is spent.)
           const h = Math.imul(((rc + 4) << 16) | c, PAIR_MUL) /* pairHash(rc + FIRST_CLASS, c) */, w = pairBloom[h >>> pairShift]!;
           let t = 0;
           if (((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1) {
             const lo = rootEdgeStart[rc]!, hi = rootEdgeStart[rc + 1]!;
-            if (hi - lo > 16) { const e = rootEdgeFind(rootEdges, lo, hi, c); if (e >= 0) t = rootEdges[ROOT_EDGE * e + 1]!; }
-            else for (let e = ROOT_EDGE * lo; e < ROOT_EDGE * hi; e += ROOT_EDGE) if ((rootEdges[e]! & ROOT_EDGE_CLASS) === c) { t = rootEdges[e + 1]!; break; }
+            const e = rootEdgeFind(rootEdges, lo, hi, c);
+            if (e >= 0) t = rootEdges[ROOT_EDGE * e + 1]!;
           }
           if (t !== 0) { s = t; rc = -1; mask = stateRec[STATE_REC * (t - denseStates) + REC_WORD]! & EMIT_BITS; }
           else { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; }
@@ -945,9 +949,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
               // A repeat, or maybe an edge of the root's child by lc: look it up.
               if (c === lc) break;
               const lo = rootEdgeStart[lc - 4]!, hi = rootEdgeStart[lc - 3]!;
-              let e = -1;
-              if (hi - lo > 16) e = rootEdgeFind(rootEdges, lo, hi, c);
-              else for (let k = lo; k < hi; k++) if ((rootEdges[ROOT_EDGE * k]! & ROOT_EDGE_CLASS) === c) { e = k; break; }
+              const e = rootEdgeFind(rootEdges, lo, hi, c);
               if (e >= 0) {
                 next = rootEdges[ROOT_EDGE * e]! >> ROOT_EDGE_NEXT_SHIFT;
                 if (next === 0) break;
@@ -1136,7 +1138,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
 function scanLayout(...got: number[]): boolean {
   const want = [
     ROOT_PACK, 1, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, 1, 1, 1,
-    pairHash(0, 1), PAIR_BIT_1, PAIR_BIT_2, RING - 1, DEAD_BANDS - 1, ROOT_EDGE, ROOT_EDGE_CLASS_MASK, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS,
+    pairHash(0, 1), PAIR_BIT_1, PAIR_BIT_2, RING - 1, DEAD_BANDS - 1, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS,
   ];
   // The records.ts accessors these stand for, read back through the literals.
   const probe = [
