@@ -21,9 +21,8 @@ class CollectSink implements Sink {
   _sorted?: { s: number[]; maxEnd: number[] };
   reset(): void {
     this.n = 0;
-    // A very long text's arrays are not kept (the matcher's retained memory).
-    if (this.terms.length > MAX_KEPT_CANDIDATES) this.terms = this.starts = this.ends = new Int32Array(0);
-    if (this.terms.length === 0) this.grow(64);
+    // A very long text's arrays are not kept (the matcher's retained memory): fresh small ones.
+    if (this.terms.length > MAX_KEPT_CANDIDATES) this.grow(64);
     if (this.allowStarts.length) {
       this.allowStarts = [];
       this.allowEnds = [];
