@@ -137,12 +137,18 @@ export const escapeTarget = (e: number): number => e >> 1;
 
 // ---------------------------------------------------------------- pair filter
 /**
- * pairBloom: a blocked Bloom filter over pairs of classes, two bits in one 32-bit word. The
- * pair's hash picks the word from its top bits (h >>> pairShift) and the two bits from bits
- * 6-10 and 11-15.
+ * pairBloom: a blocked Bloom filter, two bits in one 32-bit word, over two kinds of keys: pairs
+ * of classes (pairHash: the root's child by a has an edge by b) and edges of states by
+ * non-dense classes (stateEdgeHash: state s has an edge by class c, for the states whose edges
+ * are otherwise searched: non-dense ones with several edges, dense ones with edges by
+ * non-dense classes). The key's hash picks the word from its top bits (h >>> pairShift) and
+ * the two bits from bits 6-10 and 11-15. A collision between the kinds is only a false "maybe".
  */
 export const PAIR_BIT_1 = 6, PAIR_BIT_2 = 11;
 export const pairHash = (a: number, b: number): number => Math.imul((a << 16) | b, -1640531535);
+/** STATE_MUL: the multiplier spreading a state id before its class is added. */
+export const STATE_MUL = -2048144777;
+export const stateEdgeHash = (s: number, c: number): number => Math.imul((Math.imul(s, -2048144777) + c) | 0, -1640531535);
 export const pairWord = (pairBloom: Int32Array, pairShift: number, h: number): number => pairBloom[h >>> pairShift]!;
 export const pairBits = (h: number): number => (1 << ((h >>> 6) & 31)) | (1 << ((h >>> 11) & 31));
 /** Both of the pair's bits are set in its word. */
@@ -190,6 +196,7 @@ if (
   MAX_PATTERN_SYMBOLS > OUT_FIELD_MASK || inlineTerm(-1) !== (1 << INLINE_TERM_BITS) - 1 ||
   recAt(3, 1) !== 2 * STATE_REC || recWordOf(0, 0, 1) !== 1 << REC_FAIL_SHIFT || (EMIT_ON_SYMBOL | EMIT_ON_FLUSH | EMIT_END_WORD) !== EMIT_BITS ||
   (REC_OUT | REC_DICT) & EMIT_BITS ||
+  stateEdgeHash(3, 5) !== Math.imul((Math.imul(3, STATE_MUL) + 5) | 0, pairHash(0, 1)) ||
   ROOT_EDGE !== 2 || NEXT_SIG_BITS !== 15 || rootEdgeWord(0xffff, -1) >> ROOT_EDGE_NEXT_SHIFT !== -1 || (rootEdgeWord(0xffff, NEXT_SIG) & ROOT_EDGE_CLASS_MASK) !== 0xffff || pairBits(0x7ff << PAIR_BIT_1) !== 1 << 31 || pairBits(31 << PAIR_BIT_2) !== (1 << 31 | 1)
 ) {
   throw new Error("engine: records.ts accessors disagree with their constants");

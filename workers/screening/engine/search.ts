@@ -25,16 +25,16 @@ import {
   gotoHas, gotoTarget, gotoValid, INLINE_TERM_BITS, inlineFlags, inlineOutput, inlineRuns, inlineTerm, OUT_REC, outFlags,
   outHasRunBits, outLastRun, outLength, outputWord, outRunBits, outRuns, outTerm, outWordOf, runBitsOf, PAIR_BIT_1, PAIR_BIT_2, pairBits, pairHash, pairHit, pairWord,
   popcount, REC_DICT, REC_EDGE, REC_FAIL_SHIFT, REC_INLINE, REC_OUT, REC_TARGET, REC_WORD, recAt, recInline, recWord, recWordOf,
-  ring, RING, NEXT_SIG_BITS, nextOf, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, rootEdgeClass, rootEdgeTo, rootEdgeWord, ROOT_PACK, rootChild, rootMask, STATE_REC,
+  ring, RING, NEXT_SIG_BITS, stateEdgeHash, STATE_MUL, nextOf, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, rootEdgeClass, rootEdgeTo, rootEdgeWord, ROOT_PACK, rootChild, rootMask, STATE_REC,
 } from "./records.js";
 
 /** Every fast path on: the default. */
 export const ALL_FAST_PATHS: Readonly<FastPaths> = Object.freeze({
-  pairFilter: true, wordSkips: true, shallowRows: true, cjkLoop: true, pairStates: true, latinLoop: true, inlineSteps: true,
+  pairFilter: true, wordSkips: true, shallowRows: true, cjkLoop: true, pairStates: true, latinLoop: true, chainRuns: true, inlineSteps: true,
 });
 /** Every fast path off: each code point through the slow path's `transition()`. */
 export const NO_FAST_PATHS: Readonly<FastPaths> = Object.freeze({
-  pairFilter: false, wordSkips: false, shallowRows: false, cjkLoop: false, pairStates: false, latinLoop: false, inlineSteps: false,
+  pairFilter: false, wordSkips: false, shallowRows: false, cjkLoop: false, pairStates: false, latinLoop: false, chainRuns: false, inlineSteps: false,
 });
 
 export interface Runtime extends Tables {
@@ -77,7 +77,10 @@ export interface Runtime extends Tables {
    * two bits in one word, of the pairs (a, b) of non-dense classes where the root's
    * child by a has an edge by b, and of the repeats (a, a) of the classes below
    * fastLimit (so the loop's filter test also stops it at a repeat); word
-   * pairHash(a, b) >>> pairShift. A "maybe" is only ever a reason to look closer.
+   * pairHash(a, b) >>> pairShift. It also holds the edges (s, c) by non-dense classes of the
+   * states whose edge lists the scan searches (stateEdgeHash, records.ts): a CJK character
+   * after a Latin word reads no edge list of the word's states unless one may have its edge
+   * (cjk microblog +4 %, scale +5 %). A "maybe" is only ever a reason to look closer.
    */
   fastLimit: number;
   pairBloom: Int32Array;
@@ -151,6 +154,13 @@ export interface Runtime extends Tables {
    * each match's id up (a cache miss per match). Allow phrases stay -1.
    */
   termIsId: boolean;
+  /**
+   * Per dense state s: the shortest last run among the outputs on its dictionary chain from s
+   * on, capped at 255 (255 if none). Every output needs its last run at least that long, so an
+   * emission with a shorter current run stops its walk there ("ill": a run of 3 of the letter
+   * i/l/1, on the chain of every state ending in i or l).
+   */
+  chainRun: Uint8Array;
 }
 
 export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {}): Runtime {
@@ -274,6 +284,16 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
     emitMask[s] = final;
     if (s >= DS) stateRec[recAt(s, DS) + REC_WORD] = recWordOf(final, stateRec[recAt(s, DS) + REC_WORD]!, fail[s]!);
   }
+  // chainRun[s] (dense s): the shortest last run of an output on s's dictionary chain from s
+  // on (255 if none, or longer): a shorter current run fires none of them, so emit stops there.
+  // (A dense state's dictionary link is a smaller dense state: one pass in order.)
+  const chainRun = new Uint8Array(DS);
+  for (let s = 0; s < DS && fastPaths.chainRuns; s++) {
+    let least = 255;
+    for (let o = outStart[s]!; o < outStart[s + 1]!; o++) least = Math.min(least, outLastRun(outWordOf(outRec, o)));
+    const y = dictLink[s]!;
+    chainRun[s] = y >= 0 ? Math.min(least, chainRun[y]!) : least;
+  }
   const rootDenseEdge = new Uint8Array(A);
   for (let i = 0; i < A; i++) {
     rootPack[ROOT_PACK * i + 1] = emitMask[rootRow[i]!]!;
@@ -304,20 +324,29 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
     }
     rootEdgeStart[i + 1] = e;
   }
+  // The filter also holds (s, c) for the edges by non-dense classes c of every state s whose
+  // edge list the scan searches: a non-dense state with several edges, a dense state with an
+  // edge by a non-dense class (stateEdgeHash). Sized for both kinds, 32 bits per key.
+  const searched = (s: number) => (s < DS ? escapeOwn(escape[s]!) : edgeStart[s + 1]! - edgeStart[s]! > 1);
+  let stateEdges = 0;
+  for (let s = 1; s < N; s++) if (searched(s)) for (let k = edgeStart[s]!; k < edgeStart[s + 1]!; k++) if (edgeClass[k]! >= limit) stateEdges++;
   let pairShift = 32 - 6;
-  while (pairShift > 12 && 1 << (32 - pairShift) < pairs / 2) pairShift--;
+  while (pairShift > 12 && 1 << (32 - pairShift) < (pairs + stateEdges) / 2) pairShift--;
   const pairBloom = new Int32Array(1 << (32 - pairShift));
   for (let i = t.denseClasses; i < A; i++) {
-    for (let e = rootEdgeStart[i]!; e < rootEdgeStart[i + 1]!; e++) pairAdd(pairBloom, pairShift, FIRST_CLASS + i, rootEdgeClass(rootEdges, e));
+    for (let e = rootEdgeStart[i]!; e < rootEdgeStart[i + 1]!; e++) bloomAdd(pairBloom, pairShift, pairHash(FIRST_CLASS + i, rootEdgeClass(rootEdges, e)));
+  }
+  for (let s = 1; s < N; s++) {
+    if (searched(s)) for (let k = edgeStart[s]!; k < edgeStart[s + 1]!; k++) if (edgeClass[k]! >= limit) bloomAdd(pairBloom, pairShift, stateEdgeHash(s, edgeClass[k]!));
   }
   // And every repeat (a, a) of the CJK loop's classes, so that loop needs no test for repeats.
-  for (let a = limit; a < fastLimit; a++) pairAdd(pairBloom, pairShift, a, a);
+  for (let a = limit; a < fastLimit; a++) bloomAdd(pairBloom, pairShift, pairHash(a, a));
   if (!fastPaths.pairFilter) pairBloom.fill(-1);
   if (!fastPaths.cjkLoop) fastLimit = limit;
   return runtimeWith({
     ...t, fastPaths, latinLoop: fastPaths.latinLoop, classTable, emitMask, symbolClass: null, gotoRec, shallowRows,
     shallowStates, stateRec, fastLimit, pairBloom, pairShift, rootEdges, rootEdgeStart, skipUnit, deadBand,
-    denseRows: allRecords ? new Uint16Array(0) : buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec, termIsId,
+    denseRows: allRecords ? new Uint16Array(0) : buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec, termIsId, chainRun,
   }, new Scratch());
 }
 
@@ -336,15 +365,14 @@ export function runtimeWith(r: Omit<Runtime, "scratch">, scratch: Scratch): Runt
     classTable: r.classTable, emitMask: r.emitMask, symbolClass: r.symbolClass, gotoRec: r.gotoRec, shallowRows: r.shallowRows,
     shallowStates: r.shallowStates, stateRec: r.stateRec, fastLimit: r.fastLimit, pairBloom: r.pairBloom, pairShift: r.pairShift,
     rootEdges: r.rootEdges, rootEdgeStart: r.rootEdgeStart, skipUnit: r.skipUnit, deadBand: r.deadBand, denseRows: r.denseRows,
-    escape: r.escape, rootPack: r.rootPack, rootDenseEdge: r.rootDenseEdge, outRec: r.outRec, termIsId: r.termIsId,
+    escape: r.escape, rootPack: r.rootPack, rootDenseEdge: r.rootDenseEdge, outRec: r.outRec, termIsId: r.termIsId, chainRun: r.chainRun,
   };
 }
 
 /** deadBand entries: one per dense depth + 1 (MAX_DENSE_DEPTH + 2), rounded up to a power of two. */
 const DEAD_BANDS = 8;
-/** Adds the pair (a, b) to pairBloom (pairMaybe's two bits). */
-function pairAdd(pairBloom: Int32Array, pairShift: number, a: number, b: number): void {
-  const h = pairHash(a, b);
+/** Adds the key of hash h (pairHash, stateEdgeHash) to pairBloom: pairHit's two bits in its word. */
+function bloomAdd(pairBloom: Int32Array, pairShift: number, h: number): void {
   pairBloom[h >>> pairShift]! |= pairBits(h);
 }
 
@@ -453,7 +481,7 @@ function emit(
   // literals, as in scanWith: imported accessors cost emit a load and a check per call.
   const STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_INLINE = 3, OUT_REC = 3, INLINE_TERM_BITS = 20, INLINE_RUNS_SHIFT = 23, INLINE_TERM_MASK = 0xfffff;
   const OUT_FLAGS = 7, OUT_RUNS_SHIFT = 3, OUT_LEN_SHIFT = 12, OUT_LAST_SHIFT = 21, RING_MASK = 255;
-  const { outStart, outRec, dictLink, stateRec, denseStates } = m;
+  const { outStart, outRec, dictLink, stateRec, denseStates, chainRun } = m;
   const activeStart = sink.wantsActiveStart ? m.scratch.runStarts[(runIdx - m.depth[S]! + 1) & RING_MASK]! : 0;
   for (let t = S, next = 0; t >= 0; t = next) {
     if (t >= denseStates) {
@@ -468,7 +496,10 @@ function emit(
         if (start >= 0 ? sink.report(v & INLINE_TERM_MASK, start, symEnd, activeStart) : start === TRIMMED && reportTrimmed(m, sink, v & INLINE_TERM_MASK, activeStart)) return true;
         continue;
       }
-    } else next = dictLink[t]!;
+    } else {
+      if (runLen < chainRun[t]!) return false;
+      next = dictLink[t]!;
+    }
     for (let o = outStart[t]!, oe = outStart[t + 1]!; o < oe; o++) {
       const start = outputStart(m, text, outRec[OUT_REC * o + 1]!, o, event, runLen, runIdx, symIdx, symEnd);
       if (start >= 0 ? sink.report(outRec[OUT_REC * o]!, start, symEnd, activeStart) : start === TRIMMED && reportTrimmed(m, sink, outRec[OUT_REC * o]!, activeStart)) return true;
@@ -693,18 +724,6 @@ function allSkippable(skipUnit: Uint8Array, text: string, from: number, to: numb
 }
 
 /**
- * Target of the edge by class c of the non-dense state whose record is at x in stateRec
- * (Runtime.stateRec), or 0 if none.
- */
-function recGoto(stateRec: Int32Array, edgeClass: Uint16Array, edgeTarget: Int32Array, x: number, c: number): number {
-  const oc = stateRec[x]!;
-  if (oc === c) return stateRec[x + 1]!;
-  if (oc > -2) return 0;
-  const lo = stateRec[x + 1]!;
-  return findEdgeIn(edgeClass, edgeTarget, lo, lo - oc, c);
-}
-
-/**
  * The DFA step of dense state s by dense class index k (= class - FIRST_CLASS): goto
  * records along the failure chain (Runtime.gotoRec; a dense state's failure target is
  * dense), or the DFA row of the first state without a record.
@@ -780,8 +799,8 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
   const ROOT_PACK = 2, ROOT_MASK = 1, STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_FAIL_SHIFT = 5;
   const EMIT_BITS = 7, EMIT_END_WORD = 4, GOTO_REC = 2, GOTO_FIRST = 1, ESCAPE_OWN = 1, ESCAPE_SHIFT = 1;
   const PAIR_MUL = -1640531535, PAIR_BIT_1 = 6, PAIR_BIT_2 = 11, RING_MASK = 255, DEAD_BAND_MASK = 7;
-  const ROOT_EDGE = 2, ROOT_EDGE_NEXT_SHIFT = 16, NEXT_SIG_BITS = 15;
-  if (m === null) return scanLayout(ROOT_PACK, ROOT_MASK, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, GOTO_FIRST, ESCAPE_OWN, ESCAPE_SHIFT, PAIR_MUL, PAIR_BIT_1, PAIR_BIT_2, RING_MASK, DEAD_BAND_MASK, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS);
+  const ROOT_EDGE = 2, ROOT_EDGE_NEXT_SHIFT = 16, NEXT_SIG_BITS = 15, STATE_MUL = -2048144777;
+  if (m === null) return scanLayout(ROOT_PACK, ROOT_MASK, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, GOTO_FIRST, ESCAPE_OWN, ESCAPE_SHIFT, PAIR_MUL, PAIR_BIT_1, PAIR_BIT_2, RING_MASK, DEAD_BAND_MASK, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS, STATE_MUL);
   // Everything the loop reads lives in locals, constants included (imported
   // bindings are not constant-folded); the class numbers below are tables.ts's.
   const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
@@ -872,7 +891,19 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
             for (;;) {
               if (s >= denseStates) {
                 // A non-dense state: its edge by c, or its failure target, from its record.
-                const x = STATE_REC * (s - denseStates), t = recGoto(stateRec, edgeClass, edgeTarget, x, c);
+                const x = STATE_REC * (s - denseStates), oc = stateRec[x + REC_EDGE]!;
+                let t = 0;
+                if (oc === c) t = stateRec[x + REC_TARGET]!;
+                else if (oc < -1) {
+                  // Several edges (-oc from REC_TARGET on): searched for a dense class, for a
+                  // non-dense one only if the filter may hold it (stateEdgeHash(s, c)).
+                  let maybe = c < denseLimit;
+                  if (!maybe) {
+                    const h = Math.imul((Math.imul(s, STATE_MUL) + c) | 0, PAIR_MUL), w = pairBloom[h >>> pairShift]!;
+                    maybe = ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1;
+                  }
+                  if (maybe) t = findEdgeIn(edgeClass, edgeTarget, stateRec[x + REC_TARGET]!, stateRec[x + REC_TARGET]! - oc, c);
+                }
                 if (t !== 0) { s = t; break; }
                 s = stateRec[x + REC_WORD]! >> REC_FAIL_SHIFT;
                 if (s !== 0 && cur >= denseLimit && c >= denseLimit && s === rootPack[ROOT_PACK * (cur - 4)]!) {
@@ -896,8 +927,12 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
                 if (s === 0) { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; break step; }
                 const e = escape[s]!;
                 if ((e & ESCAPE_OWN) === 1) {
-                  const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
-                  if (t !== 0) { s = t; break; }
+                  // s's own edge by c, if the filter may hold it (stateEdgeHash(s, c)).
+                  const h = Math.imul((Math.imul(s, STATE_MUL) + c) | 0, PAIR_MUL), w = pairBloom[h >>> pairShift]!;
+                  if (((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1) {
+                    const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
+                    if (t !== 0) { s = t; break; }
+                  }
                 }
                 s = e >> ESCAPE_SHIFT;
               }
@@ -1138,7 +1173,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
 function scanLayout(...got: number[]): boolean {
   const want = [
     ROOT_PACK, 1, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, 1, 1, 1,
-    pairHash(0, 1), PAIR_BIT_1, PAIR_BIT_2, RING - 1, DEAD_BANDS - 1, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS,
+    pairHash(0, 1), PAIR_BIT_1, PAIR_BIT_2, RING - 1, DEAD_BANDS - 1, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS, STATE_MUL,
   ];
   // The records.ts accessors these stand for, read back through the literals.
   const probe = [

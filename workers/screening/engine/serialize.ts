@@ -1,5 +1,5 @@
 /**
- * Binary form of a compiled matcher (version 3).
+ * Binary form of a compiled matcher (version 4).
  *
  *   header: HEADER_WORDS little-endian u32 words (magic "GHSE", version, total bytes,
  *           checksum of all other words, endianness probe, maxGap, section counts,
@@ -14,10 +14,10 @@
  * the validated one, so damaged bytes raise EngineFormatError instead of crashing, hanging
  * or matching wrongly. Then it wraps them: arrays are views into the loaded bytes (no copy
  * when they are 8-byte aligned), and only the class table (from fold.ts's tables) is built.
- * Versions 1 (16 header words, without the derived arrays) and 2 (derived arrays of an older
- * layout: two-word output records) are still read — the policies published before version 3
- * stay loadable — and their arrays are derived at load, as version 1's build did; a publish
- * writes version 3.
+ * Versions 1 (16 header words, without the derived arrays), 2 (derived arrays of an older
+ * layout: two-word output records) and 3 (no chainRun, a pair filter without state edges) are
+ * still read — the policies published before version 4 stay loadable — and their arrays are
+ * derived at load, as version 1's build did; a publish writes version 4.
  */
 import { EngineFormatError } from "./types.js";
 import { MAX_DENSE_CLASSES, MAX_DENSE_TARGETS } from "./build/automaton.js";
@@ -26,7 +26,7 @@ import { ALL_FAST_PATHS, classTableFor, makeRuntime, runtimeWith, Scratch, type 
 import { GOTO_REC, OUT_REC, popcount, REC_DICT, REC_FAIL_SHIFT, REC_WORD, ROOT_PACK, STATE_REC } from "./records.js";
 
 export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 const HEADER_WORDS = 24;
 const HEADER_BYTES = HEADER_WORDS * 4;
 /** Version 1's header: the first 16 words of version 2's. */
@@ -80,10 +80,13 @@ const DERIVED: [keyof Derived, Ctor, (c: Counts) => number][] = [
   ["pairBloom", Int32Array, (c) => c.PB],
   ["skipUnit", Uint8Array, () => 128],
   ["deadBand", Int32Array, () => 8],
+  ["chainRun", Uint8Array, (c) => c.DS],
 ];
 const DERIVED_NAMES = new Set<string>(DERIVED.map(([name]) => name));
-/** Version 2's derived arrays: the same, with output records of two words [term, output word]. */
-const DERIVED_V2 = DERIVED.map(([name, ctor, len]): (typeof DERIVED)[number] => name === "outRec" ? [name, ctor, (c) => 2 * c.O] : [name, ctor, len]);
+/** Version 3's derived arrays: without chainRun (its pair filter lacks the state edges: not used). */
+const DERIVED_V3 = DERIVED.filter(([name]) => name !== "chainRun");
+/** Version 2's: version 3's, with output records of two words [term, output word]. */
+const DERIVED_V2 = DERIVED_V3.map(([name, ctor, len]): (typeof DERIVED)[number] => name === "outRec" ? [name, ctor, (c) => 2 * c.O] : [name, ctor, len]);
 
 const align8 = (n: number) => (n + 7) & ~7;
 
@@ -159,8 +162,8 @@ const fail = (why: string): never => {
 };
 
 /**
- * Tables and the derived arrays of a serialized matcher, checked. `runtime` is null for version 1
- * and 2 bytes (none, or of an older layout): the caller derives them (CompiledMatcher does).
+ * Tables and the derived arrays of a serialized matcher, checked. `runtime` is null for bytes of
+ * versions 1 to 3 (none, or of an older layout): the caller derives them (CompiledMatcher does).
  */
 export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runtime | null } {
   if (!(input instanceof Uint8Array)) fail("expected a Uint8Array");
@@ -190,7 +193,7 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
   let off = headerBytes;
   const t: Partial<Tables> = { maxGap, denseClasses: h(14), denseStates: h(15) };
   const d: Partial<Derived> = {};
-  for (const [name, ctor, len] of v1 ? SECTIONS : [...SECTIONS, ...(version === 2 ? DERIVED_V2 : DERIVED)]) {
+  for (const [name, ctor, len] of v1 ? SECTIONS : [...SECTIONS, ...(version === 2 ? DERIVED_V2 : version === 3 ? DERIVED_V3 : DERIVED)]) {
     const n = len(c);
     if (n < 0 || off + n * ctor.BYTES_PER_ELEMENT > size) fail(`section ${name} overruns the data`);
     (DERIVED_NAMES.has(name) ? (d as Record<string, unknown>) : (t as Record<string, unknown>))[name] = new ctor(buf, base + off, n);
@@ -231,7 +234,7 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
 function validateDerived(t: Tables, d: Derived, x: { fastLimit: number; pairShift: number; shallowStates: number; termIsId: boolean }): void {
   const N = t.fail.length, DS = t.denseStates, A = t.alphabet.length, E = t.edgeTarget.length, O = t.outList.length;
   const bad = (what: string): never => fail(`invalid ${what}`);
-  const { stateRec, gotoRec, escape, shallowRows, denseRows, rootPack, rootEdges, rootEdgeStart, outRec, pairBloom } = d;
+  const { stateRec, gotoRec, escape, shallowRows, denseRows, rootPack, rootEdges, rootEdgeStart, outRec, pairBloom, chainRun } = d;
   const fl = t.fail;
   let ok = true;
   // State records: the failure link and a dictionary link held in the record (walked) are the
@@ -264,6 +267,8 @@ function validateDerived(t: Tables, d: Derived, x: { fastLimit: number; pairShif
   if (!ok) bad("root records");
   // Output records only index the rings (masked) and are reported as they are: no walk.
   if (outRec.length !== OUT_REC * O) bad("output records");
+  // chainRun only stops emission walks early (a wrong one can only miss matches).
+  if (chainRun.length !== DS) bad("chain runs");
   const pb = pairBloom.length;
   if (!ok || pb === 0 || (pb & (pb - 1)) !== 0 || 1 << (32 - x.pairShift) !== pb || x.fastLimit < FIRST_CLASS + t.denseClasses || x.fastLimit > FIRST_CLASS + A) bad("derived tables");
 }

@@ -47,7 +47,10 @@ export interface LoadOptions {
  * the same matches with any of them off (the property tests hold them to that).
  */
 export interface FastPaths {
-  /** The pair filter (pairBloom): off, every pair of CJK classes is a "maybe" and looked up. */
+  /**
+   * The pair filter (pairBloom): off, every pair of CJK classes is a "maybe" and looked up, and
+   * so is every edge by a CJK class of a state with several edges.
+   */
   pairFilter: boolean;
   /** Word-start anchoring: skipping the rest of a Latin word no match can start in. */
   wordSkips: boolean;
@@ -62,6 +65,11 @@ export interface FastPaths {
   pairStates: boolean;
   /** The written-out Latin loop (goto records of dense states). */
   latinLoop: boolean;
+  /**
+   * Emission stops walking a dictionary chain at a dense state whose outputs from there on all
+   * need a longer last run than the current one (chainRun): off, every output on it is checked.
+   */
+  chainRuns: boolean;
   /**
    * The general loop's written-out steps. Off, every code point goes through the slow path,
    * whose one step is `transition()`: the automaton as the tables define it.

@@ -122,7 +122,7 @@ describe("serialize / load", () => {
 
   it("stores what the scan derives: the loaded runtime is the derived one", () => {
     const loaded = load(bytes) as CompiledMatcher, fresh = makeRuntime((m as CompiledMatcher).tables);
-    for (const name of ["emitMask", "stateRec", "outRec", "escape", "gotoRec", "shallowRows", "rootPack", "rootDenseEdge", "rootEdges", "rootEdgeStart", "pairBloom", "skipUnit", "deadBand", "classTable"] as const) {
+    for (const name of ["emitMask", "stateRec", "outRec", "escape", "gotoRec", "shallowRows", "rootPack", "rootDenseEdge", "rootEdges", "rootEdgeStart", "pairBloom", "skipUnit", "deadBand", "chainRun", "classTable"] as const) {
       expect([...loaded.rt[name]], name).toEqual([...fresh[name]]);
     }
     expect([loaded.rt.fastLimit, loaded.rt.pairShift, loaded.rt.shallowStates, loaded.rt.termIsId]).toEqual([fresh.fastLimit, fresh.pairShift, fresh.shallowStates, fresh.termIsId]);
@@ -131,7 +131,7 @@ describe("serialize / load", () => {
     expect(load(bytes, { fastPaths: { cjkLoop: false } }).serialize()).toEqual(bytes);
   });
 
-  it("reads bytes of format versions 1 and 2 (derived tables derived at load), so policies published before version 3 still load; other versions are refused", () => {
+  it("reads bytes of format versions 1 to 3 (derived tables derived at load), so policies published before version 4 still load; other versions are refused", () => {
     // compile([{ id: 1, pattern: "ass" }, { id: 2, pattern: "词语" }]).serialize() of the version 1 build
     const v1 = Uint8Array.from(atob("R0hTRQEAAABYAQAAs4QeDgQDAgEDAAAABAAAAAUAAAAEAAAAAgAAAAIAAAAEAAAAAgAAAAkAAAAAAAAAAQAAAGEAAABzAAAAzYsAAO2LAAABAAAAAAAAAAIAAAAAAAAAAAAAAAIAAAADAAAABAAAAAQAAAAEAAAABAAGAAUABwABAAAAAgAAAAMAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA//////////////////////////8AAAAAAAABAAEAAgACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAgAAAAAAAAABAAAAAAAAAAEAAAAHAQAAAAAAAAMAAgAAAAAAAAAAAAIAAAAEAAAAAAAAAAEAAgABAAEAAAAAAAAA8D8AAAAAAAAAQAAAAAAAAPA/AAAAAAAAAEAAAAAAAQAAAFsieCIsInkiXQAAAAAAAAA="), (ch) => ch.charCodeAt(0));
     const text = "an ass ate 词语, then 詞 語";
@@ -142,15 +142,19 @@ describe("serialize / load", () => {
     const v2 = Uint8Array.from(atob("R0hTRQIAAADQAwAAqixMgQQDAgEDAAAABAAAAAUAAAAEAAAAAgAAAAIAAAAEAAAAAgAAAAkAAAAAAAAAAQAAAAEAAABAAAAAAgAAAAAAAAAIAAAAGgAAAAEAAAAAAAAAYQAAAHMAAADNiwAA7YsAAAEAAAAAAAAAAgAAAAAAAAAAAAAAAgAAAAMAAAAEAAAABAAAAAQAAAAEAAYABQAHAAEAAAACAAAAAwAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD//////////////////////////wAAAAAAAAEAAQACAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAACAAAAAAAAAAEAAAAAAAAAAQAAAAcBAAAAAAAAAwACAAAAAAAAAAAAAgAAAAQAAAAAAAAAAQACAAEAAQAAAAAAAADwPwAAAAAAAABAAAAAAAAA8D8AAAAAAAAAQAAAAAABAAAAAAAABgIAAAAFAAAAAwAAAAAAAAAAAAAABwAAAAQAAAAAAAAAAAAAAP////8EAAAABgAAAAAAAAD/////BAAAAAoAAAACABABAQAAABcwQAACAAAAESAgAAEAAAAAAAAAAAAAgP////8BAAAAAAAAAAAAAAAAAAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABQAAAAMAAAAHAAAABAAAAAAAAAABAAAAAQAAAAIAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEACAAAAAAAAAAAAAAAAAAAAAAAAAAAAIQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAQEBAQEBAQEBAAAAAAAAAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAAAAAAAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAAAAAABAAAAAQAAAAEAAAABAAAAAQAAAAEAAAABAAAAWyJ4IiwieSJdAAAAAAAAAA=="), (ch) => ch.charCodeAt(0));
     expect(new DataView(v2.buffer).getUint32(4, true)).toBe(2);
     expect(ids(load(v2))).toEqual(ids(fromV1));
+    // The same dictionary from the version 3 build (no chainRun, a pair filter without state edges).
+    const v3 = Uint8Array.from(atob("R0hTRQMAAADYAwAAM755dQQDAgEDAAAABAAAAAUAAAAEAAAAAgAAAAIAAAAEAAAAAgAAAAkAAAAAAAAAAQAAAAEAAABAAAAAAgAAAAAAAAAIAAAAGgAAAAEAAAAAAAAAYQAAAHMAAADNiwAA7YsAAAEAAAAAAAAAAgAAAAAAAAAAAAAAAgAAAAMAAAAEAAAABAAAAAQAAAAEAAYABQAHAAEAAAACAAAAAwAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD//////////////////////////wAAAAAAAAEAAQACAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAACAAAAAAAAAAEAAAAAAAAAAQAAAAcBAAAAAAAAAwACAAAAAAAAAAAAAgAAAAQAAAAAAAAAAQACAAEAAQAAAAAAAADwPwAAAAAAAABAAAAAAAAA8D8AAAAAAAAAQAAAAAABAAAAAAAABgIAAAAFAAAAAwAAAAAAAAAAAAAABwAAAAQAAAAAAAAAAAAAAP////8AAAAABgAAAAAAAAD/////AAAAAAoAAAACABABAQAAABcwQEAAAAAAAgAAABEgIEAAAAAAAQAAAAAAAAAAAACA/////wEAAAAAAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFAAAAAwAAAAcAAAAEAAAAAAAAAAEAAAABAAAAAgAAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAYAAAAAAAAAAAAAAAAAAAAAAAAAAACEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEBAQEBAQEBAQEAAAAAAAAAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAAAAAAAAAEAAAABAAAAAQAAAAEAAAABAAAAAQAAAAEAAABbIngiLCJ5Il0AAAAAAAAA"), (ch) => ch.charCodeAt(0));
+    expect(new DataView(v3.buffer).getUint32(4, true)).toBe(3);
+    expect(ids(load(v3))).toEqual(ids(fromV1));
     // Written again, each is the current version with the same matches.
-    for (const again of [fromV1.serialize(), load(v2).serialize()]) {
+    for (const again of [fromV1.serialize(), load(v2).serialize(), load(v3).serialize()]) {
       expect(new DataView(again.buffer, again.byteOffset).getUint32(4, true)).toBe(FORMAT_VERSION);
       expect(ids(load(again))).toEqual(ids(fromV1));
     }
-    const v4 = v1.slice();
-    new DataView(v4.buffer).setUint32(4, FORMAT_VERSION + 1, true);
-    expect(() => load(v4)).toThrow(EngineFormatError);
-    expect(() => load(v4)).toThrow(/unsupported format version 4 /);
+    const v5 = v1.slice();
+    new DataView(v5.buffer).setUint32(4, FORMAT_VERSION + 1, true);
+    expect(() => load(v5)).toThrow(EngineFormatError);
+    expect(() => load(v5)).toThrow(/unsupported format version 5 /);
   });
 
   it("run lengths are not checked at load: spoiled under a valid checksum, they only change what matches, and scans end", () => {
