@@ -302,10 +302,10 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
   }
   let fastLimit = limit;
   while (fastLimit < FIRST_CLASS + A && emitMask[rootRow[fastLimit - FIRST_CLASS]!] === 0) fastLimit++;
-  let pairs = 0;
-  for (let i = t.denseClasses; i < A; i++) {
+  let pairs = 0, densePairs = 0;
+  for (let i = 0; i < A; i++) {
     const child = rootRow[i]!;
-    if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) if (edgeClass[k]! >= limit) pairs++;
+    if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) if (edgeClass[k]! >= limit) i < t.denseClasses ? densePairs++ : pairs++;
   }
   const rootEdgeStart = new Int32Array(A + 1), rootEdges = new Int32Array(ROOT_EDGE * pairs);
   for (let i = 0, e = 0; i < A; i++) {
@@ -331,8 +331,14 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
   let stateEdges = 0;
   for (let s = 1; s < N; s++) if (searched(s)) for (let k = edgeStart[s]!; k < edgeStart[s + 1]!; k++) if (edgeClass[k]! >= limit) stateEdges++;
   let pairShift = 32 - 6;
-  while (pairShift > 12 && 1 << (32 - pairShift) < (pairs + stateEdges) / 2) pairShift--;
+  while (pairShift > 12 && 1 << (32 - pairShift) < (pairs + densePairs + stateEdges) / 2) pairShift--;
   const pairBloom = new Int32Array(1 << (32 - pairShift));
+  // The pairs of the root's children by dense classes too: the CJK loop passes a dense class
+  // between CJK characters (a Chinese numeral) when its child has no edge by the next one.
+  for (let i = 0; i < t.denseClasses; i++) {
+    const child = rootRow[i]!;
+    if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) if (edgeClass[k]! >= limit) bloomAdd(pairBloom, pairShift, pairHash(FIRST_CLASS + i, edgeClass[k]!));
+  }
   for (let i = t.denseClasses; i < A; i++) {
     for (let e = rootEdgeStart[i]!; e < rootEdgeStart[i + 1]!; e++) bloomAdd(pairBloom, pairShift, pairHash(FIRST_CLASS + i, rootEdgeClass(rootEdges, e)));
   }
@@ -970,7 +976,20 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
           const c = classTable[text.charCodeAt(j)]!;
           if (c < denseLimit || c >= fastLimit) {
             if (c === 3 /* C_OTHER */) { other = j; continue; }
-            if (c !== 0 /* C_NOISE */ || (other < 0 && j - last >= gapLimit)) break;
+            if (c === 0 /* C_NOISE */) {
+              if (other < 0 && j - last >= gapLimit) break;
+              continue;
+            }
+            // A dense class (a Chinese numeral folded to a digit, mostly) whose step leads to the
+            // root's child by it (from the root, or from a root child without dense edges), a
+            // child without outputs: its failure target is the root too, so the loop goes on
+            // from it; its pairs with the next class are in pairBloom like a CJK child's. (Not
+            // with cjkLoop off: fastLimit is denseLimit then.)
+            if (c < 4 || c >= denseLimit || fastLimit === denseLimit || pt !== 0 || (other < 0 && (lc < denseLimit || rootDenseEdge[lc - 4] !== 0)) ||
+              rootPack[ROOT_PACK * (c - 4)] === 0 || rootPack[ROOT_PACK * (c - 4) + ROOT_MASK] !== 0) break;
+            other = -1;
+            lc = c;
+            last = j;
             continue;
           }
           if (other < 0) {
@@ -981,8 +1000,9 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
             }
             const h = Math.imul((lc << 16) | c, PAIR_MUL) /* pairHash(lc, c) */, w = pairBloom[h >>> pairShift]!;
             if ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) {
-              // A repeat, or maybe an edge of the root's child by lc: look it up.
-              if (c === lc) break;
+              // A repeat, or maybe an edge of the root's child by lc: look it up (by a dense lc,
+              // in the general loop).
+              if (c === lc || lc < denseLimit) break;
               const lo = rootEdgeStart[lc - 4]!, hi = rootEdgeStart[lc - 3]!;
               const e = rootEdgeFind(rootEdges, lo, hi, c);
               if (e >= 0) {
@@ -1018,8 +1038,8 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
           symEnd = last + 1;
         } else if (last !== i) {
           cur = lc;
-          rc = cur - 4;
-          S = rootPack[ROOT_PACK * (rc)]!;
+          S = rootPack[ROOT_PACK * (cur - 4)]!;
+          rc = cur < denseLimit ? -1 : cur - 4;
           runLens[(runIdx) & RING_MASK] = runLen;
           runStarts[(++runIdx) & RING_MASK] = last;
           pos[(++symIdx) & RING_MASK] = last;
