@@ -80,7 +80,7 @@ export interface Runtime extends Tables {
    * pairHash(a, b) >>> pairShift. It also holds the edges (s, c) by non-dense classes of the
    * states whose edge lists the scan searches (stateEdgeHash, records.ts): a CJK character
    * after a Latin word reads no edge list of the word's states unless one may have its edge
-   * (cjk microblog +4 %, scale +5 %). A "maybe" is only ever a reason to look closer.
+   * (README.md). A "maybe" is only ever a reason to look closer.
    */
   fastLimit: number;
   pairBloom: Int32Array;

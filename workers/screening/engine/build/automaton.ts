@@ -377,8 +377,8 @@ export function findEdge(edgeStart: Int32Array, edgeClass: Uint16Array, edgeTarg
 /** Target of the edge labelled `c` among edges lo .. hi - 1 (sorted by class), or 0 if none. */
 export function findEdgeIn(edgeClass: Uint16Array, edgeTarget: Int32Array, lo: number, hi: number, c: number): number {
   if (hi - lo <= 16) {
-    // Classes increase: stop at the first one not below c (a linear pass over up to 16 classes,
-    // 32 bytes, beat the halving below on the phrase boundaries of the latin shape: +4 %).
+    // Classes increase: stop at the first one not below c (over up to 16 classes, 32 bytes,
+    // one pass beats the halving below: the phrase boundaries of Latin terms, README.md).
     for (; lo < hi; lo++) {
       const x = edgeClass[lo]!;
       if (x >= c) return x === c ? edgeTarget[lo]! : 0;
