@@ -286,13 +286,14 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
   }
   // chainRun[s] (dense s): the shortest last run of an output on s's dictionary chain from s
   // on (255 if none, or longer): a shorter current run fires none of them, so emit stops there.
-  // (A dense state's dictionary link is a smaller dense state: one pass in order.)
+  // One pass in order: a dense state's dictionary link is shallower, so an earlier dense state
+  // (BFS order); were it not, 0 (never stop) is the safe value.
   const chainRun = new Uint8Array(DS);
   for (let s = 0; s < DS && fastPaths.chainRuns; s++) {
     let least = 255;
     for (let o = outStart[s]!; o < outStart[s + 1]!; o++) least = Math.min(least, outLastRun(outWordOf(outRec, o)));
     const y = dictLink[s]!;
-    chainRun[s] = y >= 0 ? Math.min(least, chainRun[y]!) : least;
+    chainRun[s] = y < 0 ? least : y < s ? Math.min(least, chainRun[y]!) : 0;
   }
   const rootDenseEdge = new Uint8Array(A);
   for (let i = 0; i < A; i++) {
@@ -326,7 +327,7 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
   }
   // The filter also holds (s, c) for the edges by non-dense classes c of every state s whose
   // edge list the scan searches: a non-dense state with several edges, a dense state with an
-  // edge by a non-dense class (stateEdgeHash). Sized for both kinds, 32 bits per key.
+  // edge by a non-dense class (stateEdgeHash). Sized for every key of both kinds.
   const searched = (s: number) => (s < DS ? escapeOwn(escape[s]!) : edgeStart[s + 1]! - edgeStart[s]! > 1);
   let stateEdges = 0;
   for (let s = 1; s < N; s++) if (searched(s)) for (let k = edgeStart[s]!; k < edgeStart[s + 1]!; k++) if (edgeClass[k]! >= limit) stateEdges++;
