@@ -6,7 +6,8 @@
  *   s3 "ab" depth=2 dense goto=[c]@s6 fail=s1 dict=s1 emit=symbol edges=[c>s6] out=[#7 "ab" runs=1,1 start,end]
  *
  * `dense`/`sparse`: a dense state (its goto record decoded: classes with an edge, first child)
- * or a state with a state record (stateRec); strings show one symbol per run; `emit` lists the emit-mask bits
+ * or a state with a state record (stateRec); a dense state's `chain-run=N` is its chainRun when it can
+ * stop an emission (2 to 254); strings show one symbol per run; `emit` lists the emit-mask bits
  * (symbol, flush, end-word); out lists the state's own outputs: term id (or `allow`), the
  * pattern's runs and its flags (repeats, start, end: whole-word checks).
  */
@@ -46,6 +47,9 @@ export function debugDump(matcher: Matcher, maxStates = 1000): string {
       const classes: string[] = [];
       for (let k = 0; k < m.denseClasses; k++) if (gotoHas(bits, k)) classes.push(sym(FIRST_CLASS + k));
       parts.push(gotoValid(bits) ? `dense goto=[${classes.join(" ")}]${classes.length ? `@s${gotoFirst(m.gotoRec, s)}` : ""}` : "dense");
+      // chainRun, when it can stop an emission: the shortest last run of the outputs from here on.
+      const run = m.chainRun[s]!;
+      if (run > 1 && run < 255) parts.push(`chain-run=${run}`);
     } else {
       const w = recWord(m.stateRec, recAt(s, DS));
       mask = wordMask(w);

@@ -39,6 +39,19 @@ describe("debugDump", () => {
     expect(debugDump(compile(entries, { fastPaths: { latinLoop: false, pairFilter: false } })).split("\n")[0]).toMatch(/fastPathsOff=pairFilter,latinLoop$/);
   });
 
+  it("shows a dense state's chainRun when it can stop an emission", () => {
+    // i, l and 1 are one letter: "lili" is one run of four, "ill" one of three, "ai" ends in a run of one.
+    const d = debugDump(compile([
+      { id: 1, pattern: "lili", category: "x", severity: 1 },
+      { id: 2, pattern: "ill", category: "x", severity: 1 },
+      { id: 3, pattern: "ai", category: "x", severity: 1 },
+    ], { denseMinFrequency: 1 })).split("\n");
+    // The root's child by i: an emission there with a run shorter than three checks nothing.
+    expect(d).toContain('s1 "i" depth=1 dense goto=[] chain-run=3 fail=s0 dict=- emit=flush,end-word edges=[] out=[#1 "i" runs=4 repeats,start,end; #2 "i" runs=3 repeats,start,end]');
+    // "ai" ends in i, but its own output needs a run of one: nothing stops its walk at it.
+    expect(d).toContain('s3 "ai" depth=2 dense goto=[] fail=s1 dict=s1 emit=flush,end-word edges=[] out=[#3 "ai" runs=1,1 repeats,start,end]');
+  });
+
   it("cuts long dumps short", () => {
     const dump = debugDump(m, 3).split("\n");
     expect(dump).toHaveLength(2 + 3 + 1);
