@@ -25,7 +25,7 @@ import {
   gotoHas, gotoTarget, gotoValid, INLINE_TERM_BITS, inlineFlags, inlineOutput, inlineRuns, inlineTerm, OUT_REC, outFlags,
   outHasRunBits, outLastRun, outLength, outputWord, outRunBits, outRuns, outTerm, outWordOf, runBitsOf, PAIR_BIT_1, PAIR_BIT_2, pairBits, pairHash, pairHit, pairWord,
   popcount, REC_DICT, REC_EDGE, REC_FAIL_SHIFT, REC_INLINE, REC_OUT, REC_TARGET, REC_WORD, recAt, recInline, recWord, recWordOf,
-  ring, RING, NEXT_SIG_BITS, stateEdgeHash, STATE_MUL, nextOf, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, rootEdgeClass, rootEdgeTo, rootEdgeWord, ROOT_PACK, rootChild, rootMask, STATE_REC,
+  ring, RING, NEXT_SIG_BITS, stateEdgeHash, nextOf, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, rootEdgeClass, rootEdgeTo, rootEdgeWord, ROOT_PACK, rootChild, rootMask, STATE_REC,
 } from "./records.js";
 
 /** Every fast path on: the default. */
@@ -303,10 +303,10 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
   }
   let fastLimit = limit;
   while (fastLimit < FIRST_CLASS + A && emitMask[rootRow[fastLimit - FIRST_CLASS]!] === 0) fastLimit++;
-  let pairs = 0, densePairs = 0;
-  for (let i = 0; i < A; i++) {
+  let pairs = 0;
+  for (let i = t.denseClasses; i < A; i++) {
     const child = rootRow[i]!;
-    if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) if (edgeClass[k]! >= limit) i < t.denseClasses ? densePairs++ : pairs++;
+    if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) if (edgeClass[k]! >= limit) pairs++;
   }
   const rootEdgeStart = new Int32Array(A + 1), rootEdges = new Int32Array(ROOT_EDGE * pairs);
   for (let i = 0, e = 0; i < A; i++) {
@@ -325,27 +325,25 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
     }
     rootEdgeStart[i + 1] = e;
   }
-  // The filter also holds (s, c) for the edges by non-dense classes c of every state s whose
-  // edge list the scan searches: a non-dense state with several edges, a dense state with an
-  // edge by a non-dense class (stateEdgeHash). Sized for every key of both kinds.
-  const searched = (s: number) => (s < DS ? escapeOwn(escape[s]!) : edgeStart[s + 1]! - edgeStart[s]! > 1);
-  let stateEdges = 0;
-  for (let s = 1; s < N; s++) if (searched(s)) for (let k = edgeStart[s]!; k < edgeStart[s + 1]!; k++) if (edgeClass[k]! >= limit) stateEdges++;
-  let pairShift = 32 - 6;
-  while (pairShift > 12 && 1 << (32 - pairShift) < (pairs + densePairs + stateEdges) / 2) pairShift--;
-  const pairBloom = new Int32Array(1 << (32 - pairShift));
-  // The pairs of the root's children by dense classes too: the CJK loop passes a dense class
-  // between CJK characters (a Chinese numeral) when its child has no edge by the next one.
-  for (let i = 0; i < t.denseClasses; i++) {
+  // The filter's keys (records.ts): the pairs (a, b) where the root's child by a has an edge by
+  // the non-dense class b — a dense a too, as the CJK loop passes a dense class between CJK
+  // characters (a Chinese numeral) when its child has no edge by the next one — and (s, c) for
+  // the edges by non-dense classes c of every state s whose edge list the scan searches: a
+  // non-dense state with several edges, a dense state with an edge by a non-dense class
+  // (stateEdgeHash). The filter is sized for these.
+  const keys: number[] = [];
+  for (let i = 0; i < A; i++) {
     const child = rootRow[i]!;
-    if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) if (edgeClass[k]! >= limit) bloomAdd(pairBloom, pairShift, pairHash(FIRST_CLASS + i, edgeClass[k]!));
-  }
-  for (let i = t.denseClasses; i < A; i++) {
-    for (let e = rootEdgeStart[i]!; e < rootEdgeStart[i + 1]!; e++) bloomAdd(pairBloom, pairShift, pairHash(FIRST_CLASS + i, rootEdgeClass(rootEdges, e)));
+    if (child !== 0) for (let k = edgeStart[child]!; k < edgeStart[child + 1]!; k++) if (edgeClass[k]! >= limit) keys.push(pairHash(FIRST_CLASS + i, edgeClass[k]!));
   }
   for (let s = 1; s < N; s++) {
-    if (searched(s)) for (let k = edgeStart[s]!; k < edgeStart[s + 1]!; k++) if (edgeClass[k]! >= limit) bloomAdd(pairBloom, pairShift, stateEdgeHash(s, edgeClass[k]!));
+    const k0 = edgeStart[s]!, k1 = edgeStart[s + 1]!;
+    if (s < DS ? escapeOwn(escape[s]!) : k1 - k0 > 1) for (let k = k0; k < k1; k++) if (edgeClass[k]! >= limit) keys.push(stateEdgeHash(s, edgeClass[k]!));
   }
+  let pairShift = 32 - 6;
+  while (pairShift > 12 && 1 << (32 - pairShift) < keys.length / 2) pairShift--;
+  const pairBloom = new Int32Array(1 << (32 - pairShift));
+  for (const h of keys) bloomAdd(pairBloom, pairShift, h);
   // And every repeat (a, a) of the CJK loop's classes, so that loop needs no test for repeats.
   for (let a = limit; a < fastLimit; a++) bloomAdd(pairBloom, pairShift, pairHash(a, a));
   if (!fastPaths.pairFilter) pairBloom.fill(-1);
@@ -388,6 +386,14 @@ function pairMaybe(pairBloom: Int32Array, pairShift: number, a: number, b: numbe
   // pairHit(pairWord(...)) of records.ts written out, as in denseStep.
   const PAIR_BIT_1 = 6, PAIR_BIT_2 = 11;
   const h = pairHash(a, b), w = pairBloom[h >>> pairShift]!;
+  return ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1;
+}
+
+/** pairBloom may hold the edge by class c of state s (stateEdgeHash). */
+function stateEdgeMaybe(pairBloom: Int32Array, pairShift: number, s: number, c: number): boolean {
+  // pairHit(pairWord(...)) of records.ts written out, as in pairMaybe.
+  const PAIR_BIT_1 = 6, PAIR_BIT_2 = 11;
+  const h = stateEdgeHash(s, c), w = pairBloom[h >>> pairShift]!;
   return ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1;
 }
 
@@ -806,8 +812,8 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
   const ROOT_PACK = 2, ROOT_MASK = 1, STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_FAIL_SHIFT = 5;
   const EMIT_BITS = 7, EMIT_END_WORD = 4, GOTO_REC = 2, GOTO_FIRST = 1, ESCAPE_OWN = 1, ESCAPE_SHIFT = 1;
   const PAIR_MUL = -1640531535, PAIR_BIT_1 = 6, PAIR_BIT_2 = 11, RING_MASK = 255, DEAD_BAND_MASK = 7;
-  const ROOT_EDGE = 2, ROOT_EDGE_NEXT_SHIFT = 16, NEXT_SIG_BITS = 15, STATE_MUL = -2048144777;
-  if (m === null) return scanLayout(ROOT_PACK, ROOT_MASK, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, GOTO_FIRST, ESCAPE_OWN, ESCAPE_SHIFT, PAIR_MUL, PAIR_BIT_1, PAIR_BIT_2, RING_MASK, DEAD_BAND_MASK, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS, STATE_MUL);
+  const ROOT_EDGE = 2, ROOT_EDGE_NEXT_SHIFT = 16, NEXT_SIG_BITS = 15;
+  if (m === null) return scanLayout(ROOT_PACK, ROOT_MASK, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, GOTO_FIRST, ESCAPE_OWN, ESCAPE_SHIFT, PAIR_MUL, PAIR_BIT_1, PAIR_BIT_2, RING_MASK, DEAD_BAND_MASK, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS);
   // Everything the loop reads lives in locals, constants included (imported
   // bindings are not constant-folded); the class numbers below are tables.ts's.
   const classTable = m.classTable, edgeStart = m.edgeStart, edgeClass = m.edgeClass;
@@ -904,12 +910,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
                 else if (oc < -1) {
                   // Several edges (-oc from REC_TARGET on): searched for a dense class, for a
                   // non-dense one only if the filter may hold it (stateEdgeHash(s, c)).
-                  let maybe = c < denseLimit;
-                  if (!maybe) {
-                    const h = Math.imul((Math.imul(s, STATE_MUL) + c) | 0, PAIR_MUL), w = pairBloom[h >>> pairShift]!;
-                    maybe = ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1;
-                  }
-                  if (maybe) t = findEdgeIn(edgeClass, edgeTarget, stateRec[x + REC_TARGET]!, stateRec[x + REC_TARGET]! - oc, c);
+                  if (c < denseLimit || stateEdgeMaybe(pairBloom, pairShift, s, c)) t = findEdgeIn(edgeClass, edgeTarget, stateRec[x + REC_TARGET]!, stateRec[x + REC_TARGET]! - oc, c);
                 }
                 if (t !== 0) { s = t; break; }
                 s = stateRec[x + REC_WORD]! >> REC_FAIL_SHIFT;
@@ -934,9 +935,8 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
                 if (s === 0) { rc = c - 4; s = rootPack[ROOT_PACK * (rc)]!; mask = rootPack[ROOT_PACK * rc + ROOT_MASK]!; break step; }
                 const e = escape[s]!;
                 if ((e & ESCAPE_OWN) === 1) {
-                  // s's own edge by c, if the filter may hold it (stateEdgeHash(s, c)).
-                  const h = Math.imul((Math.imul(s, STATE_MUL) + c) | 0, PAIR_MUL), w = pairBloom[h >>> pairShift]!;
-                  if (((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1) {
+                  // s's own edge by c, if the filter may hold it.
+                  if (stateEdgeMaybe(pairBloom, pairShift, s, c)) {
                     const t = findEdge(edgeStart, edgeClass, edgeTarget, s, c);
                     if (t !== 0) { s = t; break; }
                   }
@@ -1194,7 +1194,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
 function scanLayout(...got: number[]): boolean {
   const want = [
     ROOT_PACK, 1, STATE_REC, REC_EDGE, REC_TARGET, REC_WORD, REC_FAIL_SHIFT, EMIT_BITS, EMIT_END_WORD, GOTO_REC, 1, 1, 1,
-    pairHash(0, 1), PAIR_BIT_1, PAIR_BIT_2, RING - 1, DEAD_BANDS - 1, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS, STATE_MUL,
+    pairHash(0, 1), PAIR_BIT_1, PAIR_BIT_2, RING - 1, DEAD_BANDS - 1, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, NEXT_SIG_BITS,
   ];
   // The records.ts accessors these stand for, read back through the literals.
   const probe = [
