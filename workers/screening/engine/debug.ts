@@ -15,8 +15,8 @@ import type { Matcher } from "./types.js";
 import { CompiledMatcher } from "./matcher.js";
 import { FIRST_CLASS, P_CHECK_END, P_CHECK_START, P_REPEATS } from "./tables.js";
 import {
-  EMIT_END_WORD, EMIT_ON_FLUSH, EMIT_ON_SYMBOL, gotoBits, gotoFirst, gotoHas, gotoValid, inlineRuns, inlineTerm, outTerm, recAt, recDict, recInline, recWord,
-  REC_DICT, REC_OUT, wordFail, wordMask,
+  edgePairClass, edgePairTarget, EMIT_END_WORD, EMIT_ON_FLUSH, EMIT_ON_SYMBOL, gotoBits, gotoFirst, gotoHas, gotoValid, inlineRuns, inlineTerm,
+  outIsLast, outTerm, outWordOf, recAt, recDict, recEdge, recFirstSlot, recInline, recTarget, recWord, REC_DICT, REC_OUT, REC_SLOTS, wordFail, wordMask,
 } from "./records.js";
 
 /** The dump of `matcher` (from compile() or load()), at most `maxStates` state lines. */
@@ -59,8 +59,14 @@ export function debugDump(matcher: Matcher, maxStates = 1000): string {
     }
     const emit = [mask & EMIT_ON_SYMBOL ? "symbol" : "", mask & EMIT_ON_FLUSH ? "flush" : "", mask & EMIT_END_WORD ? "end-word" : ""].filter(Boolean);
     parts.push(`fail=s${fail}`, `dict=${dict < 0 ? "-" : `s${dict}`}`, `emit=${emit.join(",") || "-"}`);
+    // A sparse state's edges from its record (its only edge, or its edge pairs), a dense one's from the tables.
     const edges: string[] = [];
-    for (let k = m.edgeStart[s]!; k < m.edgeStart[s + 1]!; k++) edges.push(`${sym(m.edgeClass[k]!)}>s${m.edgeTarget[k]}`);
+    if (s < DS) for (let k = m.edgeStart[s]!; k < m.edgeStart[s + 1]!; k++) edges.push(`${sym(m.edgeClass[k]!)}>s${m.edgeTarget[k]}`);
+    else {
+      const e = recEdge(m.stateRec, recAt(s, DS)), to = recTarget(m.stateRec, recAt(s, DS));
+      if (e >= 0) edges.push(`${sym(e)}>s${to}`);
+      for (let p = to; e < -1 && p < to - e; p++) edges.push(`${sym(edgePairClass(m.edgePairs, p))}>s${edgePairTarget(m.edgePairs, p)}`);
+    }
     parts.push(`edges=[${edges.join(" ")}]`);
     const outs: string[] = [];
     for (let o = m.outStart[s]!; o < m.outStart[s + 1]!; o++) {
@@ -68,6 +74,13 @@ export function debugDump(matcher: Matcher, maxStates = 1000): string {
       const runs = [...m.runLens.subarray(m.patRunStart[p]!, m.patRunStart[p + 1]!)].join(",");
       const id = term < 0 ? "allow" : `#${m.termIsId ? term : m.termIds[term]}`;
       outs.push(`${id} ${JSON.stringify(str[s])} runs=${runs} ${flagNames(m.patFlags[p]!)}`);
+    }
+    if (s >= DS && recWord(m.stateRec, recAt(s, DS)) & REC_SLOTS) {
+      // The slots emission walks (to the one marked last) must be the state's: show them if not.
+      let o = recFirstSlot(m.stateRec, recAt(s, DS));
+      const first = o;
+      while (o < m.outList.length - 1 && !outIsLast(outWordOf(m.outRec, o))) o++;
+      if (first !== m.outStart[s] || o !== m.outStart[s + 1]! - 1) outs.push(`BAD-SLOTS ${first}..${o}`);
     }
     if (s >= DS && recWord(m.stateRec, recAt(s, DS)) & REC_OUT) {
       // The inline output must be the state's one output: show it if it is not.

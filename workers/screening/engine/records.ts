@@ -21,8 +21,13 @@ export const EMIT_BITS = 7;
 /**
  * An output's pattern in one word (outRec's second word):
  *   bits 0-2 flags (P_*) | 3-11 runs | 12-20 length in symbols | 21-29 last run's length
- *   | bit 30 OUT_RUN_BITS: outRec's third word holds the lengths of the runs before the last.
+ *   | bit 30 OUT_RUN_BITS: outRec's third word holds the lengths of the runs before the last
+ *   | bit 31 OUT_LAST (outRec only): the last output slot of its state (a state record's
+ *   REC_SLOTS outputs run up to it, so emission reads no outStart).
  */
+export const OUT_LAST = 1 << 31;
+/** The output word ends its state's outputs (OUT_LAST; the word is then negative). */
+export const outIsLast = (w: number): boolean => w < 0;
 export const OUT_RUNS_SHIFT = 3, OUT_LEN_SHIFT = 12, OUT_LAST_SHIFT = 21, OUT_FIELD_MASK = 511, OUT_RUN_BITS = 1 << 30;
 export const outputWord = (flags: number, runs: number, length: number, lastRun: number, runBits: boolean): number =>
   flags | (runs << 3) | (length << 12) | (lastRun << 21) | (runBits ? 1 << 30 : 0);
@@ -59,32 +64,54 @@ export function runBitsOf(runLens: ArrayLike<number>, r0: number, k: number): nu
 /**
  * stateRec: STATE_REC words per non-dense state s, from recAt(s, denseStates):
  *   [REC_EDGE]   class of its only edge; -1 if it has none; minus the number of edges if several
- *   [REC_TARGET] that edge's target; if several, the index of its first edge (edgeClass/edgeTarget);
+ *   [REC_TARGET] that edge's target; if several, the index of its first edge in edgePairs (below);
  *                if none (most term ends), its dictionary link (0 if none), so emission there
  *                reads no other array
- *   [REC_WORD]   emit mask (bits 0-2) | REC_OUT | REC_DICT | failure target << REC_FAIL_SHIFT
- *   [REC_INLINE] its one output when REC_OUT (an inline output word, below)
+ *   [REC_WORD]   emit mask (bits 0-2) | REC_OUT | REC_DICT | REC_SLOTS | failure target << REC_FAIL_SHIFT
+ *   [REC_INLINE] REC_OUT: its one output (an inline output word, below); REC_SLOTS: its first
+ *                output slot (its outputs run to the slot whose word has OUT_LAST); neither, with
+ *                edges and REC_DICT: its dictionary link; else 0
+ * So emission at a non-dense state reads the dictLink and outStart arrays only for a state with
+ * edges, outputs and a dictionary link (one random read each: a cache miss, mostly).
  */
 export const STATE_REC = 4;
 export const REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_INLINE = 3;
-/** REC_WORD flags: the state has one output whose runs are all one symbol, held in REC_INLINE; it has a dictionary link. */
-export const REC_OUT = 8, REC_DICT = 16;
-export const REC_FAIL_SHIFT = 5;
+/**
+ * REC_WORD flags: REC_OUT, the state has one output whose runs are all one symbol, held in
+ * REC_INLINE; REC_DICT, it has a dictionary link; REC_SLOTS, its outputs are the slots from
+ * REC_INLINE on (every state with outputs but not REC_OUT).
+ */
+export const REC_OUT = 8, REC_DICT = 16, REC_SLOTS = 32;
+export const REC_FAIL_SHIFT = 6;
 /** Index of the record of non-dense state s. */
 export const recAt = (s: number, denseStates: number): number => (s - denseStates) << 2;
 export const recEdge = (stateRec: Int32Array, x: number): number => stateRec[x]!;
 export const recTarget = (stateRec: Int32Array, x: number): number => stateRec[x + 1]!;
 export const recWord = (stateRec: Int32Array, x: number): number => stateRec[x + 2]!;
 export const recInline = (stateRec: Int32Array, x: number): number => stateRec[x + 3]!;
-/** Dictionary link of non-dense state s (record at x) with REC_DICT: in its record if it has no edges. */
-export const recDict = (stateRec: Int32Array, x: number, dictLink: Int32Array, s: number): number => (stateRec[x]! === -1 ? stateRec[x + 1]! : dictLink[s]!);
-export const recWordOf = (mask: number, flags: number, fail: number): number => mask | flags | (fail << 5);
+/** Dictionary link of non-dense state s (record at x) with REC_DICT: in its record unless it has edges and outputs. */
+export const recDict = (stateRec: Int32Array, x: number, dictLink: Int32Array, s: number): number =>
+  stateRec[x]! === -1 ? stateRec[x + 1]! : (stateRec[x + 2]! & 40) === 0 ? stateRec[x + 3]! : dictLink[s]!;
+/** First output slot of a state record with REC_SLOTS. */
+export const recFirstSlot = (stateRec: Int32Array, x: number): number => stateRec[x + 3]!;
+export const recWordOf = (mask: number, flags: number, fail: number): number => mask | flags | (fail << 6);
 /** Emit mask of a record word. */
 export const wordMask = (w: number): number => w & 7;
 /** Failure target of a record word. */
-export const wordFail = (w: number): number => w >> 5;
+export const wordFail = (w: number): number => w >> 6;
 /** Emit mask of non-dense state s: recWord's low bits. */
 export const stateMask = (stateRec: Int32Array, s: number, denseStates: number): number => stateRec[((s - denseStates) << 2) + 2]! & 7;
+
+/**
+ * edgePairs: EDGE_PAIR words per edge of a non-dense state with several edges, [class,
+ * target], each state's edges together in class order from its record's REC_TARGET on. The
+ * tables keep classes and targets in two arrays (edgeClass, edgeTarget): a step that found its
+ * class read the target from another cache line, a miss of its own (8,800 per million
+ * characters of the latin microblog text).
+ */
+export const EDGE_PAIR = 2;
+export const edgePairClass = (edgePairs: Int32Array, e: number): number => edgePairs[2 * e]!;
+export const edgePairTarget = (edgePairs: Int32Array, e: number): number => edgePairs[2 * e + 1]!;
 
 /**
  * An inline output (REC_INLINE): term (id or index, below 2^INLINE_TERM_BITS) | flags << 20 | runs << 23.
@@ -191,11 +218,12 @@ export const ring = (i: number): number => i & 255;
 
 // The literals above, held to the named constants.
 if (
-  RING !== 256 || ROOT_PACK !== 2 || GOTO_REC !== 2 || OUT_REC !== 3 || outLastRun(outputWord(7, 1, 511, 511, true)) !== 511 || !outHasRunBits(outputWord(0, 1, 1, 1, true)) || STATE_REC !== 4 || REC_FAIL_SHIFT !== 5 || EMIT_BITS !== 7 ||
+  RING !== 256 || ROOT_PACK !== 2 || GOTO_REC !== 2 || OUT_REC !== 3 || outLastRun(outputWord(7, 1, 511, 511, true)) !== 511 || !outHasRunBits(outputWord(0, 1, 1, 1, true)) || STATE_REC !== 4 || REC_FAIL_SHIFT !== 6 || EMIT_BITS !== 7 ||
   outputWord(7, 511, 511, 511, true) !== (7 | (511 << OUT_RUNS_SHIFT) | (511 << OUT_LEN_SHIFT) | (511 << OUT_LAST_SHIFT) | OUT_RUN_BITS) ||
   MAX_PATTERN_SYMBOLS > OUT_FIELD_MASK || inlineTerm(-1) !== (1 << INLINE_TERM_BITS) - 1 ||
   recAt(3, 1) !== 2 * STATE_REC || recWordOf(0, 0, 1) !== 1 << REC_FAIL_SHIFT || (EMIT_ON_SYMBOL | EMIT_ON_FLUSH | EMIT_END_WORD) !== EMIT_BITS ||
-  (REC_OUT | REC_DICT) & EMIT_BITS ||
+  (REC_OUT | REC_DICT | REC_SLOTS) & EMIT_BITS || (REC_OUT | REC_SLOTS) !== 40 || REC_SLOTS >= 1 << REC_FAIL_SHIFT || EDGE_PAIR !== 2 || !outIsLast(OUT_LAST) ||
+  (outputWord(7, 511, 511, 511, true) & OUT_LAST) !== 0 ||
   stateEdgeHash(3, 5) !== Math.imul((Math.imul(3, STATE_MUL) + 5) | 0, pairHash(0, 1)) ||
   ROOT_EDGE !== 2 || NEXT_SIG_BITS !== 15 || rootEdgeWord(0xffff, -1) >> ROOT_EDGE_NEXT_SHIFT !== -1 || (rootEdgeWord(0xffff, NEXT_SIG) & ROOT_EDGE_CLASS_MASK) !== 0xffff || pairBits(0x7ff << PAIR_BIT_1) !== 1 << 31 || pairBits(31 << PAIR_BIT_2) !== (1 << 31 | 1)
 ) {

@@ -17,14 +17,14 @@
  *     symbol, a reset or the end of text), covering whole runs.
  */
 import { ASTRAL_NOISE_BLOCKS, boundaryAfter, boundaryBefore, leetAt, F_IGNORE, F_NOISE, FOLD_BMP, F_EXPAND, F_LEET, F_SURROGATE, step, symbolsAt } from "./fold.js";
-import { buildDenseRows, findEdge, findEdgeIn } from "./build/automaton.js";
+import { buildDenseRows, findEdge } from "./build/automaton.js";
 import { C_IGNORE, C_NOISE, C_OTHER, C_SLOW, FIRST_CLASS, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
 import type { FastPaths } from "./types.js";
 import {
-  EMIT_BITS, EMIT_END_WORD, EMIT_ON_FLUSH, EMIT_ON_SYMBOL, escapeOwn, escapeTarget, escapeWord, GOTO_REC, GOTO_VALID, gotoBits,
+  EDGE_PAIR, EMIT_BITS, EMIT_END_WORD, EMIT_ON_FLUSH, EMIT_ON_SYMBOL, escapeOwn, escapeTarget, escapeWord, GOTO_REC, GOTO_VALID, gotoBits,
   gotoHas, gotoTarget, gotoValid, INLINE_TERM_BITS, inlineFlags, inlineOutput, inlineRuns, inlineTerm, OUT_REC, outFlags,
   outHasRunBits, outLastRun, outLength, outputWord, outRunBits, outRuns, outTerm, outWordOf, runBitsOf, PAIR_BIT_1, PAIR_BIT_2, pairBits, pairHash, pairHit, pairWord,
-  popcount, REC_DICT, REC_EDGE, REC_FAIL_SHIFT, REC_INLINE, REC_OUT, REC_TARGET, REC_WORD, recAt, recInline, recWord, recWordOf,
+  popcount, OUT_LAST, REC_DICT, REC_EDGE, REC_FAIL_SHIFT, REC_INLINE, REC_OUT, REC_SLOTS, REC_TARGET, REC_WORD, recAt, recInline, recWord, recWordOf,
   ring, RING, NEXT_SIG_BITS, stateEdgeHash, nextOf, ROOT_EDGE, ROOT_EDGE_NEXT_SHIFT, rootEdgeClass, rootEdgeTo, rootEdgeWord, ROOT_PACK, rootChild, rootMask, STATE_REC,
 } from "./records.js";
 
@@ -134,15 +134,23 @@ export interface Runtime extends Tables {
   /**
    * Per non-dense state s, at REC * (s - denseStates), what a match reads about it: [class
    * of its only edge (-1 if it has none, minus the number of edges if several), that edge's
-   * target (its first edge if several), emit mask | REC_OUT | REC_DICT | failure target <<
-   * 5, its output]. REC_OUT: the state has one output whose runs are single symbols (most
-   * term ends), held in the last word (INLINE_TERM_BITS); otherwise its outputs are read
-   * from outStart and outRec. REC_DICT: it has a dictionary link (read from dictLink).
+   * target (its first edge in edgePairs if several), emit mask | REC_OUT | REC_DICT |
+   * REC_SLOTS | failure target << REC_FAIL_SHIFT, its output]. REC_OUT: the state has one
+   * output whose runs are single symbols (most term ends), held in the last word
+   * (INLINE_TERM_BITS); REC_SLOTS: its outputs are the
+   * outRec slots from the last word on, up to the one marked OUT_LAST. REC_DICT: it has a
+   * dictionary link, in its record unless it has edges and outputs (records.ts).
    * These states are the rest of a term, met mostly while a term matches, when none of
    * their data is in cache: one 16-byte record costs one cache miss where the separate
    * arrays (and outRec) cost one each.
    */
   stateRec: Int32Array;
+  /**
+   * The edges of the non-dense states with several edges as [class, target] pairs (records.ts
+   * edgePairs), from their record's REC_TARGET on: a step by one of them reads one cache line
+   * where edgeClass and edgeTarget are a miss each.
+   */
+  edgePairs: Int32Array;
   /**
    * Per output slot o (outList order), the pattern's data in one record so an emission
    * check touches one cache line: [term, outputWord(...)].
@@ -194,13 +202,21 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
   // escape (below) starts as 1 for each dense state with an edge by a non-dense class.
   const escape = new Int32Array(DS);
   const stateRec = new Int32Array(STATE_REC * (N - DS));
-  for (let s = 0; s < N; s++) {
+  // The edges of the non-dense states with several edges, as [class, target] pairs (records.ts).
+  let pairCount = 0;
+  for (let s = DS; s < N; s++) if (edgeStart[s + 1]! - edgeStart[s]! > 1) pairCount += edgeStart[s + 1]! - edgeStart[s]!;
+  const edgePairs = new Int32Array(EDGE_PAIR * pairCount);
+  for (let s = 0, pe = 0; s < N; s++) {
     const o0 = outStart[s]!, o1 = outStart[s + 1]!;
     if (s >= DS) {
       const x = recAt(s, DS), k = edgeStart[s]!, count = edgeStart[s + 1]! - k;
       stateRec[x + REC_EDGE] = count === 1 ? edgeClass[k]! : count === 0 ? -1 : -count;
       // A state without edges (most term ends) holds its dictionary link there instead.
-      stateRec[x + REC_TARGET] = count === 1 ? edgeTarget[k]! : count > 1 ? k : Math.max(dictLink[s]!, 0);
+      stateRec[x + REC_TARGET] = count === 1 ? edgeTarget[k]! : count > 1 ? pe : Math.max(dictLink[s]!, 0);
+      for (let q = k; count > 1 && q < k + count; q++, pe++) {
+        edgePairs[EDGE_PAIR * pe] = edgeClass[q]!;
+        edgePairs[EDGE_PAIR * pe + 1] = edgeTarget[q]!;
+      }
       let flags = dictLink[s]! >= 0 ? REC_DICT : 0;
       if (o1 - o0 === 1) {
         const term = outTerm(outRec, o0), w = outWordOf(outRec, o0), runs = outRuns(w);
@@ -209,8 +225,17 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
           stateRec[x + REC_INLINE] = inlineOutput(term, outFlags(w), runs);
         }
       }
+      if ((flags & REC_OUT) === 0 && o1 > o0) {
+        // Its outputs, from this slot to the one marked OUT_LAST (below).
+        flags |= REC_SLOTS;
+        stateRec[x + REC_INLINE] = o0;
+      } else if ((flags & REC_OUT) === 0 && count > 0 && dictLink[s]! >= 0) {
+        // No outputs of its own, edges (REC_TARGET is taken): its dictionary link here.
+        stateRec[x + REC_INLINE] = dictLink[s]!;
+      }
       stateRec[x + REC_WORD] = flags;
     }
+    if (o1 > o0) outRec[OUT_REC * (o1 - 1) + 1] = outWordOf(outRec, o1 - 1) | OUT_LAST;
     let own = 0;
     for (let o = o0; o < o1; o++) {
       const f = outWordOf(outRec, o);
@@ -350,7 +375,7 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
   if (!fastPaths.cjkLoop) fastLimit = limit;
   return runtimeWith({
     ...t, fastPaths, latinLoop: fastPaths.latinLoop, classTable, emitMask, symbolClass: null, gotoRec, shallowRows,
-    shallowStates, stateRec, fastLimit, pairBloom, pairShift, rootEdges, rootEdgeStart, skipUnit, deadBand,
+    shallowStates, stateRec, edgePairs, fastLimit, pairBloom, pairShift, rootEdges, rootEdgeStart, skipUnit, deadBand,
     denseRows: allRecords ? new Uint16Array(0) : buildDenseRows(t), escape, rootPack, rootDenseEdge, outRec, termIsId, chainRun,
   }, new Scratch());
 }
@@ -368,7 +393,7 @@ export function runtimeWith(r: Omit<Runtime, "scratch">, scratch: Scratch): Runt
     termIds: r.termIds, termSeverity: r.termSeverity, termCategory: r.termCategory, categories: r.categories,
     fastPaths: r.fastPaths, latinLoop: r.latinLoop, scratch,
     classTable: r.classTable, emitMask: r.emitMask, symbolClass: r.symbolClass, gotoRec: r.gotoRec, shallowRows: r.shallowRows,
-    shallowStates: r.shallowStates, stateRec: r.stateRec, fastLimit: r.fastLimit, pairBloom: r.pairBloom, pairShift: r.pairShift,
+    shallowStates: r.shallowStates, stateRec: r.stateRec, edgePairs: r.edgePairs, fastLimit: r.fastLimit, pairBloom: r.pairBloom, pairShift: r.pairShift,
     rootEdges: r.rootEdges, rootEdgeStart: r.rootEdgeStart, skipUnit: r.skipUnit, deadBand: r.deadBand, denseRows: r.denseRows,
     escape: r.escape, rootPack: r.rootPack, rootDenseEdge: r.rootDenseEdge, outRec: r.outRec, termIsId: r.termIsId, chainRun: r.chainRun,
   };
@@ -395,6 +420,28 @@ function stateEdgeMaybe(pairBloom: Int32Array, pairShift: number, s: number, c: 
   const PAIR_BIT_1 = 6, PAIR_BIT_2 = 11;
   const h = stateEdgeHash(s, c), w = pairBloom[h >>> pairShift]!;
   return ((w >> (h >>> PAIR_BIT_1)) & (w >> (h >>> PAIR_BIT_2)) & 1) === 1;
+}
+
+/**
+ * Target of the edge by class c among the edge pairs lo .. hi - 1 (records.ts edgePairs, classes
+ * increasing), or 0 if none: findEdgeIn's search (build/automaton.ts) over [class, target] pairs.
+ */
+function findEdgePair(edgePairs: Int32Array, lo: number, hi: number, c: number): number {
+  const EDGE_PAIR = 2; // records.ts's, as a local literal (see emit)
+  if (hi - lo <= 16) {
+    for (; lo < hi; lo++) {
+      const x = edgePairs[EDGE_PAIR * lo]!;
+      if (x >= c) return x === c ? edgePairs[EDGE_PAIR * lo + 1]! : 0;
+    }
+    return 0;
+  }
+  let len = hi - lo;
+  while (len > 1) {
+    const half = len >>> 1;
+    lo = edgePairs[EDGE_PAIR * (lo + half)]! <= c ? lo + half : lo;
+    len -= half;
+  }
+  return edgePairs[EDGE_PAIR * lo] === c ? edgePairs[EDGE_PAIR * lo + 1]! : 0;
 }
 
 /** Index of the edge by class c among rootEdges[lo, hi) (by increasing class), or -1: a linear scan of short lists, else a binary search. */
@@ -492,15 +539,17 @@ function emit(
 ): boolean {
   // records.ts's layout (state records, inline outputs, output records, output words) as local
   // literals, as in scanWith: imported accessors cost emit a load and a check per call.
-  const STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_INLINE = 3, OUT_REC = 3, INLINE_TERM_BITS = 20, INLINE_RUNS_SHIFT = 23, INLINE_TERM_MASK = 0xfffff;
+  const STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_INLINE = 3, OUT_REC = 3, REC_SLOTS = 32, INLINE_TERM_BITS = 20, INLINE_RUNS_SHIFT = 23, INLINE_TERM_MASK = 0xfffff;
   const OUT_FLAGS = 7, OUT_RUNS_SHIFT = 3, OUT_LEN_SHIFT = 12, OUT_LAST_SHIFT = 21, RING_MASK = 255;
   const { outStart, outRec, dictLink, stateRec, denseStates, chainRun } = m;
   const activeStart = sink.wantsActiveStart ? m.scratch.runStarts[(runIdx - m.depth[S]! + 1) & RING_MASK]! : 0;
   for (let t = S, next = 0; t >= 0; t = next) {
+    // o: the state's first output slot (its outputs run to the slot marked OUT_LAST), or -1.
+    let o: number;
     if (t >= denseStates) {
       const x = STATE_REC * (t - denseStates), w = stateRec[x + REC_WORD]!;
-      // The dictionary link: in the record of a state without edges (REC_TARGET), else in dictLink.
-      next = w & REC_DICT ? (stateRec[x + REC_EDGE] === -1 ? stateRec[x + REC_TARGET]! : dictLink[t]!) : -1;
+      // The dictionary link: in the record unless the state has edges and outputs (records.ts).
+      next = w & REC_DICT ? (stateRec[x + REC_EDGE] === -1 ? stateRec[x + REC_TARGET]! : (w & (REC_OUT | REC_SLOTS)) === 0 ? stateRec[x + REC_INLINE]! : dictLink[t]!) : -1;
       if (w & REC_OUT) {
         // The state's one output, kept in its record (Runtime.stateRec).
         const v = stateRec[x + REC_INLINE]!, runs = v >>> INLINE_RUNS_SHIFT;
@@ -509,13 +558,17 @@ function emit(
         if (start >= 0 ? sink.report(v & INLINE_TERM_MASK, start, symEnd, activeStart) : start === TRIMMED && reportTrimmed(m, sink, v & INLINE_TERM_MASK, activeStart)) return true;
         continue;
       }
+      o = w & REC_SLOTS ? stateRec[x + REC_INLINE]! : -1;
     } else {
       if (runLen < chainRun[t]!) return false;
       next = dictLink[t]!;
+      o = outStart[t]! < outStart[t + 1]! ? outStart[t]! : -1;
     }
-    for (let o = outStart[t]!, oe = outStart[t + 1]!; o < oe; o++) {
-      const start = outputStart(m, text, outRec[OUT_REC * o + 1]!, o, event, runLen, runIdx, symIdx, symEnd);
+    for (; o >= 0; o++) {
+      const w = outRec[OUT_REC * o + 1]!;
+      const start = outputStart(m, text, w, o, event, runLen, runIdx, symIdx, symEnd);
       if (start >= 0 ? sink.report(outRec[OUT_REC * o]!, start, symEnd, activeStart) : start === TRIMMED && reportTrimmed(m, sink, outRec[OUT_REC * o]!, activeStart)) return true;
+      if (w < 0 /* OUT_LAST */) break;
     }
   }
   return false;
@@ -809,7 +862,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
   // an accessor call per use would spend scan's inlining budget (and the helpers below would
   // stop being inlined) and a module-level constant is a load. Held equal to records.ts by
   // scanLayout() below, at module load.
-  const ROOT_PACK = 2, ROOT_MASK = 1, STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_FAIL_SHIFT = 5;
+  const ROOT_PACK = 2, ROOT_MASK = 1, STATE_REC = 4, REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_FAIL_SHIFT = 6;
   const EMIT_BITS = 7, EMIT_END_WORD = 4, GOTO_REC = 2, GOTO_FIRST = 1, ESCAPE_OWN = 1, ESCAPE_SHIFT = 1;
   const PAIR_MUL = -1640531535, PAIR_BIT_1 = 6, PAIR_BIT_2 = 11, RING_MASK = 255, DEAD_BAND_MASK = 7;
   const ROOT_EDGE = 2, ROOT_EDGE_NEXT_SHIFT = 16, NEXT_SIG_BITS = 15;
@@ -820,7 +873,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
   const edgeTarget = m.edgeTarget, fail = m.fail, emitMask = m.emitMask;
   // Numbers as int32 (`| 0`): the loops then use them untagged, with no check per use.
   const gotoRec = m.gotoRec, rootPack = m.rootPack, rootDenseEdge = m.rootDenseEdge, escape = m.escape, denseRows = m.denseRows, D = m.denseClasses | 0, denseStates = m.denseStates | 0;
-  const pairBloom = m.pairBloom, pairShift = m.pairShift | 0, fastLimit = m.fastLimit | 0, stateRec = m.stateRec;
+  const pairBloom = m.pairBloom, pairShift = m.pairShift | 0, fastLimit = m.fastLimit | 0, stateRec = m.stateRec, edgePairs = m.edgePairs;
   const rootEdges = m.rootEdges, rootEdgeStart = m.rootEdgeStart;
   const denseLimit = 4 /* FIRST_CLASS */ + D;
   const depth = m.depth, deadBand = m.deadBand, skipUnit = m.skipUnit, shallowRows = m.shallowRows, shallowStates = m.shallowStates | 0;
@@ -910,7 +963,7 @@ function scanWith(m: Runtime, text: string, sink: Sink): boolean {
                 else if (oc < -1) {
                   // Several edges (-oc from REC_TARGET on): searched for a dense class, for a
                   // non-dense one only if the filter may hold it (stateEdgeHash(s, c)).
-                  if (c < denseLimit || stateEdgeMaybe(pairBloom, pairShift, s, c)) t = findEdgeIn(edgeClass, edgeTarget, stateRec[x + REC_TARGET]!, stateRec[x + REC_TARGET]! - oc, c);
+                  if (c < denseLimit || stateEdgeMaybe(pairBloom, pairShift, s, c)) t = findEdgePair(edgePairs, stateRec[x + REC_TARGET]!, stateRec[x + REC_TARGET]! - oc, c);
                 }
                 if (t !== 0) { s = t; break; }
                 s = stateRec[x + REC_WORD]! >> REC_FAIL_SHIFT;

@@ -1,5 +1,5 @@
 /**
- * Binary form of a compiled matcher (version 4).
+ * Binary form of a compiled matcher (version 5).
  *
  *   header: HEADER_WORDS little-endian u32 words (magic "GHSE", version, total bytes,
  *           checksum of all other words, endianness probe, maxGap, section counts,
@@ -15,18 +15,19 @@
  * or matching wrongly. Then it wraps them: arrays are views into the loaded bytes (no copy
  * when they are 8-byte aligned), and only the class table (from fold.ts's tables) is built.
  * Versions 1 (16 header words, without the derived arrays), 2 (derived arrays of an older
- * layout: two-word output records) and 3 (no chainRun, a pair filter without state edges) are
- * still read — the policies published before version 4 stay loadable — and their arrays are
- * derived at load, as version 1's build did; a publish writes version 4.
+ * layout: two-word output records), 3 (no chainRun, a pair filter without state edges) and 4
+ * (no edgePairs; state records without REC_SLOTS) are still read — the policies published
+ * before version 5 stay loadable — and their arrays are derived at load, as version 1's build
+ * did; a publish writes version 5.
  */
 import { EngineFormatError } from "./types.js";
 import { MAX_DENSE_CLASSES, MAX_DENSE_TARGETS } from "./build/automaton.js";
 import { FIRST_CLASS, MAX_PATTERN_SYMBOLS, MAX_STATES, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
 import { ALL_FAST_PATHS, classTableFor, makeRuntime, runtimeWith, Scratch, type Runtime } from "./search.js";
-import { GOTO_REC, OUT_REC, popcount, REC_DICT, REC_FAIL_SHIFT, REC_WORD, ROOT_PACK, STATE_REC } from "./records.js";
+import { EDGE_PAIR, GOTO_REC, OUT_REC, outIsLast, popcount, REC_DICT, REC_FAIL_SHIFT, REC_INLINE, REC_OUT, REC_SLOTS, REC_WORD, ROOT_PACK, STATE_REC } from "./records.js";
 
 export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 const HEADER_WORDS = 24;
 const HEADER_BYTES = HEADER_WORDS * 4;
 /** Version 1's header: the first 16 words of version 2's. */
@@ -39,8 +40,8 @@ type Ctor = { new (buf: ArrayBuffer, off: number, len: number): Arr; BYTES_PER_E
 /** Section layout: [name, constructor, length from counts]. Order is the format. */
 interface Counts {
   A: number; N: number; E: number; O: number; P: number; R: number; T: number;
-  /** Dense states and classes, shallow states, pair filter words, root edges, DFA rows (0 unless some dense state has no goto record). */
-  DS: number; D: number; SH: number; PB: number; RE: number; DR: number;
+  /** Dense states and classes, shallow states, pair filter words, root edges, DFA rows (0 unless some dense state has no goto record), edge pairs. */
+  DS: number; D: number; SH: number; PB: number; RE: number; DR: number; EP: number;
 }
 const SECTIONS: [keyof Tables, Ctor, (c: Counts) => number][] = [
   ["alphabet", Int32Array, (c) => c.A],
@@ -81,10 +82,13 @@ const DERIVED: [keyof Derived, Ctor, (c: Counts) => number][] = [
   ["skipUnit", Uint8Array, () => 128],
   ["deadBand", Int32Array, () => 8],
   ["chainRun", Uint8Array, (c) => c.DS],
+  ["edgePairs", Int32Array, (c) => EDGE_PAIR * c.EP],
 ];
 const DERIVED_NAMES = new Set<string>(DERIVED.map(([name]) => name));
-/** Version 3's derived arrays: without chainRun (its pair filter lacks the state edges: not used). */
-const DERIVED_V3 = DERIVED.filter(([name]) => name !== "chainRun");
+/** Version 4's derived arrays: without edgePairs (its state records point into edgeClass: not used). */
+const DERIVED_V4 = DERIVED.filter(([name]) => name !== "edgePairs");
+/** Version 3's: without chainRun either (its pair filter lacks the state edges). */
+const DERIVED_V3 = DERIVED_V4.filter(([name]) => name !== "chainRun");
 /** Version 2's: version 3's, with output records of two words [term, output word]. */
 const DERIVED_V2 = DERIVED_V3.map(([name, ctor, len]): (typeof DERIVED)[number] => name === "outRec" ? [name, ctor, (c) => 2 * c.O] : [name, ctor, len]);
 
@@ -161,6 +165,7 @@ export function serializeTables(t: Tables, r?: Runtime): Uint8Array {
     A: t.alphabet.length, N: t.fail.length, E: t.edgeTarget.length, O: t.outList.length,
     P: t.patTerm.length, R: t.runLens.length, T: t.termIds.length,
     DS: t.denseStates, D: t.denseClasses, SH: r.shallowStates, PB: r.pairBloom.length, RE: r.rootEdges.length / 2, DR: r.denseRows.length,
+    EP: r.edgePairs.length / EDGE_PAIR,
   };
   const cats = new TextEncoder().encode(JSON.stringify(t.categories));
   let size = HEADER_BYTES;
@@ -179,7 +184,7 @@ export function serializeTables(t: Tables, r?: Runtime): Uint8Array {
   const header = new Uint32Array(buf, 0, HEADER_WORDS);
   header.set([
     FORMAT_MAGIC, FORMAT_VERSION, size, 0, ENDIAN_PROBE, t.maxGap, c.A, c.N, c.E, c.O, c.P, c.R, c.T, cats.length, t.denseClasses, t.denseStates,
-    c.SH, c.PB, c.RE, c.DR, r.fastLimit, r.pairShift, r.termIsId ? 1 : 0, 0,
+    c.SH, c.PB, c.RE, c.DR, r.fastLimit, r.pairShift, r.termIsId ? 1 : 0, c.EP,
   ]);
   header[3] = checksum(new Uint32Array(buf));
   return bytes;
@@ -224,14 +229,14 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
   const h = (i: number) => dv.getUint32(i * 4, true);
   const maxGap = h(5);
   const c: Counts = v1
-    ? { A: h(6), N: h(7), E: h(8), O: h(9), P: h(10), R: h(11), T: h(12), D: h(14), DS: h(15), SH: 0, PB: 0, RE: 0, DR: 0 }
-    : { A: h(6), N: h(7), E: h(8), O: h(9), P: h(10), R: h(11), T: h(12), D: h(14), DS: h(15), SH: h(16), PB: h(17), RE: h(18), DR: h(19) };
+    ? { A: h(6), N: h(7), E: h(8), O: h(9), P: h(10), R: h(11), T: h(12), D: h(14), DS: h(15), SH: 0, PB: 0, RE: 0, DR: 0, EP: 0 }
+    : { A: h(6), N: h(7), E: h(8), O: h(9), P: h(10), R: h(11), T: h(12), D: h(14), DS: h(15), SH: h(16), PB: h(17), RE: h(18), DR: h(19), EP: version < 5 ? 0 : h(23) };
   const catLen = h(13);
 
   let off = headerBytes;
   const t: Partial<Tables> = { maxGap, denseClasses: h(14), denseStates: h(15) };
   const d: Partial<Derived> = {};
-  for (const [name, ctor, len] of v1 ? SECTIONS : [...SECTIONS, ...(version === 2 ? DERIVED_V2 : version === 3 ? DERIVED_V3 : DERIVED)]) {
+  for (const [name, ctor, len] of v1 ? SECTIONS : [...SECTIONS, ...(version === 2 ? DERIVED_V2 : version === 3 ? DERIVED_V3 : version === 4 ? DERIVED_V4 : DERIVED)]) {
     const n = len(c);
     if (n < 0 || off + n * ctor.BYTES_PER_ELEMENT > size) fail(`section ${name} overruns the data`);
     (DERIVED_NAMES.has(name) ? (d as Record<string, unknown>) : (t as Record<string, unknown>))[name] = new ctor(buf, base + off, n);
@@ -270,21 +275,26 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
  * ids, offsets and the links it follows: check those (each is a sequential pass).
  */
 function validateDerived(t: Tables, d: Derived, x: { fastLimit: number; pairShift: number; shallowStates: number; termIsId: boolean }): void {
-  const N = t.fail.length, DS = t.denseStates, A = t.alphabet.length, E = t.edgeTarget.length, O = t.outList.length;
+  const N = t.fail.length, DS = t.denseStates, A = t.alphabet.length, O = t.outList.length;
   const bad = (what: string): never => fail(`invalid ${what}`);
-  const { stateRec, gotoRec, escape, shallowRows, denseRows, rootPack, rootEdges, rootEdgeStart, outRec, pairBloom, chainRun } = d;
-  const fl = t.fail;
+  const { stateRec, gotoRec, escape, shallowRows, denseRows, rootPack, rootEdges, rootEdgeStart, outRec, pairBloom, chainRun, edgePairs } = d;
+  const fl = t.fail, EP = edgePairs.length / EDGE_PAIR;
   let ok = true;
   // State records: the failure link and a dictionary link held in the record (walked) are the
-  // validated ones, the edge target a state, or an edge range inside the edge arrays.
+  // validated ones, the edge target a state, or an edge range inside edgePairs (whose targets
+  // are states, below), a first output slot a slot (emission walks on to the slot marked
+  // OUT_LAST: the last slot is, below).
   for (let s = DS, r = 0; s < N && ok; s++, r += STATE_REC) {
     const edge = stateRec[r]!, target = stateRec[r + 1]!;
-    const w = stateRec[r + REC_WORD]!;
-    ok = w >> REC_FAIL_SHIFT === fl[s] && (edge >= -1 ? target >= 0 && target < N : target >= 0 && target - edge <= E);
-    // A state without edges holds its dictionary link (walked by emission): the validated one.
-    ok &&= edge !== -1 || (w & REC_DICT) === 0 || target === t.dictLink[s];
+    const w = stateRec[r + REC_WORD]!, v = stateRec[r + REC_INLINE]!;
+    ok = w >> REC_FAIL_SHIFT === fl[s] && (edge >= -1 ? target >= 0 && target < N : target >= 0 && target - edge <= EP);
+    // A dictionary link held in the record (walked by emission) is the validated one: in
+    // REC_TARGET without edges, in REC_INLINE with edges and no outputs.
+    if (w & REC_DICT) ok &&= edge === -1 ? target === t.dictLink[s] : (w & (REC_OUT | REC_SLOTS)) !== 0 || v === t.dictLink[s];
+    if ((w & (REC_OUT | REC_SLOTS)) === REC_SLOTS) ok &&= v >= 0 && v < O;
   }
-  if (!ok) bad("state records");
+  for (let i = 1; i < edgePairs.length && ok; i += EDGE_PAIR) ok = edgePairs[i]! > 0 && edgePairs[i]! < N;
+  if (!ok || edgePairs.length % EDGE_PAIR !== 0) bad("state records");
   // Dense states: escape links walk the failure chain toward the root (ids decrease), goto
   // records and rows hold states.
   let rowsNeeded = false;
@@ -304,7 +314,7 @@ function validateDerived(t: Tables, d: Derived, x: { fastLimit: number; pairShif
   for (let i = 1; i < rootEdges.length && ok; i += 2) ok = rootEdges[i]! > 0 && rootEdges[i]! < N;
   if (!ok) bad("root records");
   // Output records only index the rings (masked) and are reported as they are: no walk.
-  if (outRec.length !== OUT_REC * O) bad("output records");
+  if (outRec.length !== OUT_REC * O || (O > 0 && !outIsLast(outRec[OUT_REC * (O - 1) + 1]!))) bad("output records");
   // chainRun only stops emission walks early (a wrong one can only miss matches).
   if (chainRun.length !== DS) bad("chain runs");
   const pb = pairBloom.length;

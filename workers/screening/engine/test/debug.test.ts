@@ -52,6 +52,13 @@ describe("debugDump", () => {
     expect(d).toContain('s3 "ai" depth=2 dense goto=[] fail=s1 dict=s1 emit=flush,end-word edges=[] out=[#3 "ai" runs=1,1 repeats,start,end]');
   });
 
+  it("decodes a sparse state's edge pairs and the output slots of its record", () => {
+    // 词 has two edges (edgePairs); 词语 and 詞語 fold alike: one state with two outputs (REC_SLOTS).
+    const d = debugDump(compile(["词语", "詞語", "词汇"].map((pattern, i) => ({ id: i + 1, pattern, category: "x", severity: 1 })))).split("\n");
+    expect(d).toContain('s1 "词" depth=1 sparse fail=s0 dict=- emit=- edges=[语>s2 汇>s3] out=[]');
+    expect(d).toContain('s2 "词语" depth=2 sparse fail=s0 dict=- emit=flush edges=[] out=[#1 "词语" runs=1,1 repeats; #2 "词语" runs=1,1 repeats]');
+  });
+
   it("cuts long dumps short", () => {
     const dump = debugDump(m, 3).split("\n");
     expect(dump).toHaveLength(2 + 3 + 1);

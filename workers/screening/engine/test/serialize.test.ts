@@ -6,7 +6,7 @@ import type { CompiledMatcher } from "../matcher.js";
 import { checksum, deserialize, serializeTables } from "../serialize.js";
 import { makeRuntime } from "../search.js";
 import type { Tables } from "../tables.js";
-import { recAt, REC_DICT } from "../records.js";
+import { EDGE_PAIR, OUT_LAST, OUT_REC, recAt, REC_DICT, REC_FAIL_SHIFT, REC_OUT, REC_SLOTS } from "../records.js";
 
 /** The same automaton with its states renumbered: new id of old state s = perm[s] (perm[0] = 0). */
 function renumber(t: Tables, perm: number[]): Tables {
@@ -122,7 +122,7 @@ describe("serialize / load", () => {
 
   it("stores what the scan derives: the loaded runtime is the derived one", () => {
     const loaded = load(bytes) as CompiledMatcher, fresh = makeRuntime((m as CompiledMatcher).tables);
-    for (const name of ["emitMask", "stateRec", "outRec", "escape", "gotoRec", "shallowRows", "rootPack", "rootDenseEdge", "rootEdges", "rootEdgeStart", "pairBloom", "skipUnit", "deadBand", "chainRun", "classTable"] as const) {
+    for (const name of ["emitMask", "stateRec", "outRec", "escape", "gotoRec", "shallowRows", "rootPack", "rootDenseEdge", "rootEdges", "rootEdgeStart", "pairBloom", "skipUnit", "deadBand", "chainRun", "edgePairs", "classTable"] as const) {
       expect([...loaded.rt[name]], name).toEqual([...fresh[name]]);
     }
     expect([loaded.rt.fastLimit, loaded.rt.pairShift, loaded.rt.shallowStates, loaded.rt.termIsId]).toEqual([fresh.fastLimit, fresh.pairShift, fresh.shallowStates, fresh.termIsId]);
@@ -131,7 +131,7 @@ describe("serialize / load", () => {
     expect(load(bytes, { fastPaths: { cjkLoop: false } }).serialize()).toEqual(bytes);
   });
 
-  it("reads bytes of format versions 1 to 3 (derived tables derived at load), so policies published before version 4 still load; other versions are refused", () => {
+  it("reads bytes of format versions 1 to 4 (derived tables derived at load), so policies published before version 5 still load; other versions are refused", () => {
     // compile([{ id: 1, pattern: "ass" }, { id: 2, pattern: "词语" }]).serialize() of the version 1 build
     const v1 = Uint8Array.from(atob("R0hTRQEAAABYAQAAs4QeDgQDAgEDAAAABAAAAAUAAAAEAAAAAgAAAAIAAAAEAAAAAgAAAAkAAAAAAAAAAQAAAGEAAABzAAAAzYsAAO2LAAABAAAAAAAAAAIAAAAAAAAAAAAAAAIAAAADAAAABAAAAAQAAAAEAAAABAAGAAUABwABAAAAAgAAAAMAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA//////////////////////////8AAAAAAAABAAEAAgACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAgAAAAAAAAABAAAAAAAAAAEAAAAHAQAAAAAAAAMAAgAAAAAAAAAAAAIAAAAEAAAAAAAAAAEAAgABAAEAAAAAAAAA8D8AAAAAAAAAQAAAAAAAAPA/AAAAAAAAAEAAAAAAAQAAAFsieCIsInkiXQAAAAAAAAA="), (ch) => ch.charCodeAt(0));
     const text = "an ass ate 词语, then 詞 語";
@@ -146,18 +146,22 @@ describe("serialize / load", () => {
     const v3 = Uint8Array.from(atob("R0hTRQMAAADYAwAAM755dQQDAgEDAAAABAAAAAUAAAAEAAAAAgAAAAIAAAAEAAAAAgAAAAkAAAAAAAAAAQAAAAEAAABAAAAAAgAAAAAAAAAIAAAAGgAAAAEAAAAAAAAAYQAAAHMAAADNiwAA7YsAAAEAAAAAAAAAAgAAAAAAAAAAAAAAAgAAAAMAAAAEAAAABAAAAAQAAAAEAAYABQAHAAEAAAACAAAAAwAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD//////////////////////////wAAAAAAAAEAAQACAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAACAAAAAAAAAAEAAAAAAAAAAQAAAAcBAAAAAAAAAwACAAAAAAAAAAAAAgAAAAQAAAAAAAAAAQACAAEAAQAAAAAAAADwPwAAAAAAAABAAAAAAAAA8D8AAAAAAAAAQAAAAAABAAAAAAAABgIAAAAFAAAAAwAAAAAAAAAAAAAABwAAAAQAAAAAAAAAAAAAAP////8AAAAABgAAAAAAAAD/////AAAAAAoAAAACABABAQAAABcwQEAAAAAAAgAAABEgIEAAAAAAAQAAAAAAAAAAAACA/////wEAAAAAAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFAAAAAwAAAAcAAAAEAAAAAAAAAAEAAAABAAAAAgAAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAYAAAAAAAAAAAAAAAAAAAAAAAAAAACEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEBAQEBAQEBAQEAAAAAAAAAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAAAAAAAAAEAAAABAAAAAQAAAAEAAAABAAAAAQAAAAEAAABbIngiLCJ5Il0AAAAAAAAA"), (ch) => ch.charCodeAt(0));
     expect(new DataView(v3.buffer).getUint32(4, true)).toBe(3);
     expect(ids(load(v3))).toEqual(ids(fromV1));
-    // Their derived arrays are not used (version 3's pair filter lacks the state edges): derived at load.
-    for (const old of [v1, v2, v3]) expect(deserialize(old).runtime).toBeNull();
+    // The same dictionary from the version 4 build (no edgePairs, state records without REC_SLOTS).
+    const v4 = Uint8Array.from(atob("R0hTRQQAAADgAwAA50bbMwQDAgEDAAAABAAAAAUAAAAEAAAAAgAAAAIAAAAEAAAAAgAAAAkAAAAAAAAAAQAAAAEAAABAAAAAAgAAAAAAAAAIAAAAGgAAAAEAAAAAAAAAYQAAAHMAAADNiwAA7YsAAAEAAAAAAAAAAgAAAAAAAAAAAAAAAgAAAAMAAAAEAAAABAAAAAQAAAAEAAYABQAHAAEAAAACAAAAAwAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD//////////////////////////wAAAAAAAAEAAQACAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAACAAAAAAAAAAEAAAAAAAAAAQAAAAcBAAAAAAAAAwACAAAAAAAAAAAAAgAAAAQAAAAAAAAAAQACAAEAAQAAAAAAAADwPwAAAAAAAABAAAAAAAAA8D8AAAAAAAAAQAAAAAABAAAAAAAABgIAAAAFAAAAAwAAAAAAAAAAAAAABwAAAAQAAAAAAAAAAAAAAP////8AAAAABgAAAAAAAAD/////AAAAAAoAAAACABABAQAAABcwQEAAAAAAAgAAABEgIEAAAAAAAQAAAAAAAAAAAACA/////wEAAAAAAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFAAAAAwAAAAcAAAAEAAAAAAAAAAEAAAABAAAAAgAAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAYAAAAAAAAAAAAAAAAAAAAAAAAAAACEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEBAQEBAQEBAQEAAAAAAAAAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEAAAAAAAABAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAAAAAAAAAAAAEAAAABAAAAAQAAAAEAAAABAAAAAQAAAAEAAAD/AAAAAAAAAFsieCIsInkiXQAAAAAAAAA="), (ch) => ch.charCodeAt(0));
+    expect(new DataView(v4.buffer).getUint32(4, true)).toBe(4);
+    expect(ids(load(v4))).toEqual(ids(fromV1));
+    // Their derived arrays are not used (an older layout): derived at load.
+    for (const old of [v1, v2, v3, v4]) expect(deserialize(old).runtime).toBeNull();
     expect(deserialize(bytes).runtime).not.toBeNull();
     // Written again, each is the current version with the same matches.
-    for (const again of [fromV1.serialize(), load(v2).serialize(), load(v3).serialize()]) {
+    for (const again of [fromV1.serialize(), load(v2).serialize(), load(v3).serialize(), load(v4).serialize()]) {
       expect(new DataView(again.buffer, again.byteOffset).getUint32(4, true)).toBe(FORMAT_VERSION);
       expect(ids(load(again))).toEqual(ids(fromV1));
     }
-    const v5 = v1.slice();
-    new DataView(v5.buffer).setUint32(4, FORMAT_VERSION + 1, true);
-    expect(() => load(v5)).toThrow(EngineFormatError);
-    expect(() => load(v5)).toThrow(/unsupported format version 5 /);
+    const next = v1.slice();
+    new DataView(next.buffer).setUint32(4, FORMAT_VERSION + 1, true);
+    expect(() => load(next)).toThrow(EngineFormatError);
+    expect(() => load(next)).toThrow(/unsupported format version 6 /);
   });
 
   it("run lengths are not checked at load: spoiled under a valid checksum, they only change what matches, and scans end", () => {
@@ -185,7 +189,7 @@ describe("serialize / load", () => {
     expect(t.denseStates).toBeGreaterThan(6);
     expect(() => load(reseal(serializeTables(t, r)))).not.toThrow();
     const cases: [string, (rt: typeof r) => void, RegExp][] = [
-      ["a state record's failure link", (rt) => { rt.stateRec[2] = (rt.stateRec[2]! & 31) | ((N - 1) << 5); }, /invalid state records/],
+      ["a state record's failure link", (rt) => { rt.stateRec[2] = (rt.stateRec[2]! & ((1 << REC_FAIL_SHIFT) - 1)) | ((N - 1) << REC_FAIL_SHIFT); }, /invalid state records/],
       ["a state record's edge target", (rt) => { rt.stateRec[1] = N + 5; rt.stateRec[0] = 4; }, /invalid state records/],
       ["an escape link that does not go down", (rt) => { rt.escape[1] = (5 << 1) | 1; }, /invalid dense records/],
       ["a goto record beyond the states", (rt) => { rt.gotoRec[3] = N; rt.gotoRec[2] = -1; }, /invalid dense records/],
@@ -214,5 +218,30 @@ describe("serialize / load", () => {
     }
     expect(leaves).toBe(1);
     expect(() => load(reseal(serializeTables(t1, { ...r1, stateRec })))).toThrow(/invalid state records/);
+
+    // 词 has two edges (edgePairs); 词语 and 詞語 fold alike: one state, two output slots
+    // (REC_SLOTS); 词汇表 passes 词汇, with an edge, no outputs and a dictionary link to 汇
+    // (held in the record).
+    const t2 = (compile(["词语", "詞語", "词汇表", "汇"].map((pattern, i) => ({ id: i + 1, pattern, category: "x", severity: 1 }))) as CompiledMatcher).tables;
+    const r2 = makeRuntime(t2), N2 = t2.fail.length, DS2 = t2.denseStates, O2 = t2.outList.length;
+    expect(load(reseal(serializeTables(t2, r2))).findAll("词语 词汇表").map((x) => x.termId)).toEqual([1, 2, 3, 4]);
+    const find = (want: (x: number, s: number) => boolean) => {
+      for (let s = DS2; s < N2; s++) if (want(recAt(s, DS2), s)) return recAt(s, DS2);
+      throw new Error("no such state");
+    };
+    const many = find((x) => r2.stateRec[x]! < -1), slots = find((x) => (r2.stateRec[x + 2]! & (REC_OUT | REC_SLOTS)) === REC_SLOTS);
+    const linked = find((x, s) => r2.stateRec[x]! >= 0 && (r2.stateRec[x + 2]! & (REC_DICT | REC_OUT | REC_SLOTS)) === REC_DICT && r2.stateRec[x + 3] === t2.dictLink[s]);
+    const spoilt: [string, (rt: typeof r2) => void, RegExp][] = [
+      ["an edge pair's target", (rt) => { rt.edgePairs[EDGE_PAIR * rt.stateRec[many + 1]! + 1] = N2; }, /invalid state records/],
+      ["edges past the edge pairs", (rt) => { rt.stateRec[many + 1] = rt.edgePairs.length / EDGE_PAIR; }, /invalid state records/],
+      ["a first output slot past the slots", (rt) => { rt.stateRec[slots + 3] = O2; }, /invalid state records/],
+      ["a dictionary link in REC_INLINE", (rt) => { rt.stateRec[linked + 3] = 0; }, /invalid state records/],
+      ["the last slot not marked last", (rt) => { rt.outRec[OUT_REC * (O2 - 1) + 1] &= ~OUT_LAST; }, /invalid output records/],
+    ];
+    for (const [what, spoil, message] of spoilt) {
+      const rt = { ...r2, stateRec: r2.stateRec.slice(), edgePairs: r2.edgePairs.slice(), outRec: r2.outRec.slice() };
+      spoil(rt);
+      expect(() => load(reseal(serializeTables(t2, rt))), what).toThrow(message);
+    }
   });
 });
