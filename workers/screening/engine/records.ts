@@ -69,10 +69,9 @@ export function runBitsOf(runLens: ArrayLike<number>, r0: number, k: number): nu
  *                reads no other array
  *   [REC_WORD]   emit mask (bits 0-2) | REC_OUT | REC_DICT | REC_SLOTS | failure target << REC_FAIL_SHIFT
  *   [REC_INLINE] REC_OUT: its one output (an inline output word, below); REC_SLOTS: its first
- *                output slot (its outputs run to the slot whose word has OUT_LAST); neither, with
- *                edges and REC_DICT: its dictionary link; else 0
- * So emission at a non-dense state reads the dictLink and outStart arrays only for a state with
- * edges, outputs and a dictionary link (one random read each: a cache miss, mostly).
+ *                output slot (its outputs run to the slot whose word has OUT_LAST, or the last
+ *                slot: load() does not check this field, a wrong one only makes matches wrong); else 0
+ * So emission at a non-dense state reads no outStart, and dictLink only for a state with edges.
  */
 export const STATE_REC = 4;
 export const REC_EDGE = 0, REC_TARGET = 1, REC_WORD = 2, REC_INLINE = 3;
@@ -89,9 +88,8 @@ export const recEdge = (stateRec: Int32Array, x: number): number => stateRec[x]!
 export const recTarget = (stateRec: Int32Array, x: number): number => stateRec[x + 1]!;
 export const recWord = (stateRec: Int32Array, x: number): number => stateRec[x + 2]!;
 export const recInline = (stateRec: Int32Array, x: number): number => stateRec[x + 3]!;
-/** Dictionary link of non-dense state s (record at x) with REC_DICT: in its record unless it has edges and outputs. */
-export const recDict = (stateRec: Int32Array, x: number, dictLink: Int32Array, s: number): number =>
-  stateRec[x]! === -1 ? stateRec[x + 1]! : (stateRec[x + 2]! & 40) === 0 ? stateRec[x + 3]! : dictLink[s]!;
+/** Dictionary link of non-dense state s (record at x) with REC_DICT: in its record if it has no edges. */
+export const recDict = (stateRec: Int32Array, x: number, dictLink: Int32Array, s: number): number => (stateRec[x]! === -1 ? stateRec[x + 1]! : dictLink[s]!);
 /** First output slot of a state record with REC_SLOTS. */
 export const recFirstSlot = (stateRec: Int32Array, x: number): number => stateRec[x + 3]!;
 export const recWordOf = (mask: number, flags: number, fail: number): number => mask | flags | (fail << 6);
@@ -222,7 +220,7 @@ if (
   outputWord(7, 511, 511, 511, true) !== (7 | (511 << OUT_RUNS_SHIFT) | (511 << OUT_LEN_SHIFT) | (511 << OUT_LAST_SHIFT) | OUT_RUN_BITS) ||
   MAX_PATTERN_SYMBOLS > OUT_FIELD_MASK || inlineTerm(-1) !== (1 << INLINE_TERM_BITS) - 1 ||
   recAt(3, 1) !== 2 * STATE_REC || recWordOf(0, 0, 1) !== 1 << REC_FAIL_SHIFT || (EMIT_ON_SYMBOL | EMIT_ON_FLUSH | EMIT_END_WORD) !== EMIT_BITS ||
-  (REC_OUT | REC_DICT | REC_SLOTS) & EMIT_BITS || (REC_OUT | REC_SLOTS) !== 40 || REC_SLOTS >= 1 << REC_FAIL_SHIFT || EDGE_PAIR !== 2 || !outIsLast(OUT_LAST) ||
+  (REC_OUT | REC_DICT | REC_SLOTS) & EMIT_BITS || REC_SLOTS >= 1 << REC_FAIL_SHIFT || EDGE_PAIR !== 2 || !outIsLast(OUT_LAST) ||
   (outputWord(7, 511, 511, 511, true) & OUT_LAST) !== 0 ||
   stateEdgeHash(3, 5) !== Math.imul((Math.imul(3, STATE_MUL) + 5) | 0, pairHash(0, 1)) ||
   ROOT_EDGE !== 2 || NEXT_SIG_BITS !== 15 || rootEdgeWord(0xffff, -1) >> ROOT_EDGE_NEXT_SHIFT !== -1 || (rootEdgeWord(0xffff, NEXT_SIG) & ROOT_EDGE_CLASS_MASK) !== 0xffff || pairBits(0x7ff << PAIR_BIT_1) !== 1 << 31 || pairBits(31 << PAIR_BIT_2) !== (1 << 31 | 1)

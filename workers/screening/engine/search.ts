@@ -139,7 +139,7 @@ export interface Runtime extends Tables {
    * output whose runs are single symbols (most term ends), held in the last word
    * (INLINE_TERM_BITS); REC_SLOTS: its outputs are the
    * outRec slots from the last word on, up to the one marked OUT_LAST. REC_DICT: it has a
-   * dictionary link, in its record unless it has edges and outputs (records.ts).
+   * dictionary link (in REC_TARGET if it has no edges, else read from dictLink).
    * These states are the rest of a term, met mostly while a term matches, when none of
    * their data is in cache: one 16-byte record costs one cache miss where the separate
    * arrays (and outRec) cost one each.
@@ -229,9 +229,6 @@ export function makeRuntime(t: Tables, fastPathOptions: Partial<FastPaths> = {})
         // Its outputs, from this slot to the one marked OUT_LAST (below).
         flags |= REC_SLOTS;
         stateRec[x + REC_INLINE] = o0;
-      } else if ((flags & REC_OUT) === 0 && count > 0 && dictLink[s]! >= 0) {
-        // No outputs of its own, edges (REC_TARGET is taken): its dictionary link here.
-        stateRec[x + REC_INLINE] = dictLink[s]!;
       }
       stateRec[x + REC_WORD] = flags;
     }
@@ -544,12 +541,13 @@ function emit(
   const { outStart, outRec, dictLink, stateRec, denseStates, chainRun } = m;
   const activeStart = sink.wantsActiveStart ? m.scratch.runStarts[(runIdx - m.depth[S]! + 1) & RING_MASK]! : 0;
   for (let t = S, next = 0; t >= 0; t = next) {
-    // o: the state's first output slot (its outputs run to the slot marked OUT_LAST), or -1.
+    // o: the state's first output slot (its outputs run to the slot marked OUT_LAST, and no
+    // further than the last slot: load() does not check a record's first slot), or -1.
     let o: number;
     if (t >= denseStates) {
       const x = STATE_REC * (t - denseStates), w = stateRec[x + REC_WORD]!;
-      // The dictionary link: in the record unless the state has edges and outputs (records.ts).
-      next = w & REC_DICT ? (stateRec[x + REC_EDGE] === -1 ? stateRec[x + REC_TARGET]! : (w & (REC_OUT | REC_SLOTS)) === 0 ? stateRec[x + REC_INLINE]! : dictLink[t]!) : -1;
+      // The dictionary link: in the record of a state without edges (REC_TARGET), else in dictLink.
+      next = w & REC_DICT ? (stateRec[x + REC_EDGE] === -1 ? stateRec[x + REC_TARGET]! : dictLink[t]!) : -1;
       if (w & REC_OUT) {
         // The state's one output, kept in its record (Runtime.stateRec).
         const v = stateRec[x + REC_INLINE]!, runs = v >>> INLINE_RUNS_SHIFT;
@@ -564,7 +562,7 @@ function emit(
       next = dictLink[t]!;
       o = outStart[t]! < outStart[t + 1]! ? outStart[t]! : -1;
     }
-    for (; o >= 0; o++) {
+    for (const end = outRec.length; o >= 0 && OUT_REC * o < end; o++) {
       const w = outRec[OUT_REC * o + 1]!;
       const start = outputStart(m, text, w, o, event, runLen, runIdx, symIdx, symEnd);
       if (start >= 0 ? sink.report(outRec[OUT_REC * o]!, start, symEnd, activeStart) : start === TRIMMED && reportTrimmed(m, sink, outRec[OUT_REC * o]!, activeStart)) return true;

@@ -24,7 +24,7 @@ import { EngineFormatError } from "./types.js";
 import { MAX_DENSE_CLASSES, MAX_DENSE_TARGETS } from "./build/automaton.js";
 import { FIRST_CLASS, MAX_PATTERN_SYMBOLS, MAX_STATES, P_CHECK_END, P_CHECK_START, P_REPEATS, type Tables } from "./tables.js";
 import { ALL_FAST_PATHS, classTableFor, makeRuntime, runtimeWith, Scratch, type Runtime } from "./search.js";
-import { EDGE_PAIR, GOTO_REC, OUT_REC, outIsLast, popcount, REC_DICT, REC_FAIL_SHIFT, REC_INLINE, REC_OUT, REC_SLOTS, REC_WORD, ROOT_PACK, STATE_REC } from "./records.js";
+import { EDGE_PAIR, GOTO_REC, OUT_REC, popcount, REC_DICT, REC_FAIL_SHIFT, REC_WORD, ROOT_PACK, STATE_REC } from "./records.js";
 
 export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
 export const FORMAT_VERSION = 5;
@@ -282,16 +282,15 @@ function validateDerived(t: Tables, d: Derived, x: { fastLimit: number; pairShif
   let ok = true;
   // State records: the failure link and a dictionary link held in the record (walked) are the
   // validated ones, the edge target a state, or an edge range inside edgePairs (whose targets
-  // are states, below), a first output slot a slot (emission walks on to the slot marked
-  // OUT_LAST: the last slot is, below).
+  // are states, below). A REC_SLOTS record's first slot is not checked: emission's walk over
+  // slots stops at the last slot, so a wrong one can only make matches wrong (the test of it
+  // here took this pass from 3.5 to 4.7 ms on the latin shape).
   for (let s = DS, r = 0; s < N && ok; s++, r += STATE_REC) {
     const edge = stateRec[r]!, target = stateRec[r + 1]!;
-    const w = stateRec[r + REC_WORD]!, v = stateRec[r + REC_INLINE]!;
+    const w = stateRec[r + REC_WORD]!;
     ok = w >> REC_FAIL_SHIFT === fl[s] && (edge >= -1 ? target >= 0 && target < N : target >= 0 && target - edge <= EP);
-    // A dictionary link held in the record (walked by emission) is the validated one: in
-    // REC_TARGET without edges, in REC_INLINE with edges and no outputs.
-    if (w & REC_DICT) ok &&= edge === -1 ? target === t.dictLink[s] : (w & (REC_OUT | REC_SLOTS)) !== 0 || v === t.dictLink[s];
-    if ((w & (REC_OUT | REC_SLOTS)) === REC_SLOTS) ok &&= v >= 0 && v < O;
+    // A state without edges holds its dictionary link (walked by emission): the validated one.
+    ok &&= edge !== -1 || (w & REC_DICT) === 0 || target === t.dictLink[s];
   }
   for (let i = 1; i < edgePairs.length && ok; i += EDGE_PAIR) ok = edgePairs[i]! > 0 && edgePairs[i]! < N;
   if (!ok || edgePairs.length % EDGE_PAIR !== 0) bad("state records");
@@ -314,7 +313,7 @@ function validateDerived(t: Tables, d: Derived, x: { fastLimit: number; pairShif
   for (let i = 1; i < rootEdges.length && ok; i += 2) ok = rootEdges[i]! > 0 && rootEdges[i]! < N;
   if (!ok) bad("root records");
   // Output records only index the rings (masked) and are reported as they are: no walk.
-  if (outRec.length !== OUT_REC * O || (O > 0 && !outIsLast(outRec[OUT_REC * (O - 1) + 1]!))) bad("output records");
+  if (outRec.length !== OUT_REC * O) bad("output records");
   // chainRun only stops emission walks early (a wrong one can only miss matches).
   if (chainRun.length !== DS) bad("chain runs");
   const pb = pairBloom.length;
