@@ -23,7 +23,7 @@ export const DENSE_SYMBOL_LIMIT = 0x2e80;
 /** ... for the shallowest states whose path uses only those classes, while ids in rows fit in 16 bits ... */
 export const MAX_DENSE_TARGETS = 0xffff;
 /** ... of depth at most this. Deeper states use sparse edges plus failure links. */
-const MAX_DENSE_DEPTH = 4;
+const MAX_DENSE_DEPTH = 5;
 
 export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], maxGap: number, denseMinFrequency?: number): Tables {
   const P = patterns.length;
