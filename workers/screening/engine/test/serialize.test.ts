@@ -244,7 +244,7 @@ describe("serialize / load", () => {
     const harmless: Spoil[] = [
       ["a first output slot past the slots", (rt) => { rt.stateRec[slots + 3] = O2; }],
       ["a negative first output slot", (rt) => { rt.stateRec[slots + 3] = -5; }],
-      ["no slot marked last", (rt) => { for (let o = 0; o < O2; o++) rt.outRec[OUT_REC * o + 1] &= ~OUT_LAST; }],
+      ["no slot marked last", (rt) => { for (let o = 0; o < O2; o++) rt.outRec[OUT_REC * o + 1] = rt.outRec[OUT_REC * o + 1]! & ~OUT_LAST; }],
     ];
     for (const [what, spoil] of harmless) {
       const rt = copy();
