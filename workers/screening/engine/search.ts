@@ -137,9 +137,9 @@ export interface Runtime extends Tables {
    * target (its first edge in edgePairs if several), emit mask | REC_OUT | REC_DICT |
    * REC_SLOTS | failure target << REC_FAIL_SHIFT, its output]. REC_OUT: the state has one
    * output whose runs are single symbols (most term ends), held in the last word
-   * (INLINE_TERM_BITS); REC_SLOTS: its outputs are the
-   * outRec slots from the last word on, up to the one marked OUT_LAST. REC_DICT: it has a
-   * dictionary link (in REC_TARGET if it has no edges, else read from dictLink).
+   * (INLINE_TERM_BITS); REC_SLOTS: its outputs are the outRec slots from the last word on, up
+   * to the one marked OUT_LAST. REC_DICT: it has a dictionary link (in REC_TARGET if it has no
+   * edges, else read from dictLink).
    * These states are the rest of a term, met mostly while a term matches, when none of
    * their data is in cache: one 16-byte record costs one cache miss where the separate
    * arrays (and outRec) cost one each.
