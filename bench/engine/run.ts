@@ -4,20 +4,25 @@
  * dictionary shapes × two texts (bench/engine/shapes.ts), printed as one table with the
  * targets of issue #18 judged per shape.
  *
- *   npm run bench:engine                          every shape (about 2–4 minutes on 2 cores)
+ *   npm run bench:engine                          every shape (about 5 minutes on 2 cores)
  *   npm run bench:engine -- --shape cjk --quick   one shape, 200,000-character texts, fewer rounds
- *   options: --shape current,cjk,latin,scale (or a,b,c,d)  --quick  --no-peers  --json FILE
+ *   npm run bench:engine -- --hostile             the hostile texts only (bench/engine/hostile.ts, about 30 s)
+ *   options: --shape current,cjk,latin,scale (or a,b,c,d)  --quick  --no-peers  --no-hostile  --hostile  --processes N  --json FILE
  *   ENGINE=/path/to/engine/index.ts    measure another build (e.g. a baseline checked out with git archive)
  *
  * Each shape is measured by bench/engine/measure.ts, one process for the engine (with the bare
  * loop) and one per peer, one after another: a worker isolate holds one matcher, and another
- * matcher's heap in the same process slows a scan's garbage collection (measure.ts).
+ * matcher's heap in the same process slows a scan's garbage collection (measure.ts). All of it
+ * twice over (`--processes`), each matcher's best kept (bestOf). Then, in a process of its own,
+ * the hostile texts (hostile.ts): the engine alone, without targets, each text's speed beside the
+ * microblog text's and at two lengths.
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { HostileResult } from "./hostile.js";
 import type { MatcherResult, ShapeResult } from "./measure.js";
 import { PEERS } from "./peers.js";
 import { SHAPE_NAMES, type ShapeName } from "./shapes.js";
@@ -40,17 +45,55 @@ const shapes = (opt("--shape")?.split(",") ?? SHAPE_NAMES).map((s) => {
   return name as ShapeName;
 });
 const passOn = ["--quick", "--no-peers"].filter((f) => args.includes(f));
+/** Processes per matcher and shape (`--processes N`; 1 with --quick). */
+const processes = Number(opt("--processes") ?? (args.includes("--quick") ? 1 : 2));
+if (!Number.isInteger(processes) || processes < 1) throw new Error("--processes must be a positive integer");
+const matrix = !args.includes("--hostile");
+const hostile = args.includes("--hostile") || !args.includes("--no-hostile");
 
 /** One shape: the engine's process, then each peer's, merged into one result. */
+/**
+ * One shape: the engine's process, then each peer's, `processes` times over (alternated, so a
+ * slow spell of the machine falls on everyone), each matcher's best kept (bestOf).
+ */
 async function measure(shape: ShapeName): Promise<ShapeResult> {
-  const parts = [await measureIn(shape, "engine")];
-  if (!passOn.includes("--no-peers")) for (const p of PEERS) parts.push(await measureIn(shape, `peer:${p.name}`));
-  return { ...parts[0]!, matchers: parts.flatMap((r) => r.matchers), seconds: parts.reduce((s, r) => s + r.seconds, 0) };
+  const parts: ShapeResult[] = [];
+  for (let k = 0; k < processes; k++) {
+    parts.push(await measureIn(shape, "engine"));
+    if (!passOn.includes("--no-peers")) for (const p of PEERS) parts.push(await measureIn(shape, `peer:${p.name}`));
+  }
+  const byName = new Map<string, MatcherResult[]>();
+  for (const m of parts.flatMap((r) => r.matchers)) byName.set(m.name, [...(byName.get(m.name) ?? []), m]);
+  return { ...parts[0]!, matchers: [...byName.values()].map(bestOf), seconds: parts.reduce((s, r) => s + r.seconds, 0) };
+}
+
+/**
+ * One matcher's results from several processes: the best time of each kind (the fastest scan per
+ * text, with its match count and prefix; the shortest build and load()) and the largest memory.
+ * The same code reads 10–15 % apart between processes here (a scan waits on memory, and how long
+ * depends on where the process's pages fall), so one process is a lottery ticket for engine and
+ * peers alike; the best of several is the speed the code reaches on this machine.
+ */
+function bestOf(runs: MatcherResult[]): MatcherResult {
+  const min = (f: (m: MatcherResult) => number | undefined) => { const v = runs.map(f).filter((x) => x !== undefined); return v.length ? Math.min(...v) : undefined; };
+  const max = (f: (m: MatcherResult) => number | undefined) => { const v = runs.map(f).filter((x) => x !== undefined); return v.length ? Math.max(...v) : undefined; };
+  const scans: MatcherResult["scans"] = {};
+  for (const text of Object.keys(runs[0]!.scans)) scans[text] = runs.map((m) => m.scans[text]!).reduce((a, b) => (b.mchar > a.mchar ? b : a));
+  return {
+    ...runs[0]!, scans,
+    build: min((m) => m.build), load: min((m) => m.load), buildFirst: min((m) => m.buildFirst), loadFirst: min((m) => m.loadFirst),
+    memory: max((m) => m.memory), memoryCompiled: max((m) => m.memoryCompiled), memoryLoaded: max((m) => m.memoryLoaded),
+  };
 }
 
 function measureIn(shape: ShapeName, only: string): Promise<ShapeResult> {
+  return runChild<ShapeResult>("measure.ts", [shape, ...passOn, "--only", only], `measuring ${shape} (${only})`);
+}
+
+/** Runs one of this folder's scripts in a process of its own and parses its `RESULT {json}` line. */
+function runChild<T>(script: string, scriptArgs: string[], what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", path.join(here, "measure.ts"), shape, ...passOn, "--only", only], {
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", path.join(here, script), ...scriptArgs], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -59,8 +102,8 @@ function measureIn(shape: ShapeName, only: string): Promise<ShapeResult> {
     child.on("error", reject);
     child.on("close", (code) => {
       const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-      if (code !== 0 || !line) return reject(new Error(`measuring ${shape} (${only}) failed (exit ${code})`));
-      resolve(JSON.parse(line.slice(7)) as ShapeResult);
+      if (code !== 0 || !line) return reject(new Error(`${what} failed (exit ${code})`));
+      resolve(JSON.parse(line.slice(7)) as T);
     });
   });
 }
@@ -121,24 +164,42 @@ function rows(r: ShapeResult): string[] {
   });
 }
 
+/** The hostile texts' table: each text's speed as the largest post and as a long text, beside the microblog text's. */
+function hostileLines(h: HostileResult): string[] {
+  const base = h.rows.find((r) => r.name === "microblog")!;
+  const slowest = h.rows.reduce((a, b) => (b.postMs > a.postMs ? b : a));
+  return [
+    `Hostile texts (bench/engine/hostile.ts): the engine on the scale dictionary (${num(h.termCount)} terms), each text as the largest post the screening API takes ` +
+      `(${num(h.postBytes)} bytes of UTF-8) and as ${num(h.longLength)} characters; measured in ${h.seconds.toFixed(0)} s.`,
+    "",
+    `| text | what it is | characters in the largest post | ms per largest post | Mchar/s, largest post | Mchar/s, ${num(h.longLength)} chars | ÷ microblog | matches per 1,000 chars | linear |`,
+    "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ...h.rows.map((r) =>
+      `| ${r.name} | ${r.describe} | ${num(r.postChars)} | ${num(r.postMs, 2)} | ${mchar(r.mcharPost)} | ${mchar(r.mcharLong)} | ${(r.mcharLong / base.mcharLong).toFixed(2)} | ${num(r.perThousand, 1)} | ` +
+      // A cost that grows faster than the text reads many times slower per character on the
+      // long text; cache effects alone cost a long text 10–30 % here.
+      `${r.mcharLong >= 0.5 * r.mcharPost ? "yes" : "NO: slower per character on the long text"} |`,
+    ),
+    "",
+    `Slowest post: ${slowest.name}, ${num(slowest.postMs, 2)} ms of engine time for ${num(slowest.postChars)} characters (the microblog text's: ${num(base.postMs, 2)} ms for ${num(base.postChars)}).`,
+  ];
+}
+
 async function main() {
   const started = performance.now();
   const load0 = os.loadavg();
   const cpu = `${os.cpus()[0]?.model ?? "unknown CPU"} × ${os.cpus().length}`;
-  console.error(`bench:engine — shapes ${shapes.join(", ")}${passOn.length ? ` (${passOn.join(" ")})` : ""}; load average ${load0.map((x) => x.toFixed(2)).join(", ")}`);
+  console.error(`bench:engine — ${matrix ? `shapes ${shapes.join(", ")}` : "hostile texts"}${passOn.length ? ` (${passOn.join(" ")})` : ""}; load average ${load0.map((x) => x.toFixed(2)).join(", ")}`);
   const results: ShapeResult[] = [];
-  for (const s of shapes) results.push(await measure(s));
+  if (matrix) for (const s of shapes) results.push(await measure(s));
+  const hostileResult = hostile ? await runChild<HostileResult>("hostile.ts", passOn.filter((f) => f === "--quick"), "hostile texts") : undefined;
   const load1 = os.loadavg();
 
   const head = [
     "| shape (terms) | matcher | scan Mchar/s, microblog | scan Mchar/s, current text | matches (microblog / current) | build ms (engine: first) | serialized bytes | load() ms (first) | retained MB, heap + ArrayBuffers | engine ÷ fastest peer (microblog / current) | targets |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
-  const lines = [
-    `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — ${cpu}, ${os.platform()} ${os.arch()}, Node ${process.version}; ` +
-      `load average before ${load0.map((x) => x.toFixed(2)).join(", ")}, after ${load1.map((x) => x.toFixed(2)).join(", ")}; ` +
-      `${((performance.now() - started) / 1000).toFixed(0)} s${passOn.length ? ` (${passOn.join(" ")})` : ""}`,
-    "",
+  const matrixLines = [
     ...head,
     ...results.flatMap(rows),
     "",
@@ -155,9 +216,19 @@ async function main() {
       `in brackets the process's first call, on cold code, which is what a publish and an isolate's first screen pay. The engine runs with all normalisation (folding, noise, repeats, whole words); the peers match exactly, so they find fewer matches.`,
     ...results.map((r) => `- ${r.shape}: ${checks(r).map((c) => `${c.ok ? "PASS" : "MISS"} ${c.what}`).join("; ")}`),
   ];
+  const lines = [
+    `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — ${cpu}, ${os.platform()} ${os.arch()}, Node ${process.version}; ` +
+      `load average before ${load0.map((x) => x.toFixed(2)).join(", ")}, after ${load1.map((x) => x.toFixed(2)).join(", ")}; ` +
+      `${((performance.now() - started) / 1000).toFixed(0)} s${passOn.length ? ` (${passOn.join(" ")})` : ""}` +
+      (matrix ? `; each matcher the best of ${processes} process${processes > 1 ? "es" : ""}` : ""),
+    "",
+    ...(matrix ? matrixLines : []),
+    ...(matrix && hostileResult ? [""] : []),
+    ...(hostileResult ? hostileLines(hostileResult) : []),
+  ];
   console.log(lines.join("\n"));
   const json = opt("--json");
-  if (json) writeFileSync(json, JSON.stringify({ load: [load0, load1], cpu, node: process.version, results }, null, 2));
+  if (json) writeFileSync(json, JSON.stringify({ load: [load0, load1], cpu, node: process.version, results, hostile: hostileResult }, null, 2));
 }
 
 main().catch((e) => {

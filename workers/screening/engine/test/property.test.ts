@@ -34,6 +34,19 @@ const optionsArb = fc.record(
   { requiredKeys: [] },
 );
 const textArb = fc.array(fc.constantFrom(...TEXT_CHARS), { maxLength: 80 }).map((a) => a.join(""));
+// The disguises of the hostile texts (bench/engine/hostile.ts), applied to a term.
+const DISGUISES: ((t: string) => string)[] = [
+  (t) => t,
+  (t) => [...t].join("*"),
+  (t) => [...t].join("\u200b"),
+  (t) => [...t].join(" "),
+  (t) => t.replace(/[a-z]/g, "$&\u0301"),
+  (t) => t.replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)),
+  (t) => t.replace(/a/g, "\u0430").replace(/o/g, "\u043e").replace(/c/g, "\u0441"),
+  (t) => t.replace(/a/g, "@").replace(/s/g, "$").replace(/o/g, "0").replace(/l/g, "1"),
+  (t) => t.toUpperCase(),
+  (t) => t.slice(0, -1),
+];
 
 describe("engine vs reference", () => {
   it("findAll, test and load(serialize()) agree with the reference", () => {
@@ -42,6 +55,17 @@ describe("engine vs reference", () => {
         expectAgreesWithReference(dict, options, texts);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it("agrees on the dictionary's own terms under the hostile texts' disguises, glued and separated", () => {
+    const partArb = fc.tuple(fc.nat(), fc.nat({ max: DISGUISES.length - 1 }), fc.constantFrom("", "", " ", "，", "x"));
+    fc.assert(
+      fc.property(dictArb, optionsArb, fc.array(partArb, { minLength: 1, maxLength: 15 }), (dict, options: CompileOptions, parts) => {
+        const text = dict.length ? parts.map(([k, d, sep]) => DISGUISES[d]!(dict[k % dict.length]!.pattern) + sep).join("") : "";
+        expectAgreesWithReference(dict, options, [text]);
+      }),
+      { numRuns: 800 },
     );
   });
 
