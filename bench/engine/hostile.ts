@@ -12,6 +12,7 @@
  *   (ENGINE=/path/to/engine/index.ts: another build of the engine, as in measure.ts)
  */
 import * as OpenCC from "opencc-js";
+import { MAX_TEXT_BYTES } from "../../workers/screening/src/text.js";
 import { mulberry32 } from "./data.js";
 import { makeShape } from "./shapes.js";
 
@@ -34,8 +35,8 @@ export interface HostileResult {
   seconds: number;
 }
 
-/** The screening API's limit on a post's text (workers/screening/src/text.ts MAX_TEXT_BYTES: UTF-8 bytes). */
-export const POST_BYTES = 65_536;
+/** The screening API's limit on a post's text, in bytes of UTF-8. */
+export const POST_BYTES = MAX_TEXT_BYTES;
 
 /** The longest prefix of `text` within `bytes` bytes of UTF-8 (not splitting a surrogate pair). */
 export function prefixWithin(text: string, bytes: number): string {

@@ -51,7 +51,6 @@ if (!Number.isInteger(processes) || processes < 1) throw new Error("--processes 
 const matrix = !args.includes("--hostile");
 const hostile = args.includes("--hostile") || !args.includes("--no-hostile");
 
-/** One shape: the engine's process, then each peer's, merged into one result. */
 /**
  * One shape: the engine's process, then each peer's, `processes` times over (alternated, so a
  * slow spell of the machine falls on everyone), each matcher's best kept (bestOf).
