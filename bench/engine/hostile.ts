@@ -15,6 +15,7 @@ import * as OpenCC from "opencc-js";
 import { MAX_TEXT_BYTES } from "../../workers/screening/src/text.js";
 import { mulberry32 } from "./data.js";
 import { makeShape } from "./shapes.js";
+import { bestTime } from "./timing.js";
 
 export interface HostileRow {
   name: string;
@@ -96,18 +97,6 @@ export function hostileTexts(terms: readonly string[], microblog: string, length
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** Best of `runs` timed calls after one untimed, in ms. */
-function best(fn: () => unknown, runs: number): number {
-  fn();
-  let ms = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    ms = Math.min(ms, performance.now() - t0);
-  }
-  return ms;
-}
-
 async function main(quick: boolean): Promise<HostileResult> {
   const started = performance.now();
   const longLength = quick ? 200_000 : 1_000_000;
@@ -125,10 +114,10 @@ async function main(quick: boolean): Promise<HostileResult> {
       gc?.();
       const row = rows[i]!;
       row.postChars = post.length;
-      row.postMs = Math.min(row.postMs, best(() => matcher.findAll(post), 8));
+      row.postMs = Math.min(row.postMs, bestTime(() => matcher.findAll(post), 8, 1));
       row.mcharPost = post.length / row.postMs / 1000;
       gc?.();
-      row.mcharLong = Math.max(row.mcharLong, t.text.length / best(() => matcher.findAll(t.text), quick ? 2 : 3) / 1000);
+      row.mcharLong = Math.max(row.mcharLong, t.text.length / bestTime(() => matcher.findAll(t.text), quick ? 2 : 3, 1) / 1000);
       row.perThousand = (matcher.findAll(t.text).length * 1000) / t.text.length;
     });
     process.stderr.write(`  [hostile] round ${round + 1} done\n`);

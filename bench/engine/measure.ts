@@ -18,6 +18,7 @@
  */
 import { PEER_BUILD_LIMIT_MS, PEER_SCAN_LIMIT_MS, PEERS } from "./peers.js";
 import { makeShape, SHAPE_NAMES, type ShapeName } from "./shapes.js";
+import { bestTime } from "./timing.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -55,17 +56,6 @@ function heapNow(): number {
 }
 const MB = 2 ** 20;
 
-/** Best of `runs` timed calls after `warm` untimed ones, in ms. */
-function time(fn: () => unknown, runs: number, warm = 2): number {
-  for (let i = 0; i < warm; i++) fn();
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
 const log = (msg: string) => process.stderr.write(`  [${shapeName}] ${msg}\n`);
 
 const args = process.argv.slice(2);
@@ -108,7 +98,7 @@ async function main(): Promise<ShapeResult> {
     const t0 = performance.now();
     let matcher = compile(entries);
     const buildFirst = performance.now() - t0;
-    const build = time(() => (matcher = compile(entries)), quick ? 2 : 3, 1);
+    const build = bestTime(() => (matcher = compile(entries)), quick ? 2 : 3, 1);
     const memoryCompiled = (heapNow() - base) / MB + moduleMB;
     const bytes = matcher.serialize();
     const t1 = performance.now();
@@ -117,7 +107,7 @@ async function main(): Promise<ShapeResult> {
     // As before each scan round: the build's garbage is collected first, so a background GC does not
     // share the memory bus with load()'s checksum (it made load() read 2–3 ms slower here).
     gc?.();
-    const loadMs = time(() => load(bytes), quick ? 10 : 30);
+    const loadMs = bestTime(() => load(bytes), quick ? 10 : 30);
     // The loaded matcher's own figure: its copy of the bytes, what load() derives, and the
     // module tables (already in the heap, measured at start-up).
     const loadedBase = heapNow();
@@ -158,7 +148,7 @@ async function main(): Promise<ShapeResult> {
         if (!p.prefix) {
           // Probe on a prefix; time a prefix only if the whole text would take too long.
           const probe = text.slice(0, 50_000);
-          const ms = time(() => p.scan(m, probe), 1, 1) * (text.length / probe.length);
+          const ms = bestTime(() => p.scan(m, probe), 1, 1) * (text.length / probe.length);
           if (ms > PEER_SCAN_LIMIT_MS) t = text.slice(0, Math.floor((text.length * PEER_SCAN_LIMIT_MS) / ms / 1000) * 1000);
         }
         scanners.push({ result: r, text: t, textName: name, runs: quick ? 1 : 2, scan: () => p.scan(m, t) });
@@ -176,7 +166,7 @@ async function main(): Promise<ShapeResult> {
   for (let round = 0; round < rounds; round++) {
     for (const s of scanners) {
       gc?.(); // settle the previous matcher's garbage so background GC does not steal this one's time
-      const ms = time(s.scan, s.runs, 0);
+      const ms = bestTime(s.scan, s.runs, 0);
       const cell = s.result.scans[s.textName]!;
       cell.mchar = Math.max(cell.mchar, s.text.length / ms / 1000);
     }

@@ -1,0 +1,13 @@
+/** Timing for the engine benches. */
+
+/** Best of `runs` timed calls after `warm` untimed ones, in ms. */
+export function bestTime(fn: () => unknown, runs: number, warm = 2): number {
+  for (let i = 0; i < warm; i++) fn();
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
