@@ -80,6 +80,9 @@ export async function buildPublish(db: Db, draft: PolicyDraft, createdBy: string
     throw e;
   }
   const bytes = matcher.serialize();
+  // Every isolate will load these bytes: ones that do not load are never stored (an engine bug,
+  // not the caller's — it happened once, 2026-12-07: a 500, and nothing written).
+  load(bytes);
   const b64 = bytesToBase64(bytes);
   const chunks: string[] = [];
   for (let i = 0; i < b64.length; i += CHUNK_CHARS) chunks.push(b64.slice(i, i + CHUNK_CHARS));

@@ -155,6 +155,12 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
   };
   status[0] = 2;
   let used = 1 + denseKids(0), denseStates = 1, frontier = 0;
+  // Once a state misses the budget, no later one is dense: the dense states stay a prefix of
+  // the BFS, so each one's failure target (shallower, its path a suffix of the state's) is dense
+  // too and numbered before it (fail[s] < s, tables.ts). Taking a later state with fewer
+  // children instead broke that (50,000 Cyrillic terms: 470 dense states failing to frontier
+  // ones, bytes that load() refused).
+  let full = false;
   let qt = 1;
   for (let qh = 0; qh < qt; qh++) {
     const v = bfs[qh]!;
@@ -164,7 +170,8 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
       if (status[v] === 2 && label[w]! < limit) {
         // reserved as frontier when v became dense; upgrade if the budget allows
         const more = denseKids(w);
-        if (depthOld[w]! <= MAX_DENSE_DEPTH && used + more <= MAX_DENSE_TARGETS) {
+        full ||= used + more > MAX_DENSE_TARGETS;
+        if (depthOld[w]! <= MAX_DENSE_DEPTH && !full) {
           status[w] = 2;
           denseStates++;
           used += more;
