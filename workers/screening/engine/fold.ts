@@ -126,9 +126,31 @@ export function isCjk(cp: number): boolean {
   );
 }
 
+/**
+ * Scripts whose words the whole-word rule cannot see: CJK (isCjk); Hangul, whose nouns take their
+ * particles without a space (사기를 = 사기 + 를); Thai, Lao, Tibetan, Myanmar and Khmer, written
+ * without spaces between words. Their characters are not word characters, and a term's end in
+ * one of them is not whole-word (before 2026-12-07 only CJK was exempt: 마약을 팔아요 and
+ * ขายยาเสพติด missed their terms).
+ */
+export function isUnspaced(cp: number): boolean {
+  return (
+    isCjk(cp) ||
+    (cp >= 0x0e00 && cp <= 0x109f) || // Thai, Lao, Tibetan, Myanmar
+    (cp >= 0x1100 && cp <= 0x11ff) || // Hangul Jamo
+    (cp >= 0x1780 && cp <= 0x17ff) || // Khmer
+    (cp >= 0x19e0 && cp <= 0x19ff) || // Khmer symbols
+    (cp >= 0x3130 && cp <= 0x318f) || // Hangul compatibility Jamo
+    (cp >= 0xa960 && cp <= 0xa97f) || // Hangul Jamo extended-A
+    (cp >= 0xa9e0 && cp <= 0xa9ff) || // Myanmar extended-B
+    (cp >= 0xaa60 && cp <= 0xaa7f) || // Myanmar extended-A
+    (cp >= 0xac00 && cp <= 0xd7ff) // Hangul syllables, Jamo extended-B
+  );
+}
+
 const isWordUnit = (u: number): boolean => {
   const v = FOLD_BMP[u]!;
-  return (v >= 0 || v === F_EXPAND) && !isCjk(u);
+  return (v >= 0 || v === F_EXPAND) && !isUnspaced(u);
 };
 
 /** Longest run of `@`/`$` looked through by `leetAt` (keeps it O(1) per character). */
@@ -202,7 +224,7 @@ const scratch = new Int32Array(8);
 function isWordAt(text: string, i: number): boolean {
   const n = symbolsAt(text, i, scratch);
   if (n <= 0) return false;
-  return !isCjk(text.codePointAt(i)!);
+  return !isUnspaced(text.codePointAt(i)!);
 }
 
 /**
@@ -224,7 +246,7 @@ export function boundaryBefore(text: string, start: number): boolean {
     if (i > 0 && text.charCodeAt(i) >= 0xdc00 && text.charCodeAt(i) <= 0xdfff && step(text, i - 1) === 2) i--;
     const n = symbolsAt(text, i, scratch);
     if (n === F_IGNORE) { i--; continue; }
-    return !(n > 0 && !isCjk(text.codePointAt(i)!));
+    return !(n > 0 && !isUnspaced(text.codePointAt(i)!));
   }
   return true;
 }

@@ -11,7 +11,7 @@
  * MAX_PINYIN_VARIANTS spellings (行 → xing / hang), which keeps recall and adds a
  * few extra Latin patterns.
  */
-import { isCjk, step, symbolsAt } from "../fold.js";
+import { isCjk, isUnspaced, step, symbolsAt } from "../fold.js";
 import { PINYIN_FIRST, PINYIN_READINGS } from "../data/pinyin.generated.js";
 import { EngineInputError, type CompileOptions, type TermEntry } from "../types.js";
 import { MAX_PATTERN_SYMBOLS, P_CHECK_END, P_CHECK_START, P_REPEATS } from "../tables.js";
@@ -72,7 +72,7 @@ function pinyinVariants(f: FoldedString, initials: boolean): string[] {
   return any ? acc : [];
 }
 
-const isWordOrigin = (cp: number) => !isCjk(cp);
+const isWordOrigin = (cp: number) => !isUnspaced(cp);
 
 export function buildPatterns(entries: readonly TermEntry[], options: CompileOptions): Pattern[] {
   const patterns: Pattern[] = [];

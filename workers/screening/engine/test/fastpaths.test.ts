@@ -16,8 +16,8 @@ const FAST_PATHS = Object.keys(ALL_FAST_PATHS) as (keyof FastPaths)[];
 
 // Terms: CJK, Latin, CJK mixed with Latin and digits; characters few enough that terms share
 // prefixes, repeats and overlaps, and Latin letters frequent enough to be dense classes.
-const CJK = ["词", "语", "法", "轮", "功", "代", "开", "发", "票", "一", "三"];
-const LATIN = ["a", "b", "c", "s", "o", "l", "i", "x", "q"];
+const CJK = ["词", "语", "法", "轮", "功", "代", "开", "发", "票", "一", "三", "마", "약"];
+const LATIN = ["a", "b", "c", "s", "o", "l", "i", "x", "q", "ก", "п"];
 const termArb = fc.record({
   pattern: fc.oneof(
     fc.array(fc.constantFrom(...CJK), { minLength: 1, maxLength: 6 }).map((a) => a.join("")),

@@ -6,7 +6,7 @@ import { expectAgreesWithReference } from "./agree.js";
 import { referenceFindAll } from "./reference.js";
 
 // Small alphabets so matches, overlaps, runs and disguises are frequent.
-const TERM_CHARS = ["a", "b", "c", "s", "o", "l", "词", "语", "法", "一", "é", "x"];
+const TERM_CHARS = ["a", "b", "c", "s", "o", "l", "词", "语", "法", "一", "é", "x", "가", "ก", "п"];
 const TEXT_CHARS = [
   ...TERM_CHARS, ...TERM_CHARS, "A", "Ａ", "а", "ο", "0", "1", "i", "I", "@", "$", "詞", "語", "壹", "①", "ﬁ", "⑩",
   " ", " ", "-", ".", "*", "\u200b", "\u0301", "😀", "𠀀", "\ud800", "\udc00", "z", "中",

@@ -103,6 +103,11 @@ describe("False-positive controls", () => {
   table("wholeWord: false opts out", "ass", [["class", ["ass"]], ["assessment", ["ass"]], ["bass asses", ["ass", "ass"]]], { wholeWord: false });
   table("CJK neighbours are boundaries", "ass", [["我ass你", ["ass"]]]);
   table("CJK terms need no boundaries", "词语", [["好词语好", ["词语"]]]);
+  table("a Hangul noun's particle is no boundary", "마약", [["마약을 팔아요", ["마약"]], ["그는 마약", ["마약"]], ["사기를", []]]);
+  table("Thai is written without spaces between words", "ยาเสพติด", [["ซื้อยาเสพติดราคาถูก", ["ยาเสพติด"]]]);
+  table("Hangul and Thai neighbours are boundaries", "ass", [["ass를", ["ass"]], ["กassข", ["ass"]]]);
+  table("Cyrillic and Arabic terms stay whole words", "привет", [["приветик", []], ["я привет!", ["привет"]]]);
+  table("Arabic too", "مرحبا", [["يمرحبا", []], ["مرحبا بك", ["مرحبا"]]]);
 
   it("a match inside an allow-listed phrase is dropped", () => {
     const entries: TermEntry[] = [
