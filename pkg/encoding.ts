@@ -13,6 +13,14 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return out;
 }
 
+/** Decodes base64 into `out` from `at` and returns where it ended. Throws on input that is not base64 or does not fit. */
+export function base64DecodeInto(b64: string, out: Uint8Array, at: number): number {
+  const bin = atob(b64);
+  if (at + bin.length > out.length) throw new RangeError("decoded base64 does not fit");
+  for (let i = 0; i < bin.length; i++) out[at + i] = bin.charCodeAt(i);
+  return at + bin.length;
+}
+
 /** Throws on input that is not base64. */
 export function base64ToBytes(b64: string): Uint8Array {
   const bin = atob(b64);
