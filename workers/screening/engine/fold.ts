@@ -144,7 +144,8 @@ export function isUnspaced(cp: number): boolean {
     (cp >= 0xa960 && cp <= 0xa97f) || // Hangul Jamo extended-A
     (cp >= 0xa9e0 && cp <= 0xa9ff) || // Myanmar extended-B
     (cp >= 0xaa60 && cp <= 0xaa7f) || // Myanmar extended-A
-    (cp >= 0xac00 && cp <= 0xd7ff) // Hangul syllables, Jamo extended-B
+    (cp >= 0xac00 && cp <= 0xd7ff) || // Hangul syllables, Jamo extended-B
+    (cp >= 0xffa0 && cp <= 0xffdc) // half-width Hangul
   );
 }
 
