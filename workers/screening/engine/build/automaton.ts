@@ -9,7 +9,7 @@
  */
 import { EngineInputError, type TermEntry } from "../types.js";
 import { FIRST_CLASS, MAX_CLASSES, MAX_PATTERN_SYMBOLS, MAX_STATES, type Tables } from "../tables.js";
-import type { Pattern } from "./patterns.js";
+import type { Patterns } from "./patterns.js";
 
 /** Dense DFA rows: at most this many classes (the most frequent ones) ... */
 export const MAX_DENSE_CLASSES = 64;
@@ -25,8 +25,8 @@ export const MAX_DENSE_TARGETS = 0xffff;
 /** ... of depth at most this. Deeper states use sparse edges plus failure links. */
 const MAX_DENSE_DEPTH = 5;
 
-export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], maxGap: number, denseMinFrequency?: number): Tables {
-  const P = patterns.length;
+export function buildTables(patterns: Patterns, entries: readonly TermEntry[], maxGap: number, denseMinFrequency?: number): Tables {
+  const P = patterns.count;
 
   // 1. Collapse patterns into runs (flat: run r of pattern p is runSlot/runLensAll[patRunStart[p] + r]);
   //    class ids by descending frequency, so the classes worth dense rows
@@ -36,17 +36,16 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
   const slotOf = new Int32Array(0x110000);
   let slotSym = new Int32Array(256), slotCount = new Int32Array(256), S = 0;
   const patRunStart = new Int32Array(P + 1);
+  const { symbols, start: symStart } = patterns;
   let R = 0;
-  for (let p = 0; p < P; p++) R += patterns[p]!.symbols.length;
-  const runSlot = new Int32Array(R), runLensAll = new Uint16Array(R);
-  const patLen = new Uint16Array(P), patFlags = new Uint8Array(P), patTerm = new Int32Array(P);
-  R = 0;
+  const runSlot = new Int32Array(symbols.length), runLensAll = new Uint16Array(symbols.length); // (runs <= symbols)
+  const patLen = new Uint16Array(P), patFlags = patterns.flags, patTerm = patterns.term;
   for (let p = 0; p < P; p++) {
-    const { symbols, term, flags } = patterns[p]!;
-    for (let i = 0; i < symbols.length; ) {
+    const end = symStart[p + 1]!;
+    for (let i = symStart[p]!; i < end; ) {
       const sym = symbols[i]!;
       let j = i + 1;
-      while (j < symbols.length && symbols[j] === sym) j++;
+      while (j < end && symbols[j] === sym) j++;
       if (!(sym >= 0 && sym <= 0x10ffff)) throw new Error(`engine: symbol ${sym} is not a code point`);
       let k = slotOf[sym]! - 1;
       if (k < 0) {
@@ -67,9 +66,7 @@ export function buildTables(patterns: Pattern[], entries: readonly TermEntry[], 
       i = j;
     }
     patRunStart[p + 1] = R;
-    patLen[p] = symbols.length;
-    patFlags[p] = flags;
-    patTerm[p] = term;
+    patLen[p] = end - symStart[p]!;
   }
   const byFrequency = Array.from({ length: S }, (_, k) => k).sort((a, b) => slotCount[b]! - slotCount[a]! || slotSym[a]! - slotSym[b]!);
   const A = S;

@@ -13,12 +13,18 @@
  * allow list is applied last.
  */
 import { boundaryAfter, boundaryBefore, F_IGNORE, F_NOISE, step, symbolsAt } from "../fold.js";
-import { buildPatterns, validateInput, type Pattern } from "../build/patterns.js";
+import { buildPatterns, validateInput, type Patterns } from "../build/patterns.js";
 import { P_CHECK_END, P_CHECK_START, P_REPEATS } from "../tables.js";
 import type { CompileOptions, Match, TermEntry } from "../types.js";
 import { DEFAULT_MAX_GAP } from "../index.js";
 
+interface Pattern { symbols: number[]; term: number; flags: number }
 interface Sym { sym: number; start: number; end: number; seg: number }
+
+/** buildPatterns' flat patterns, one object each. */
+function patternList(ps: Patterns): Pattern[] {
+  return Array.from({ length: ps.count }, (_, p) => ({ symbols: [...ps.symbols.subarray(ps.start[p]!, ps.start[p + 1]!)], term: ps.term[p]!, flags: ps.flags[p]! }));
+}
 interface Run { sym: number; count: number; start: number; end: number; seg: number; syms: Sym[] }
 
 function textSymbols(text: string, maxGap: number): Sym[] {
@@ -92,7 +98,7 @@ function wholeWordOk(p: Pattern, text: string, s: number, e: number): boolean {
 
 export function referenceFindAll(entries: TermEntry[], options: CompileOptions, text: string): Match[] {
   validateInput(entries, options);
-  const patterns = buildPatterns(entries, options);
+  const patterns = patternList(buildPatterns(entries, options));
   const syms = textSymbols(text, options.maxGap ?? DEFAULT_MAX_GAP);
   const runs = runsOf(syms, (f, l, count, all) => ({ sym: f.sym, count, start: f.start, end: l.end, seg: f.seg, syms: all }));
   const allow: [number, number][] = [];
