@@ -81,7 +81,7 @@ function bestOf(runs: MatcherResult[]): MatcherResult {
   return {
     ...runs[0]!, scans,
     build: min((m) => m.build), load: min((m) => m.load), buildFirst: min((m) => m.buildFirst), loadFirst: min((m) => m.loadFirst),
-    memory: max((m) => m.memory), memoryCompiled: max((m) => m.memoryCompiled), memoryLoaded: max((m) => m.memoryLoaded),
+    memory: max((m) => m.memory), memoryCompiled: max((m) => m.memoryCompiled), memoryLoaded: max((m) => m.memoryLoaded), compilePeak: max((m) => m.compilePeak),
   };
 }
 
@@ -152,7 +152,7 @@ function rows(r: ShapeResult): string[] {
     const name = (eng ? "**this engine**" : m.name) + (prefix ? ` (first ${num(prefix)} chars)` : "") + (m.note ? ` (${m.note})` : "");
     const scans = cell(m, (s) => (eng ? `**${mchar(s.mchar)}**` : mchar(s.mchar)));
     const matches = m.kind === "bare" ? "–" : cell(m, (s) => num(s.matches)).join(" / ");
-    const memory = eng ? `${num(m.memoryCompiled, 1)} / ${num(m.memoryLoaded, 1)}` : num(m.memory, 1);
+    const memory = eng ? `${num(m.memoryCompiled, 1)} / ${num(m.memoryLoaded, 1)} (${num(m.compilePeak)})` : num(m.memory, 1);
     const ratio = eng ? textNames.map((t) => { const x = peerRatio(r, t); return x === undefined ? "–" : `${x.toFixed(1)}×`; }).join(" / ") : "";
     let verdict = "";
     if (eng) {
@@ -195,7 +195,7 @@ async function main() {
   const load1 = os.loadavg();
 
   const head = [
-    "| shape (terms) | matcher | scan Mchar/s, microblog | scan Mchar/s, current text | matches (microblog / current) | build ms (engine: first) | serialized bytes | load() ms (first) | retained MB, heap + ArrayBuffers | engine ÷ fastest peer (microblog / current) | targets |",
+    "| shape (terms) | matcher | scan Mchar/s, microblog | scan Mchar/s, current text | matches (microblog / current) | build ms (engine: first) | serialized bytes | load() ms (first) | retained MB, heap + ArrayBuffers (engine: compile peak) | engine ÷ fastest peer (microblog / current) | targets |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
   const matrixLines = [
@@ -210,7 +210,8 @@ async function main() {
     }),
     "",
     `Targets (issue #18), per 50,000 terms and linear above: build ≤ ${TARGET.buildMs} ms, load() ≤ ${TARGET.loadMs} ms, retained memory ≤ ${TARGET.memoryMB} MB ` +
-      `(the larger of the compiled and the loaded matcher, module tables included; shown as compiled / loaded), scan ≥ ${TARGET.peerRatio}× the fastest peer on every text, ` +
+      `(the larger of the compiled and the loaded matcher, module tables included; shown as compiled / loaded; in brackets how far resident memory rose during the first compile, ` +
+      `which a publish needs in its isolate on top of the rest and is no target), scan ≥ ${TARGET.peerRatio}× the fastest peer on every text, ` +
       `≥ ${TARGET.cjkMicroblogMchar} Mchar/s on the cjk microblog text. Build and load() are judged on the best of several warm runs; ` +
       `in brackets the process's first call, on cold code, which is what a publish and an isolate's first screen pay. The engine runs with all normalisation (folding, noise, repeats, whole words); the peers match exactly, so they find fewer matches.`,
     ...results.map((r) => `- ${r.shape}: ${checks(r).map((c) => `${c.ok ? "PASS" : "MISS"} ${c.what}`).join("; ")}`),
