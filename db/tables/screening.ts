@@ -94,7 +94,8 @@ export const contactRules = sqliteTable("contact_rules", {
 /**
  * Immutable published policies. `config` is the JSON snapshot of categories, contact rules
  * and blocked domains taken at publish time, so a version (and a rollback to it) means
- * exactly what was published; the compiled matcher lives in `policy_chunks`.
+ * exactly what was published. The compiled matcher is the R2 object `object_key` (bucket
+ * POLICIES); versions published before 2026-12-07 keep it in `policy_chunks` (object_key null).
  */
 export const policyVersions = sqliteTable("policy_versions", {
   version: integer("version").primaryKey(),
@@ -103,12 +104,16 @@ export const policyVersions = sqliteTable("policy_versions", {
   allowCount: integer("allow_count").notNull(),
   byteSize: integer("byte_size").notNull(),
   chunkCount: integer("chunk_count").notNull(),
+  objectKey: text("object_key"),
   config: text("config").notNull(),
   createdAt: integer("created_at").notNull(),
   createdBy: text("created_by").notNull(),
 });
 
-/** The serialized matcher of a version, base64 in chunks well under D1's 2 MB row limit. */
+/**
+ * The serialized matcher of a version published before 2026-12-07, base64 in chunks well under
+ * D1's 2 MB row limit. Read only: publishing writes an R2 object (policy_versions.object_key).
+ */
 export const policyChunks = sqliteTable(
   "policy_chunks",
   {

@@ -1,7 +1,7 @@
 /**
  * Isolate cache of the compiled matcher. Every screen request reads the current version
- * number (one row, in the same D1 round trip as the account); the matcher is loaded from
- * D1 only when that number changes, so a new version takes effect on the next request in
+ * number (one row, in the same D1 round trip as the account); the matcher is loaded (from
+ * R2) only when that number changes, so a new version takes effect on the next request in
  * every isolate, and nothing is ever rebuilt per request. Concurrent first requests share
  * one load.
  */
@@ -16,7 +16,7 @@ export interface LoadedPolicy {
   matcher: Matcher;
   config: PolicyConfig;
   blocked: ReadonlySet<string>;
-  /** Wall time of the load (D1 read + decode + load), ms. */
+  /** Wall time of the load (D1 row, R2 object, load()), ms. */
   loadMs: number;
   loadedAt: number;
 }
@@ -26,7 +26,7 @@ const inflight = new Map<number, Promise<LoadedPolicy>>();
 const stats = { loads: 0, hits: 0 };
 
 /** The loaded policy of `version`, loading it (once per isolate) if needed; `fresh` when this call waited for a load. */
-export async function policyFor(db: Db, version: number): Promise<{ policy: LoadedPolicy; fresh: boolean }> {
+export async function policyFor(db: Db, bucket: R2Bucket, version: number): Promise<{ policy: LoadedPolicy; fresh: boolean }> {
   if (active?.version === version) {
     stats.hits++;
     return { policy: active, fresh: false };
@@ -35,7 +35,7 @@ export async function policyFor(db: Db, version: number): Promise<{ policy: Load
   if (!p) {
     p = (async () => {
       const started = Date.now();
-      const { matcher, config } = await loadVersion(db, version);
+      const { matcher, config } = await loadVersion(db, bucket, version);
       // Build the term index and warm the scan path now, not in the first request's decision.
       matcher.term(0);
       matcher.findAll("warm-up 预热 text");

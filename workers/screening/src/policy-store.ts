@@ -1,6 +1,7 @@
 /**
- * Published policy versions in D1: gathering the current lists, compiling and storing a new
- * immutable version in chunks, loading a version back, making a version current.
+ * Published policy versions: gathering the current lists, compiling and storing a new immutable
+ * version (its row in D1, its compiled matcher an object in R2), loading a version back, making
+ * a version current.
  */
 import { and, asc, desc, eq, gte, lt, sql } from "drizzle-orm";
 import { allowPhrases, blockedDomains, contactRules, policyChunks, policyCurrent, policyVersions, screeningCategories, termLists, terms } from "../../../db/schema";
@@ -8,14 +9,10 @@ import { ApiError } from "../../../pkg/errors";
 import type { Db } from "../../../pkg/db";
 import { sha256Hex } from "../../../pkg/ids";
 import { compile, EngineInputError, FORMAT_VERSION, formatVersionOf, load, type Matcher, type TermEntry } from "../engine/index";
-import { base64DecodeInto, base64ToBytes, bytesToBase64 } from "../../../pkg/encoding";
+import { base64DecodeInto, base64ToBytes } from "../../../pkg/encoding";
 import type { PolicyConfig, SeverityRange } from "./policy-config";
 
-/** Base64 characters per chunk row: far under D1's 2 MB row limit (bound as a parameter). */
-export const CHUNK_CHARS = 1_500_000;
-/** The bytes a chunk holds (a multiple of 3: each chunk is base64 on its own, without padding inside). */
-const CHUNK_BYTES = (CHUNK_CHARS / 4) * 3;
-/** Chunks read per query when a version is loaded: a few MB of base64 in memory at a time. */
+/** Chunks read per query when a version stored in D1 chunks (before 2026-12-07) is loaded: a few MB of base64 in memory at a time. */
 const LOAD_PAGE_CHUNKS = 4;
 
 export interface PolicyDraft {
@@ -70,18 +67,27 @@ export async function currentVersion(db: Db): Promise<number | null> {
   return row?.version ?? null;
 }
 
-/** The statements that store a compiled draft as `version` and make it current (for one db.batch). */
-export async function buildPublish(db: Db, draft: PolicyDraft, createdBy: string) {
+/**
+ * A compiled draft, stored as the next version: its matcher already in R2 under a key of its
+ * own, and the statements (for one db.batch) that record the version and make it current. A
+ * version row never names a missing object: the object is written first. Run the statements,
+ * or call `discard` (their batch failed: the object is deleted, best effort).
+ *
+ * Why R2 and not D1: a D1 batch is sent as one JSON text, so the 17–33 MB of a 65,000-term or
+ * 100,000-phrase matcher went out as base64 chunks plus that JSON (about four times the bytes in
+ * the isolate at once, past its 128 MB; README.md). An R2 put sends the bytes as they are.
+ */
+export async function buildPublish(db: Db, bucket: R2Bucket, draft: PolicyDraft, createdBy: string) {
   const bytes = compiledBytes(draft);
   // Every isolate will load these bytes: ones that do not load are never stored (an engine bug,
   // not the caller's — it happened once, 2026-12-07: a 500, and nothing written).
   load(bytes);
-  // Chunk by chunk: the whole base64 text is never held (44 MB for 100,000 English phrases).
-  const chunks: string[] = [];
-  for (let i = 0; i < bytes.length; i += CHUNK_BYTES) chunks.push(bytesToBase64(bytes.subarray(i, i + CHUNK_BYTES)));
-  if (chunks.length === 0) chunks.push("");
   const latest = await db.select({ v: sql<number>`coalesce(max(${policyVersions.version}), 0)` }).from(policyVersions).get();
   const version = (latest?.v ?? 0) + 1;
+  // Unique per attempt: two publishes that take the same number write two objects, and the one
+  // whose batch fails deletes its own.
+  const objectKey = `versions/${version}/${crypto.randomUUID()}`;
+  await bucket.put(objectKey, bytes, { customMetadata: { version: String(version), contentHash: draft.contentHash } });
   const now = Date.now();
   const info: VersionInfo = {
     version,
@@ -94,17 +100,17 @@ export async function buildPublish(db: Db, draft: PolicyDraft, createdBy: string
   };
   const statements = [
     // A concurrent publish that took the same number fails here, and the whole batch with it.
-    db.insert(policyVersions).values({ ...info, chunkCount: chunks.length, config: JSON.stringify(draft.config) }),
-    ...chunks.map((data, seq) => db.insert(policyChunks).values({ version, seq, data })),
+    db.insert(policyVersions).values({ ...info, chunkCount: 0, objectKey, config: JSON.stringify(draft.config) }),
     db.insert(policyCurrent).values({ id: 1, version, updatedAt: now }).onConflictDoUpdate({ target: policyCurrent.id, set: { version, updatedAt: now } }),
   ] as const;
-  return { info, statements };
+  const discard = () => bucket.delete(objectKey).catch(() => undefined);
+  return { info, statements, discard };
 }
 
 /**
  * The draft compiled and serialized. The compiled matcher is dropped here, before the bytes
- * are loaded and encoded: publishing peaks at the bytes, their base64 and the compile, never
- * with the compiled tables beside them (100,000 English phrases: 31 MB).
+ * are loaded and stored: publishing peaks at the compile, never with the compiled tables
+ * beside the bytes (100,000 English phrases: 31 MB).
  */
 function compiledBytes(draft: PolicyDraft): Uint8Array {
   try {
@@ -140,51 +146,70 @@ export async function listVersions(db: Db, limit: number, before?: number): Prom
 
 /**
  * Whether a version's stored matcher is in an older engine format than this build writes (read
- * from its first chunk's header). Such bytes still load, but derive their arrays at load: an
+ * from its header, the first 9 bytes). Such bytes still load, but derive their arrays at load: an
  * unchanged policy may then be published again, to store the current format.
  */
-export async function storedFormatIsOld(db: Db, version: number): Promise<boolean> {
-  const head = await db
-    .select({ b64: sql<string>`substr(${policyChunks.data}, 1, 12)` })
-    .from(policyChunks)
-    .where(and(eq(policyChunks.version, version), eq(policyChunks.seq, 0)))
-    .get();
-  // 12 base64 characters: the header's first 9 bytes. The empty policy of migration 0013 stores no matcher: nothing to upgrade.
-  const format = head ? formatVersionOf(base64ToBytes(head.b64)) : undefined;
+export async function storedFormatIsOld(db: Db, bucket: R2Bucket, version: number): Promise<boolean> {
+  const row = await db.select({ objectKey: policyVersions.objectKey }).from(policyVersions).where(eq(policyVersions.version, version)).get();
+  let head: Uint8Array | undefined;
+  if (row?.objectKey) {
+    const obj = await bucket.get(row.objectKey, { range: { offset: 0, length: 9 } });
+    head = obj ? new Uint8Array(await obj.arrayBuffer()) : undefined;
+  } else {
+    const chunk = await db
+      .select({ b64: sql<string>`substr(${policyChunks.data}, 1, 12)` })
+      .from(policyChunks)
+      .where(and(eq(policyChunks.version, version), eq(policyChunks.seq, 0)))
+      .get();
+    // 12 base64 characters: 9 bytes. The empty policy of migration 0013 stores no matcher: nothing to upgrade.
+    head = chunk ? base64ToBytes(chunk.b64) : undefined;
+  }
+  const format = head ? formatVersionOf(head) : undefined;
   return format !== undefined && format < FORMAT_VERSION;
 }
 
-/**
- * Reads a version's chunks and config and loads the matcher (no compile). The chunks are read a
- * page at a time and decoded into one buffer of the stored size, so an isolate holds the bytes
- * once and a few MB of base64 beside them: read whole, joined and decoded, a version took about
- * four times its bytes (100,000 English phrases: 33 MB of bytes, some 150 MB at the peak, past an
- * isolate's 128 MB).
- */
-export async function loadVersion(db: Db, version: number): Promise<{ matcher: Matcher; config: PolicyConfig }> {
+/** Reads a version's config and stored matcher and loads the matcher (no compile). */
+export async function loadVersion(db: Db, bucket: R2Bucket, version: number): Promise<{ matcher: Matcher; config: PolicyConfig }> {
   const m = await db
-    .select({ config: policyVersions.config, chunkCount: policyVersions.chunkCount, byteSize: policyVersions.byteSize })
+    .select({ config: policyVersions.config, chunkCount: policyVersions.chunkCount, byteSize: policyVersions.byteSize, objectKey: policyVersions.objectKey })
     .from(policyVersions)
     .where(eq(policyVersions.version, version))
     .get();
-  const incomplete = () => new Error(`policy version ${version} is missing or incomplete`);
-  if (!m) throw incomplete();
-  // The empty policy of migration 0013 stores no matcher (publish always stores at least one chunk).
-  if (m.chunkCount === 0) return { matcher: compile([]), config: JSON.parse(m.config) as PolicyConfig };
-  const bytes = new Uint8Array(m.byteSize);
+  if (!m) throw incomplete(version);
+  const config = JSON.parse(m.config) as PolicyConfig;
+  if (m.objectKey) {
+    const obj = await bucket.get(m.objectKey);
+    if (!obj || obj.size !== m.byteSize) throw incomplete(version);
+    return { matcher: load(new Uint8Array(await obj.arrayBuffer())), config };
+  }
+  // The empty policy of migration 0013 stores no matcher (publish always stored at least one chunk).
+  if (m.chunkCount === 0) return { matcher: compile([]), config };
+  return { matcher: load(await chunkedBytes(db, version, m.chunkCount, m.byteSize)), config };
+}
+
+const incomplete = (version: number) => new Error(`policy version ${version} is missing or incomplete`);
+
+/**
+ * The matcher bytes of a version published before 2026-12-07, from its D1 chunks: read a page at
+ * a time and decoded into one buffer of the stored size, so the isolate holds the bytes once and
+ * a few MB of base64 beside them (read whole, joined and decoded, 100,000 English phrases peaked
+ * near 150 MB).
+ */
+async function chunkedBytes(db: Db, version: number, chunkCount: number, byteSize: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(byteSize);
   let at = 0, seq = 0;
-  while (seq < m.chunkCount) {
+  while (seq < chunkCount) {
     const page = await db
       .select({ seq: policyChunks.seq, data: policyChunks.data })
       .from(policyChunks)
       .where(and(eq(policyChunks.version, version), gte(policyChunks.seq, seq), lt(policyChunks.seq, seq + LOAD_PAGE_CHUNKS)))
       .orderBy(asc(policyChunks.seq));
-    if (page.length === 0) throw incomplete();
+    if (page.length === 0) throw incomplete(version);
     for (const chunk of page) {
-      if (chunk.seq !== seq++) throw incomplete();
+      if (chunk.seq !== seq++) throw incomplete(version);
       at = base64DecodeInto(chunk.data, bytes, at); // throws if the chunks hold more than the stored size
     }
   }
-  if (at !== bytes.length) throw incomplete();
-  return { matcher: load(bytes), config: JSON.parse(m.config) as PolicyConfig };
+  if (at !== bytes.length) throw incomplete(version);
+  return bytes;
 }

@@ -159,11 +159,12 @@ describe("policy versions", () => {
     expect(versions.current).toBe(v1);
     expect(versions.versions.map((v) => v.version).slice(0, 2)).toEqual([v2, v1]);
 
-    // Old versions stay immutable: their chunks are still there and complete.
-    const chunks = await testEnv.DB.prepare("SELECT v.chunk_count AS want, (SELECT count(*) FROM policy_chunks c WHERE c.version = v.version) AS have FROM policy_versions v").all();
-    for (const row of chunks.results) expect(row.have).toBe(row.want);
-    // With the 50,000-term list above, the matcher spans several chunk rows.
-    expect(Math.max(...chunks.results.map((r) => r.want as number))).toBeGreaterThan(1);
+    // Old versions stay immutable: each one's matcher is still its own object, whole (the empty
+    // policy that migration 0013 seeds stores none).
+    const rows = await testEnv.DB.prepare("SELECT object_key, byte_size FROM policy_versions WHERE object_key IS NOT NULL").all<{ object_key: string; byte_size: number }>();
+    expect(rows.results.length).toBeGreaterThanOrEqual(2);
+    for (const row of rows.results) expect((await testEnv.POLICIES.head(row.object_key))?.size).toBe(row.byte_size);
+    expect(new Set(rows.results.map((r) => r.object_key)).size).toBe(rows.results.length);
   });
 
   it("publishes an unchanged policy again once when its matcher is stored in an older engine format", async () => {
@@ -171,19 +172,21 @@ describe("policy versions", () => {
     const list = await createList("format-upgrade", "pornography");
     await importTerms(list, [{ pattern: "淫秽视频", severity: 9 }]);
     const v1 = await publish();
-    // The stored header as an older build wrote it: format version 2 (bytes 4-7 of the first chunk).
-    const head = await testEnv.DB.prepare("SELECT substr(data, 1, 12) AS b64 FROM policy_chunks WHERE version = ? AND seq = 0").bind(v1).first<{ b64: string }>();
-    const bytes = Uint8Array.from(atob(head!.b64), (ch) => ch.charCodeAt(0));
-    expect(formatVersionOf(bytes)).toBe(FORMAT_VERSION);
-    new DataView(bytes.buffer).setUint32(4, FORMAT_VERSION - 1, true);
-    await testEnv.DB.prepare("UPDATE policy_chunks SET data = ? || substr(data, 13) WHERE version = ? AND seq = 0").bind(btoa(String.fromCharCode(...bytes)), v1).run();
+    // The stored header as an older build wrote it: the format version before this one (bytes 4-7).
+    const stored = async (version: number) => {
+      const row = await testEnv.DB.prepare("SELECT object_key FROM policy_versions WHERE version = ?").bind(version).first<{ object_key: string }>();
+      return { key: row!.object_key, bytes: new Uint8Array(await (await testEnv.POLICIES.get(row!.object_key))!.arrayBuffer()) };
+    };
+    const old = await stored(v1);
+    expect(formatVersionOf(old.bytes)).toBe(FORMAT_VERSION);
+    new DataView(old.bytes.buffer).setUint32(4, FORMAT_VERSION - 1, true);
+    await testEnv.POLICIES.put(old.key, old.bytes);
 
     const up = await call("/v1/policy/publish", { role: "admin", method: "POST" });
     expect(up.status).toBe(201);
     const v2 = ((await up.json()) as { version: number }).version;
     expect(v2).toBe(v1 + 1);
-    const stored = await testEnv.DB.prepare("SELECT substr(data, 1, 12) AS b64 FROM policy_chunks WHERE version = ? AND seq = 0").bind(v2).first<{ b64: string }>();
-    expect(formatVersionOf(Uint8Array.from(atob(stored!.b64), (ch) => ch.charCodeAt(0)))).toBe(FORMAT_VERSION);
+    expect(formatVersionOf((await stored(v2)).bytes)).toBe(FORMAT_VERSION);
     const audit = await testEnv.DB.prepare("SELECT details FROM audit_log WHERE action = 'policy.publish' AND subject_id = ?").bind(String(v2)).first<{ details: string }>();
     expect(JSON.parse(audit!.details)).toMatchObject({ previous: v1, formatUpgrade: true });
     // The republished version screens as before (the category's action is another test's to set).
@@ -194,6 +197,27 @@ describe("policy versions", () => {
     const again = await call("/v1/policy/publish", { role: "admin", method: "POST" });
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ code: "no_changes", currentVersion: v2 });
+  });
+
+  it("concurrent publishes: every version names its own whole object, and a publish that lost the race leaves none behind", async () => {
+    const list = await createList("concurrent-publish", "fraud");
+    await importTerms(list, [{ pattern: "代开发票", severity: 7 }]);
+    const before = await testEnv.DB.prepare("SELECT count(*) AS n FROM policy_versions").first<{ n: number }>();
+    const results = await Promise.all(Array.from({ length: 6 }, () => call("/v1/policy/publish", { role: "admin", method: "POST" })));
+    const bodies = await Promise.all(results.map(async (r) => ({ status: r.status, body: (await r.json()) as { code?: string; version?: number } })));
+    const published = bodies.filter((b) => b.status === 201);
+    expect(published.length).toBeGreaterThanOrEqual(1);
+    for (const b of bodies) expect([201, 409]).toContain(b.status);
+    for (const b of bodies) if (b.status === 409) expect(["publish_conflict", "no_changes"]).toContain(b.body.code);
+    // All six read the draft and compile before any takes a version number: the losers' batches
+    // fail on it (here five of six), and each deletes the object it had stored.
+    expect(bodies.some((b) => b.body.code === "publish_conflict")).toBe(true);
+    const after = await testEnv.DB.prepare("SELECT count(*) AS n FROM policy_versions").first<{ n: number }>();
+    expect(after!.n - before!.n).toBe(published.length);
+    const rows = await testEnv.DB.prepare("SELECT object_key, byte_size FROM policy_versions WHERE object_key IS NOT NULL").all<{ object_key: string; byte_size: number }>();
+    for (const row of rows.results) expect((await testEnv.POLICIES.head(row.object_key))?.size).toBe(row.byte_size);
+    const objects = await testEnv.POLICIES.list({ prefix: "versions/" });
+    expect(objects.objects.map((o) => o.key).sort()).toEqual(rows.results.map((r) => r.object_key).sort());
   });
 
   it("exposes this isolate's cache: loaded version, first-load time, loads", async () => {

@@ -1,41 +1,85 @@
-/** A published version's matcher is stored in chunks and read back a page of chunks at a time. */
+/**
+ * A published version's matcher is one R2 object; versions published before 2026-12-07 keep it
+ * in D1 chunks, read back a page of chunks at a time.
+ */
 import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { policyChunks } from "../../../db/schema";
+import { policyChunks, policyVersions } from "../../../db/schema";
 import { createDb } from "../../../pkg/db";
-import { compile } from "../engine/index";
-import { buildPublish, CHUNK_CHARS, loadVersion } from "../src/policy-store";
+import { bytesToBase64 } from "../../../pkg/encoding";
+import { compile, type TermEntry } from "../engine/index";
+import { buildPublish, loadVersion } from "../src/policy-store";
 import { testEnv } from "./helpers";
 
+const config = { categories: {}, contactRules: {}, blockedDomains: [] };
+
+/** 25,000 terms of five to eight characters drawn from 2,000 (a fixed LCG): over 5 MB of bytes. */
+function manyTerms(): TermEntry[] {
+  let seed = 12345;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
+  return Array.from({ length: 25_000 }, (_, i) => ({
+    id: i + 1,
+    pattern: Array.from({ length: 5 + (next() % 4) }, () => String.fromCharCode(0x4e00 + (next() % 2000))).join(""),
+    category: "fraud",
+    severity: 1 + (i % 5),
+  }));
+}
+
+/** The loaded matcher is the compiled one: same bytes, same matches on the terms' own text. */
+function expectSameMatcher(loaded: ReturnType<typeof compile>, entries: TermEntry[]) {
+  const compiled = compile(entries);
+  const text = entries.filter((_, i) => i % 401 === 0).map((e) => e.pattern).join("，") + " 的一是不了在人有我他";
+  expect(loaded.findAll(text).length).toBeGreaterThan(40);
+  expect(loaded.findAll(text)).toEqual(compiled.findAll(text));
+  expect(loaded.serialize()).toEqual(compiled.serialize());
+}
+
 describe("stored matchers", () => {
-  it("a matcher of many chunks loads back whole, and a missing chunk is refused", async () => {
-    // 25,000 terms of five to eight characters drawn from 2,000 (a fixed LCG): over 5 MB of
-    // bytes, five chunks and more, more than one page of them.
-    let seed = 12345;
-    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
-    const entries = Array.from({ length: 25_000 }, (_, i) => ({
-      id: i + 1,
-      pattern: Array.from({ length: 5 + (next() % 4) }, () => String.fromCharCode(0x4e00 + (next() % 2000))).join(""),
-      category: "fraud",
-      severity: 1 + (i % 5),
-    }));
+  it("a published matcher is one R2 object that loads back whole; a missing or truncated object is refused", async () => {
+    const entries = manyTerms();
     const db = createDb(testEnv.DB);
-    const config = { categories: {}, contactRules: {}, blockedDomains: [] };
-    const { info, statements } = await buildPublish(db, { entries, allow: [], config, contentHash: "chunks-test" } as never, "test");
-    expect(info.byteSize).toBeGreaterThan((4 * CHUNK_CHARS * 3) / 4);
+    const { info, statements } = await buildPublish(db, testEnv.POLICIES, { entries, allow: [], config, contentHash: "object-test" } as never, "test");
+    expect(info.byteSize).toBeGreaterThan(5_000_000);
     await db.batch(statements);
-    const rows = await db.select({ seq: policyChunks.seq }).from(policyChunks).where(eq(policyChunks.version, info.version));
-    expect(rows.length).toBeGreaterThan(4);
+    const row = await db.select().from(policyVersions).where(eq(policyVersions.version, info.version)).get();
+    expect(row).toMatchObject({ chunkCount: 0, byteSize: info.byteSize });
+    const object = await testEnv.POLICIES.head(row!.objectKey!);
+    expect(object?.size).toBe(info.byteSize);
+    expect(await db.select().from(policyChunks).where(eq(policyChunks.version, info.version))).toEqual([]);
 
-    const { matcher, config: loadedConfig } = await loadVersion(db, info.version);
+    const { matcher, config: loadedConfig } = await loadVersion(db, testEnv.POLICIES, info.version);
     expect(loadedConfig).toEqual(config);
-    const compiled = compile(entries);
-    const text = entries.filter((_, i) => i % 401 === 0).map((e) => e.pattern).join("，") + " 的一是不了在人有我他";
-    expect(matcher.findAll(text).length).toBeGreaterThan(40);
-    expect(matcher.findAll(text)).toEqual(compiled.findAll(text));
-    expect(matcher.serialize()).toEqual(compiled.serialize());
+    expectSameMatcher(matcher, entries);
 
-    await db.delete(policyChunks).where(and(eq(policyChunks.version, info.version), eq(policyChunks.seq, 2)));
-    await expect(loadVersion(db, info.version)).rejects.toThrow(/missing or incomplete/);
+    const bytes = new Uint8Array(await (await testEnv.POLICIES.get(row!.objectKey!))!.arrayBuffer());
+    await testEnv.POLICIES.put(row!.objectKey!, bytes.subarray(0, bytes.length - 1));
+    await expect(loadVersion(db, testEnv.POLICIES, info.version)).rejects.toThrow(/missing or incomplete/);
+    await testEnv.POLICIES.delete(row!.objectKey!);
+    await expect(loadVersion(db, testEnv.POLICIES, info.version)).rejects.toThrow(/missing or incomplete/);
+  });
+
+  it("a version stored in D1 chunks (published before 2026-12-07) loads back whole; a missing chunk is refused", async () => {
+    const entries = manyTerms();
+    const bytes = compile(entries).serialize();
+    // As publish wrote them: 1,125,000 bytes (1,500,000 base64 characters) per chunk, here six.
+    const chunkBytes = 1_125_000;
+    const chunks: string[] = [];
+    for (let i = 0; i < bytes.length; i += chunkBytes) chunks.push(bytesToBase64(bytes.subarray(i, i + chunkBytes)));
+    expect(chunks.length).toBeGreaterThan(4); // more than one page of chunks
+    const db = createDb(testEnv.DB);
+    const version = 900;
+    await db.batch([
+      db.insert(policyVersions).values({
+        version, contentHash: "chunks-test", termCount: entries.length, allowCount: 0, byteSize: bytes.length, chunkCount: chunks.length,
+        config: JSON.stringify(config), createdAt: Date.now(), createdBy: "test",
+      }),
+      ...chunks.map((data, seq) => db.insert(policyChunks).values({ version, seq, data })),
+    ]);
+    const { matcher, config: loadedConfig } = await loadVersion(db, testEnv.POLICIES, version);
+    expect(loadedConfig).toEqual(config);
+    expectSameMatcher(matcher, entries);
+
+    await db.delete(policyChunks).where(and(eq(policyChunks.version, version), eq(policyChunks.seq, 2)));
+    await expect(loadVersion(db, testEnv.POLICIES, version)).rejects.toThrow(/missing or incomplete/);
   });
 });

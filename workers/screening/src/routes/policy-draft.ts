@@ -142,7 +142,7 @@ const DiffQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).def
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-async function diffDraft(d1: D1Database, limit: number): Promise<Diff> {
+async function diffDraft(d1: D1Database, policies: R2Bucket, limit: number): Promise<Diff> {
   const db = createDb(d1);
   const draft = await readDraft(db);
   const v = await currentVersion(db);
@@ -160,7 +160,7 @@ async function diffDraft(d1: D1Database, limit: number): Promise<Diff> {
   };
   if (empty.unchanged) return empty;
   // The current version as /v1/screen holds it (one loaded copy per isolate, shared).
-  const pub = info ? (await policyFor(db, info.version)).policy : { matcher: compile([]), config: { categories: {}, contactRules: {}, blockedDomains: [] } as PolicyConfig };
+  const pub = info ? (await policyFor(db, policies, info.version)).policy : { matcher: compile([]), config: { categories: {}, contactRules: {}, blockedDomains: [] } as PolicyConfig };
   const d = empty;
 
   // Terms. A version keeps its compiled matcher, not its patterns: a term is matched to its
@@ -288,5 +288,5 @@ export const policyDraftRoutes = createRouter<Env>()
       request: { query: DiffQuery },
       responses: { 200: { description: "Differences", ...json(DiffResult) }, ...problemResponses(401, 403, 422) },
     }),
-    async (c) => c.json(await diffDraft(c.env.DB, c.req.valid("query").limit), 200),
+    async (c) => c.json(await diffDraft(c.env.DB, c.env.POLICIES, c.req.valid("query").limit), 200),
   );

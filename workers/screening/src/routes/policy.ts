@@ -119,11 +119,11 @@ export const policyRoutes = createRouter<Env>()
       let formatUpgrade = false;
       if (cur && cur.contentHash === draft.contentHash) {
         // An unchanged policy is published again only to store it in the engine's current format.
-        formatUpgrade = await storedFormatIsOld(db, cur.version);
+        formatUpgrade = await storedFormatIsOld(db, c.env.POLICIES, cur.version);
         if (!formatUpgrade) throw new ApiError(409, "no_changes", `Nothing changed since version ${cur.version}, the current one.`, { currentVersion: cur.version });
       }
       const principal = c.get("principal")!;
-      const { info, statements } = await buildPublish(db, draft, principal.keyId);
+      const { info, statements, discard } = await buildPublish(db, c.env.POLICIES, draft, principal.keyId);
       try {
         await runAtomic(c.env.DB, [
           ...statements,
@@ -135,6 +135,7 @@ export const policyRoutes = createRouter<Env>()
           }),
         ]);
       } catch (e) {
+        await discard();
         if (isUniqueViolation(e)) {
           throw new ApiError(409, "publish_conflict", "Another publish happened at the same time; check GET /v1/policy and retry if needed.");
         }

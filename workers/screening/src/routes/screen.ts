@@ -112,7 +112,7 @@ export const screenRoutes = createRouter<Env>()
 
         if (fp && !story) story = await findStory(d1, fp, stories);
         const removedStory = story?.best?.removed ? { action: stories.removedAction } : undefined;
-        const { policy, fresh } = await policyFor(db, facts.version);
+        const { policy, fresh } = await policyFor(db, c.env.POLICIES, facts.version);
         if (fresh) timing.unshift(`policy-load;desc="v${facts.version}";dur=${policy.loadMs}`);
         const t1 = Date.now();
         const outcome = decide(policy, {
