@@ -18,8 +18,8 @@ import { MAX_PATTERN_SYMBOLS, P_CHECK_END, P_CHECK_START, P_REPEATS } from "../t
 
 /**
  * A compile's patterns, flat: pattern p's symbols are symbols[start[p] .. start[p + 1]). Typed
- * arrays, not an object and an array per pattern: those took 26 MB of the compile's peak for
- * 100,000 English phrases, these 7 MB (README.md, "Memory").
+ * arrays, not an object and an array per pattern: those held 26 MB through the compile for
+ * 100,000 English phrases, these 4 MB (README.md, measurement history, 2026-12-07 10:10).
  */
 export interface Patterns {
   count: number;
