@@ -209,9 +209,8 @@ describe("policy versions", () => {
     expect(published.length).toBeGreaterThanOrEqual(1);
     for (const b of bodies) expect([201, 409]).toContain(b.status);
     for (const b of bodies) if (b.status === 409) expect(["publish_conflict", "no_changes"]).toContain(b.body.code);
-    // All six read the draft and compile before any takes a version number: the losers' batches
-    // fail on it (here five of six), and each deletes the object it had stored.
-    expect(bodies.some((b) => b.body.code === "publish_conflict")).toBe(true);
+    // (Here five of six lost the race for the version number; policy-store.test.ts takes that path
+    // deterministically.)
     const after = await testEnv.DB.prepare("SELECT count(*) AS n FROM policy_versions").first<{ n: number }>();
     expect(after!.n - before!.n).toBe(published.length);
     const rows = await testEnv.DB.prepare("SELECT object_key, byte_size FROM policy_versions WHERE object_key IS NOT NULL").all<{ object_key: string; byte_size: number }>();

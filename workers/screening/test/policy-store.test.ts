@@ -58,6 +58,22 @@ describe("stored matchers", () => {
     await expect(loadVersion(db, testEnv.POLICIES, info.version)).rejects.toThrow(/missing or incomplete/);
   });
 
+  it("of two publishes that took the same version number, the one whose batch fails deletes its object", async () => {
+    const db = createDb(testEnv.DB);
+    const draft = (hash: string) => ({ entries: manyTerms().slice(0, 100), allow: [], config, contentHash: hash }) as never;
+    const first = await buildPublish(db, testEnv.POLICIES, draft("race-a"), "test");
+    const second = await buildPublish(db, testEnv.POLICIES, draft("race-b"), "test");
+    expect(second.info.version).toBe(first.info.version);
+    const keys = async () => (await testEnv.POLICIES.list({ prefix: `versions/${first.info.version}/` })).objects.map((o) => o.key);
+    expect(await keys()).toHaveLength(2);
+    await db.batch(first.statements);
+    await expect(db.batch(second.statements)).rejects.toThrow(/UNIQUE/);
+    await second.discard();
+    const row = await db.select().from(policyVersions).where(eq(policyVersions.version, first.info.version)).get();
+    expect(row?.contentHash).toBe("race-a");
+    expect(await keys()).toEqual([row!.objectKey]);
+  });
+
   it("a version stored in D1 chunks (published before 2026-12-07) loads back whole; a missing chunk is refused", async () => {
     const entries = manyTerms();
     const bytes = compile(entries).serialize();
