@@ -125,7 +125,7 @@ function compiledBytes(draft: PolicyDraft): Uint8Array {
   }
 }
 
-export async function getVersion(db: Db, version: number): Promise<(VersionInfo & { config: string; chunkCount: number }) | undefined> {
+export async function getVersion(db: Db, version: number): Promise<(VersionInfo & { config: string; chunkCount: number; objectKey: string | null }) | undefined> {
   return db.select().from(policyVersions).where(eq(policyVersions.version, version)).get();
 }
 
@@ -149,11 +149,10 @@ export async function listVersions(db: Db, limit: number, before?: number): Prom
  * from its header, the first 9 bytes). Such bytes still load, but derive their arrays at load: an
  * unchanged policy may then be published again, to store the current format.
  */
-export async function storedFormatIsOld(db: Db, bucket: R2Bucket, version: number): Promise<boolean> {
-  const row = await db.select({ objectKey: policyVersions.objectKey }).from(policyVersions).where(eq(policyVersions.version, version)).get();
+export async function storedFormatIsOld(db: Db, bucket: R2Bucket, { version, objectKey }: { version: number; objectKey: string | null }): Promise<boolean> {
   let head: Uint8Array | undefined;
-  if (row?.objectKey) {
-    const obj = await bucket.get(row.objectKey, { range: { offset: 0, length: 9 } });
+  if (objectKey) {
+    const obj = await bucket.get(objectKey, { range: { offset: 0, length: 9 } });
     head = obj ? new Uint8Array(await obj.arrayBuffer()) : undefined;
   } else {
     const chunk = await db

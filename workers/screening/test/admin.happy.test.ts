@@ -126,6 +126,13 @@ describe("allow-list, blocked domains, contact rules, categories", () => {
   });
 });
 
+/** The object key of every version that stores one, each checked to name a whole object (its row's byte size). */
+async function storedObjectKeys(): Promise<string[]> {
+  const rows = await testEnv.DB.prepare("SELECT object_key, byte_size FROM policy_versions WHERE object_key IS NOT NULL").all<{ object_key: string; byte_size: number }>();
+  for (const row of rows.results) expect((await testEnv.POLICIES.head(row.object_key))?.size).toBe(row.byte_size);
+  return rows.results.map((r) => r.object_key);
+}
+
 describe("policy versions", () => {
   it("publishes, refuses a publish without changes, rolls back, and screening follows the current version", async () => {
     const account = await seedAccount();
@@ -161,10 +168,9 @@ describe("policy versions", () => {
 
     // Old versions stay immutable: each one's matcher is still its own object, whole (the empty
     // policy that migration 0013 seeds stores none).
-    const rows = await testEnv.DB.prepare("SELECT object_key, byte_size FROM policy_versions WHERE object_key IS NOT NULL").all<{ object_key: string; byte_size: number }>();
-    expect(rows.results.length).toBeGreaterThanOrEqual(2);
-    for (const row of rows.results) expect((await testEnv.POLICIES.head(row.object_key))?.size).toBe(row.byte_size);
-    expect(new Set(rows.results.map((r) => r.object_key)).size).toBe(rows.results.length);
+    const keys = await storedObjectKeys();
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 
   it("publishes an unchanged policy again once when its matcher is stored in an older engine format", async () => {
@@ -213,10 +219,8 @@ describe("policy versions", () => {
     // deterministically.)
     const after = await testEnv.DB.prepare("SELECT count(*) AS n FROM policy_versions").first<{ n: number }>();
     expect(after!.n - before!.n).toBe(published.length);
-    const rows = await testEnv.DB.prepare("SELECT object_key, byte_size FROM policy_versions WHERE object_key IS NOT NULL").all<{ object_key: string; byte_size: number }>();
-    for (const row of rows.results) expect((await testEnv.POLICIES.head(row.object_key))?.size).toBe(row.byte_size);
     const objects = await testEnv.POLICIES.list({ prefix: "versions/" });
-    expect(objects.objects.map((o) => o.key).sort()).toEqual(rows.results.map((r) => r.object_key).sort());
+    expect(objects.objects.map((o) => o.key).sort()).toEqual((await storedObjectKeys()).sort());
   });
 
   it("exposes this isolate's cache: loaded version, first-load time, loads", async () => {

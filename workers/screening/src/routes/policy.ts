@@ -119,7 +119,7 @@ export const policyRoutes = createRouter<Env>()
       let formatUpgrade = false;
       if (cur && cur.contentHash === draft.contentHash) {
         // An unchanged policy is published again only to store it in the engine's current format.
-        formatUpgrade = await storedFormatIsOld(db, c.env.POLICIES, cur.version);
+        formatUpgrade = await storedFormatIsOld(db, c.env.POLICIES, cur);
         if (!formatUpgrade) throw new ApiError(409, "no_changes", `Nothing changed since version ${cur.version}, the current one.`, { currentVersion: cur.version });
       }
       const principal = c.get("principal")!;
