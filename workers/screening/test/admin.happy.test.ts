@@ -156,7 +156,13 @@ describe("policy versions", () => {
 
     const rb = await call("/v1/policy/rollback", { role: "admin", body: { version: v1, reason: "too lenient" } });
     expect(rb.status).toBe(200);
-    expect(await rb.json()).toMatchObject({ version: v1 });
+    const rolledBack = (await rb.json()) as Record<string, unknown>;
+    expect(rolledBack).toMatchObject({ version: v1 });
+    // A version shows its published fields only: never the stored config or where its matcher is kept.
+    const shown = ["allowCount", "byteSize", "contentHash", "createdAt", "createdBy", "termCount", "version"];
+    expect(Object.keys(rolledBack).sort()).toEqual(shown);
+    const current = ((await (await call("/v1/policy", { role: "admin" })).json()) as { current: Record<string, unknown> }).current;
+    expect(Object.keys(current).sort()).toEqual(shown);
     expect(await screen({ accountId: account, text: "卖黄片" })).toMatchObject({ verdict: "block", policyVersion: v1 });
     const audit = await testEnv.DB.prepare("SELECT reason, details FROM audit_log WHERE action = 'policy.rollback'").first<{ reason: string; details: string }>();
     expect(audit!.reason).toBe("too lenient");

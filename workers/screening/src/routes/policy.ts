@@ -30,7 +30,11 @@ const VersionSchema = z
     createdBy: z.string(),
   })
   .openapi("PolicyVersion");
-const versionView = (v: VersionInfo) => ({ ...v, createdAt: isoOrNull(v.createdAt)! });
+/** A version as the API shows it: its VersionInfo fields only, whatever else the row holds (config, storage). */
+const versionView = (v: VersionInfo) => ({
+  version: v.version, contentHash: v.contentHash, termCount: v.termCount, allowCount: v.allowCount, byteSize: v.byteSize,
+  createdAt: isoOrNull(v.createdAt)!, createdBy: v.createdBy,
+});
 
 const RangeSchema = z.object({ min: SeveritySchema, max: SeveritySchema, action: VerdictSchema }).strict();
 const CategorySchema = z
@@ -76,8 +80,7 @@ export const policyRoutes = createRouter<Env>()
       const v = await currentVersion(db);
       const info = v ? await getVersion(db, v) : undefined;
       const draft = await readDraft(db);
-      const { config: _c, chunkCount: _n, ...rest } = info ?? ({} as never);
-      return c.json({ current: info ? versionView(rest as VersionInfo) : null, unpublishedChanges: draft.contentHash !== info?.contentHash }, 200);
+      return c.json({ current: info ? versionView(info) : null, unpublishedChanges: draft.contentHash !== info?.contentHash }, 200);
     },
   )
   .openapi(
@@ -165,8 +168,7 @@ export const policyRoutes = createRouter<Env>()
         db.insert(policyCurrent).values({ id: 1, version, updatedAt: now }).onConflictDoUpdate({ target: policyCurrent.id, set: { version, updatedAt: now } }),
         auditStatement(c.get("principal")!, c.get("requestId"), { action: "policy.rollback", subjectType: "policy_version", subjectId: String(version), reason: reason ?? null, details: { previous: v } }),
       ]);
-      const { config: _c, chunkCount: _n, ...info } = target;
-      return c.json(versionView(info), 200);
+      return c.json(versionView(target), 200);
     },
   )
   .openapi(
