@@ -113,11 +113,19 @@ export async function buildPublish(db: Db, bucket: R2Bucket, draft: PolicyDraft,
  * beside the bytes (100,000 English phrases: 31 MB).
  */
 function compiledBytes(draft: PolicyDraft): Uint8Array {
+  return compilePolicy(draft, "The engine refused some terms or allow phrases; fix or delete them and publish again.").serialize();
+}
+
+/**
+ * The draft's matcher, compiled as publish and the draft's try-it both do, or 422 `policy_invalid`
+ * (`refused`: what the caller should do) naming up to 100 terms the engine refused.
+ */
+export function compilePolicy(draft: PolicyDraft, refused: string): Matcher {
   try {
-    return compile(draft.entries, { allow: draft.allow }).serialize();
+    return compile(draft.entries, { allow: draft.allow });
   } catch (e) {
     if (e instanceof EngineInputError) {
-      throw new ApiError(422, "policy_invalid", "The engine refused some terms or allow phrases; fix or delete them and publish again.", {
+      throw new ApiError(422, "policy_invalid", refused, {
         errors: (e.ids.length ? e.ids : [0]).slice(0, 100).map((id) => ({ field: e.ids.length ? `terms[${id}]` : "allow", code: "ENGINE_REFUSED", message: e.message.slice(0, 200) })),
       });
     }

@@ -9,15 +9,14 @@ import { allowPhrases, termLists, terms } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import type { Db } from "../../../../pkg/db";
 import { createDb } from "../../../../pkg/db";
-import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
 import { problemResponses } from "../../../../pkg/schemas";
-import { compile, EngineInputError, type Matcher } from "../../engine/index";
+import { compile } from "../../engine/index";
 import { decide } from "../decide";
 import type { Env } from "../env";
 import { policyFor, type LoadedPolicy } from "../policy-cache";
 import type { CategoryConfig, PolicyConfig } from "../policy-config";
-import { currentVersion, getVersion, readDraft, type PolicyDraft } from "../policy-store";
+import { compilePolicy, currentVersion, getVersion, readDraft, type PolicyDraft } from "../policy-store";
 import { CategoryNameSchema, ScreenReasonSchema, SeveritySchema, VerdictSchema } from "../schemas";
 import { checkPostContent, MAX_TEXT_BYTES, MAX_TITLE_BYTES } from "../text";
 
@@ -30,19 +29,9 @@ const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json
 
 let compiled: { hash: string; policy: Promise<LoadedPolicy> } | undefined;
 
-/** Compiles the draft exactly as publish does (same entries, same allow list, same refusals). */
+/** Compiles the draft as publish does (compilePolicy: same entries, allow list and refusals). */
 function compileDraft(draft: PolicyDraft): LoadedPolicy {
-  let matcher: Matcher;
-  try {
-    matcher = compile(draft.entries, { allow: draft.allow });
-  } catch (e) {
-    if (e instanceof EngineInputError) {
-      throw new ApiError(422, "policy_invalid", "The engine refused some terms or allow phrases of the draft; fix or delete them.", {
-        errors: (e.ids.length ? e.ids : [0]).slice(0, 100).map((id) => ({ field: e.ids.length ? `terms[${id}]` : "allow", code: "ENGINE_REFUSED", message: e.message.slice(0, 200) })),
-      });
-    }
-    throw e;
-  }
+  const matcher = compilePolicy(draft, "The engine refused some terms or allow phrases of the draft; fix or delete them.");
   const now = Date.now();
   return { version: 0, matcher, config: draft.config, blocked: new Set(draft.config.blockedDomains), loadMs: 0, loadedAt: now };
 }
