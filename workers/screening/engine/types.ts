@@ -104,10 +104,13 @@ export interface Matcher {
   readonly termCount: number;
 }
 
-/** Bad `compile()` input. `ids` lists the offending term ids (empty for option errors). */
+/**
+ * Bad `compile()` input. `ids` lists the offending term ids (empty when no one term is at fault:
+ * a limit of the whole dictionary, or an allow phrase); `about` says which input it is.
+ */
 export class EngineInputError extends Error {
   override name = "EngineInputError";
-  constructor(message: string, readonly ids: readonly number[] = []) {
+  constructor(message: string, readonly ids: readonly number[] = [], readonly about: "terms" | "allow" | "options" = "terms") {
     super(message);
   }
 }

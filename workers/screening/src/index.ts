@@ -21,3 +21,4 @@ app.route("/", policyRoutes);
 app.route("/", policyDraftRoutes);
 
 export default app;
+export { PolicyBuilder } from "./policy-builder";

@@ -67,44 +67,61 @@ export async function currentVersion(db: Db): Promise<number | null> {
   return row?.version ?? null;
 }
 
+/** A draft compiled and stored as the next version's matcher: its row, not yet written (`publishStatements`). */
+export interface StoredCandidate {
+  info: VersionInfo;
+  /** The R2 object holding the matcher. */
+  objectKey: string;
+  /** The draft's PolicyConfig, as the version row stores it (JSON). */
+  config: string;
+}
+
 /**
- * A compiled draft, stored as the next version: its matcher already in R2 under a key of its
- * own, and the statements (for one db.batch) that record the version and make it current. A
- * version row never names a missing object: the object is written first. Run the statements,
- * or call `discard` (their batch failed: the object is deleted, best effort).
+ * Compiles the draft and stores its matcher as the next version's: an object in R2 under a key
+ * of its own (`policy-builder.ts` runs this, in an isolate of its own). A version row never
+ * names a missing object: the object is written before the row's batch, and a batch that fails
+ * deletes it (`discardCandidate`). Also returns the stored bytes loaded, as every isolate will.
  *
  * Why R2 and not D1: a D1 batch is sent as one JSON text, so the 17–33 MB of a 65,000-term or
  * 100,000-phrase matcher went out as base64 chunks plus that JSON (about four times the bytes in
  * the isolate at once, past its 128 MB; README.md). An R2 put sends the bytes as they are.
  */
-export async function buildPublish(db: Db, bucket: R2Bucket, draft: PolicyDraft, createdBy: string) {
+export async function storeCandidate(db: Db, bucket: R2Bucket, draft: PolicyDraft, createdBy: string): Promise<{ candidate: StoredCandidate; loaded: Matcher }> {
   const bytes = compiledBytes(draft);
   // Every isolate will load these bytes: ones that do not load are never stored (an engine bug,
   // not the caller's — it happened once, 2026-12-07: a 500, and nothing written).
-  load(bytes);
+  const loaded = load(bytes);
   const latest = await db.select({ v: sql<number>`coalesce(max(${policyVersions.version}), 0)` }).from(policyVersions).get();
   const version = (latest?.v ?? 0) + 1;
   // Unique per attempt: two publishes that take the same number write two objects, and the one
   // whose batch fails deletes its own.
   const objectKey = `versions/${version}/${crypto.randomUUID()}`;
   await bucket.put(objectKey, bytes, { customMetadata: { version: String(version), contentHash: draft.contentHash } });
-  const now = Date.now();
   const info: VersionInfo = {
     version,
     contentHash: draft.contentHash,
     termCount: draft.entries.length,
     allowCount: draft.allow.length,
     byteSize: bytes.length,
-    createdAt: now,
+    createdAt: Date.now(),
     createdBy,
   };
-  const statements = [
+  return { candidate: { info, objectKey, config: JSON.stringify(draft.config) }, loaded };
+}
+
+/** The statements (for one db.batch) that record a stored candidate as its version and make it current. */
+export function publishStatements(db: Db, { info, objectKey, config }: StoredCandidate) {
+  const { version, createdAt: now } = info;
+  return [
     // A concurrent publish that took the same number fails here, and the whole batch with it.
-    db.insert(policyVersions).values({ ...info, chunkCount: 0, objectKey, config: JSON.stringify(draft.config) }),
+    db.insert(policyVersions).values({ ...info, chunkCount: 0, objectKey, config }),
     db.insert(policyCurrent).values({ id: 1, version, updatedAt: now }).onConflictDoUpdate({ target: policyCurrent.id, set: { version, updatedAt: now } }),
   ] as const;
-  const discard = () => bucket.delete(objectKey).catch(() => undefined);
-  return { info, statements, discard };
+}
+
+/** Deletes a candidate whose batch failed (best effort: an object no row names is never read). */
+export function discardCandidate(bucket: R2Bucket, { objectKey }: StoredCandidate): Promise<void> {
+  return bucket.delete(objectKey).catch(() => undefined);
 }
 
 /**
@@ -126,7 +143,8 @@ export function compilePolicy(draft: PolicyDraft, refused: string): Matcher {
   } catch (e) {
     if (e instanceof EngineInputError) {
       throw new ApiError(422, "policy_invalid", refused, {
-        errors: (e.ids.length ? e.ids : [0]).slice(0, 100).map((id) => ({ field: e.ids.length ? `terms[${id}]` : "allow", code: "ENGINE_REFUSED", message: e.message.slice(0, 200) })),
+        // A term at fault is named by id; a limit of the whole list (distinct characters, states) is "terms".
+        errors: (e.ids.length ? e.ids.slice(0, 100).map((id) => `terms[${id}]`) : [e.about]).map((field) => ({ field, code: "ENGINE_REFUSED", message: e.message.slice(0, 200) })),
       });
     }
     throw e;

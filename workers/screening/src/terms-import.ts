@@ -184,7 +184,13 @@ function engineCheck(rows: TermRow[], rowAt: string[], errors: FieldError[]): vo
       compile(entries);
       break;
     } catch (e) {
-      if (!(e instanceof EngineInputError) || e.ids.length === 0) throw e;
+      if (!(e instanceof EngineInputError)) throw e;
+      if (e.ids.length === 0) {
+        // No one row at fault: the rows together pass a limit of the whole policy (distinct
+        // characters, automaton states), so no policy holding them could be published.
+        errors.push({ field: "(body)", code: "ENGINE_LIMIT", message: `These rows together exceed what one policy can hold (${e.message.replace(/^engine: /, "")}).` });
+        return;
+      }
       const reason = /longer/.test(e.message) ? "PATTERN_TOO_LONG" : "PATTERN_REJECTED";
       for (const id of e.ids) {
         refused.add(id);

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, problem } from "../../../test/support/call";
+import { foldCodePoint } from "../engine/fold";
+import { MAX_CLASSES } from "../engine/tables";
 import { createList, importTerms, publish, seedAccount, testEnv } from "./helpers";
 
 let account: string;
@@ -403,4 +405,57 @@ describe("cursors", () => {
       expect((await problem(res)).code).toBe("invalid_cursor");
     },
   );
+});
+
+describe("a draft past the engine's limits: 422 policy_invalid from the policy builder, nothing written (#18)", () => {
+  /** `n` characters that fold to `n` distinct symbols (CJK, then Extension A, then Extension B). */
+  function distinctCharacters(n: number): string[] {
+    const seen = new Set<number>(), out: string[] = [];
+    for (const [from, to] of [[0x4e00, 0x9fff], [0x3400, 0x4dbf], [0x20000, 0x2a6df]] as const) {
+      for (let cp = from; cp <= to && out.length < n; cp++) {
+        const symbol = foldCodePoint(cp);
+        if (symbol >= 0 && !seen.has(symbol)) { seen.add(symbol); out.push(String.fromCodePoint(cp)); }
+      }
+    }
+    expect(out).toHaveLength(n);
+    return out;
+  }
+
+  it("more distinct characters than the engine holds: publish and try-it name the whole list; without that list both work", async () => {
+    // Each term compiles alone (the import's check); together they exceed the engine's classes.
+    const chars = distinctCharacters(MAX_CLASSES);
+    const id = await createList("too-many-characters", "fraud");
+    const rows = Array.from({ length: chars.length / 5 }, (_, i) => ({ pattern: chars.slice(5 * i, 5 * i + 5).join(""), severity: 3 }));
+    // In one import the rows are checked together: refused whole, nothing imported.
+    const termsBefore = await count("terms");
+    const whole = await call(`/v1/term-lists/${id}/terms`, { role: "admin", body: rows });
+    expect(whole.status).toBe(422);
+    expect(await problem(whole)).toMatchObject({ code: "import_invalid", errors: [{ field: "(body)", code: "ENGINE_LIMIT", message: expect.stringMatching(/distinct characters/) }] });
+    expect(await count("terms")).toBe(termsBefore);
+    // In two imports each half passes; the draft as a whole does not.
+    const half = rows.length >> 1;
+    expect((await importTerms(id, rows.slice(0, half))).imported).toBe(half);
+    expect((await importTerms(id, rows.slice(half))).imported).toBe(rows.length - half);
+    const versions = await count("policy_versions");
+    const objects = (await testEnv.POLICIES.list()).objects.length;
+
+    const refused = await call("/v1/policy/publish", { role: "admin", method: "POST" });
+    expect(refused.status).toBe(422);
+    const p = await problem(refused);
+    expect(p.code).toBe("policy_invalid");
+    expect(p.errors).toEqual([{ field: "terms", code: "ENGINE_REFUSED", message: expect.stringMatching(/distinct characters/) }]);
+    expect(await count("policy_versions")).toBe(versions);
+    expect((await testEnv.POLICIES.list()).objects).toHaveLength(objects);
+
+    const tried = await call("/v1/policy/draft/screen", { role: "admin", body: { text: chars.slice(0, 5).join("") } });
+    expect(tried.status).toBe(422);
+    expect(await problem(tried)).toMatchObject({ code: "policy_invalid", errors: [{ field: "terms", code: "ENGINE_REFUSED" }] });
+
+    expect((await call(`/v1/term-lists/${id}`, { role: "admin", method: "DELETE" })).status).toBe(200);
+    await importTerms(await createList("fits", "fraud"), [{ pattern: rows[0]!.pattern, severity: 3 }]);
+    const ok = await call("/v1/policy/draft/screen", { role: "admin", body: { text: rows[0]!.pattern } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ compiledNow: true, reasons: [{ pattern: rows[0]!.pattern }] });
+    expect(await publish()).toBe(versions + 1);
+  });
 });

@@ -63,6 +63,21 @@ describe("POST /v1/policy/draft/screen", () => {
     expect(changed.reasons[0]).toMatchObject({ pattern: "草稿新词", start: 0, end: 4 });
   });
 
+  it("compiles each draft once, in the policy builder: ten first tries at once compile it once, and after a publish the next try compiles nothing", async () => {
+    const list = await createList("draft-once", "fraud");
+    await importTerms(list, [{ pattern: "一次编译", severity: 8 }]);
+    const tries = await Promise.all(Array.from({ length: 10 }, () => tryDraft({ text: "只需一次编译" })));
+    expect(tries.filter((r) => r.compiledNow)).toHaveLength(1);
+    for (const r of tries) expect(r.reasons).toMatchObject([{ code: "term_match", pattern: "一次编译", start: 2, end: 6 }]);
+
+    await importTerms(list, [{ pattern: "发布之后", severity: 8 }]);
+    await publish();
+    const after = await tryDraft({ text: "发布之后" });
+    expect(after.compiledNow).toBe(false);
+    expect(after.draftHash).not.toBe(tries[0]!.draftHash);
+    expect(after.reasons).toMatchObject([{ code: "term_match", pattern: "发布之后", start: 0, end: 4 }]);
+  });
+
   it("screens contacts, blocked domains and news gating as /v1/screen does", async () => {
     await call("/v1/blocked-domains", { role: "admin", body: { domains: ["draft-evil.example"] } });
     const r = await tryDraft({ text: "see draft-evil.example now", kind: "news" });

@@ -8,7 +8,7 @@ import { policyChunks, policyVersions } from "../../../db/schema";
 import { createDb } from "../../../pkg/db";
 import { bytesToBase64 } from "../../../pkg/encoding";
 import { compile, type TermEntry } from "../engine/index";
-import { buildPublish, loadVersion } from "../src/policy-store";
+import { discardCandidate, loadVersion, publishStatements, storeCandidate } from "../src/policy-store";
 import { testEnv } from "./helpers";
 
 const config = { categories: {}, contactRules: {}, blockedDomains: [] };
@@ -38,9 +38,11 @@ describe("stored matchers", () => {
   it("a published matcher is one R2 object that loads back whole; a missing or truncated object is refused", async () => {
     const entries = manyTerms();
     const db = createDb(testEnv.DB);
-    const { info, statements } = await buildPublish(db, testEnv.POLICIES, { entries, allow: [], config, contentHash: "object-test" } as never, "test");
+    const { candidate, loaded } = await storeCandidate(db, testEnv.POLICIES, { entries, allow: [], config, contentHash: "object-test" }, "test");
+    const { info } = candidate;
     expect(info.byteSize).toBeGreaterThan(5_000_000);
-    await db.batch(statements);
+    expect(loaded.serialize()).toHaveLength(info.byteSize);
+    await db.batch(publishStatements(db, candidate));
     const row = await db.select().from(policyVersions).where(eq(policyVersions.version, info.version)).get();
     expect(row).toMatchObject({ chunkCount: 0, byteSize: info.byteSize });
     const object = await testEnv.POLICIES.head(row!.objectKey!);
@@ -60,15 +62,15 @@ describe("stored matchers", () => {
 
   it("of two publishes that took the same version number, the one whose batch fails deletes its object", async () => {
     const db = createDb(testEnv.DB);
-    const draft = (hash: string) => ({ entries: manyTerms().slice(0, 100), allow: [], config, contentHash: hash }) as never;
-    const first = await buildPublish(db, testEnv.POLICIES, draft("race-a"), "test");
-    const second = await buildPublish(db, testEnv.POLICIES, draft("race-b"), "test");
+    const draft = (hash: string) => ({ entries: manyTerms().slice(0, 100), allow: [], config, contentHash: hash });
+    const { candidate: first } = await storeCandidate(db, testEnv.POLICIES, draft("race-a"), "test");
+    const { candidate: second } = await storeCandidate(db, testEnv.POLICIES, draft("race-b"), "test");
     expect(second.info.version).toBe(first.info.version);
     const keys = async () => (await testEnv.POLICIES.list({ prefix: `versions/${first.info.version}/` })).objects.map((o) => o.key);
     expect(await keys()).toHaveLength(2);
-    await db.batch(first.statements);
-    await expect(db.batch(second.statements)).rejects.toThrow(/UNIQUE/);
-    await second.discard();
+    await db.batch(publishStatements(db, first));
+    await expect(db.batch(publishStatements(db, second))).rejects.toThrow(/UNIQUE/);
+    await discardCandidate(testEnv.POLICIES, second);
     const row = await db.select().from(policyVersions).where(eq(policyVersions.version, first.info.version)).get();
     expect(row?.contentHash).toBe("race-a");
     expect(await keys()).toEqual([row!.objectKey]);

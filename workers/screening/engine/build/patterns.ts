@@ -152,10 +152,10 @@ export function buildPatterns(entries: readonly TermEntry[], options: CompileOpt
   if (tooLong.length)
     throw new EngineInputError(`engine: patterns longer than ${MAX_PATTERN_SYMBOLS} symbols: ids ${[...new Set(tooLong)].join(", ")}`, [...new Set(tooLong)]);
   for (const phrase of options.allow ?? []) {
-    if (typeof phrase !== "string") throw new EngineInputError("engine: allow phrases must be strings");
+    if (typeof phrase !== "string") throw new EngineInputError("engine: allow phrases must be strings", [], "allow");
     const f = foldString(phrase);
-    if (f.symbols.length === 0) throw new EngineInputError(`engine: allow phrase empty after normalisation: ${JSON.stringify(phrase)}`);
-    if (f.symbols.length > MAX_PATTERN_SYMBOLS) throw new EngineInputError(`engine: allow phrase longer than ${MAX_PATTERN_SYMBOLS} symbols`);
+    if (f.symbols.length === 0) throw new EngineInputError(`engine: allow phrase empty after normalisation: ${JSON.stringify(phrase)}`, [], "allow");
+    if (f.symbols.length > MAX_PATTERN_SYMBOLS) throw new EngineInputError(`engine: allow phrase longer than ${MAX_PATTERN_SYMBOLS} symbols`, [], "allow");
     // Like terms by default, a phrase is whole-word at its Latin ends ("Sussex", not "xsussex"):
     // then no match can start inside a Latin word, which the searcher relies on (Runtime.deadBand).
     let pf = 0;
@@ -186,8 +186,8 @@ export function validateInput(entries: readonly TermEntry[], options: CompileOpt
   if (bad.length) throw new EngineInputError(`engine: malformed entries (need safe integer id, string pattern/category, finite severity): ids ${bad.join(", ")}`, bad);
   if (dup.length) throw new EngineInputError(`engine: duplicate ids: ${[...new Set(dup)].join(", ")}`, [...new Set(dup)]);
   const g = options.maxGap;
-  if (g !== undefined && (!Number.isInteger(g) || g < 0 || g > 64)) throw new EngineInputError("engine: maxGap must be an integer in 0..64");
+  if (g !== undefined && (!Number.isInteger(g) || g < 0 || g > 64)) throw new EngineInputError("engine: maxGap must be an integer in 0..64", [], "options");
   const d = options.denseMinFrequency;
-  if (d !== undefined && (!Number.isInteger(d) || d < 1)) throw new EngineInputError("engine: denseMinFrequency must be a positive integer");
+  if (d !== undefined && (!Number.isInteger(d) || d < 1)) throw new EngineInputError("engine: denseMinFrequency must be a positive integer", [], "options");
   if (options.allow !== undefined && !Array.isArray(options.allow)) throw new EngineInputError("engine: allow must be an array of strings");
 }

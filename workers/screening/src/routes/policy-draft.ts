@@ -12,40 +12,16 @@ import { createDb } from "../../../../pkg/db";
 import { requireRole } from "../../../../pkg/principal";
 import { problemResponses } from "../../../../pkg/schemas";
 import { compile } from "../../engine/index";
-import { decide } from "../decide";
 import type { Env } from "../env";
-import { policyFor, type LoadedPolicy } from "../policy-cache";
+import { policyBuilder, throwRefusal } from "../policy-builder";
+import { policyFor } from "../policy-cache";
 import type { CategoryConfig, PolicyConfig } from "../policy-config";
-import { compilePolicy, currentVersion, getVersion, readDraft, type PolicyDraft } from "../policy-store";
+import { currentVersion, getVersion, readDraft } from "../policy-store";
 import { CategoryNameSchema, ScreenReasonSchema, SeveritySchema, VerdictSchema } from "../schemas";
 import { checkPostContent, MAX_TEXT_BYTES, MAX_TITLE_BYTES } from "../text";
 
 const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], tags: ["policy"] };
 const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
-
-// ---------------------------------------------------------------------------------------------
-// The compiled draft, per isolate, keyed by the draft's content hash: repeated tries against an
-// unchanged draft compile once. Only the latest draft is kept (the draft only moves forward).
-
-let compiled: { hash: string; policy: Promise<LoadedPolicy> } | undefined;
-
-/** Compiles the draft as publish does (compilePolicy: same entries, allow list and refusals). */
-function compileDraft(draft: PolicyDraft): LoadedPolicy {
-  const matcher = compilePolicy(draft, "The engine refused some terms or allow phrases of the draft; fix or delete them.");
-  const now = Date.now();
-  return { version: 0, matcher, config: draft.config, blocked: new Set(draft.config.blockedDomains), loadMs: 0, loadedAt: now };
-}
-
-async function draftPolicy(draft: PolicyDraft): Promise<{ policy: LoadedPolicy; cached: boolean }> {
-  if (compiled?.hash === draft.contentHash) return { policy: await compiled.policy, cached: true };
-  const entry = { hash: draft.contentHash, policy: Promise.resolve().then(() => compileDraft(draft)) };
-  compiled = entry;
-  // A refused draft is not kept: the next try compiles again (after the admin's fix).
-  entry.policy.catch(() => {
-    if (compiled === entry) compiled = undefined;
-  });
-  return { policy: await entry.policy, cached: false };
-}
 
 // ---------------------------------------------------------------------------------------------
 // POST /v1/policy/draft/screen
@@ -81,7 +57,7 @@ const DraftScreenResult = z
     categories: z.array(z.string()),
     reasonsTruncated: z.boolean(),
     draftHash: z.string().openapi({ description: "Content hash of the draft screened against (equals the published version's when nothing changed)" }),
-    compiledNow: z.boolean().openapi({ description: "Whether this request compiled the draft (false: this isolate had it compiled)" }),
+    compiledNow: z.boolean().openapi({ description: "Whether this request compiled the draft (false: it was compiled already, by an earlier try or the publish of this content)" }),
   })
   .openapi("DraftScreenResult");
 
@@ -231,24 +207,23 @@ export const policyDraftRoutes = createRouter<Env>()
       path: "/v1/policy/draft/screen",
       summary: "Screen a text against the draft policy (admin): the verdict and every match, with its term list and pattern. Writes nothing.",
       description:
-        "The draft (the current lists, categories, allow list, blocked domains and contact rules) is compiled as publish would compile it, once per draft content hash in each isolate. The text is screened as from a verified account (`licenceScopes` for licence-gated categories); no post, evidence, review item or audit entry is written, since nothing changes. Offsets are UTF-16 offsets into the original field.",
+        "The draft (the current lists, categories, allow list, blocked domains and contact rules) is compiled as publish would compile it, once per draft content hash, by the same builder as publish (an isolate of its own). The text is screened as from a verified account (`licenceScopes` for licence-gated categories); no post, evidence, review item or audit entry is written, since nothing changes. Offsets are UTF-16 offsets into the original field.",
       request: { body: { required: true, ...json(DraftScreenBody) } },
       responses: { 200: { description: "Verdict", ...json(DraftScreenResult) }, ...problemResponses(401, 403, 415, 422) },
     }),
     async (c) => {
       const body = c.req.valid("json");
       checkPostContent(body);
-      const db = createDb(c.env.DB);
-      const draft = await readDraft(db);
-      const { policy, cached } = await draftPolicy(draft);
-      const outcome = decide(policy, {
+      const screened = await policyBuilder(c.env).screenDraft({
         kind: body.kind,
         text: body.text,
         ...(body.title !== undefined ? { title: body.title } : {}),
         links: body.links ?? [],
-        accountStatus: "verified",
-        licenceScopes: body.licenceScopes ? new Set(body.licenceScopes) : null,
+        licenceScopes: body.licenceScopes,
       });
+      if (screened.kind === "refused") throwRefusal(screened);
+      const { outcome, draftHash, compiledNow } = screened;
+      const db = createDb(c.env.DB);
       // Each matched term's list and pattern, in one read.
       const ids = [...new Set(outcome.reasons.flatMap((r) => (r.termId !== undefined ? [r.termId] : [])))];
       const rows = ids.length
@@ -263,7 +238,7 @@ export const policyDraftRoutes = createRouter<Env>()
         const t = r.termId !== undefined ? byId.get(r.termId) : undefined;
         return t ? { ...r, listId: t.listId, listName: t.listName, pattern: t.pattern } : r;
       });
-      return c.json({ verdict: outcome.verdict, reasons, categories: outcome.categories, reasonsTruncated: outcome.truncated, draftHash: draft.contentHash, compiledNow: !cached }, 200);
+      return c.json({ verdict: outcome.verdict, reasons, categories: outcome.categories, reasonsTruncated: outcome.truncated, draftHash, compiledNow }, 200);
     },
   )
   .openapi(

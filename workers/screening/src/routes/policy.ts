@@ -13,7 +13,8 @@ import { isoOrNull, PageQuerySchema, problemResponses, safeText } from "../../..
 import { normalizeDomain } from "../domains";
 import type { Env } from "../env";
 import { cacheStats } from "../policy-cache";
-import { buildPublish, currentVersion, getVersion, listVersions, readDraft, storedFormatIsOld, type VersionInfo } from "../policy-store";
+import { candidateOf, policyBuilder } from "../policy-builder";
+import { currentVersion, discardCandidate, getVersion, listVersions, publishStatements, readDraft, storedFormatIsOld, type VersionInfo } from "../policy-store";
 import { CategoryNameSchema, SeveritySchema, VerdictSchema } from "../schemas";
 
 const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], tags: ["policy"] };
@@ -116,20 +117,22 @@ export const policyRoutes = createRouter<Env>()
     }),
     async (c) => {
       const db = createDb(c.env.DB);
-      const draft = await readDraft(db);
+      const principal = c.get("principal")!;
+      const builder = policyBuilder(c.env);
       const v = await currentVersion(db);
       const cur = v ? await getVersion(db, v) : undefined;
-      let formatUpgrade = false;
-      if (cur && cur.contentHash === draft.contentHash) {
+      let built = await builder.build(principal.keyId, cur?.contentHash ?? null);
+      if (built.kind === "unchanged") {
         // An unchanged policy is published again only to store it in the engine's current format.
-        formatUpgrade = await storedFormatIsOld(db, c.env.POLICIES, cur);
-        if (!formatUpgrade) throw new ApiError(409, "no_changes", `Nothing changed since version ${cur.version}, the current one.`, { currentVersion: cur.version });
+        if (!(await storedFormatIsOld(db, c.env.POLICIES, cur!))) throw new ApiError(409, "no_changes", `Nothing changed since version ${cur!.version}, the current one.`, { currentVersion: cur!.version });
+        built = await builder.build(principal.keyId, null);
       }
-      const principal = c.get("principal")!;
-      const { info, statements, discard } = await buildPublish(db, c.env.POLICIES, draft, principal.keyId);
+      const candidate = candidateOf(built);
+      const { info } = candidate;
+      const formatUpgrade = info.contentHash === cur?.contentHash;
       try {
         await runAtomic(c.env.DB, [
-          ...statements,
+          ...publishStatements(db, candidate),
           auditStatement(principal, c.get("requestId"), {
             action: "policy.publish",
             subjectType: "policy_version",
@@ -138,7 +141,7 @@ export const policyRoutes = createRouter<Env>()
           }),
         ]);
       } catch (e) {
-        await discard();
+        await discardCandidate(c.env.POLICIES, candidate);
         if (isUniqueViolation(e)) {
           throw new ApiError(409, "publish_conflict", "Another publish happened at the same time; check GET /v1/policy and retry if needed.");
         }
