@@ -714,7 +714,7 @@ export interface paths {
         put?: never;
         /**
          * Screen a text against the draft policy (admin): the verdict and every match, with its term list and pattern. Writes nothing.
-         * @description The draft (the current lists, categories, allow list, blocked domains and contact rules) is compiled as publish would compile it, once per draft content hash in each isolate. The text is screened as from a verified account (`licenceScopes` for licence-gated categories); no post, evidence, review item or audit entry is written, since nothing changes. Offsets are UTF-16 offsets into the original field.
+         * @description The draft (the current lists, categories, allow list, blocked domains and contact rules) is compiled as publish would compile it, once per draft content hash, by the same builder as publish (an isolate of its own). The text is screened as from a verified account (`licenceScopes` for licence-gated categories); no post, evidence, review item or audit entry is written, since nothing changes. Offsets are UTF-16 offsets into the original field.
          */
         post: operations["postPolicyDraftScreen"];
         delete?: never;
@@ -1685,7 +1685,7 @@ export interface components {
             reasonsTruncated: boolean;
             /** @description Content hash of the draft screened against (equals the published version's when nothing changed) */
             draftHash: string;
-            /** @description Whether this request compiled the draft (false: this isolate had it compiled) */
+            /** @description Whether this request compiled the draft (false: it was compiled already, by an earlier try or the publish of this content) */
             compiledNow: boolean;
         };
         DraftScreenReason: components["schemas"]["ScreenReason"] & {
