@@ -189,5 +189,5 @@ export function validateInput(entries: readonly TermEntry[], options: CompileOpt
   if (g !== undefined && (!Number.isInteger(g) || g < 0 || g > 64)) throw new EngineInputError("engine: maxGap must be an integer in 0..64", [], "options");
   const d = options.denseMinFrequency;
   if (d !== undefined && (!Number.isInteger(d) || d < 1)) throw new EngineInputError("engine: denseMinFrequency must be a positive integer", [], "options");
-  if (options.allow !== undefined && !Array.isArray(options.allow)) throw new EngineInputError("engine: allow must be an array of strings");
+  if (options.allow !== undefined && !Array.isArray(options.allow)) throw new EngineInputError("engine: allow must be an array of strings", [], "allow");
 }
