@@ -149,6 +149,19 @@ describe("compile input validation", () => {
     expect(() => compile([t(1, "a")], { maxGap: -1 })).toThrow(EngineInputError);
     expect(() => compile([t(1, "a")], { allow: ["--"] })).toThrow(EngineInputError);
   });
+
+  it("says which input is at fault: terms (by id, or the whole dictionary), allow phrases, options", () => {
+    const refusal = (f: () => unknown) => { try { f(); } catch (e) { if (e instanceof EngineInputError) return { ids: e.ids, about: e.about }; throw e; } return undefined; };
+    expect(refusal(() => compile([t(1, "a"), t(2, " - ")]))).toEqual({ ids: [2], about: "terms" });
+    expect(refusal(() => compile([t(1, "a")], { allow: ["--"] }))).toEqual({ ids: [], about: "allow" });
+    expect(refusal(() => compile([t(1, "a")], { maxGap: 65 }))).toEqual({ ids: [], about: "options" });
+    // Every character of CJK, Extension A and Extension B (70,304; over 67,000 once folded): past the engine's classes.
+    const chars: string[] = [];
+    for (const [from, to] of [[0x4e00, 0x9fff], [0x3400, 0x4dbf], [0x20000, 0x2a6df]] as const) for (let cp = from; cp <= to; cp++) chars.push(String.fromCodePoint(cp));
+    const entries = Array.from({ length: Math.floor(chars.length / 5) }, (_, i) => t(i + 1, chars.slice(5 * i, 5 * i + 5).join("")));
+    expect(() => compile(entries)).toThrow(/distinct characters/);
+    expect(refusal(() => compile(entries))).toEqual({ ids: [], about: "terms" });
+  });
 });
 
 describe("allow list at scale", () => {
