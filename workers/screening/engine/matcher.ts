@@ -2,7 +2,7 @@
 import type { FastPaths, Match, Matcher, TermInfo } from "./types.js";
 import { makeRuntime, scan, type Runtime, type Sink } from "./search.js";
 import type { Tables } from "./tables.js";
-import { serializeTables } from "./serialize.js";
+import { serializedParts, serializeTables } from "./serialize.js";
 
 /**
  * Collects every candidate and allow span; allow filtering happens at the end. One per matcher,
@@ -171,6 +171,10 @@ export class CompiledMatcher implements Matcher {
 
   serialize(): Uint8Array {
     return serializeTables(this.tables, this.rt);
+  }
+
+  serializedParts(): { byteLength: number; parts: Uint8Array[] } {
+    return serializedParts(this.tables, this.rt);
   }
 
   term(termId: number): TermInfo | undefined {

@@ -98,29 +98,77 @@ const align8 = (n: number) => (n + 7) & ~7;
  * Checksum of every word except the checksum word itself (header word 3), format version 4:
  * eight interleaved lanes (word i goes to lane i % 8), each step `lane = (lane ^ word) * odd`,
  * a bijection of the lane for a fixed word, so a single changed word changes its lane; the
- * lanes are combined through murmur3's finaliser. Two operations per word: on the
- * latin shape's 32.8 MB, 4.7 ms where version 1-3's checksum (checksumV1, four lanes with a
- * shift-xor per step) takes 6.8 ms, a third of load().
+ * words after the last whole group of eight go to the first lane; the lanes are combined
+ * through murmur3's finaliser. Two operations per word: on the latin shape's 32.8 MB, 4.7 ms
+ * where version 1-3's checksum (checksumV1, four lanes with a shift-xor per step) takes 6.8 ms,
+ * a third of load().
  */
 export function checksum(words: Uint32Array): number {
-  let a = 0x811c9dc5 | 0, b = 0x2545f491 | 0, c = 0x6a09e667 | 0, d = 0x3c6ef372 | 0;
-  let e = 0x510e527f | 0, f = 0x9b05688c | 0, g = 0x1f83d9ab | 0, h = 0x5be0cd19 | 0;
-  const n = words.length & ~7;
+  const lanes = Int32Array.from(LANE_SEEDS), n = words.length & ~7;
+  checksumGroups(lanes, words, n, true);
+  return checksumEnd(lanes, words, n);
+}
+
+const LANE_SEEDS = [0x811c9dc5, 0x2545f491, 0x6a09e667, 0x3c6ef372, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+
+/** Steps the lanes over words [0, n) (n a multiple of 8); `first`: these are the header's, whose word 3 counts as 0. */
+function checksumGroups(lanes: Int32Array, words: Uint32Array, n: number, first: boolean): void {
+  let a = lanes[0]!, b = lanes[1]!, c = lanes[2]!, d = lanes[3]!, e = lanes[4]!, f = lanes[5]!, g = lanes[6]!, h = lanes[7]!;
   for (let i = 0; i < n; i += 8) {
     a = Math.imul(a ^ words[i]!, 0x9e3779b1);
     b = Math.imul(b ^ words[i + 1]!, 0x85ebca77);
     c = Math.imul(c ^ words[i + 2]!, 0xc2b2ae3d);
-    d = Math.imul(d ^ (i === 0 ? 0 : words[i + 3]!), 0x27d4eb2f); // word 3 is the checksum
+    d = Math.imul(d ^ (i === 0 && first ? 0 : words[i + 3]!), 0x27d4eb2f); // word 3 is the checksum
     e = Math.imul(e ^ words[i + 4]!, 0x165667b1);
     f = Math.imul(f ^ words[i + 5]!, 0xd3a2646d);
     g = Math.imul(g ^ words[i + 6]!, 0xfd7046c5);
     h = Math.imul(h ^ words[i + 7]!, 0xb55a4f09);
   }
-  for (let i = n; i < words.length; i++) a = Math.imul(a ^ words[i]!, 0x9e3779b1);
+  lanes.set([a, b, c, d, e, f, g, h]);
+}
+
+/** The checksum from the lanes and the last words [from, words.length) (fewer than eight), which go to the first lane. */
+function checksumEnd(lanes: Int32Array, words: Uint32Array, from: number): number {
+  let a = lanes[0]!;
+  for (let i = from; i < words.length; i++) a = Math.imul(a ^ words[i]!, 0x9e3779b1);
+  lanes[0] = a;
   // Each combining step is a bijection of x and of the lane: one changed lane changes the result.
   let x = 0;
-  for (const lane of [a, b, c, d, e, f, g, h]) x = fmix(x ^ lane);
+  for (const lane of lanes) x = fmix(x ^ lane);
   return x >>> 0;
+}
+
+/**
+ * `checksum` of bytes that arrive in pieces of any size (`serializedParts`): the same value as
+ * `checksum` over their concatenation (a whole number of words), with a 64 KB buffer instead.
+ */
+export class StreamingChecksum {
+  private readonly lanes = Int32Array.from(LANE_SEEDS);
+  private readonly stage = new Uint8Array(1 << 16);
+  private readonly words = new Uint32Array(this.stage.buffer);
+  private fill = 0;
+  private first = true;
+
+  update(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length; ) {
+      const take = Math.min(bytes.length - at, this.stage.length - this.fill);
+      this.stage.set(bytes.subarray(at, at + take), this.fill);
+      this.fill += take;
+      at += take;
+      if (this.fill === this.stage.length) {
+        checksumGroups(this.lanes, this.words, this.words.length, this.first);
+        this.first = false;
+        this.fill = 0;
+      }
+    }
+  }
+
+  digest(): number {
+    if (this.fill % 4 !== 0) throw new Error("engine: checksum of a partial word");
+    const words = this.words.subarray(0, this.fill / 4), n = words.length & ~7;
+    checksumGroups(this.lanes, words, n, this.first);
+    return checksumEnd(this.lanes, words, n);
+  }
 }
 
 /** murmur3's 32-bit finaliser: every input bit reaches every output bit. */
@@ -160,6 +208,26 @@ export function checksumV1(words: Uint32Array): number {
  * `t` with every fast path on), else derived here.
  */
 export function serializeTables(t: Tables, r?: Runtime): Uint8Array {
+  const { byteLength, parts } = serializedParts(t, r);
+  const bytes = new Uint8Array(byteLength);
+  let off = 0;
+  for (const part of parts) {
+    bytes.set(part, off);
+    off += part.length;
+  }
+  return bytes;
+}
+
+/** Zero bytes for padding parts (sections are 8-byte aligned). */
+const ZEROS = new Uint8Array(8);
+
+/**
+ * serializeTables' bytes as parts in order: the header, each section as a view of its array
+ * (no copy), zero padding, the category names. A publish streams them to storage, so it never
+ * holds the matcher and its bytes at once (200,000 mixed terms: 60 MB each). The views share
+ * the matcher's memory: write them out before anything could change it.
+ */
+export function serializedParts(t: Tables, r?: Runtime): { byteLength: number; parts: Uint8Array[] } {
   if (!r || Object.values(r.fastPaths).includes(false)) r = makeRuntime(t);
   const c: Counts = {
     A: t.alphabet.length, N: t.fail.length, E: t.edgeTarget.length, O: t.outList.length,
@@ -168,26 +236,30 @@ export function serializeTables(t: Tables, r?: Runtime): Uint8Array {
     EP: r.edgePairs.length / EDGE_PAIR,
   };
   const cats = new TextEncoder().encode(JSON.stringify(t.categories));
+  const header = new Uint32Array(HEADER_WORDS);
+  const parts: Uint8Array[] = [new Uint8Array(header.buffer)];
   let size = HEADER_BYTES;
-  for (const [, ctor, len] of [...SECTIONS, ...DERIVED]) size = align8(size + len(c) * ctor.BYTES_PER_ELEMENT);
-  size = align8(size + cats.length);
-  const buf = new ArrayBuffer(size);
-  const bytes = new Uint8Array(buf);
-  let off = HEADER_BYTES;
+  const add = (part: Uint8Array) => {
+    parts.push(part);
+    size += part.length;
+    if (size % 8) parts.push(ZEROS.subarray(0, align8(size) - size));
+    size = align8(size);
+  };
   for (const [name, ctor, len] of [...SECTIONS, ...DERIVED]) {
     const src = (name in t ? t[name as keyof Tables] : r[name]) as Arr;
     if (src.length !== len(c)) throw new Error(`engine: section ${name} has wrong length`);
-    bytes.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), off);
-    off = align8(off + len(c) * ctor.BYTES_PER_ELEMENT);
+    if (src.BYTES_PER_ELEMENT !== ctor.BYTES_PER_ELEMENT) throw new Error(`engine: section ${name} has the wrong element size`);
+    add(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
   }
-  bytes.set(cats, off);
-  const header = new Uint32Array(buf, 0, HEADER_WORDS);
+  add(cats);
   header.set([
     FORMAT_MAGIC, FORMAT_VERSION, size, 0, ENDIAN_PROBE, t.maxGap, c.A, c.N, c.E, c.O, c.P, c.R, c.T, cats.length, t.denseClasses, t.denseStates,
     c.SH, c.PB, c.RE, c.DR, r.fastLimit, r.pairShift, r.termIsId ? 1 : 0, c.EP,
   ]);
-  header[3] = checksum(new Uint32Array(buf));
-  return bytes;
+  const sum = new StreamingChecksum();
+  for (const part of parts) sum.update(part);
+  header[3] = sum.digest();
+  return { byteLength: size, parts };
 }
 
 /**

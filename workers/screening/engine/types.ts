@@ -98,6 +98,11 @@ export interface Matcher {
   test(text: string): boolean;
   /** Compact, versioned, checksummed binary form; see `load`. */
   serialize(): Uint8Array;
+  /**
+   * serialize()'s bytes as parts to write out in order (`byteLength` in all), most of them views
+   * of the matcher's own arrays: storing them needs no second copy of the matcher.
+   */
+  serializedParts(): { byteLength: number; parts: Uint8Array[] };
   /** Category and severity of a term id, or undefined if the id is unknown. */
   term(termId: number): TermInfo | undefined;
   /** Number of terms compiled in. */

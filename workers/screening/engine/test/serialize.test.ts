@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compile, EngineFormatError, FORMAT_VERSION, load, type TermEntry } from "../index.js";
 import type { CompiledMatcher } from "../matcher.js";
-import { checksum, deserialize, serializeTables } from "../serialize.js";
+import { checksum, deserialize, serializeTables, StreamingChecksum } from "../serialize.js";
 import { makeRuntime } from "../search.js";
 import type { Tables } from "../tables.js";
 import { EDGE_PAIR, OUT_LAST, OUT_REC, recAt, REC_DICT, REC_FAIL_SHIFT, REC_OUT, REC_SLOTS } from "../records.js";
@@ -55,6 +55,31 @@ describe("serialize / load", () => {
     expect(l.termCount).toBe(5);
     expect(load(l.serialize())).toBeTruthy();
     expect(l.serialize()).toEqual(bytes);
+  });
+
+  it("serializedParts are serialize()'s bytes in order, the sections as views of the matcher's own arrays", () => {
+    const { byteLength, parts } = m.serializedParts();
+    const joined = new Uint8Array(byteLength);
+    let off = 0;
+    for (const part of parts) { joined.set(part, off); off += part.length; }
+    expect(off).toBe(byteLength);
+    expect(joined).toEqual(bytes);
+    const tables = (m as unknown as CompiledMatcher).tables;
+    expect(parts.some((part) => part.buffer === tables.fail.buffer && part.byteOffset === tables.fail.byteOffset)).toBe(true);
+  });
+
+  it("the streaming checksum of words split anywhere is checksum() of them", () => {
+    fc.assert(
+      fc.property(fc.uint32Array({ minLength: 0, maxLength: 40_000 }).map((w) => w.subarray(0, w.length & ~1)), fc.array(fc.nat(70_000), { maxLength: 8 }), (words, cuts) => {
+        const raw = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+        const sum = new StreamingChecksum();
+        let at = 0;
+        for (const cut of [...cuts].sort((a, b) => a - b).map((x) => Math.min(x, raw.length))) { sum.update(raw.subarray(at, Math.max(at, cut))); at = Math.max(at, cut); }
+        sum.update(raw.subarray(at));
+        expect(sum.digest()).toBe(checksum(words));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("loads from an unaligned copy", () => {
