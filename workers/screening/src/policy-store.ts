@@ -80,33 +80,65 @@ export interface StoredCandidate {
  * Compiles the draft and stores its matcher as the next version's: an object in R2 under a key
  * of its own (`policy-builder.ts` runs this, in an isolate of its own). A version row never
  * names a missing object: the object is written before the row's batch, and a batch that fails
- * deletes it (`discardCandidate`). Also returns the stored bytes loaded, as every isolate will.
+ * deletes it (`discardCandidate`). Also returns the stored object loaded, as every isolate will
+ * load it: bytes that do not load are deleted, never named (an engine bug, not the caller's — it
+ * happened once, 2026-12-07: a 500, and nothing written).
  *
+ * Memory: the compiled matcher is streamed to R2 (its sections as they are, no copy) and dropped
+ * before the object is read back, so the matcher and its bytes are never held at once (README.md).
  * Why R2 and not D1: a D1 batch is sent as one JSON text, so the 17–33 MB of a 65,000-term or
  * 100,000-phrase matcher went out as base64 chunks plus that JSON (about four times the bytes in
- * the isolate at once, past its 128 MB; README.md). An R2 put sends the bytes as they are.
+ * the isolate at once, past its 128 MB). An R2 put sends the bytes as they are.
  */
 export async function storeCandidate(db: Db, bucket: R2Bucket, draft: PolicyDraft, createdBy: string): Promise<{ candidate: StoredCandidate; loaded: Matcher }> {
-  const bytes = compiledBytes(draft);
-  // Every isolate will load these bytes: ones that do not load are never stored (an engine bug,
-  // not the caller's — it happened once, 2026-12-07: a 500, and nothing written).
-  const loaded = load(bytes);
   const latest = await db.select({ v: sql<number>`coalesce(max(${policyVersions.version}), 0)` }).from(policyVersions).get();
   const version = (latest?.v ?? 0) + 1;
   // Unique per attempt: two publishes that take the same number write two objects, and the one
   // whose batch fails deletes its own.
   const objectKey = `versions/${version}/${crypto.randomUUID()}`;
-  await bucket.put(objectKey, bytes, { customMetadata: { version: String(version), contentHash: draft.contentHash } });
+  const byteSize = await putCompiled(bucket, objectKey, draft, { version: String(version), contentHash: draft.contentHash });
+  let loaded: Matcher;
+  try {
+    const obj = await bucket.get(objectKey);
+    if (!obj || obj.size !== byteSize) throw new Error(`policy version ${version}: the stored matcher did not read back whole`);
+    loaded = load(new Uint8Array(await obj.arrayBuffer()));
+  } catch (e) {
+    await bucket.delete(objectKey).catch(() => undefined);
+    throw e;
+  }
   const info: VersionInfo = {
     version,
     contentHash: draft.contentHash,
     termCount: draft.entries.length,
     allowCount: draft.allow.length,
-    byteSize: bytes.length,
+    byteSize,
     createdAt: Date.now(),
     createdBy,
   };
   return { candidate: { info, objectKey, config: JSON.stringify(draft.config) }, loaded };
+}
+
+/** Bytes per write of a matcher streamed to R2: the stream holds about one at a time. */
+const STREAM_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Compiles the draft (422 `policy_invalid` before anything is written) and streams the matcher's
+ * serialized parts to `key`; its size. The matcher lives only in this call.
+ */
+async function putCompiled(bucket: R2Bucket, key: string, draft: PolicyDraft, customMetadata: Record<string, string>): Promise<number> {
+  const { byteLength, parts } = compilePolicy(draft, "The engine refused some terms or allow phrases; fix or delete them and publish again.").serializedParts();
+  const { readable, writable } = new FixedLengthStream(byteLength);
+  const writer = writable.getWriter();
+  const put = bucket.put(key, readable, { customMetadata }).catch(async (e: unknown) => {
+    await writer.abort(e).catch(() => undefined);
+    throw e;
+  });
+  const writing = (async () => {
+    for (const part of parts) for (let at = 0; at < part.length; at += STREAM_CHUNK_BYTES) await writer.write(part.subarray(at, at + STREAM_CHUNK_BYTES));
+    await writer.close();
+  })();
+  await Promise.all([put, writing]);
+  return byteLength;
 }
 
 /** The statements (for one db.batch) that record a stored candidate as its version and make it current. */
@@ -122,15 +154,6 @@ export function publishStatements(db: Db, { info, objectKey, config }: StoredCan
 /** Deletes a candidate whose batch failed (best effort: an object no row names is never read). */
 export function discardCandidate(bucket: R2Bucket, { objectKey }: StoredCandidate): Promise<void> {
   return bucket.delete(objectKey).catch(() => undefined);
-}
-
-/**
- * The draft compiled and serialized. The compiled matcher is dropped here, before the bytes
- * are loaded and stored: publishing peaks at the compile, never with the compiled tables
- * beside the bytes (100,000 English phrases: 31 MB).
- */
-function compiledBytes(draft: PolicyDraft): Uint8Array {
-  return compilePolicy(draft, "The engine refused some terms or allow phrases; fix or delete them and publish again.").serialize();
 }
 
 /**

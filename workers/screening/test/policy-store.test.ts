@@ -35,7 +35,7 @@ function expectSameMatcher(loaded: ReturnType<typeof compile>, entries: TermEntr
 }
 
 describe("stored matchers", () => {
-  it("a published matcher is one R2 object that loads back whole; a missing or truncated object is refused", async () => {
+  it("a published matcher is one R2 object, streamed from the compiled matcher, that loads back whole; a missing or truncated object is refused", async () => {
     const entries = manyTerms();
     const db = createDb(testEnv.DB);
     const { candidate, loaded } = await storeCandidate(db, testEnv.POLICIES, { entries, allow: [], config, contentHash: "object-test" }, "test");
