@@ -3,7 +3,7 @@
  * (`POST /v1/policy/draft/screen`). One Durable Object, `PolicyBuilder` (name "policy").
  *
  * Why an isolate of its own: compiling is a publish's memory peak (100,000 English phrases: about
- * 59 MB above the baseline, then 33 MB of bytes), and the draft's compiled matcher is kept between
+ * 59 MB of resident memory above the baseline), and the draft's compiled matcher is kept between
  * tries. In the screening isolates both sat beside the published matcher and the memory of the
  * `/v1/screen` requests they serve, so an admin's publish or try-it could take down an isolate
  * that screens posts. Here builds run one at a time, and the draft kept is at most one matcher.
