@@ -26,6 +26,8 @@ export interface HostileRow {
   /** Mchar/s of the largest post and of the long text; matches per 1,000 characters (long text). */
   mcharPost: number;
   mcharLong: number;
+  /** The long text's first quarter: linearity is judged between it and the whole (run.ts). */
+  mcharQuarter: number;
   perThousand: number;
 }
 export interface HostileResult {
@@ -106,8 +108,9 @@ async function main(quick: boolean): Promise<HostileResult> {
   const microblog = shape.texts.find((t) => t.name === "microblog")!.text;
   const texts = hostileTexts(shape.terms, microblog, longLength);
   const posts = texts.map((t) => prefixWithin(t.text, POST_BYTES));
+  const quarters = texts.map((t) => t.text.slice(0, t.text.length >> 2));
   const rows: HostileRow[] = texts.map((t, i) => ({
-    name: t.name, describe: t.describe, postChars: posts[i]!.length, postMs: Infinity, mcharPost: 0, mcharLong: 0,
+    name: t.name, describe: t.describe, postChars: posts[i]!.length, postMs: Infinity, mcharPost: 0, mcharLong: 0, mcharQuarter: 0,
     perThousand: (matcher.findAll(t.text).length * 1000) / t.text.length,
   }));
   // Interleaved rounds, best kept per text (as measure.ts does), so a burst of load on a shared
@@ -120,6 +123,8 @@ async function main(quick: boolean): Promise<HostileResult> {
       row.mcharPost = post.length / row.postMs / 1000;
       gc?.();
       row.mcharLong = Math.max(row.mcharLong, t.text.length / bestTime(() => matcher.findAll(t.text), quick ? 2 : 3, 1) / 1000);
+      gc?.();
+      row.mcharQuarter = Math.max(row.mcharQuarter, quarters[i]!.length / bestTime(() => matcher.findAll(quarters[i]!), quick ? 2 : 3, 1) / 1000);
     });
     process.stderr.write(`  [hostile] round ${round + 1} done\n`);
   }
