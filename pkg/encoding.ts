@@ -17,16 +17,21 @@ export function bytesToBase64(bytes: Uint8Array): string {
 export function base64DecodeInto(b64: string, out: Uint8Array, at: number): number {
   const bin = atob(b64);
   if (at + bin.length > out.length) throw new RangeError("decoded base64 does not fit");
-  for (let i = 0; i < bin.length; i++) out[at + i] = bin.charCodeAt(i);
-  return at + bin.length;
+  return binaryInto(bin, out, at);
 }
 
 /** Throws on input that is not base64. */
 export function base64ToBytes(b64: string): Uint8Array {
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  binaryInto(bin, out, 0);
   return out;
+}
+
+/** Copies a binary string (atob's output: one byte per code unit) into `out` from `at`; where it ended. */
+function binaryInto(bin: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < bin.length; i++) out[at + i] = bin.charCodeAt(i);
+  return at + bin.length;
 }
 
 /** URL- and filename-safe base64 (RFC 4648 §5), without padding. */

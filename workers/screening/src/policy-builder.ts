@@ -61,7 +61,7 @@ export class PolicyBuilder extends DurableObject<Env> {
   private draft: { hash: string; policy: Promise<LoadedPolicy> } | undefined;
   private tail: Promise<unknown> = Promise.resolve();
 
-  /** One build at a time: each holds a compile's peak and then its bytes until they are stored. */
+  /** One build at a time: each holds a compile's peak, then the stored matcher read back. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(fn, fn);
     this.tail = run.catch(() => undefined);
@@ -75,13 +75,14 @@ export class PolicyBuilder extends DurableObject<Env> {
    */
   async build(createdBy: string, unlessHash: string | null): Promise<BuildOutcome> {
     return this.serial(async () => {
-      const draft = await readDraft(createDb(this.env.DB));
+      const db = createDb(this.env.DB);
+      const draft = await readDraft(db);
       if (draft.contentHash === unlessHash) return { kind: "unchanged" };
       // The draft kept for try-it goes first: a publish compiles it anyway, and the two
       // together are what this object exists to keep out of one isolate.
       this.draft = undefined;
       try {
-        const { candidate, loaded } = await storeCandidate(createDb(this.env.DB), this.env.POLICIES, draft, createdBy);
+        const { candidate, loaded } = await storeCandidate(db, this.env.POLICIES, draft, createdBy);
         // Tries after a publish screen against what was stored, with no compile.
         this.draft = { hash: draft.contentHash, policy: Promise.resolve(loadedDraft(draft, loaded)) };
         return { kind: "built", candidate };
@@ -99,7 +100,7 @@ export class PolicyBuilder extends DurableObject<Env> {
     if (entry?.hash !== draft.contentHash) {
       compiledNow = true;
       // Set before the compile runs, so concurrent tries of the same draft share it.
-      const fresh = { hash: draft.contentHash, policy: Promise.resolve().then(() => this.serial(async () => compiledDraft(draft))) };
+      const fresh = { hash: draft.contentHash, policy: this.serial(async () => compiledDraft(draft)) };
       entry = this.draft = fresh;
       fresh.policy.catch(() => {
         if (this.draft === fresh) this.draft = undefined;

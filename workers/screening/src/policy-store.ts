@@ -99,9 +99,9 @@ export async function storeCandidate(db: Db, bucket: R2Bucket, draft: PolicyDraf
   const byteSize = await putCompiled(bucket, objectKey, draft, { version: String(version), contentHash: draft.contentHash });
   let loaded: Matcher;
   try {
-    const obj = await bucket.get(objectKey);
-    if (!obj || obj.size !== byteSize) throw new Error(`policy version ${version}: the stored matcher did not read back whole`);
-    loaded = load(new Uint8Array(await obj.arrayBuffer()));
+    const matcher = await loadObject(bucket, objectKey, byteSize);
+    if (!matcher) throw new Error(`policy version ${version}: the stored matcher did not read back whole`);
+    loaded = matcher;
   } catch (e) {
     await bucket.delete(objectKey).catch(() => undefined);
     throw e;
@@ -226,9 +226,9 @@ export async function loadVersion(db: Db, bucket: R2Bucket, version: number): Pr
   if (!m) throw incomplete(version);
   const config = JSON.parse(m.config) as PolicyConfig;
   if (m.objectKey) {
-    const obj = await bucket.get(m.objectKey);
-    if (!obj || obj.size !== m.byteSize) throw incomplete(version);
-    return { matcher: load(new Uint8Array(await obj.arrayBuffer())), config };
+    const matcher = await loadObject(bucket, m.objectKey, m.byteSize);
+    if (!matcher) throw incomplete(version);
+    return { matcher, config };
   }
   // The empty policy of migration 0013 stores no matcher (publish always stored at least one chunk).
   if (m.chunkCount === 0) return { matcher: compile([]), config };
@@ -236,6 +236,13 @@ export async function loadVersion(db: Db, bucket: R2Bucket, version: number): Pr
 }
 
 const incomplete = (version: number) => new Error(`policy version ${version} is missing or incomplete`);
+
+/** The matcher stored in R2 under `key`, loaded; undefined if the object is missing or not `byteSize` bytes. */
+async function loadObject(bucket: R2Bucket, key: string, byteSize: number): Promise<Matcher | undefined> {
+  const obj = await bucket.get(key);
+  if (!obj || obj.size !== byteSize) return undefined;
+  return load(new Uint8Array(await obj.arrayBuffer()));
+}
 
 /**
  * The matcher bytes of a version published before 2026-12-07, from its D1 chunks: read a page at
