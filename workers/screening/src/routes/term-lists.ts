@@ -4,7 +4,7 @@ import { and, asc, count, eq, gt, sql } from "drizzle-orm";
 import { screeningCategories, termLists, terms } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditStatement } from "../../../../pkg/audit";
-import { isUniqueViolation, runAtomic } from "../../../../pkg/batch";
+import { guard, GuardFailed, isUniqueViolation, runAtomic } from "../../../../pkg/batch";
 import { decodeCursor, nextCursor } from "../../../../pkg/cursor";
 import { createDb, type Db } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
@@ -13,6 +13,7 @@ import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, PageQuerySchema, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Env } from "../env";
 import { CategoryNameSchema, FlagsSchema, SeveritySchema } from "../schemas";
+import { MAX_POLICY_PATTERN_CHARS, MAX_POLICY_TERMS, patternChars, policyCharsSql, policySizeSql, policyWithinLimits } from "../policy-limits";
 import { ImportError, importPayloads, MAX_PATTERN_LENGTH, patternKey, rowsFromCsv, rowsFromJson, validateRows, type TermRow } from "../terms-import";
 import { compile, EngineInputError } from "../../engine/index";
 
@@ -27,6 +28,8 @@ const ListParams = z.object({ id: z.string().min(1).max(100) });
 const TermParams = z.object({ id: z.string().min(1).max(100), termId: z.coerce.number().int().positive() });
 const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], tags: ["term-lists"] };
 const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
+
+
 
 const ListName = safeText({ max: 100 });
 const TermsQuery = PageQuerySchema.extend({ q: safeText({ max: MAX_PATTERN_LENGTH }).optional().openapi({ description: "Substring of the pattern" }) });
@@ -235,10 +238,13 @@ export const termListRoutes = createRouter<Env>()
       if (text.trim() === "") throw new ApiError(422, "import_invalid", "The import is empty.", { errors: [{ field: "(body)", code: "EMPTY_IMPORT", message: "Send a JSON array or CSV." }] });
       // The body guard has already refused malformed JSON.
       const raw = isCsv ? rowsFromCsv(text, errors) : rowsFromJson(JSON.parse(text), errors);
-      const existing = await db.select({ pattern: terms.pattern }).from(terms).where(eq(terms.listId, list.id));
+      const [existing, policy] = await db.batch([
+        db.select({ pattern: terms.pattern }).from(terms).where(eq(terms.listId, list.id)),
+        db.select({ terms: policySizeSql, chars: policyCharsSql }).from(sql`(SELECT 1)`),
+      ]);
       let rows: TermRow[];
       try {
-        rows = validateRows(raw, new Set(existing.map((e) => patternKey(e.pattern))), errors);
+        rows = validateRows(raw, new Set(existing.map((e) => patternKey(e.pattern))), errors, policy[0]);
       } catch (e) {
         if (e instanceof ImportError) {
           throw new ApiError(422, "import_invalid", `${e.errors.length} problem(s) in ${e.total} row(s); nothing was imported.`, { errors: e.errors });
@@ -249,13 +255,21 @@ export const termListRoutes = createRouter<Env>()
       const before = await db.select({ max: sql<number>`coalesce(max(id), 0)` }).from(terms).get();
       try {
         // The json_each inserts are raw D1 statements; the audit row goes in the same transaction.
+        // The guard, after the inserts, holds the limits against imports running at the same time.
         await runAtomic(c.env.DB, [
           db.update(termLists).set({ updatedAt: now }).where(eq(termLists.id, list.id)),
           ...insertStatements(c.env.DB, list.id, rows, now),
+          guard(policyWithinLimits),
           auditStatement(c.get("principal")!, c.get("requestId"), { action: "term_list.import", subjectType: "term_list", subjectId: list.id, details: { rows: rows.length, format: isCsv ? "csv" : "json" } }),
         ]);
       } catch (e) {
         if (isUniqueViolation(e)) throw new ApiError(409, "import_conflict", "Another change to this list happened at the same time; nothing was imported. Retry.");
+        if (e instanceof GuardFailed) {
+          // Another import took the room validateRows counted on.
+          throw new ApiError(422, "import_invalid", "The policy has no room for these rows beside terms imported at the same time; nothing was imported.", {
+            errors: [{ field: "(body)", code: "POLICY_TOO_LARGE", message: `One policy holds at most ${MAX_POLICY_TERMS} terms and ${MAX_POLICY_PATTERN_CHARS} pattern characters.` }],
+          });
+        }
         throw e;
       }
       const range = await db
@@ -322,11 +336,16 @@ export const termListRoutes = createRouter<Env>()
       try {
         await runAtomic(c.env.DB, [
           db.update(terms).set({ pattern: next.pattern, severity: next.severity, flags: next.flags }).where(eq(terms.id, termId)),
+          // A longer pattern may take the policy past its characters.
+          ...(patternChars(next.pattern) > patternChars(term.pattern) ? [guard(policyWithinLimits)] : []),
           db.update(termLists).set({ updatedAt: Date.now() }).where(eq(termLists.id, id)),
           auditStatement(c.get("principal")!, c.get("requestId"), { action: "term.update", subjectType: "term", subjectId: String(termId), details: { listId: id, severity: next.severity } }),
         ]);
       } catch (e) {
         if (isUniqueViolation(e)) throw new ApiError(409, "duplicate_pattern", "This list already has this pattern.");
+        if (e instanceof GuardFailed) {
+          throw new ApiError(422, "validation_failed", "This pattern would take the policy past its limits.", { errors: [{ field: "pattern", code: "POLICY_TOO_LARGE", message: `The patterns of all lists together would pass ${MAX_POLICY_PATTERN_CHARS} characters, the most one policy holds.` }] });
+        }
         throw e;
       }
       return c.json(termView(next), 200);

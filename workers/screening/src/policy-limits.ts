@@ -1,0 +1,40 @@
+/**
+ * How big one policy may grow. A policy is compiled in one isolate (the policy builder) and
+ * loaded whole into every screening isolate, each with 128 MB on Cloudflare; past these limits a
+ * publish, or every isolate that loads the version, could run out of memory. They are the
+ * largest dictionary measured (bench:engine's scale shape, 200,000 mixed CJK and English terms of
+ * 1.9 million characters: 70 MB retained compiled, 60 MB serialized, which is what each
+ * screening isolate loads; README "Policy size"). A term count alone does not bound memory
+ * (long patterns make more states), hence the characters too.
+ */
+import { sql } from "drizzle-orm";
+import { terms } from "../../../db/schema";
+
+/** Terms in all lists together. */
+export const MAX_POLICY_TERMS = 200_000;
+/** Characters of all patterns together, counted as SQLite's length() counts them (code points). */
+export const MAX_POLICY_PATTERN_CHARS = 2_000_000;
+
+/** Code points of a pattern: SQLite's length() of the stored text. */
+export function patternChars(pattern: string): number {
+  let n = pattern.length;
+  for (let i = 0; i < pattern.length; i++) {
+    const u = pattern.charCodeAt(i);
+    if (u >= 0xd800 && u <= 0xdbff) n--;
+  }
+  return n;
+}
+
+/** The terms of every list and their characters, read in one statement. */
+export const policySizeSql = sql<number>`(SELECT count(*) FROM ${terms})`;
+export const policyCharsSql = sql<number>`(SELECT coalesce(sum(length(${terms.pattern})), 0) FROM ${terms})`;
+
+/** The condition a write that adds terms or lengthens patterns must leave true (a batch `guard` after its writes). */
+export const policyWithinLimits = sql`${policySizeSql} <= ${MAX_POLICY_TERMS} AND ${policyCharsSql} <= ${MAX_POLICY_PATTERN_CHARS}`;
+
+/** What a policy of `count` terms and `chars` characters passes, as a sentence; null within both limits. */
+export function policyOverLimits(count: number, chars: number): string | null {
+  if (count > MAX_POLICY_TERMS) return `${count} terms in all lists; one policy holds at most ${MAX_POLICY_TERMS}.`;
+  if (chars > MAX_POLICY_PATTERN_CHARS) return `${chars} pattern characters in all lists; one policy holds at most ${MAX_POLICY_PATTERN_CHARS}.`;
+  return null;
+}
