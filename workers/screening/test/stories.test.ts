@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bucketsOf, BANDS, decodeSignature, encodeSignature, fingerprint, similarity } from "../src/stories/fingerprint";
 import { storySettings } from "../src/stories/settings";
+import { call } from "../../../test/support/call";
 import { screen as screenPost, seedAccount, testEnv, type ScreenResult } from "./helpers";
 
 const screen = async (body: Record<string, unknown>) => (await screenPost(body)) as ScreenResult & { storyId: string | null };
@@ -51,6 +52,17 @@ describe("stories at screening time", () => {
     const r = (await screen({ accountId: await seedAccount(), text: "好的！！！😂😂😂 https://example.com/a-long-link-that-is-cut" }));
     expect(r.storyId).toBeNull();
     expect(await storyOfPost(r.postId)).toBeNull();
+  });
+
+  it("times the story read in server-timing when the text is long enough for a story, and only then", async () => {
+    const accountId = await seedAccount();
+    const timing = async (text: string) => {
+      const res = await call("/v1/screen", { role: "app", body: { accountId, kind: "post", text } });
+      expect(res.status).toBe(200);
+      return res.headers.get("server-timing") ?? "";
+    };
+    expect(await timing(`${BASE}（再转）`)).toMatch(/(^|, )story-read;dur=\d+, /);
+    expect(await timing("好的")).not.toMatch(/story-read/);
   });
 
   it("counts copies and distinct accounts: the same account posting twice is one account", async () => {

@@ -110,7 +110,11 @@ export const screenRoutes = createRouter<Env>()
           reprintSourceAuthorised = row.source_post_ok === 1 || row.source_outlet_ok === 1;
         }
 
-        if (fp && !story) story = await findStory(d1, fp, stories);
+        if (fp && !story) {
+          const ts = Date.now();
+          story = await findStory(d1, fp, stories);
+          timing.push(`story-read;dur=${Date.now() - ts}`);
+        }
         const removedStory = story?.best?.removed ? { action: stories.removedAction } : undefined;
         const { policy, fresh } = await policyFor(db, c.env.POLICIES, facts.version);
         if (fresh) timing.unshift(`policy-load;desc="v${facts.version}";dur=${policy.loadMs}`);

@@ -29,8 +29,6 @@ const TermParams = z.object({ id: z.string().min(1).max(100), termId: z.coerce.n
 const admin = { security: [{ bearer: [] }], middleware: [requireRole("admin")], tags: ["term-lists"] };
 const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
 
-
-
 const ListName = safeText({ max: 100 });
 const TermsQuery = PageQuerySchema.extend({ q: safeText({ max: MAX_PATTERN_LENGTH }).optional().openapi({ description: "Substring of the pattern" }) });
 const CreateListBody = z.object({ name: ListName, category: CategoryNameSchema }).strict().openapi("CreateTermList");
