@@ -5,14 +5,16 @@
  * largest dictionary measured (bench:engine's scale shape, 200,000 mixed CJK and English terms of
  * 1.9 million characters: 70 MB retained compiled, 60 MB serialized, which is what each
  * screening isolate loads; README "Policy size"). A term count alone does not bound memory
- * (long patterns make more states), hence the characters too.
+ * (long patterns make more states), hence the characters too. Allow-listed phrases compile into
+ * the same automaton, so they count as terms here.
  */
 import { sql } from "drizzle-orm";
-import { terms } from "../../../db/schema";
+import { allowPhrases, terms } from "../../../db/schema";
+import type { Db } from "../../../pkg/db";
 
-/** Terms in all lists together. */
+/** Terms in all lists, and allow-listed phrases, together. */
 export const MAX_POLICY_TERMS = 200_000;
-/** Characters of all patterns together, counted as SQLite's length() counts them (code points). */
+/** Characters of all patterns and phrases together, counted as SQLite's length() counts them (code points). */
 export const MAX_POLICY_PATTERN_CHARS = 2_000_000;
 
 /** Code points of a pattern: SQLite's length() of the stored text. */
@@ -25,16 +27,24 @@ export function patternChars(pattern: string): number {
   return n;
 }
 
-/** The terms of every list and their characters, read in one statement. */
-export const policySizeSql = sql<number>`(SELECT count(*) FROM ${terms})`;
-export const policyCharsSql = sql<number>`(SELECT coalesce(sum(length(${terms.pattern})), 0) FROM ${terms})`;
+/** What the policy holds now: terms and phrases, and their characters (each an SQL expression). */
+const policySizeSql = sql<number>`((SELECT count(*) FROM ${terms}) + (SELECT count(*) FROM ${allowPhrases}))`;
+const policyCharsSql = sql<number>`((SELECT coalesce(sum(length(${terms.pattern})), 0) FROM ${terms}) + (SELECT coalesce(sum(length(${allowPhrases.phrase})), 0) FROM ${allowPhrases}))`;
 
-/** The condition a write that adds terms or lengthens patterns must leave true (a batch `guard` after its writes). */
+/** The query of what the policy holds now, `{ terms, chars }` (one row), for a `db.batch` beside the write's own reads. */
+export function policyTotals(db: Db) {
+  return db.select({ terms: policySizeSql, chars: policyCharsSql }).from(sql`(SELECT 1)`);
+}
+
+/** The condition a write that adds terms or phrases, or lengthens patterns, must leave true (a batch `guard` after its writes). */
 export const policyWithinLimits = sql`${policySizeSql} <= ${MAX_POLICY_TERMS} AND ${policyCharsSql} <= ${MAX_POLICY_PATTERN_CHARS}`;
 
-/** What a policy of `count` terms and `chars` characters passes, as a sentence; null within both limits. */
+/** The limits, as a sentence. */
+export const POLICY_LIMITS = `One policy holds at most ${MAX_POLICY_TERMS} terms and allow-listed phrases, of ${MAX_POLICY_PATTERN_CHARS} characters together.`;
+
+/** What a policy of `count` terms and phrases and `chars` characters passes, as a sentence; null within both limits. */
 export function policyOverLimits(count: number, chars: number): string | null {
-  if (count > MAX_POLICY_TERMS) return `${count} terms in all lists; one policy holds at most ${MAX_POLICY_TERMS}.`;
-  if (chars > MAX_POLICY_PATTERN_CHARS) return `${chars} pattern characters in all lists; one policy holds at most ${MAX_POLICY_PATTERN_CHARS}.`;
+  if (count > MAX_POLICY_TERMS) return `${count} terms and allow-listed phrases in all; one policy holds at most ${MAX_POLICY_TERMS}.`;
+  if (chars > MAX_POLICY_PATTERN_CHARS) return `${chars} characters of patterns and phrases in all; one policy holds at most ${MAX_POLICY_PATTERN_CHARS}.`;
   return null;
 }

@@ -164,7 +164,7 @@ export function discardCandidate(bucket: R2Bucket, { objectKey }: StoredCandidat
 export function compilePolicy(draft: PolicyDraft, refused: string): Matcher {
   // Imports keep the lists within the limits; lists that pass them some other way are refused
   // before the compile that could exhaust the isolate's memory.
-  const over = policyOverLimits(draft.entries.length, draft.entries.reduce((n, e) => n + patternChars(e.pattern), 0));
+  const over = policyOverLimits(draft.entries.length + draft.allow.length, draft.allow.reduce((n, a) => n + patternChars(a), draft.entries.reduce((n, e) => n + patternChars(e.pattern), 0)));
   if (over) throw new ApiError(422, "policy_invalid", "The lists are too large for one policy; delete terms and try again.", { errors: [{ field: "terms", code: "POLICY_TOO_LARGE", message: over }] });
   try {
     return compile(draft.entries, { allow: draft.allow });

@@ -1,6 +1,7 @@
 // How big one policy may grow (src/policy-limits.ts): imports past the limits are refused whole,
-// also when two imports race for the last room; a pattern edit cannot pass them; lists that pass
-// them some other way are refused at publish and try-it before anything compiles.
+// also when two imports race for the last room; allow-listed phrases count too; a pattern edit
+// cannot pass them; lists that pass them some other way are refused at publish and try-it before
+// anything compiles.
 import { afterEach, describe, expect, it } from "vitest";
 import { call, problem } from "../../../test/support/call";
 import { MAX_POLICY_PATTERN_CHARS, MAX_POLICY_TERMS } from "../src/policy-limits";
@@ -37,7 +38,7 @@ const shortWords = (n: number, from: number) =>
   Array.from({ length: n }, (_, i) => `q${[3, 2, 1, 0].map((k) => String.fromCharCode(97 + (Math.floor((from + i) / 26 ** k) % 26))).join("")}`);
 const rows = (patterns: string[]) => patterns.map((pattern) => ({ pattern, severity: 3 }));
 
-describe("terms in all lists together", () => {
+describe("terms in all lists and allow-listed phrases together", () => {
   it(`at most ${MAX_POLICY_TERMS}: the import that would pass it is refused whole`, async () => {
     const a = await list("half-a"), b = await list("half-b");
     await importTerms(a, rows(shortWords(MAX_POLICY_TERMS / 2, 0)));
@@ -49,13 +50,19 @@ describe("terms in all lists together", () => {
     expect(res.status).toBe(422);
     expect(await problem(res)).toMatchObject({
       code: "import_invalid",
-      errors: [{ field: "(body)", code: "POLICY_TOO_LARGE", message: `With these rows, ${MAX_POLICY_TERMS + 1} terms in all lists; one policy holds at most ${MAX_POLICY_TERMS}.` }],
+      errors: [{ field: "(body)", code: "POLICY_TOO_LARGE", message: `With these rows, ${MAX_POLICY_TERMS + 1} terms and allow-listed phrases in all; one policy holds at most ${MAX_POLICY_TERMS}.` }],
     });
     expect((await totals()).terms).toBe(MAX_POLICY_TERMS);
+
+    // Allow-listed phrases compile into the same automaton: they count too.
+    const phrase = await call("/v1/allow-list", { role: "admin", body: { phrases: ["a phrase that fits nowhere"] } });
+    expect(phrase.status).toBe(422);
+    expect(await problem(phrase)).toMatchObject({ code: "validation_failed", errors: [{ field: "phrases", code: "POLICY_TOO_LARGE" }] });
+    expect((await testEnv.DB.prepare("SELECT count(*) AS n FROM allow_phrases").first<{ n: number }>())!.n).toBe(0);
   });
 });
 
-describe("pattern characters in all lists together", () => {
+describe("characters of all patterns and phrases together", () => {
   const LEN = 125;
   const half = Math.floor(MAX_POLICY_PATTERN_CHARS / 2 / LEN) + 1;
 
@@ -63,7 +70,7 @@ describe("pattern characters in all lists together", () => {
     const a = await list("too-long");
     const res = await call(`/v1/term-lists/${a}/terms`, { role: "admin", body: rows(words(2 * half, LEN, 3)) });
     expect(res.status).toBe(422);
-    expect(await problem(res)).toMatchObject({ code: "import_invalid", errors: [{ field: "(body)", code: "POLICY_TOO_LARGE", message: expect.stringMatching(/pattern characters in all lists/) }] });
+    expect(await problem(res)).toMatchObject({ code: "import_invalid", errors: [{ field: "(body)", code: "POLICY_TOO_LARGE", message: expect.stringMatching(/characters of patterns and phrases in all/) }] });
     expect(await totals()).toEqual({ terms: 0, chars: 0 });
   });
 
@@ -115,7 +122,7 @@ describe("lists past the limits some other way (rows written straight to D1)", (
     for (const [path, body] of [["/v1/policy/publish", undefined], ["/v1/policy/draft/screen", { text: "hello" }]] as const) {
       const res = await call(path, { role: "admin", method: "POST", ...(body ? { body } : {}) });
       expect(res.status).toBe(422);
-      expect(await problem(res)).toMatchObject({ code: "policy_invalid", errors: [{ field: "terms", code: "POLICY_TOO_LARGE", message: expect.stringMatching(/pattern characters in all lists; one policy holds at most/) }] });
+      expect(await problem(res)).toMatchObject({ code: "policy_invalid", errors: [{ field: "terms", code: "POLICY_TOO_LARGE", message: expect.stringMatching(/characters of patterns and phrases in all; one policy holds at most/) }] });
     }
     expect((await testEnv.DB.prepare("SELECT count(*) AS n FROM policy_versions").first<{ n: number }>())!.n).toBe(versions);
     expect((await testEnv.POLICIES.list()).objects).toHaveLength(objects);

@@ -4,7 +4,7 @@ import { asc, eq, gt } from "drizzle-orm";
 import { allowPhrases } from "../../../../db/schema";
 import { createRouter } from "../../../../pkg/app";
 import { auditStatement } from "../../../../pkg/audit";
-import { runAtomic } from "../../../../pkg/batch";
+import { guard, GuardFailed, runAtomic } from "../../../../pkg/batch";
 import { decodeCursor, nextCursor } from "../../../../pkg/cursor";
 import { chunkedInserts, createDb } from "../../../../pkg/db";
 import { ApiError, type FieldError } from "../../../../pkg/errors";
@@ -13,6 +13,7 @@ import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, PageQuerySchema, problemResponses, textProblem } from "../../../../pkg/schemas";
 import { compile, EngineInputError } from "../../engine/index";
 import type { Env } from "../env";
+import { patternChars, POLICY_LIMITS, policyOverLimits, policyTotals, policyWithinLimits } from "../policy-limits";
 import { patternKey } from "../terms-import";
 
 const PhraseSchema = z.object({ id: z.string(), phrase: z.string(), createdAt: z.string() }).openapi("AllowPhrase");
@@ -34,7 +35,11 @@ export const allowListRoutes = createRouter<Env>()
     async (c) => {
       const db = createDb(c.env.DB);
       const { phrases } = c.req.valid("json");
-      const existing = new Set((await db.select({ phrase: allowPhrases.phrase }).from(allowPhrases)).map((r) => patternKey(r.phrase)));
+      const [stored, policy] = await db.batch([
+        db.select({ phrase: allowPhrases.phrase }).from(allowPhrases),
+        policyTotals(db),
+      ]);
+      const existing = new Set(stored.map((r) => patternKey(r.phrase)));
       const errors: FieldError[] = [];
       const seen = new Set<string>();
       const clean = phrases.map((p, i) => {
@@ -57,12 +62,21 @@ export const allowListRoutes = createRouter<Env>()
         return phrase;
       });
       if (errors.length) throw new ApiError(422, "validation_failed", "Some phrases are invalid; nothing was added.", { errors });
+      const over = policyOverLimits(policy[0]!.terms + clean.length, clean.reduce((n, p) => n + patternChars(p), policy[0]!.chars));
+      if (over) throw new ApiError(422, "validation_failed", "The policy has no room for these phrases; nothing was added.", { errors: [{ field: "phrases", code: "POLICY_TOO_LARGE", message: `With these phrases, ${over}` }] });
       const now = Date.now();
       const rows = clean.map((phrase) => ({ id: newId("alw"), phrase, createdAt: now }));
-      await runAtomic(c.env.DB, [
-        ...chunkedInserts(db, allowPhrases, rows),
-        auditStatement(c.get("principal")!, c.get("requestId"), { action: "allow_list.add", subjectType: "allow_list", subjectId: "allow_list", details: { count: rows.length } }),
-      ]);
+      try {
+        await runAtomic(c.env.DB, [
+          ...chunkedInserts(db, allowPhrases, rows),
+          // After the inserts: holds the limits against terms or phrases added at the same time.
+          guard(policyWithinLimits),
+          auditStatement(c.get("principal")!, c.get("requestId"), { action: "allow_list.add", subjectType: "allow_list", subjectId: "allow_list", details: { count: rows.length } }),
+        ]);
+      } catch (e) {
+        if (e instanceof GuardFailed) throw new ApiError(422, "validation_failed", "The policy has no room for these phrases beside changes made at the same time; nothing was added.", { errors: [{ field: "phrases", code: "POLICY_TOO_LARGE", message: POLICY_LIMITS }] });
+        throw e;
+      }
       return c.json({ phrases: rows.map(view) }, 201);
     },
   )

@@ -13,7 +13,7 @@ import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, PageQuerySchema, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Env } from "../env";
 import { CategoryNameSchema, FlagsSchema, SeveritySchema } from "../schemas";
-import { MAX_POLICY_PATTERN_CHARS, MAX_POLICY_TERMS, patternChars, policyCharsSql, policySizeSql, policyWithinLimits } from "../policy-limits";
+import { patternChars, POLICY_LIMITS, policyTotals, policyWithinLimits } from "../policy-limits";
 import { ImportError, importPayloads, MAX_PATTERN_LENGTH, patternKey, rowsFromCsv, rowsFromJson, validateRows, type TermRow } from "../terms-import";
 import { compile, EngineInputError } from "../../engine/index";
 
@@ -238,7 +238,7 @@ export const termListRoutes = createRouter<Env>()
       const raw = isCsv ? rowsFromCsv(text, errors) : rowsFromJson(JSON.parse(text), errors);
       const [existing, policy] = await db.batch([
         db.select({ pattern: terms.pattern }).from(terms).where(eq(terms.listId, list.id)),
-        db.select({ terms: policySizeSql, chars: policyCharsSql }).from(sql`(SELECT 1)`),
+        policyTotals(db),
       ]);
       let rows: TermRow[];
       try {
@@ -265,7 +265,7 @@ export const termListRoutes = createRouter<Env>()
         if (e instanceof GuardFailed) {
           // Another import took the room validateRows counted on.
           throw new ApiError(422, "import_invalid", "The policy has no room for these rows beside terms imported at the same time; nothing was imported.", {
-            errors: [{ field: "(body)", code: "POLICY_TOO_LARGE", message: `One policy holds at most ${MAX_POLICY_TERMS} terms and ${MAX_POLICY_PATTERN_CHARS} pattern characters.` }],
+            errors: [{ field: "(body)", code: "POLICY_TOO_LARGE", message: POLICY_LIMITS }],
           });
         }
         throw e;
@@ -342,7 +342,7 @@ export const termListRoutes = createRouter<Env>()
       } catch (e) {
         if (isUniqueViolation(e)) throw new ApiError(409, "duplicate_pattern", "This list already has this pattern.");
         if (e instanceof GuardFailed) {
-          throw new ApiError(422, "validation_failed", "This pattern would take the policy past its limits.", { errors: [{ field: "pattern", code: "POLICY_TOO_LARGE", message: `The patterns of all lists together would pass ${MAX_POLICY_PATTERN_CHARS} characters, the most one policy holds.` }] });
+          throw new ApiError(422, "validation_failed", "This pattern would take the policy past its limits.", { errors: [{ field: "pattern", code: "POLICY_TOO_LARGE", message: POLICY_LIMITS }] });
         }
         throw e;
       }
