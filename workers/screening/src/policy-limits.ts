@@ -10,7 +10,6 @@
  */
 import { sql } from "drizzle-orm";
 import { allowPhrases, terms } from "../../../db/schema";
-import type { Db } from "../../../pkg/db";
 
 /** Terms in all lists, and allow-listed phrases, together. */
 export const MAX_POLICY_TERMS = 200_000;
@@ -28,13 +27,8 @@ export function patternChars(pattern: string): number {
 }
 
 /** What the policy holds now: terms and phrases, and their characters (each an SQL expression). */
-const policySizeSql = sql<number>`((SELECT count(*) FROM ${terms}) + (SELECT count(*) FROM ${allowPhrases}))`;
-const policyCharsSql = sql<number>`((SELECT coalesce(sum(length(${terms.pattern})), 0) FROM ${terms}) + (SELECT coalesce(sum(length(${allowPhrases.phrase})), 0) FROM ${allowPhrases}))`;
-
-/** The query of what the policy holds now, `{ terms, chars }` (one row), for a `db.batch` beside the write's own reads. */
-export function policyTotals(db: Db) {
-  return db.select({ terms: policySizeSql, chars: policyCharsSql }).from(sql`(SELECT 1)`);
-}
+export const policySizeSql = sql<number>`((SELECT count(*) FROM ${terms}) + (SELECT count(*) FROM ${allowPhrases}))`;
+export const policyCharsSql = sql<number>`((SELECT coalesce(sum(length(${terms.pattern})), 0) FROM ${terms}) + (SELECT coalesce(sum(length(${allowPhrases.phrase})), 0) FROM ${allowPhrases}))`;
 
 /** The condition a write that adds terms or phrases, or lengthens patterns, must leave true (a batch `guard` after its writes). */
 export const policyWithinLimits = sql`${policySizeSql} <= ${MAX_POLICY_TERMS} AND ${policyCharsSql} <= ${MAX_POLICY_PATTERN_CHARS}`;

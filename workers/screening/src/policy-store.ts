@@ -11,7 +11,7 @@ import { sha256Hex } from "../../../pkg/ids";
 import { compile, EngineInputError, FORMAT_VERSION, formatVersionOf, load, type Matcher, type TermEntry } from "../engine/index";
 import { base64DecodeInto, base64ToBytes } from "../../../pkg/encoding";
 import type { PolicyConfig, SeverityRange } from "./policy-config";
-import { patternChars, policyOverLimits } from "./policy-limits";
+import { patternChars, policyCharsSql, policyOverLimits, policySizeSql } from "./policy-limits";
 
 /** Chunks read per query when a version stored in D1 chunks (before 2026-12-07) is loaded: a few MB of base64 in memory at a time. */
 const LOAD_PAGE_CHUNKS = 4;
@@ -51,6 +51,11 @@ export async function readDraft(db: Db): Promise<PolicyDraft> {
   const allow = allowRows.map((a) => a.phrase);
   const contentHash = await sha256Hex(JSON.stringify({ entries, allow, config }));
   return { entries, allow, config, contentHash };
+}
+
+/** The query of what the policy holds now, `{ terms, chars }` in one row (policy-limits.ts), for a `db.batch` beside a write's own reads. */
+export function policyTotals(db: Db) {
+  return db.select({ terms: policySizeSql, chars: policyCharsSql }).from(sql`(SELECT 1)`);
 }
 
 export interface VersionInfo {

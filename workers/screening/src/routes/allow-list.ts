@@ -13,7 +13,8 @@ import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, PageQuerySchema, problemResponses, textProblem } from "../../../../pkg/schemas";
 import { compile, EngineInputError } from "../../engine/index";
 import type { Env } from "../env";
-import { patternChars, POLICY_LIMITS, policyOverLimits, policyTotals, policyWithinLimits } from "../policy-limits";
+import { patternChars, POLICY_LIMITS, policyOverLimits, policyWithinLimits } from "../policy-limits";
+import { policyTotals } from "../policy-store";
 import { patternKey } from "../terms-import";
 
 const PhraseSchema = z.object({ id: z.string(), phrase: z.string(), createdAt: z.string() }).openapi("AllowPhrase");

@@ -13,7 +13,8 @@ import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, PageQuerySchema, problemResponses, safeText } from "../../../../pkg/schemas";
 import type { Env } from "../env";
 import { CategoryNameSchema, FlagsSchema, SeveritySchema } from "../schemas";
-import { patternChars, POLICY_LIMITS, policyTotals, policyWithinLimits } from "../policy-limits";
+import { patternChars, POLICY_LIMITS, policyWithinLimits } from "../policy-limits";
+import { policyTotals } from "../policy-store";
 import { ImportError, importPayloads, MAX_PATTERN_LENGTH, patternKey, rowsFromCsv, rowsFromJson, validateRows, type TermRow } from "../terms-import";
 import { compile, EngineInputError } from "../../engine/index";
 
