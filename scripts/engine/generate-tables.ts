@@ -10,9 +10,15 @@
  *
  * Folding pipeline for one code point (the same pipeline is applied to terms
  * and to text, so it only has to be consistent, not linguistically perfect):
- *   1. format / combining / default-ignorable characters → IGNORE (invisible)
+ *   1. format / combining / default-ignorable characters → IGNORE (invisible), except
+ *      the marks that spell words (below)
  *   2. NFKC (full-width, circled, styled letters, ligatures), lower case,
- *      NFD and drop combining marks (é → e)
+ *      NFD and drop combining marks (é → e), except the marks that spell words: the
+ *      vowel signs, viramas and tone marks of the Indic scripts (Devanagari to Sinhala),
+ *      Thai, Lao, Tibetan, Myanmar and Khmer, and the kana voicing marks. Dropped, they
+ *      made different words one (Thai ดี "good" → ด; Hindi बीमा "insurance" → बम "bomb";
+ *      が → か): they are symbols like letters, and a character composed with one folds
+ *      to its parts (が → か + U+3099).
  *   3. per resulting char: traditional → simplified (OpenCC TSCharacters),
  *      Latin look-alikes (Cyrillic/Greek confusables), Chinese number forms → digits,
  *      leet digits (0 → o, 1 → i) and l → i (1/l/i are one class)
@@ -52,13 +58,21 @@ const NUMBERS: Record<string, string> = {
 // Leet: digits that stand for letters inside words. 1, l and i become one class.
 const LEET: Record<string, string> = { "0": "o", "1": "i", l: "i" };
 
-const isSymbolChar = (c: string) => /^[\p{L}\p{N}]$/u.test(c);
-const isIgnorable = (c: string) => /^[\p{Cf}\p{Mn}\p{Me}\p{Default_Ignorable_Code_Point}]$/u.test(c);
+/** A combining mark that spells words in its script (see step 2): kept as a symbol. */
+const spellsWords = (c: string) => {
+  const cp = c.codePointAt(0)!;
+  return /^\p{M}$/u.test(c) && ((cp >= 0x0900 && cp <= 0x0dff) || (cp >= 0x0e00 && cp <= 0x109f) || (cp >= 0x1780 && cp <= 0x17ff) || cp === 0x3099 || cp === 0x309a);
+};
+const isSymbolChar = (c: string) => /^[\p{L}\p{N}]$/u.test(c) || spellsWords(c);
+const isIgnorable = (c: string) => /^[\p{Cf}\p{Mn}\p{Me}\p{Default_Ignorable_Code_Point}]$/u.test(c) && !spellsWords(c);
 
 function foldString(s: string): string {
-  const base = s.normalize("NFKC").toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").normalize("NFC");
+  const base = s.normalize("NFKC").toLowerCase().normalize("NFD").replace(/\p{M}/gu, (m) => (spellsWords(m) ? m : "")).normalize("NFC");
   let out = "";
-  for (let c of base) {
+  // A character composed with a mark that spells words folds to its parts (ば → は + ゙), as the
+  // same text written decomposed or with a half-width mark (ﾊﾞ) folds code point by code point.
+  const parts = [...base].flatMap((c) => (c.normalize("NFD") !== c && [...c.normalize("NFD")].some(spellsWords) ? [...c.normalize("NFD")] : [c]));
+  for (let c of parts) {
     c = t2s.get(c) ?? c;
     c = CONFUSABLES[c] ?? c;
     c = NUMBERS[c] ?? c;

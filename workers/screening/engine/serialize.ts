@@ -1,5 +1,5 @@
 /**
- * Binary form of a compiled matcher (version 5).
+ * Binary form of a compiled matcher (version 6: version 5's layout).
  *
  *   header: HEADER_WORDS little-endian u32 words (magic "GHSE", version, total bytes,
  *           checksum of all other words, endianness probe, maxGap, section counts,
@@ -18,7 +18,10 @@
  * layout: two-word output records), 3 (no chainRun, a pair filter without state edges) and 4
  * (no edgePairs; state records without REC_SLOTS) are still read — the policies published
  * before version 5 stay loadable — and their arrays are derived at load, as version 1's build
- * did; a publish writes version 5.
+ * did. Version 6 is version 5's layout written by the engine whose folding keeps the marks that
+ * spell words (fold.ts): a version 5 matcher loads and scans, but its terms with such marks were
+ * folded without them, so the screening worker counts it as outdated and a publish recompiles it
+ * (policy-store.ts storedFormatIsOld). A publish writes version 6.
  */
 import { EngineFormatError } from "./types.js";
 import { MAX_DENSE_CLASSES, MAX_DENSE_TARGETS } from "./build/automaton.js";
@@ -27,7 +30,9 @@ import { ALL_FAST_PATHS, classTableFor, makeRuntime, runtimeWith, Scratch, type 
 import { EDGE_PAIR, GOTO_REC, OUT_REC, popcount, REC_DICT, REC_FAIL_SHIFT, REC_WORD, ROOT_PACK, STATE_REC } from "./records.js";
 
 export const FORMAT_MAGIC = 0x45534847; // "GHSE" little-endian
-export const FORMAT_VERSION = 5;
+export const FORMAT_VERSION = 6;
+/** The first version whose derived arrays have today's layout (DERIVED). */
+const DERIVED_LAYOUT_VERSION = 5;
 const HEADER_WORDS = 24;
 const HEADER_BYTES = HEADER_WORDS * 4;
 /** Version 1's header: the first 16 words of version 2's. */
@@ -332,7 +337,7 @@ export function deserialize(input: Uint8Array): { tables: Tables; runtime: Runti
     termIds: x.termIds, termSeverity: x.termSeverity, termCategory: x.termCategory, categories: x.categories,
   };
   validate(tables);
-  if (version < FORMAT_VERSION) return { tables, runtime: null };
+  if (version < DERIVED_LAYOUT_VERSION) return { tables, runtime: null };
   const derived = d as Derived;
   const scalars = { fastLimit: h(20), pairShift: h(21), shallowStates: c.SH, termIsId: h(22) === 1 };
   validateDerived(tables, derived, scalars);
