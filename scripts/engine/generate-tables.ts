@@ -14,7 +14,7 @@
  *      the marks that spell words (below)
  *   2. NFKC (full-width, circled, styled letters, ligatures), lower case,
  *      NFD and drop combining marks (é → e), except the marks that spell words: the
- *      vowel signs, viramas and tone marks of the Indic scripts (Devanagari to Sinhala),
+ *      vowel signs, viramas and tone marks (not the nuktas) of the Indic scripts (Devanagari to Sinhala),
  *      Thai, Lao, Tibetan, Myanmar and Khmer, and the kana voicing marks. Dropped, they
  *      made different words one (Thai ดี "good" → ด; Hindi बीमा "insurance" → बम "bomb";
  *      が → か): they are symbols like letters, and a character composed with one folds
@@ -58,10 +58,12 @@ const NUMBERS: Record<string, string> = {
 // Leet: digits that stand for letters inside words. 1, l and i become one class.
 const LEET: Record<string, string> = { "0": "o", "1": "i", l: "i" };
 
+/** Indic nuktas: writers often leave them out (ज़रूरी / जरूरी), so they stay dropped like accents. */
+const NUKTAS = new Set([0x093c, 0x09bc, 0x0a3c, 0x0abc, 0x0b3c, 0x0c3c, 0x0cbc]);
 /** A combining mark that spells words in its script (see step 2): kept as a symbol. */
 const spellsWords = (c: string) => {
   const cp = c.codePointAt(0)!;
-  return /^\p{M}$/u.test(c) && ((cp >= 0x0900 && cp <= 0x0dff) || (cp >= 0x0e00 && cp <= 0x109f) || (cp >= 0x1780 && cp <= 0x17ff) || cp === 0x3099 || cp === 0x309a);
+  return /^\p{M}$/u.test(c) && !NUKTAS.has(cp) && ((cp >= 0x0900 && cp <= 0x0dff) || (cp >= 0x0e00 && cp <= 0x109f) || (cp >= 0x1780 && cp <= 0x17ff) || cp === 0x3099 || cp === 0x309a);
 };
 const isSymbolChar = (c: string) => /^[\p{L}\p{N}]$/u.test(c) || spellsWords(c);
 const isIgnorable = (c: string) => /^[\p{Cf}\p{Mn}\p{Me}\p{Default_Ignorable_Code_Point}]$/u.test(c) && !spellsWords(c);

@@ -38,6 +38,7 @@ describe("Unicode", () => {
   // Marks that spell words are letters: without them different words were one.
   table("Thai vowel and tone marks are letters", "ดี", [["ดีมาก", ["ดี"]], ["ดมาก", []], ["ได้", []]]);
   table("Devanagari vowel signs are letters", "बम", [["बम धमाका", ["बम"]], ["बीमा कंपनी", []], ["बमों", []]]);
+  table("a nukta is left out like an accent", "ज़रूरी", [["जरूरी काम", ["जरूरी"]], ["ज़रूरी", ["ज़रूरी"]]]);
   table("kana voicing marks are letters", "ばか", [["ばかやろう", ["ばか"]], ["はかまいり", []], ["は\u3099か", ["は\u3099か"]]]);
   table("half-width kana with a voicing mark", "バカ", [["ﾊﾞｶ", ["ﾊﾞｶ"]], ["ﾊｶ", []]]);
   table("Hebrew points and Arabic vowel marks stay invisible", "شكرا", [["شُكْرًا", ["شُكْرًا"]]]);
