@@ -415,7 +415,7 @@ export interface paths {
         put?: never;
         /**
          * Import terms (admin): a JSON array of { pattern, severity, flags? } or CSV (header pattern,severity[,flags]). All-or-nothing; every bad row reported.
-         * @description Up to 100,000 rows per call. CSV: RFC 4180, header line required, flags cell lists flag names separated by `;` with `!` for false (`pinyin;initials;!repeats`). Errors name rows as `rows[i]` (JSON, 0-based) or `line n` (CSV, 1-based, header is line 1).
+         * @description Up to 100,000 rows per call. CSV: RFC 4180, header line required, flags cell lists flag names separated by `;` with `!` for false (`pinyin;initials;!repeats`). Errors name rows as `rows[i]` (JSON, 0-based) or `line n` (CSV, 1-based, header is line 1). One policy holds at most 200000 terms and allow-listed phrases, of 2000000 characters together. Rows past that are refused whole (`POLICY_TOO_LARGE`).
          */
         post: operations["createTermListTerm"];
         delete?: never;
@@ -452,7 +452,10 @@ export interface paths {
         /** Page through allow-listed phrases (admin). */
         get: operations["getAllowList"];
         put?: never;
-        /** Add allow-listed phrases (admin), all or none; takes effect at the next publish. */
+        /**
+         * Add allow-listed phrases (admin), all or none; takes effect at the next publish.
+         * @description Up to 1,000 phrases per call. One policy holds at most 200000 terms and allow-listed phrases, of 2000000 characters together. Phrases past that are refused whole (`POLICY_TOO_LARGE`).
+         */
         post: operations["createAllowListItem"];
         delete?: never;
         options?: never;

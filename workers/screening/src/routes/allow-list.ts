@@ -30,6 +30,7 @@ export const allowListRoutes = createRouter<Env>()
       method: "post",
       path: "/v1/allow-list",
       summary: "Add allow-listed phrases (admin), all or none; takes effect at the next publish.",
+      description: `Up to 1,000 phrases per call. ${POLICY_LIMITS} Phrases past that are refused whole (\`POLICY_TOO_LARGE\`).`,
       request: { body: { required: true, ...json(AddBody) } },
       responses: { 201: { description: "Added", ...json(z.object({ phrases: z.array(PhraseSchema) })) }, ...problemResponses(401, 403, 415, 422) },
     }),

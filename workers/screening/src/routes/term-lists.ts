@@ -211,7 +211,7 @@ export const termListRoutes = createRouter<Env>()
       path: "/v1/term-lists/{id}/terms",
       summary: "Import terms (admin): a JSON array of { pattern, severity, flags? } or CSV (header pattern,severity[,flags]). All-or-nothing; every bad row reported.",
       description:
-        "Up to 100,000 rows per call. CSV: RFC 4180, header line required, flags cell lists flag names separated by `;` with `!` for false (`pinyin;initials;!repeats`). Errors name rows as `rows[i]` (JSON, 0-based) or `line n` (CSV, 1-based, header is line 1).",
+        `Up to 100,000 rows per call. CSV: RFC 4180, header line required, flags cell lists flag names separated by \`;\` with \`!\` for false (\`pinyin;initials;!repeats\`). Errors name rows as \`rows[i]\` (JSON, 0-based) or \`line n\` (CSV, 1-based, header is line 1). ${POLICY_LIMITS} Rows past that are refused whole (\`POLICY_TOO_LARGE\`).`,
       request: {
         params: ListParams,
         body: {
