@@ -696,7 +696,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This isolate's matcher cache (loaded version, first-load time, loads, hits) (operator). */
+        /**
+         * This isolate's matcher cache (loaded version, first-load time, stored format, loads, hits) (operator).
+         * @description `formatOutdated`: the loaded version was stored by an older engine format (compiled under older matching rules); publishing once recompiles it, even when the lists are unchanged.
+         */
         get: operations["getPolicyCache"];
         put?: never;
         post?: never;
@@ -6358,6 +6361,8 @@ export interface operations {
                         terms: number;
                         loadMs: number | null;
                         loadedAt: string | null;
+                        format: number | null;
+                        formatOutdated: boolean;
                         loads: number;
                         hits: number;
                     };

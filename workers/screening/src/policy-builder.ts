@@ -14,6 +14,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../../../pkg/db";
 import { ApiError, type FieldError } from "../../../pkg/errors";
+import { FORMAT_VERSION } from "../engine/index";
 import { decide, type Facts } from "./decide";
 import type { Env } from "./env";
 import type { LoadedPolicy } from "./policy-cache";
@@ -124,5 +125,5 @@ function compiledDraft(draft: PolicyDraft): LoadedPolicy {
 
 function loadedDraft(draft: PolicyDraft, matcher: LoadedPolicy["matcher"]): LoadedPolicy {
   const now = Date.now();
-  return { version: 0, matcher, config: draft.config, blocked: new Set(draft.config.blockedDomains), loadMs: 0, loadedAt: now };
+  return { version: 0, matcher, config: draft.config, blocked: new Set(draft.config.blockedDomains), loadMs: 0, format: FORMAT_VERSION, loadedAt: now };
 }

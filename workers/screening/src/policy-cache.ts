@@ -7,7 +7,7 @@
  */
 import type { Db } from "../../../pkg/db";
 import { log } from "../../../pkg/log";
-import type { Matcher } from "../engine/index";
+import { FORMAT_VERSION, type Matcher } from "../engine/index";
 import type { PolicyConfig } from "./policy-config";
 import { loadVersion } from "./policy-store";
 
@@ -18,6 +18,8 @@ export interface LoadedPolicy {
   blocked: ReadonlySet<string>;
   /** Wall time of the load (D1 row, R2 object, load()), ms. */
   loadMs: number;
+  /** The engine format the version was stored in (below FORMAT_VERSION: publish to recompile it). */
+  format: number;
   loadedAt: number;
 }
 
@@ -35,15 +37,18 @@ export async function policyFor(db: Db, bucket: R2Bucket, version: number): Prom
   if (!p) {
     p = (async () => {
       const started = Date.now();
-      const { matcher, config } = await loadVersion(db, bucket, version);
+      const { matcher, config, format } = await loadVersion(db, bucket, version);
       // Build the term index and warm the scan path now, not in the first request's decision.
       matcher.term(0);
       matcher.findAll("warm-up 预热 text");
-      const loaded: LoadedPolicy = { version, matcher, config, blocked: new Set(config.blockedDomains), loadMs: Date.now() - started, loadedAt: Date.now() };
+      const loaded: LoadedPolicy = { version, matcher, config, blocked: new Set(config.blockedDomains), loadMs: Date.now() - started, format, loadedAt: Date.now() };
       // The latest load wins; a request that reads another version number loads that one.
       active = loaded;
       stats.loads++;
-      log("info", "policy_loaded", { version, terms: matcher.termCount, loadMs: loaded.loadMs });
+      log("info", "policy_loaded", { version, terms: matcher.termCount, loadMs: loaded.loadMs, format });
+      // An older format still screens, but was compiled under older rules (engine README: format
+      // version 6 changed folding): an operator should publish once.
+      if (format < FORMAT_VERSION) log("warn", "policy_format_outdated", { version, format, current: FORMAT_VERSION });
       return loaded;
     })().finally(() => inflight.delete(version));
     inflight.set(version, p);
@@ -57,6 +62,8 @@ export function cacheStats() {
     terms: active?.matcher.termCount ?? 0,
     loadMs: active?.loadMs ?? null,
     loadedAt: active ? new Date(active.loadedAt).toISOString() : null,
+    format: active?.format ?? null,
+    formatOutdated: active ? active.format < FORMAT_VERSION : false,
     loads: stats.loads,
     hits: stats.hits,
   };

@@ -105,7 +105,7 @@ export async function storeCandidate(db: Db, bucket: R2Bucket, draft: PolicyDraf
   const byteSize = await putCompiled(bucket, objectKey, draft, { version: String(version), contentHash: draft.contentHash });
   let loaded: Matcher;
   try {
-    const matcher = await loadObject(bucket, objectKey, byteSize);
+    const matcher = (await loadObject(bucket, objectKey, byteSize))?.matcher;
     if (!matcher) throw new Error(`policy version ${version}: the stored matcher did not read back whole`);
     loaded = matcher;
   } catch (e) {
@@ -226,8 +226,11 @@ export async function storedFormatIsOld(db: Db, bucket: R2Bucket, { version, obj
   return format !== undefined && format < FORMAT_VERSION;
 }
 
-/** Reads a version's config and stored matcher and loads the matcher (no compile). */
-export async function loadVersion(db: Db, bucket: R2Bucket, version: number): Promise<{ matcher: Matcher; config: PolicyConfig }> {
+/**
+ * Reads a version's config and stored matcher and loads the matcher (no compile). `format`: the
+ * engine format its bytes were written in (below FORMAT_VERSION: a publish should recompile it).
+ */
+export async function loadVersion(db: Db, bucket: R2Bucket, version: number): Promise<{ matcher: Matcher; config: PolicyConfig; format: number }> {
   const m = await db
     .select({ config: policyVersions.config, chunkCount: policyVersions.chunkCount, byteSize: policyVersions.byteSize, objectKey: policyVersions.objectKey })
     .from(policyVersions)
@@ -236,22 +239,25 @@ export async function loadVersion(db: Db, bucket: R2Bucket, version: number): Pr
   if (!m) throw incomplete(version);
   const config = JSON.parse(m.config) as PolicyConfig;
   if (m.objectKey) {
-    const matcher = await loadObject(bucket, m.objectKey, m.byteSize);
-    if (!matcher) throw incomplete(version);
-    return { matcher, config };
+    const loaded = await loadObject(bucket, m.objectKey, m.byteSize);
+    if (!loaded) throw incomplete(version);
+    return { ...loaded, config };
   }
   // The empty policy of migration 0013 stores no matcher (publish always stored at least one chunk).
-  if (m.chunkCount === 0) return { matcher: compile([]), config };
-  return { matcher: load(await chunkedBytes(db, version, m.chunkCount, m.byteSize)), config };
+  if (m.chunkCount === 0) return { matcher: compile([]), config, format: FORMAT_VERSION };
+  const bytes = await chunkedBytes(db, version, m.chunkCount, m.byteSize);
+  return { matcher: load(bytes), config, format: formatVersionOf(bytes) ?? FORMAT_VERSION };
 }
 
 const incomplete = (version: number) => new Error(`policy version ${version} is missing or incomplete`);
 
-/** The matcher stored in R2 under `key`, loaded; undefined if the object is missing or not `byteSize` bytes. */
-async function loadObject(bucket: R2Bucket, key: string, byteSize: number): Promise<Matcher | undefined> {
+/** The matcher stored in R2 under `key`, loaded, and its format; undefined if the object is missing or not `byteSize` bytes. */
+async function loadObject(bucket: R2Bucket, key: string, byteSize: number): Promise<{ matcher: Matcher; format: number } | undefined> {
   const obj = await bucket.get(key);
   if (!obj || obj.size !== byteSize) return undefined;
-  return load(new Uint8Array(await obj.arrayBuffer()));
+  const bytes = new Uint8Array(await obj.arrayBuffer());
+  // load() refuses bytes without the magic, so a loaded matcher's header has a version.
+  return { matcher: load(bytes), format: formatVersionOf(bytes)! };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call } from "../../../test/support/call";
 import { FORMAT_VERSION, formatVersionOf } from "../engine/index";
+import { checksum } from "../engine/serialize";
 import { createList, importTerms, publish, screen, seedAccount, testEnv } from "./helpers";
 
 describe("term lists", () => {
@@ -191,8 +192,17 @@ describe("policy versions", () => {
     };
     const old = await stored(v1);
     expect(formatVersionOf(old.bytes)).toBe(FORMAT_VERSION);
-    new DataView(old.bytes.buffer).setUint32(4, FORMAT_VERSION - 1, true);
+    const dv = new DataView(old.bytes.buffer);
+    dv.setUint32(4, FORMAT_VERSION - 1, true);
+    // The checksum covers the header's version word: written again, the bytes load as an older build's would.
+    dv.setUint32(12, checksum(new Uint32Array(old.bytes.buffer)), true);
     await testEnv.POLICIES.put(old.key, old.bytes);
+
+    // Until then it screens, and the isolate's cache says it is outdated.
+    const before = await screen({ accountId: account, text: "看淫秽视频" });
+    expect(before.policyVersion).toBe(v1);
+    const cache = await call("/v1/policy/cache", { role: "operator" });
+    expect(await cache.json()).toMatchObject({ version: v1, format: FORMAT_VERSION - 1, formatOutdated: true });
 
     const up = await call("/v1/policy/publish", { role: "admin", method: "POST" });
     expect(up.status).toBe(201);
@@ -205,6 +215,7 @@ describe("policy versions", () => {
     const r = await screen({ accountId: account, text: "看淫秽视频" });
     expect(r.policyVersion).toBe(v2);
     expect(r.verdict).not.toBe("allow");
+    expect(await (await call("/v1/policy/cache", { role: "operator" })).json()).toMatchObject({ version: v2, format: FORMAT_VERSION, formatOutdated: false });
     // Once in the current format, an unchanged policy is refused again.
     const again = await call("/v1/policy/publish", { role: "admin", method: "POST" });
     expect(again.status).toBe(409);

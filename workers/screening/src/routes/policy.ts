@@ -291,7 +291,8 @@ export const policyRoutes = createRouter<Env>()
       tags: ["policy"],
       method: "get",
       path: "/v1/policy/cache",
-      summary: "This isolate's matcher cache (loaded version, first-load time, loads, hits) (operator).",
+      summary: "This isolate's matcher cache (loaded version, first-load time, stored format, loads, hits) (operator).",
+      description: "`formatOutdated`: the loaded version was stored by an older engine format (compiled under older matching rules); publishing once recompiles it, even when the lists are unchanged.",
       responses: {
         200: {
           description: "Cache",
@@ -301,6 +302,8 @@ export const policyRoutes = createRouter<Env>()
               terms: z.number().int(),
               loadMs: z.number().nullable(),
               loadedAt: z.string().nullable(),
+              format: z.number().int().nullable(),
+              formatOutdated: z.boolean(),
               loads: z.number().int(),
               hits: z.number().int(),
             }),
