@@ -15,8 +15,12 @@ const IMPORT_ROWS = 100_000;
 async function measure(name: ShapeName) {
   const shape = makeShape(name, 10_000);
   // One list takes a pattern once (terms-import.ts patternKey): the generated shapes repeat a few.
-  const seen = new Set<string>();
-  const patterns = shape.terms.filter((t) => !seen.has(patternKey(t)) && Boolean(seen.add(patternKey(t))));
+  const byKey = new Map<string, string>();
+  for (const t of shape.terms) {
+    const key = patternKey(t);
+    if (!byKey.has(key)) byKey.set(key, t);
+  }
+  const patterns = [...byKey.values()];
   const chars = patterns.reduce((n, t) => n + patternChars(t), 0);
   let row = "";
   await withStack(async (stack) => {

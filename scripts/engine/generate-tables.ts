@@ -73,7 +73,10 @@ function foldString(s: string): string {
   let out = "";
   // A character composed with a mark that spells words folds to its parts (ば → は + ゙), as the
   // same text written decomposed or with a half-width mark (ﾊﾞ) folds code point by code point.
-  const parts = [...base].flatMap((c) => (c.normalize("NFD") !== c && [...c.normalize("NFD")].some(spellsWords) ? [...c.normalize("NFD")] : [c]));
+  const parts = [...base].flatMap((c) => {
+    const d = [...c.normalize("NFD")];
+    return d.length > 1 && d.some(spellsWords) ? d : [c];
+  });
   for (let c of parts) {
     c = t2s.get(c) ?? c;
     c = CONFUSABLES[c] ?? c;

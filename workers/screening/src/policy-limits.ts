@@ -36,8 +36,19 @@ export const policyWithinLimits = sql`${policySizeSql} <= ${MAX_POLICY_TERMS} AN
 /** The limits, as a sentence. */
 export const POLICY_LIMITS = `One policy holds at most ${MAX_POLICY_TERMS} terms and allow-listed phrases, of ${MAX_POLICY_PATTERN_CHARS} characters together.`;
 
-/** What a policy of `count` terms and phrases and `chars` characters passes, as a sentence; null within both limits. */
-export function policyOverLimits(count: number, chars: number): string | null {
+/** Terms and phrases a policy holds, and their characters. */
+export interface PolicyTotals {
+  terms: number;
+  chars: number;
+}
+
+/**
+ * What a policy of `held` plus the patterns or phrases `added` would pass, as a sentence; null
+ * within both limits.
+ */
+export function policyOverLimits(held: PolicyTotals, added: readonly string[]): string | null {
+  const count = held.terms + added.length;
+  const chars = added.reduce((n, p) => n + patternChars(p), held.chars);
   if (count > MAX_POLICY_TERMS) return `${count} terms and allow-listed phrases in all; one policy holds at most ${MAX_POLICY_TERMS}.`;
   if (chars > MAX_POLICY_PATTERN_CHARS) return `${chars} characters of patterns and phrases in all; one policy holds at most ${MAX_POLICY_PATTERN_CHARS}.`;
   return null;

@@ -11,7 +11,7 @@ import { sha256Hex } from "../../../pkg/ids";
 import { compile, EngineInputError, FORMAT_VERSION, formatVersionOf, load, type Matcher, type TermEntry } from "../engine/index";
 import { base64DecodeInto, base64ToBytes } from "../../../pkg/encoding";
 import type { PolicyConfig, SeverityRange } from "./policy-config";
-import { patternChars, policyCharsSql, policyOverLimits, policySizeSql } from "./policy-limits";
+import { policyCharsSql, policyOverLimits, policySizeSql } from "./policy-limits";
 
 /** Chunks read per query when a version stored in D1 chunks (before 2026-12-07) is loaded: a few MB of base64 in memory at a time. */
 const LOAD_PAGE_CHUNKS = 4;
@@ -169,7 +169,7 @@ export function discardCandidate(bucket: R2Bucket, { objectKey }: StoredCandidat
 export function compilePolicy(draft: PolicyDraft, refused: string): Matcher {
   // Imports keep the lists within the limits; lists that pass them some other way are refused
   // before the compile that could exhaust the isolate's memory.
-  const over = policyOverLimits(draft.entries.length + draft.allow.length, draft.allow.reduce((n, a) => n + patternChars(a), draft.entries.reduce((n, e) => n + patternChars(e.pattern), 0)));
+  const over = policyOverLimits({ terms: 0, chars: 0 }, [...draft.entries.map((e) => e.pattern), ...draft.allow]);
   if (over) throw new ApiError(422, "policy_invalid", "The lists are too large for one policy; delete terms and try again.", { errors: [{ field: "terms", code: "POLICY_TOO_LARGE", message: over }] });
   try {
     return compile(draft.entries, { allow: draft.allow });

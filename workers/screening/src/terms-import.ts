@@ -6,7 +6,7 @@
 import { compile, EngineInputError, type TermEntry } from "../engine/index";
 import type { FieldError } from "../../../pkg/errors";
 import { parseCsv } from "./csv";
-import { patternChars, policyOverLimits } from "./policy-limits";
+import { policyOverLimits, type PolicyTotals } from "./policy-limits";
 import { textProblem } from "../../../pkg/schemas";
 
 export const MIN_SEVERITY = 1;
@@ -130,7 +130,7 @@ export function rowsFromCsv(body: string, errors: FieldError[]): RawRow[] {
  * `policy`, the terms and pattern characters of all lists now (policy-limits.ts: the rows must
  * fit beside them, checked before the engine compiles the rows).
  */
-export function validateRows(raw: RawRow[], existing: ReadonlySet<string>, errors: FieldError[], policy: { terms: number; chars: number } = { terms: 0, chars: 0 }): TermRow[] {
+export function validateRows(raw: RawRow[], existing: ReadonlySet<string>, errors: FieldError[], policy: PolicyTotals = { terms: 0, chars: 0 }): TermRow[] {
   if (raw.length === 0 && errors.length === 0) errors.push({ field: "(body)", code: "EMPTY_IMPORT", message: "The import has no rows." });
   if (raw.length > MAX_IMPORT_ROWS) {
     errors.push({ field: "(body)", code: "TOO_MANY_ROWS", message: `At most ${MAX_IMPORT_ROWS} rows per import; split the file.` });
@@ -171,7 +171,7 @@ export function validateRows(raw: RawRow[], existing: ReadonlySet<string>, error
     }
   }
   if (errors.length === 0) {
-    const over = policyOverLimits(policy.terms + out.length, out.reduce((n, r) => n + patternChars(r.pattern), policy.chars));
+    const over = policyOverLimits(policy, out.map((r) => r.pattern));
     if (over) errors.push({ field: "(body)", code: "POLICY_TOO_LARGE", message: `With these rows, ${over}` });
     else engineCheck(out, rowAt, errors);
   }

@@ -13,7 +13,7 @@ import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, PageQuerySchema, problemResponses, textProblem } from "../../../../pkg/schemas";
 import { compile, EngineInputError } from "../../engine/index";
 import type { Env } from "../env";
-import { patternChars, POLICY_LIMITS, policyOverLimits, policyWithinLimits } from "../policy-limits";
+import { POLICY_LIMITS, policyOverLimits, policyWithinLimits } from "../policy-limits";
 import { policyTotals } from "../policy-store";
 import { patternKey } from "../terms-import";
 
@@ -64,7 +64,7 @@ export const allowListRoutes = createRouter<Env>()
         return phrase;
       });
       if (errors.length) throw new ApiError(422, "validation_failed", "Some phrases are invalid; nothing was added.", { errors });
-      const over = policyOverLimits(policy[0]!.terms + clean.length, clean.reduce((n, p) => n + patternChars(p), policy[0]!.chars));
+      const over = policyOverLimits(policy[0]!, clean);
       if (over) throw new ApiError(422, "validation_failed", "The policy has no room for these phrases; nothing was added.", { errors: [{ field: "phrases", code: "POLICY_TOO_LARGE", message: `With these phrases, ${over}` }] });
       const now = Date.now();
       const rows = clean.map((phrase) => ({ id: newId("alw"), phrase, createdAt: now }));
