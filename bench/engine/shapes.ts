@@ -32,7 +32,7 @@ export interface Shape {
 
 /** Characters per planted term in the microblog text, per shape: tuned so that the engine
  * finds about one match per 50 characters once accidental matches are counted. */
-const PLANT_EVERY: Record<ShapeName, number> = { current: 42, cjk: 66, latin: 131, scale: 119 };
+export const PLANT_EVERY: Record<ShapeName, number> = { current: 42, cjk: 66, latin: 131, scale: 119 };
 
 // The most frequent characters of modern Chinese text, most frequent first (after the
 // well-known corpus counts; the exact order matters little to a Zipf draw).
@@ -148,8 +148,9 @@ function cjkHeavyTerms(count: number, rnd: () => number, taken: Set<string>): st
   return out;
 }
 
-/** Microblog text of about `length` characters with `terms` planted every ~`plantEvery` characters. */
-export function microblogText(terms: readonly string[], length: number, plantEvery: number, seed: number): string {
+/** Microblog text of about `length` characters with `terms` planted every ~`plantEvery` characters
+ * (`planted`, if given, counts the planted terms and their characters). */
+export function microblogText(terms: readonly string[], length: number, plantEvery: number, seed: number, planted?: { terms: number; chars: number }): string {
   const rnd = mulberry32(seed);
   const chars = charsByFrequency();
   const rank = zipf(chars.length, 1.15, 2, rnd); // prose: the first 1,000 characters ≈ 85 % of draws
@@ -178,6 +179,7 @@ export function microblogText(terms: readonly string[], length: number, plantEve
       const t = disguise(pick(terms));
       parts.push(t);
       len += t.length;
+      if (planted) { planted.terms++; planted.chars += t.length; }
       nextPlant = len + int(1, 2 * plantEvery); // uniform gap, mean plantEvery
     }
   };
