@@ -2903,6 +2903,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -2914,6 +2923,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2989,6 +3007,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -3018,6 +3045,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3080,6 +3116,15 @@ export interface operations {
                     "application/json": components["schemas"]["RevealedIdentity"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -3109,6 +3154,15 @@ export interface operations {
             };
             /** @description Problem: `code_expired`, `identity_erased` */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3177,6 +3231,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -3206,6 +3269,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3269,6 +3341,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -3289,6 +3370,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3351,6 +3441,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccountActionResult"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -3380,6 +3479,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3551,6 +3659,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `unsupported_media_type` */
             415: {
                 headers: {
@@ -3688,6 +3805,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -3726,6 +3852,15 @@ export interface operations {
             };
             /** @description Problem: `code_expired`, `identity_erased` */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3814,6 +3949,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3939,6 +4083,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublisherLicence"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -3968,6 +4121,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4030,6 +4192,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublisherLicence"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -4059,6 +4230,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4252,8 +4432,26 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4328,6 +4526,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -4339,6 +4546,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4399,6 +4615,15 @@ export interface operations {
                     "application/json": components["schemas"]["ScreenResult"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -4428,6 +4653,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4613,6 +4847,15 @@ export interface operations {
                     "application/json": components["schemas"]["TermList"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -4633,6 +4876,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4718,6 +4970,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests for this key (or, without a key, this client address) */
             429: {
                 headers: {
@@ -4781,6 +5042,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests for this key (or, without a key, this client address) */
             429: {
                 headers: {
@@ -4818,6 +5088,15 @@ export interface operations {
                     "application/json": components["schemas"]["TermList"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -4847,6 +5126,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4992,6 +5280,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -5116,6 +5413,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests for this key (or, without a key, this client address) */
             429: {
                 headers: {
@@ -5154,6 +5460,15 @@ export interface operations {
                     "application/json": components["schemas"]["Term"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -5183,6 +5498,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5309,6 +5633,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -5320,6 +5653,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5398,6 +5740,15 @@ export interface operations {
             };
             /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5506,6 +5857,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -5517,6 +5877,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5595,6 +5964,15 @@ export interface operations {
             };
             /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5693,6 +6071,15 @@ export interface operations {
                     "application/json": components["schemas"]["ContactRule"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -5704,6 +6091,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5951,6 +6347,15 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyVersion"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -5980,6 +6385,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6093,6 +6507,15 @@ export interface operations {
                     "application/json": components["schemas"]["ScreeningCategory"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -6104,6 +6527,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6232,6 +6664,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublisherOutlet"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -6243,6 +6684,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6321,6 +6771,15 @@ export interface operations {
             };
             /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `code_incorrect`, `decision_not_applicable`, `not_appealable`, `idempotency_key_reused`, `invalid_text`, `text_too_long`, `import_invalid`, `invalid_cursor`, `invalid_thresholds`, `policy_invalid`, `repost_of_itself`, `unknown_category`, `unknown_account`, `webhook_url_invalid`, `webhook_url_insecure`, `webhook_url_forbidden` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6421,6 +6880,15 @@ export interface operations {
                     "application/json": components["schemas"]["DraftScreenResult"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -6432,6 +6900,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6558,6 +7035,15 @@ export interface operations {
                     "application/json": components["schemas"]["SpreadCount"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -6587,6 +7073,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6661,6 +7156,15 @@ export interface operations {
                     "application/json": components["schemas"]["SpreadCount"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -6690,6 +7194,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6913,6 +7426,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -6942,6 +7464,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7051,6 +7582,15 @@ export interface operations {
                     "application/json": components["schemas"]["SpreadThresholds"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -7071,6 +7611,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7131,6 +7680,15 @@ export interface operations {
                     "application/json": components["schemas"]["SpreadThresholds"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -7151,6 +7709,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7692,6 +8259,15 @@ export interface operations {
                     "application/json": components["schemas"]["Report"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -7721,6 +8297,24 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8003,6 +8597,15 @@ export interface operations {
                     "application/json": components["schemas"]["DecidedReviewItem"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -8032,6 +8635,24 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8092,6 +8713,15 @@ export interface operations {
                     "application/json": components["schemas"]["BulkDecisionResult"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -8103,6 +8733,24 @@ export interface operations {
             };
             /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8165,6 +8813,15 @@ export interface operations {
                     "application/json": components["schemas"]["StoryDecisionResult"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -8194,6 +8851,15 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8408,6 +9074,15 @@ export interface operations {
                     "application/json": components["schemas"]["Appeal"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -8437,6 +9112,24 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8568,6 +9261,15 @@ export interface operations {
                     "application/json": components["schemas"]["Appeal"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -8597,6 +9299,24 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9194,6 +9914,15 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -9205,6 +9934,24 @@ export interface operations {
             };
             /** @description Problem: `forbidden_role`, `same_operator`, `not_affected_account`, `csrf_token_invalid` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9403,6 +10150,15 @@ export interface operations {
                     "application/json": components["schemas"]["Webhook"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -9423,6 +10179,24 @@ export interface operations {
             };
             /** @description Problem: `route_not_found`, `account_not_found`, `allow_phrase_not_found`, `blocked_domain_not_found`, `evidence_not_found`, `key_not_found`, `licence_not_found`, `outlet_not_found`, `post_not_found`, `story_not_found`, `report_not_found`, `appeal_not_found`, `decision_not_found`, `review_item_not_found`, `subject_not_found`, `term_list_not_found`, `term_not_found`, `version_not_found`, `webhook_not_found`, `delivery_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9476,6 +10250,15 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSecretRotated"];
                 };
             };
+            /** @description Problem: `malformed_json`, `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_credentials`, `invalid_authorization_header`, `invalid_key`, `revoked_key`, `webhook_signature_missing`, `webhook_signature_invalid`, `webhook_timestamp_stale` */
             401: {
                 headers: {
@@ -9505,6 +10288,24 @@ export interface operations {
             };
             /** @description Problem: `code_not_active`, `concurrent_change`, `identity_already_erased`, `identity_limit`, `invalid_transition`, `key_revoked`, `licence_already_revoked`, `licence_conflict`, `phone_taken`, `publisher_not_eligible`, `already_current`, `already_decided`, `appeal_pending`, `appeal_exists`, `appeal_window_closed`, `not_reversible`, `duplicate_pattern`, `import_conflict`, `item_claimed`, `audit_log_empty`, `no_changes`, `post_blocked`, `post_exists`, `post_removed`, `publish_conflict`, `repost_chain_conflict`, `shards_locked`, `subject_already_actioned`, `story_already_removed`, `term_list_name_taken` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_media_type` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ import { type AlsoAccept, BODY_METHODS, checkBody } from "./body";
 import { ApiError, notFound, onError, type FieldError } from "./errors";
 import { REQUEST_ID_HEADER } from "./headers";
 import { log } from "./log";
+import { problemResponses } from "./schemas";
 import type { Principal } from "./principal";
 
 /** Per-request values every worker sets (`c.get("requestId")`, `c.get("principal")`). */
@@ -90,7 +91,7 @@ export function createApp<Bindings extends object, Variables extends object = {}
   worker: string,
   options: { alsoAccept?: AlsoAccept[]; edge?: boolean } = {},
 ): OpenAPIHono<{ Bindings: Bindings; Variables: AppVariables & Variables }> {
-  const app = withRoles(new OpenAPIHono<{ Bindings: Bindings; Variables: AppVariables & Variables }>({ defaultHook: validationHook }));
+  const app = withContract(new OpenAPIHono<{ Bindings: Bindings; Variables: AppVariables & Variables }>({ defaultHook: validationHook }));
   app.use("*", requestContext(worker, { trustIncoming: !options.edge }));
   // At the edge the gateway checks bodies itself, after routing and authentication.
   if (!options.edge) app.use("/v1/*", bodyGuard(options.alsoAccept));
@@ -101,22 +102,28 @@ export function createApp<Bindings extends object, Variables extends object = {}
 
 /** A sub-app for one resource, sharing the validation hook; mount with `app.route("/", sub)`. */
 export function createRouter<Bindings extends object>(): OpenAPIHono<AppEnv<Bindings>> {
-  return withRoles(new OpenAPIHono<AppEnv<Bindings>>({ defaultHook: validationHook }));
+  return withContract(new OpenAPIHono<AppEnv<Bindings>>({ defaultHook: validationHook }));
 }
 
 /**
- * Marks every operation registered on `app` with the roles that may call it
- * (`x-gatehouse-roles`, from its `requireRole` middleware; `[]` where no key is needed), so the
- * OpenAPI document says who may call what — read by the role-matrix test and by clients.
- * (`OpenAPIHono.openapi` drops a route's middleware before registering it, hence here.)
+ * Completes every operation registered on `app` with what the shared layers give it, so the
+ * OpenAPI document says it without each route repeating it:
+ * - `x-gatehouse-roles`: the roles that may call it, from its `requireRole` middleware (`[]` where
+ *   no key is needed) — read by the role-matrix test and by clients. (`OpenAPIHono.openapi` drops
+ *   a route's middleware before registering it, hence here.)
+ * - 422 `validation_failed` when it validates path parameters, a query or a body (`validationHook`);
+ * - 400 `malformed_json` and 415 `unsupported_media_type` when it takes a body (`bodyGuard`, and
+ *   the gateway's same check in front of it).
+ * A route's own description of one of these statuses is kept.
  */
-function withRoles<A extends OpenAPIHono<any>>(app: A): A {
+function withContract<A extends OpenAPIHono<any>>(app: A): A {
   const register = app.openapi;
-  app.openapi = ((route: { middleware?: unknown }, ...rest: unknown[]) => {
+  app.openapi = ((route: { middleware?: unknown; request?: { params?: unknown; query?: unknown; body?: unknown }; responses: Record<string, unknown> }, ...rest: unknown[]) => {
     const middleware = [route.middleware ?? []].flat() as { roles?: readonly string[] }[];
     const roles = middleware.find((m) => Array.isArray(m.roles))?.roles ?? [];
-    return (register as (...args: unknown[]) => unknown)({ ...route, "x-gatehouse-roles": roles }, ...rest);
+    const request = route.request ?? {};
+    const shared = problemResponses(...(request.body ? [400, 415] : []), ...(request.params || request.query || request.body ? [422] : []));
+    return (register as (...args: unknown[]) => unknown)({ ...route, responses: { ...shared, ...route.responses }, "x-gatehouse-roles": roles }, ...rest);
   }) as A["openapi"];
   return app;
 }
-

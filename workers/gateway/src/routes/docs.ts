@@ -139,6 +139,8 @@ function withoutComponentClashes(doc: OpenApiDoc, part: OpenApiDoc, prefix: stri
  * What the gateway adds to every operation, because the gateway is what enforces it:
  * - `security: []` on the routes it serves without a key (health, public segments), bearer on the rest;
  * - a 429 response, since it rate-limits every `/v1` call;
+ * - a 413 response on every `/v1` operation that takes a body, since it reads each body within
+ *   its route's size limit;
  * - a unique `operationId` (explicit ones win; the rest derived from method and path) so
  *   generated clients have stable names;
  * - the top-level tag list, in order of first use, for the tags that have a description.
@@ -167,6 +169,9 @@ function completeOperations(doc: OpenApiDoc, declaredTags: { name: string; descr
         headers: { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } } },
         content: { "application/problem+json": { schema: problem } },
       };
+    }
+    if (path.startsWith("/v1/") && op.requestBody && op.responses && !op.responses["413"]) {
+      op.responses["413"] = { description: "Problem: `body_too_large`", content: { "application/problem+json": { schema: problem } } };
     }
     if (op.operationId && !taken.has(op.operationId)) taken.add(op.operationId);
     else derive.push(entry);
