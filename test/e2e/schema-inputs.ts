@@ -56,14 +56,20 @@ const typesOf = (s: Schema): string[] => (Array.isArray(s.type) ? s.type : s.typ
 /** Strings tried, in order, for a `pattern` (the first that matches it is taken). */
 const PATTERN_CANDIDATES = ["a", "abc", "a1", "x_1", "me", "abc-1", "a.b", "example.com", "AB12", "1", "0"];
 
-/** A value that fits `schema` (its example or default where it has one). */
-export function fitting(schema: Schema, components: Components, depth = 0): unknown {
+/**
+ * Values for properties of these names wherever they appear (ids of real resources, so that a
+ * body that fits reaches the handler's lookups); `fitting` takes them before anything else.
+ */
+export type Known = Record<string, unknown>;
+
+/** A value that fits `schema` (a known value, its example or default where it has one). */
+export function fitting(schema: Schema, components: Components, known: Known = {}, depth = 0): unknown {
   const s = resolve(schema, components);
   if (s.example !== undefined) return s.example;
   if (s.default !== undefined) return s.default;
   if (s.enum) return s.enum[0];
   const alt = s.anyOf ?? s.oneOf;
-  if (alt) return fitting(alt[0]!, components, depth);
+  if (alt) return fitting(alt[0]!, components, known, depth);
   const type = typesOf(s).find((t) => t !== "null") ?? "null";
   switch (type) {
     case "string":
@@ -74,10 +80,10 @@ export function fitting(schema: Schema, components: Components, depth = 0): unkn
     case "boolean":
       return true;
     case "array":
-      return Array.from({ length: s.minItems ?? 0 }, () => fitting(s.items ?? {}, components, depth + 1));
+      return Array.from({ length: s.minItems ?? 0 }, () => fitting(s.items ?? {}, components, known, depth + 1));
     case "object": {
       const out: Record<string, unknown> = {};
-      for (const name of s.required ?? []) out[name] = depth > 6 ? "a" : fitting(s.properties?.[name] ?? {}, components, depth + 1);
+      for (const name of s.required ?? []) out[name] = name in known ? known[name] : depth > 6 ? "a" : fitting(s.properties?.[name] ?? {}, components, known, depth + 1);
       return out;
     }
     default:
@@ -169,9 +175,9 @@ export function breaking(schema: Schema, components: Components): Variant[] {
 }
 
 /** Variants of a whole object body: each property left out, and each property given each of its breaking values. */
-export function breakingObject(schema: Schema, components: Components, depth = 0): Variant[] {
+export function breakingObject(schema: Schema, components: Components, known: Known = {}, depth = 0): Variant[] {
   const s = resolve(schema, components);
-  const base = fitting(s, components) as Record<string, unknown>;
+  const base = fitting(s, components, known) as Record<string, unknown>;
   if (typeof base !== "object" || base === null || Array.isArray(base)) return breaking(s, components);
   const out: Variant[] = breaking(s, components);
   if (s.additionalProperties === false) out.push({ label: "an unknown property", value: { ...base, zz_unknown: 1 } });
@@ -179,7 +185,7 @@ export function breakingObject(schema: Schema, components: Components, depth = 0
   for (const [name, prop] of Object.entries(s.properties ?? {})) {
     if ((s.required ?? []).includes(name)) out.push({ label: `${name} left out`, value: omit(base, name) });
     const p = resolve(prop, components);
-    const inner = depth < 1 && typesOf(p).includes("object") && p.properties ? breakingObject(p, components, depth + 1) : breaking(p, components);
+    const inner = depth < 1 && typesOf(p).includes("object") && p.properties ? breakingObject(p, components, known, depth + 1) : breaking(p, components);
     for (const v of inner) out.push({ label: `${name}: ${v.label}`, value: { ...base, [name]: v.value } });
   }
   return out;
