@@ -14,7 +14,8 @@ import { breakingObject, breakingText, fitting, type Components, type Schema, ty
  * documents, and no answer carries a stack trace. Path parameters name real resources (seeded
  * first: an account through its phone code and review, a licence, term lists, posts in review, a
  * report, a decision's appeal, a story, a webhook, a key), so bodies and queries reach the
- * handlers rather than stopping at 404; DELETE operations run last. On a stack of its own: an
+ * handlers rather than stopping at 404; DELETE operations run last. Over the whole run no worker
+ * logs the seeded identity or the post text. On a stack of its own: an
  * input that fits the schema may write.
  */
 type Operation = {
@@ -33,6 +34,11 @@ const ABSENT = "zz_00000000000000";
 const IN_FLIGHT = 6;
 /** Answers that say where the code failed: `at fn (file:line)`, a source file and line, an Error's name. */
 const STACK_TRACE = /\bat [\w$.<>]+ \(|\.(?:ts|js|mjs):\d+|\b(?:TypeError|RangeError|ReferenceError|SyntaxError)\b/;
+
+/** The seeded account's personal data, and the term its posts carry (post text is never logged). */
+const IDENTITY = { name: "李四", documentType: "cn_resident_id", documentNumber: "11010519491231002X" };
+const PHONE = "+8613800138001";
+const POST_TEXT_TERM = "模糊测试谣言";
 
 let stack: Awaited<ReturnType<typeof startStack>>;
 let doc: Doc;
@@ -64,24 +70,21 @@ async function call<T = Record<string, unknown>>(method: string, path: string, k
 /** The resources path parameters name: one of each, made through the API as a client would. */
 async function seed(): Promise<void> {
   const { app, operator, admin } = keys as Record<"app" | "operator" | "admin", string>;
-  const phone = "+8613800138001";
-  const created = await call<{ account: { id: string } }>("POST", "/v1/accounts", app, {
-    handle: "fuzz_target", displayName: "Fuzz Target", kind: "public", phone,
-    identity: { name: "李四", documentType: "cn_resident_id", documentNumber: "11010519491231002X" },
-  });
+  const phone = PHONE;
+  const created = await call<{ account: { id: string } }>("POST", "/v1/accounts", app, { handle: "fuzz_target", displayName: "Fuzz Target", kind: "public", phone, identity: IDENTITY });
   const accountId = created.account.id;
   const sms = await call<{ messages: { body: string }[] }>("POST", "/v1/dev/sms", admin, { phone });
   await call("POST", `/v1/accounts/${accountId}/phone/verify`, app, { code: /\b(\d{6})\b/.exec(sms.messages.at(-1)!.body)![1] });
   await call("POST", `/v1/accounts/${accountId}/review`, operator, { decision: "approve", reason: "documents checked" });
   const licence = await call<{ id: string }>("POST", "/v1/publishers", operator, { accountId, scope: ["political_news"], licenceNumber: "10120170009", issuer: "CAC", expiresAt: "2030-01-01T00:00:00Z" });
   const list = await call<{ id: string }>("POST", "/v1/term-lists", admin, { name: "fuzz rumours", category: "rumour" });
-  const terms = await call<{ firstTermId: number }>("POST", `/v1/term-lists/${list.id}/terms`, admin, [{ pattern: "模糊测试谣言", severity: 3 }]);
-  const allow = await call<{ phrases: { id: string }[] }>("POST", "/v1/allow-list", admin, { phrases: ["模糊测试谣言不是"] });
+  const terms = await call<{ firstTermId: number }>("POST", `/v1/term-lists/${list.id}/terms`, admin, [{ pattern: POST_TEXT_TERM, severity: 3 }]);
+  const allow = await call<{ phrases: { id: string }[] }>("POST", "/v1/allow-list", admin, { phrases: [`${POST_TEXT_TERM}不是`] });
   const domain = await call<{ domains: { id: string }[] }>("POST", "/v1/blocked-domains", admin, { domains: ["blocked.example"] });
   await call("PUT", "/v1/policy/outlets/outlet.example", admin, { name: "Outlet", scope: ["political_news"] }).catch(() => undefined);
   await call("POST", "/v1/policy/publish", admin);
   // Two posts in review (one to decide and appeal, one left open), long enough to start a story.
-  const text = "据说 模糊测试谣言 正在流传，大家转发之前请先核实消息来源，谢谢。";
+  const text = `据说 ${POST_TEXT_TERM} 正在流传，大家转发之前请先核实消息来源，谢谢。`;
   for (const postId of ["fuzz-post-1", "fuzz-post-2"]) await call("POST", "/v1/screen", app, { accountId, text, kind: "post", postId });
   const queue = await call<{ items: { id: string; subjectId: string }[] }>("GET", "/v1/review-queue?source=screening&limit=100", operator);
   const itemOf = (postId: string) => queue.items.find((i) => i.subjectId === postId)!.id;
@@ -205,6 +208,12 @@ describe("every operation under inputs made to be wrong from its own schema", ()
     // (about 150 answers of 2xx): without the seeds they would stop at 404.
     const succeeded = [...statuses].filter(([status]) => status < 300).reduce((n, [, count]) => n + count, 0);
     expect(succeeded, JSON.stringify(Object.fromEntries(statuses))).toBeGreaterThan(100);
+    // Every worker's log over the whole run: the seeded identity's personal data and the post's
+    // text appear nowhere, and nothing failed with a stack trace.
+    const logs = stack.output();
+    expect(logs).toContain('"msg":"request"');
+    for (const secret of [IDENTITY.name, IDENTITY.documentNumber, PHONE.slice(3), POST_TEXT_TERM]) expect(logs, "the stack's log holds personal data or a post's text").not.toContain(secret);
+    expect(logs).not.toMatch(STACK_TRACE);
     expect(failures.slice(0, 60), `${failures.length} of ${cases.length} answers were wrong`).toEqual([]);
   });
 });
