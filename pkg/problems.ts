@@ -121,6 +121,7 @@ export const PROBLEMS = {
   identity_provider_unavailable: { status: 503, title: "Identity provider not configured" },
   sms_unavailable: { status: 503, title: "SMS gateway not configured" },
   policy_not_published: { status: 503, title: "Policy not published" },
+  policy_builder_unavailable: { status: 503, title: "Policy builder unavailable" },
   post_overloaded: { status: 503, title: "Post overloaded" },
   post_resharding: { status: 503, title: "Post resharding" },
   vault_unavailable: { status: 503, title: "Identity vault unavailable" },

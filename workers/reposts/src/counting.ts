@@ -1,4 +1,5 @@
 import { runAtomic } from "../../../pkg/batch";
+import { durableFailureOf } from "../../../pkg/durable";
 import { ApiError } from "../../../pkg/errors";
 import type { Env } from "./env";
 import { assertRepostable, resolvePost, type ResolvedPost } from "./resolve";
@@ -115,7 +116,7 @@ async function guard(run: () => Promise<CountOutcome>): Promise<CountOutcome> {
   try {
     return await run();
   } catch (err) {
-    if ((err as { overloaded?: boolean }).overloaded) {
+    if (durableFailureOf(err) === "overloaded") {
       throw new ApiError(503, "post_overloaded", "This post is receiving more counts than it can take right now; retry shortly.", { headers: { "retry-after": "1" } });
     }
     throw err;

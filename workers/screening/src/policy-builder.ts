@@ -13,7 +13,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../../../pkg/db";
+import { durableFailureOf } from "../../../pkg/durable";
 import { ApiError, type FieldError } from "../../../pkg/errors";
+import { log } from "../../../pkg/log";
 import { FORMAT_VERSION } from "../engine/index";
 import { decide, type Facts } from "./decide";
 import type { Env } from "./env";
@@ -25,6 +27,27 @@ export const POLICY_BUILDER_NAME = "policy";
 
 export function policyBuilder(env: Env): DurableObjectStub<PolicyBuilder> {
   return env.POLICY_BUILDER.getByName(POLICY_BUILDER_NAME);
+}
+
+/**
+ * One call to the builder, through a stub of its own (a stub that saw an exception may stay
+ * broken). The platform's failures — the builder reset mid-call (a deploy, an exceeded limit),
+ * overloaded, or a transient error — are 503 `policy_builder_unavailable`: nothing was published
+ * or answered (a candidate object already stored is never read without its version row), and a
+ * retry reaches a fresh builder. An exception of the builder's own code stays a 500.
+ */
+export async function callBuilder<R>(env: Env, call: (builder: DurableObjectStub<PolicyBuilder>) => R): Promise<Awaited<R>> {
+  try {
+    return await call(policyBuilder(env));
+  } catch (e) {
+    const failure = durableFailureOf(e);
+    if (!failure) throw e;
+    log("warn", "policy_builder_failed", { failure });
+    const busy = failure === "overloaded";
+    throw new ApiError(503, "policy_builder_unavailable", busy ? "The policy builder is busy; retry in a few seconds." : "The policy builder was restarted during this request; retry.", {
+      headers: { "retry-after": busy ? "5" : "1" },
+    });
+  }
 }
 
 /** The engine refused the draft: 422 `policy_invalid` with this detail and these errors (compilePolicy). */
@@ -61,6 +84,17 @@ export class PolicyBuilder extends DurableObject<Env> {
   /** The latest draft compiled (or published), by content hash; a refused draft is not kept. */
   private draft: { hash: string; policy: Promise<LoadedPolicy> } | undefined;
   private tail: Promise<unknown> = Promise.resolve();
+  /** Calls inside the builder now (build, screenDraft): what a reset cuts short (the tests reset it mid-call). */
+  busy = 0;
+
+  private async counted<T>(fn: () => Promise<T>): Promise<T> {
+    this.busy++;
+    try {
+      return await fn();
+    } finally {
+      this.busy--;
+    }
+  }
 
   /** One build at a time: each holds a compile's peak, then the stored matcher read back. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -75,26 +109,32 @@ export class PolicyBuilder extends DurableObject<Env> {
    * `unlessHash` (nothing compiled).
    */
   async build(createdBy: string, unlessHash: string | null): Promise<BuildOutcome> {
-    return this.serial(async () => {
-      const db = createDb(this.env.DB);
-      const draft = await readDraft(db);
-      if (draft.contentHash === unlessHash) return { kind: "unchanged" };
-      // The draft kept for try-it goes first: a publish compiles it anyway, and the two
-      // together are what this object exists to keep out of one isolate.
-      this.draft = undefined;
-      try {
-        const { candidate, loaded } = await storeCandidate(db, this.env.POLICIES, draft, createdBy);
-        // Tries after a publish screen against what was stored, with no compile.
-        this.draft = { hash: draft.contentHash, policy: Promise.resolve(loadedDraft(draft, loaded)) };
-        return { kind: "built", candidate };
-      } catch (e) {
-        return refusalOf(e);
-      }
-    });
+    return this.counted(() => this.serial(() => this.buildNext(createdBy, unlessHash)));
+  }
+
+  private async buildNext(createdBy: string, unlessHash: string | null): Promise<BuildOutcome> {
+    const db = createDb(this.env.DB);
+    const draft = await readDraft(db);
+    if (draft.contentHash === unlessHash) return { kind: "unchanged" };
+    // The draft kept for try-it goes first: a publish compiles it anyway, and the two
+    // together are what this object exists to keep out of one isolate.
+    this.draft = undefined;
+    try {
+      const { candidate, loaded } = await storeCandidate(db, this.env.POLICIES, draft, createdBy);
+      // Tries after a publish screen against what was stored, with no compile.
+      this.draft = { hash: draft.contentHash, policy: Promise.resolve(loadedDraft(draft, loaded)) };
+      return { kind: "built", candidate };
+    } catch (e) {
+      return refusalOf(e);
+    }
   }
 
   /** Screens a text against the current lists, compiled as publish compiles them (once per content hash). */
   async screenDraft(facts: DraftFacts): Promise<DraftScreenOutcome> {
+    return this.counted(() => this.screenDraftNow(facts));
+  }
+
+  private async screenDraftNow(facts: DraftFacts): Promise<DraftScreenOutcome> {
     const draft = await readDraft(createDb(this.env.DB));
     let compiledNow = false;
     let entry = this.draft;

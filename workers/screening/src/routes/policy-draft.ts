@@ -13,7 +13,7 @@ import { requireRole } from "../../../../pkg/principal";
 import { problemResponses } from "../../../../pkg/schemas";
 import { compile } from "../../engine/index";
 import type { Env } from "../env";
-import { policyBuilder, throwRefusal } from "../policy-builder";
+import { callBuilder, throwRefusal } from "../policy-builder";
 import { policyFor } from "../policy-cache";
 import type { CategoryConfig, PolicyConfig } from "../policy-config";
 import { currentVersion, getVersion, readDraft } from "../policy-store";
@@ -209,18 +209,20 @@ export const policyDraftRoutes = createRouter<Env>()
       description:
         "The draft (the current lists, categories, allow list, blocked domains and contact rules) is compiled as publish would compile it, once per draft content hash, by the same builder as publish (an isolate of its own). The text is screened as from a verified account (`licenceScopes` for licence-gated categories); no post, evidence, review item or audit entry is written, since nothing changes. Offsets are UTF-16 offsets into the original field.",
       request: { body: { required: true, ...json(DraftScreenBody) } },
-      responses: { 200: { description: "Verdict", ...json(DraftScreenResult) }, ...problemResponses(401, 403, 415, 422) },
+      responses: { 200: { description: "Verdict", ...json(DraftScreenResult) }, ...problemResponses(401, 403, 415, 422, 503) },
     }),
     async (c) => {
       const body = c.req.valid("json");
       checkPostContent(body);
-      const screened = await policyBuilder(c.env).screenDraft({
-        kind: body.kind,
-        text: body.text,
-        ...(body.title !== undefined ? { title: body.title } : {}),
-        links: body.links ?? [],
-        licenceScopes: body.licenceScopes,
-      });
+      const screened = await callBuilder(c.env, (builder) =>
+        builder.screenDraft({
+          kind: body.kind,
+          text: body.text,
+          ...(body.title !== undefined ? { title: body.title } : {}),
+          links: body.links ?? [],
+          licenceScopes: body.licenceScopes,
+        }),
+      );
       if (screened.kind === "refused") throwRefusal(screened);
       const { outcome, draftHash, compiledNow } = screened;
       const db = createDb(c.env.DB);

@@ -13,7 +13,7 @@ import { isoOrNull, PageQuerySchema, problemResponses, safeText } from "../../..
 import { normalizeDomain } from "../domains";
 import type { Env } from "../env";
 import { cacheStats } from "../policy-cache";
-import { candidateOf, policyBuilder } from "../policy-builder";
+import { callBuilder, candidateOf } from "../policy-builder";
 import { currentVersion, discardCandidate, getVersion, listVersions, publishStatements, readDraft, storedFormatIsOld, type VersionInfo } from "../policy-store";
 import { CategoryNameSchema, SeveritySchema, VerdictSchema } from "../schemas";
 
@@ -113,19 +113,18 @@ export const policyRoutes = createRouter<Env>()
       description:
         "409 `no_changes` when nothing changed since the current version, unless that version's matcher is stored in an older engine format: " +
         "publishing then stores the same policy in the current format (it loads faster), and its audit entry says `formatUpgrade`.",
-      responses: { 201: { description: "Published", ...json(VersionSchema) }, ...problemResponses(401, 403, 409, 422) },
+      responses: { 201: { description: "Published", ...json(VersionSchema) }, ...problemResponses(401, 403, 409, 422, 503) },
     }),
     async (c) => {
       const db = createDb(c.env.DB);
       const principal = c.get("principal")!;
-      const builder = policyBuilder(c.env);
       const v = await currentVersion(db);
       const cur = v ? await getVersion(db, v) : undefined;
-      let built = await builder.build(principal.keyId, cur?.contentHash ?? null);
+      let built = await callBuilder(c.env, (builder) => builder.build(principal.keyId, cur?.contentHash ?? null));
       if (built.kind === "unchanged") {
         // An unchanged policy is published again only to store it in the engine's current format.
         if (!(await storedFormatIsOld(db, c.env.POLICIES, cur!))) throw new ApiError(409, "no_changes", `Nothing changed since version ${cur!.version}, the current one.`, { currentVersion: cur!.version });
-        built = await builder.build(principal.keyId, null);
+        built = await callBuilder(c.env, (builder) => builder.build(principal.keyId, null));
       }
       const candidate = candidateOf(built);
       const { info } = candidate;
