@@ -8,7 +8,7 @@ import { breakingObject, breakingText, fitting, type Components, type Schema, ty
  * Every documented operation, called by a role it allows, with inputs made from its own schema
  * to be wrong in one place each (test/e2e/schema-inputs.ts): every body property left out, of the
  * wrong type, past its limits, or valid at an extreme (lone surrogates, NUL, emoji at maxLength,
- * 2^53); every path and query parameter as empty, huge, encoded, non-numeric text; and bodies
+ * 2^53); every path, query and header parameter as empty, huge, encoded, non-numeric text; and bodies
  * that are not JSON objects at all. Whatever the input, the answer is never a 5xx, an error is a
  * problem document with a registered code of its own status, the status is one the operation
  * documents, and no answer carries a stack trace. Path parameters name real resources (seeded
@@ -137,6 +137,12 @@ function casesOf(path: string, method: string, op: Operation): Case[] {
   for (const p of params.filter((x) => x.in === "query")) {
     for (const v of breakingText(p.schema ?? {}, doc.components.schemas)) add(`query ${p.name}: ${v.label}`, `${concrete()}?${p.name}=${inUrl(v)}`, request(body));
     add(`query ${p.name} twice`, `${concrete()}?${p.name}=a&${p.name}=b`, request(body));
+  }
+  for (const p of params.filter((x) => x.in === "header")) {
+    // Header values a client can send at all: printable ASCII.
+    for (const v of breakingText(p.schema ?? {}, doc.components.schemas).filter((x) => /^[\x20-\x7e]*$/.test(String(x.value)))) {
+      add(`header ${p.name}: ${v.label}`, concrete(), { ...request(body), headers: { [p.name]: String(v.value) } });
+    }
   }
   if (schema) {
     for (const v of breakingObject(schema, doc.components.schemas, known)) add(`body ${v.label}`, concrete(), request(v.value));
