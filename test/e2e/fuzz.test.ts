@@ -14,9 +14,9 @@ import { breakingObject, breakingText, fitting, type Components, type Schema, ty
  * documents, and no answer carries a stack trace. Path parameters name real resources (seeded
  * first: an account through its phone code and review, a licence, term lists, posts in review, a
  * report, a decision's appeal, a story, a webhook, a key), so bodies and queries reach the
- * handlers rather than stopping at 404; DELETE operations run last. Over the whole run no worker
- * logs the seeded identity or the post text. On a stack of its own: an
- * input that fits the schema may write.
+ * handlers rather than stopping at 404; DELETE operations run last. A refused write leaves no
+ * audit entry (nothing committed), and over the whole run no worker logs the seeded identity or
+ * the post text. On a stack of its own: an input that fits the schema may write.
  */
 type Operation = {
   "x-gatehouse-roles"?: string[];
@@ -30,7 +30,7 @@ type Case = { op: string; documented: string[]; label: string; path: string; ini
 const METHODS = ["get", "post", "put", "patch", "delete"];
 /** A plausible id that names nothing: the operation validates, then looks it up. */
 const ABSENT = "zz_00000000000000";
-/** Requests in flight at once (the stack shares the machine's two cores). */
+/** Reads in flight at once (the stack shares the machine's two cores); writes go one at a time. */
 const IN_FLIGHT = 6;
 /** Answers that say where the code failed: `at fn (file:line)`, a source file and line, an Error's name. */
 const STACK_TRACE = /\bat [\w$.<>]+ \(|\.(?:ts|js|mjs):\d+|\b(?:TypeError|RangeError|ReferenceError|SyntaxError)\b/;
@@ -101,7 +101,7 @@ async function seed(): Promise<void> {
     "reports:id": report.id, "review-queue:id": itemOf("fuzz-post-1"), "review-queue:storyId": story.story!.id, "appeals:id": appeal.id,
     "webhooks:id": webhook.id, "keys:id": key.id,
   });
-  Object.assign(known, { accountId, subjectId: "fuzz-post-1", postId: "fuzz-post-3", decisionId: decided.decisionRecord.id, itemIds: [itemOf("fuzz-post-1")], accountIds: [accountId] });
+  Object.assign(known, { category: "rumour", accountId, subjectId: "fuzz-post-1", postId: "fuzz-post-3", decisionId: decided.decisionRecord.id, itemIds: [itemOf("fuzz-post-1")], accountIds: [accountId] });
 }
 afterAll(async () => {
   await stack?.stop();
@@ -183,19 +183,38 @@ async function judge(c: Case, res: Response): Promise<string | null> {
 /** Answers by status over the whole run. */
 const statuses = new Map<number, number>();
 
+/** The newest audit entry's id: every change is audited in the batch that makes it (README, Moderation). */
+async function auditHead(): Promise<string | undefined> {
+  const res = await fetch(`${stack.baseUrl}/v1/audit?limit=1`, clientRequestInit({ key: keys.operator }));
+  return ((await res.json()) as { entries: { id: string }[] }).entries[0]?.id;
+}
+
+/**
+ * Sends the cases and judges each answer. Reads (GET) go IN_FLIGHT at a time; writes go one at a
+ * time with the audit log's head read around each, so that a refused write that committed a
+ * change anyway (its audit entry) shows.
+ */
 async function run(cases: Case[]): Promise<string[]> {
   const failures: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < cases.length) {
-      const c = cases[next++]!;
-      const res = await fetch(`${stack.baseUrl}${c.path}`, clientRequestInit(c.init));
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      const wrong = await judge(c, res);
-      if (wrong) failures.push(wrong);
-    }
+  const send = async (c: Case) => {
+    const res = await fetch(`${stack.baseUrl}${c.path}`, clientRequestInit(c.init));
+    statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    const wrong = await judge(c, res);
+    if (wrong) failures.push(wrong);
+    return res.status;
   };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  const reads = cases.filter((c) => (c.init.method ?? "GET") === "GET");
+  let next = 0;
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (next < reads.length) await send(reads[next++]!);
+  }));
+  let head = await auditHead();
+  for (const c of cases.filter((x) => (x.init.method ?? "GET") !== "GET")) {
+    const status = await send(c);
+    const after = await auditHead();
+    if (status >= 400 && after !== head) failures.push(`${c.op} — ${c.label}: ${status}, yet an audit entry was written`);
+    head = after;
+  }
   return failures;
 }
 

@@ -83,12 +83,23 @@ export function fitting(schema: Schema, components: Components, known: Known = {
       return Array.from({ length: s.minItems ?? 0 }, () => fitting(s.items ?? {}, components, known, depth + 1));
     case "object": {
       const out: Record<string, unknown> = {};
-      for (const name of s.required ?? []) out[name] = name in known ? known[name] : depth > 6 ? "a" : fitting(s.properties?.[name] ?? {}, components, known, depth + 1);
+      for (const name of s.required ?? []) {
+        const prop = s.properties?.[name] ?? {};
+        out[name] = name in known && admits(resolve(prop, components), known[name]) ? known[name] : depth > 6 ? "a" : fitting(prop, components, known, depth + 1);
+      }
       return out;
     }
     default:
       return null;
   }
+}
+
+/** Whether `value` passes the checks of `s` a known value could fail: enum, pattern, type. */
+function admits(s: Schema, value: unknown): boolean {
+  if (s.enum) return s.enum.includes(value);
+  if (typeof value === "string") return typesOf(s).includes("string") && (!s.pattern || new RegExp(s.pattern, "u").test(value));
+  if (Array.isArray(value)) return typesOf(s).includes("array");
+  return true;
 }
 
 function fittingString(s: Schema): string {
