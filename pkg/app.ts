@@ -2,7 +2,8 @@ import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { type AlsoAccept, BODY_METHODS, checkBody } from "./body";
 import { ApiError, notFound, onError, type FieldError } from "./errors";
-import { REQUEST_ID_HEADER } from "./headers";
+import { QUERY_LOG_HEADER, REQUEST_ID_HEADER } from "./headers";
+import { logQueries } from "./d1-query-log";
 import { log } from "./log";
 import { problemResponses } from "./schemas";
 import type { Principal } from "./principal";
@@ -93,6 +94,12 @@ export function createApp<Bindings extends object, Variables extends object = {}
 ): OpenAPIHono<{ Bindings: Bindings; Variables: AppVariables & Variables }> {
   const app = withContract(new OpenAPIHono<{ Bindings: Bindings; Variables: AppVariables & Variables }>({ defaultHook: validationHook }));
   app.use("*", requestContext(worker, { trustIncoming: !options.edge }));
+  app.use("*", async (c, next) => {
+    // At the edge the var turns it on; behind it, the gateway's header (pkg/headers.ts).
+    const env = c.env as { DB?: D1Database; D1_QUERY_LOG?: string };
+    if (env.D1_QUERY_LOG === "1" || (!options.edge && c.req.header(QUERY_LOG_HEADER) === "1")) logQueries(env);
+    await next();
+  });
   // At the edge the gateway checks bodies itself, after routing and authentication.
   if (!options.edge) app.use("/v1/*", bodyGuard(options.alsoAccept));
   app.onError(onError);

@@ -4,7 +4,8 @@
 //  2. applies the D1 migrations to the local database (they carry the default data),
 //  3. runs every worker in one `wrangler dev` with all configs; the gateway listens on PORT (8787).
 // Environment: PORT, GATEHOUSE_STATE (local persistence dir, default .wrangler/state),
-// GATEHOUSE_RATE_LIMIT (a lower standard-tier limit per 10 s for tests).
+// GATEHOUSE_RATE_LIMIT (a lower standard-tier limit per 10 s for tests), GATEHOUSE_D1_QUERY_LOG (log
+// each distinct SQL text the workers prepare: pkg/d1-query-log.ts).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -60,6 +61,9 @@ const args = ["dev", ...WORKER_CONFIGS.flatMap((c) => ["-c", c]), "--port", port
 if (process.env.GATEHOUSE_INSPECTOR_PORT) args.push("--inspector-port", process.env.GATEHOUSE_INSPECTOR_PORT);
 // A lower per-key limit for the gateway, e.g. for the end-to-end tests.
 if (process.env.GATEHOUSE_RATE_LIMIT) args.push("--var", `RATE_LIMIT_STANDARD_FALLBACK:${process.env.GATEHOUSE_RATE_LIMIT}`);
+// Every worker logs the SQL it prepares (pkg/d1-query-log.ts): the gateway's var, which it
+// passes on to the function workers.
+if (process.env.GATEHOUSE_D1_QUERY_LOG) args.push("--var", "D1_QUERY_LOG:1");
 const child = spawn(wrangler, args, { cwd: root, env, stdio: "inherit" });
 const stop = (signal) => child.kill(signal);
 process.on("SIGINT", stop);

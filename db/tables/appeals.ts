@@ -36,5 +36,7 @@ export const appeals = sqliteTable(
     uniqueIndex("appeals_decision_uq").on(t.decisionId),
     index("appeals_subject_idx").on(t.subjectType, t.subjectId, t.createdAt),
     index("appeals_effect_idx").on(t.effect),
+    // A decided item's open appeals (bulk decisions close them: workers/moderation/src/decisions.ts).
+    index("appeals_item_idx").on(t.reviewItemId, t.status),
   ],
 );

@@ -1,3 +1,6 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROBLEMS } from "../../pkg/problems";
 import { startStack } from "../../scripts/stack.mjs";
@@ -49,7 +52,8 @@ const seeds: Record<string, string> = {};
 const known: Record<string, unknown> = {};
 
 beforeAll(async () => {
-  stack = await startStack();
+  // Every worker logs the SQL texts it prepares, for the query plans below.
+  stack = await startStack({ env: { GATEHOUSE_D1_QUERY_LOG: "1" } });
   doc = (await (await fetch(`${stack.baseUrl}/openapi.json`)).json()) as Doc;
   // Keys of the unlimited tier: a rate-limited case would test nothing (judge() counts a 429 as wrong).
   for (const role of ["app", "operator", "admin"]) {
@@ -240,5 +244,38 @@ describe("every operation under inputs made to be wrong from its own schema", ()
     for (const secret of [IDENTITY.name, IDENTITY.documentNumber, PHONE.slice(3), POST_TEXT_TERM]) expect(logs, "the stack's log holds personal data or a post's text").not.toContain(secret);
     expect(logs).not.toMatch(STACK_TRACE);
     expect(failures.slice(0, 60), `${failures.length} of ${cases.length} answers were wrong`).toEqual([]);
+  });
+
+  /** Statements that read a whole table by design, with why that is bounded. */
+  const WHOLE_TABLE_READS: { table: string; statement: RegExp; why: string }[] = [
+    {
+      table: "terms",
+      statement: /^select "terms"\."id", "terms"\."pattern", "terms"\."severity", "terms"\."flags", "term_lists"\."category" from "terms" inner join/,
+      why: "the whole draft policy (readDraft: publish, try-it, the draft's diff, GET /v1/policy): admin calls, at most 200,000 terms (policy-limits.ts)",
+    },
+  ];
+
+  it("runs no statement that reads a whole table, other than the ones listed with their reason", () => {
+    const statements = new Set<string>();
+    for (const line of stack.output().split("\n")) {
+      const at = line.indexOf('{"level":"debug","msg":"d1_query"');
+      if (at >= 0) statements.add((JSON.parse(line.slice(at)) as { sql: string }).sql);
+    }
+    expect(statements.size).toBeGreaterThan(100);
+    // The stack's D1 database, as the workers left it (every migration applied).
+    const dir = join(stack.state, "v3", "d1", "miniflare-D1DatabaseObject");
+    const file = readdirSync(dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")!;
+    const db = new DatabaseSync(join(dir, file), { readOnly: true });
+    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    const scans: string[] = [];
+    for (const sql of statements) {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[];
+      for (const { detail } of plan) {
+        const scanned = /^SCAN (\w+)(?! USING)/.exec(detail)?.[1];
+        if (scanned && tables.has(scanned) && !WHOLE_TABLE_READS.some((w) => w.table === scanned && w.statement.test(sql))) scans.push(`${scanned}: ${sql.replace(/\s+/g, " ").slice(0, 160)}`);
+      }
+    }
+    db.close();
+    expect(scans).toEqual([]);
   });
 });

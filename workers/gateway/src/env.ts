@@ -12,6 +12,8 @@ export type Env = Omit<GatewayEnv, LimitSpec["binding"]> &
     ADMIN_KEY?: string;
     /** Local tests only: lower the in-isolate fallback's limit, e.g. RATE_LIMIT_STANDARD=120 (limits.ts). */
     RATE_LIMIT_STANDARD_FALLBACK?: string;
+    /** Local stacks only: log every distinct SQL text the workers prepare (pkg/d1-query-log.ts). */
+    D1_QUERY_LOG?: string;
   };
 
 /** The function workers behind the gateway, by binding name. */

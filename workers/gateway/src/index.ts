@@ -6,7 +6,7 @@ import { type AppVariables, CLIENT_REQUEST_ID_HEADER, createApp } from "../../..
 import { BODY_METHODS, bodyTooLarge, checkBody, readBodyWithin } from "../../../pkg/body";
 import { createDb } from "../../../pkg/db";
 import { ApiError, methodNotAllowed, notFound, PROBLEM_CONTENT_TYPE, problemResponse } from "../../../pkg/errors";
-import { PRINCIPAL_HEADER, REQUEST_ID_HEADER } from "../../../pkg/headers";
+import { PRINCIPAL_HEADER, QUERY_LOG_HEADER, REQUEST_ID_HEADER } from "../../../pkg/headers";
 import { log } from "../../../pkg/log";
 import { openApiDocument } from "../../../pkg/internal-routes";
 import { encodePrincipal } from "../../../pkg/principal";
@@ -182,6 +182,8 @@ app.all("/v1/*", async (c) => {
   headers.delete("authorization");
   headers.delete(PRINCIPAL_HEADER);
   headers.delete(CLIENT_REQUEST_ID_HEADER);
+  headers.delete(QUERY_LOG_HEADER);
+  if (c.env.D1_QUERY_LOG === "1") headers.set(QUERY_LOG_HEADER, "1");
   const principal = c.get("principal");
   if (principal) headers.set(PRINCIPAL_HEADER, encodePrincipal(principal));
   headers.set(REQUEST_ID_HEADER, c.get("requestId"));

@@ -402,11 +402,9 @@ async function writeDecisions(
         { at: now, onlyIf: sql`EXISTS (SELECT 1 FROM moderation_decisions WHERE id = ${p.decisionId})` },
       ),
     ),
-    // 4. Every open signal of each decided subject closed.
-    closeSignalsWhere(
-      sql`EXISTS (SELECT 1 FROM moderation_decisions d WHERE d.id IN ${mine} AND d.subject_type = review_signals.subject_type AND d.subject_id = review_signals.subject_id)`,
-      now,
-    ),
+    // 4. Every open signal of each decided subject closed (a row-value IN, so the subjects are
+    // looked up in review_signals_subject_idx; a correlated EXISTS read every signal ever raised).
+    closeSignalsWhere(sql`(subject_type, subject_id) IN (SELECT d.subject_type, d.subject_id FROM moderation_decisions d WHERE d.id IN ${mine})`, now),
   ];
   // 5. Events (pkg/outbox.ts), one statement per type over the decision rows this batch wrote (a
   // bulk decision of 500 items adds three statements, not a thousand): review.decided per item

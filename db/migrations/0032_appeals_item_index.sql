@@ -1,0 +1,1 @@
+CREATE INDEX `appeals_item_idx` ON `appeals` (`review_item_id`,`status`);
