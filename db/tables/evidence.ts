@@ -22,6 +22,10 @@ export const postEvidence = sqliteTable(
      * a review item of the post overrides it (open: kept; decided: decided_at + the decided retention).
      */
     retainUntil: integer("retain_until").notNull(),
+    /** The latest decision of a review item of the post; kept by triggers on review_queue (migration 0033). */
+    decidedAt: integer("decided_at"),
   },
-  (t) => [index("post_evidence_retain_idx").on(t.retainUntil)],
+  // The purge's two ranges (workers/moderation/src/evidence.ts): never decided and past
+  // retain_until; decided before the decided retention's start.
+  (t) => [index("post_evidence_purge_idx").on(t.decidedAt, t.retainUntil)],
 );

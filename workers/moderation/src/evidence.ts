@@ -4,7 +4,9 @@
  * Retention (read at purge time, so a decision made after the write counts):
  *  - a post with an open review item: kept;
  *  - a post whose review items are all decided: kept until the last `decided_at` +
- *    `DECIDED_EVIDENCE_RETENTION_DAYS` (default 180);
+ *    `DECIDED_EVIDENCE_RETENTION_DAYS` (default 180) — the row's own `decided_at`, which a trigger
+ *    on review_queue keeps (migration 0033), so the purge finds expired rows through one index
+ *    instead of reading every row each run;
  *  - a post that never entered the queue: kept until its `retain_until` (written by screening:
  *    created_at + `EVIDENCE_RETENTION_DAYS`, default 30).
  * The purge deletes the metadata and its audit entry in one batch that re-checks the rule (a
@@ -29,11 +31,14 @@ export const SWEEP_PAGE = 500;
 /** An object without metadata is left alone this long: its screening batch may still be committing. */
 export const ORPHAN_GRACE_MS = DAY_MS;
 
-/** When the evidence of the post in `e` (an alias of post_evidence) may be purged: ?1 now, ?2 decided retention (ms). */
-const EXPIRED_SQL = `NOT EXISTS (SELECT 1 FROM review_queue q WHERE q.subject_type = 'post' AND q.subject_id = e.post_id AND q.status <> 'decided')
-  AND CASE WHEN EXISTS (SELECT 1 FROM review_queue q WHERE q.subject_type = 'post' AND q.subject_id = e.post_id)
-    THEN (SELECT max(q.decided_at) FROM review_queue q WHERE q.subject_type = 'post' AND q.subject_id = e.post_id) + ?2 <= ?1
-    ELSE e.retain_until <= ?1 END`;
+/**
+ * When the evidence of the post in `e` (an alias of post_evidence) may be purged: ?1 now, ?2 the
+ * latest decision time whose retention has run out (now − the decided retention). Both ranges are
+ * read through post_evidence_purge_idx (decided_at, retain_until); only rows an open item holds are
+ * read again on later runs.
+ */
+const EXPIRED_SQL = `((e.decided_at IS NULL AND e.retain_until <= ?1) OR e.decided_at <= ?2)
+  AND NOT EXISTS (SELECT 1 FROM review_queue q WHERE q.subject_type = 'post' AND q.subject_id = e.post_id AND q.status <> 'decided')`;
 
 export interface PurgeResult {
   purged: number;
@@ -51,15 +56,15 @@ export async function purgeEvidence(env: Env, now: number): Promise<PurgeResult>
 async function purgeExpired(env: Env, now: number): Promise<number> {
   const decidedMs = retentionDays(env.DECIDED_EVIDENCE_RETENTION_DAYS, 180) * DAY_MS;
   const { results } = await env.DB.prepare(
-    `SELECT e.post_id, e.object_key, e.retain_until FROM post_evidence e WHERE e.created_at <= ?1 AND ${EXPIRED_SQL} ORDER BY e.retain_until, e.post_id LIMIT ?3`,
+    `SELECT e.post_id, e.object_key FROM post_evidence e WHERE ${EXPIRED_SQL} AND e.created_at <= ?1 LIMIT ?3`,
   )
-    .bind(now, decidedMs, PURGE_BATCH)
-    .all<{ post_id: string; object_key: string; retain_until: number }>();
+    .bind(now, now - decidedMs, PURGE_BATCH)
+    .all<{ post_id: string; object_key: string }>();
   if (results.length === 0) return 0;
   const writes: AtomicStatement[] = [];
   for (const row of results) {
     writes.push(
-      env.DB.prepare(`DELETE FROM post_evidence AS e WHERE e.post_id = ?3 AND e.object_key = ?4 AND ${EXPIRED_SQL}`).bind(now, decidedMs, row.post_id, row.object_key),
+      env.DB.prepare(`DELETE FROM post_evidence AS e WHERE e.post_id = ?3 AND e.object_key = ?4 AND ${EXPIRED_SQL}`).bind(now, now - decidedMs, row.post_id, row.object_key),
       auditStatement(RETENTION_ACTOR, null, { action: "evidence.purge", subjectType: "post", subjectId: row.post_id, details: { reason: "expired" } }, {
         onlyIf: sql`changes() = 1`,
         at: now,

@@ -1,7 +1,9 @@
 /** Evidence in moderation: the operator's read (audited, role-gated) and the purge cron. */
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import { runAtomic } from "../../../pkg/batch";
 import { evidenceKeys, sealEvidence, type EvidenceDocument } from "../../../pkg/evidence";
+import { decideItem } from "../../../pkg/review-signals";
 import { call, problem } from "../../../test/support/call";
 import { PURGE_BATCH } from "../src/evidence";
 import type { Env } from "../src/env";
@@ -228,6 +230,25 @@ describe("the purge cron (scheduled)", () => {
     await runCron(now + 2 * DAY);
     const total = await testEnv.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'evidence.purge'").first<{ n: number }>();
     expect(total!.n).toBe(3);
+  });
+
+  it("counts a decision made after the evidence was written, whichever statement decides the item", async () => {
+    const now = Date.now();
+    for (const id of ["decided-long-ago", "decided-recently"]) await screened(id, { createdAt: now - 400 * DAY, retainUntil: now - 370 * DAY });
+    const longAgo = await item("decided-long-ago");
+    const recently = await item("decided-recently");
+    // Decided as the moderation worker does: an UPDATE of the open item (pkg/review-signals.ts).
+    await runAtomic(testEnv.DB, [
+      decideItem({ itemId: longAgo, decision: "dismiss", decidedBy: "key_testop", at: now - 181 * DAY }),
+      decideItem({ itemId: recently, decision: "dismiss", decidedBy: "key_testop", at: now - 10 * DAY }),
+    ]);
+    const decidedAt = await testEnv.DB.prepare("SELECT post_id, decided_at FROM post_evidence ORDER BY post_id").all<{ post_id: string; decided_at: number }>();
+    expect(decidedAt.results).toEqual([
+      { post_id: "decided-long-ago", decided_at: now - 181 * DAY },
+      { post_id: "decided-recently", decided_at: now - 10 * DAY },
+    ]);
+    await runCron(now);
+    expect(await evidenceKeysInD1()).toEqual(["decided-recently"]);
   });
 
   it("uses DECIDED_EVIDENCE_RETENTION_DAYS and works in bounded batches", async () => {
