@@ -477,7 +477,9 @@ export async function sweepDecisions(env: Env, now: number): Promise<{ completed
   const ended = await db
     .select()
     .from(moderationDecisions)
-    .where(and(eq(moderationDecisions.action, "suspend_account"), eq(moderationDecisions.status, "applied"), lte(moderationDecisions.expiresAt, now), isNull(moderationDecisions.liftedAt)))
+    // `+status` keeps SQLite on moderation_decisions_expiry_idx (suspensions not yet lifted whose
+    // end has passed): without statistics it took the status index, every decision ever applied.
+    .where(and(eq(moderationDecisions.action, "suspend_account"), sql`+${moderationDecisions.status} = 'applied'`, lte(moderationDecisions.expiresAt, now), isNull(moderationDecisions.liftedAt)))
     .limit(50);
   for (const d of ended) {
     // A later suspension decision of the same account supersedes this one's end: it is not lifted.
