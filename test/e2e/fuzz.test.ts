@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROBLEMS } from "../../pkg/problems";
 import { startStack } from "../../scripts/stack.mjs";
 import { clientRequestInit, type ClientRequest } from "../support/client-request";
+import { formsOf, linksOf, type PageForm } from "./html-forms";
 import { breakingObject, breakingText, fitting, type Components, type Schema, type Variant } from "./schema-inputs";
 
 /**
@@ -19,7 +20,9 @@ import { breakingObject, breakingText, fitting, type Components, type Schema, ty
  * report, a decision's appeal, a story, a webhook, a key), so bodies and queries reach the
  * handlers rather than stopping at 404; DELETE operations run last. A refused write leaves no
  * audit entry (nothing committed), and over the whole run no worker logs the seeded identity or
- * the post text. On a stack of its own: an input that fits the schema may write.
+ * the post text. Then the query plan of every statement the stack ran, and the console crawled as
+ * an admin, every form it shows posted with each field made wrong. On a stack of its own: an input
+ * that fits the schema may write.
  */
 type Operation = {
   "x-gatehouse-roles"?: string[];
@@ -279,3 +282,69 @@ describe("every operation under inputs made to be wrong from its own schema", ()
     expect(scans).toEqual([]);
   });
 });
+
+describe("the console under forms made to be wrong", () => {
+  /** Console forms not submitted: the session's own end, and key changes that could end it (the session's key is among them). */
+  const SKIPPED_FORMS = [/\/sign-out$/, /\/keys\/[^/]+\/(revoke|tier)$/];
+  /** Field values put in each field of each form, one at a time. */
+  const FIELD_VALUES = ["", "x".repeat(10_000), "a\u0000b", "<script>alert(1)</script>", "-1", "1e999", "😀".repeat(50), "../../etc/passwd"];
+  const CONSOLE_PAGES = ["/queue", "/accounts", "/appeals", "/audit", "/keys", "/policy", "/spread", "/webhooks"];
+  const MAX_PAGES = 120;
+
+  it("answers every page it links to and every variant of its forms with a page or a redirect, never a 5xx or a stack trace", { timeout: 600_000 }, async () => {
+    const cookies = new Map<string, string>();
+    const send = async (path: string, init: { method?: string; form?: [string, string][] } = {}) => {
+      const headers: Record<string, string> = { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") };
+      if (init.form) headers["content-type"] = "application/x-www-form-urlencoded";
+      const res = await fetch(`${stack.baseUrl}${path}`, { method: init.method ?? "GET", headers, redirect: "manual", ...(init.form ? { body: new URLSearchParams(init.form).toString() } : {}) });
+      for (const line of res.headers.getSetCookie()) {
+        const [pair] = line.split(";");
+        const at = pair!.indexOf("=");
+        cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
+      }
+      return { status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text() };
+    };
+    const failures: string[] = [];
+    const judge = (what: string, r: { status: number; type: string; text: string }) => {
+      if (r.status >= 500) failures.push(`${what}: ${r.status} ${r.text.slice(0, 200)}`);
+      else if (STACK_TRACE.test(r.text)) failures.push(`${what}: ${r.status} carries a stack trace`);
+      else if (r.status < 300 && !r.type.startsWith("text/html")) failures.push(`${what}: ${r.status} ${r.type}, not a page`);
+    };
+
+    // Signed in as an admin, as a person would: the sign-in page's form with the key filled in.
+    const signIn = formsOf((await send("/console/sign-in")).text).find((f) => f.action.endsWith("/sign-in"))!;
+    const signedIn = await send("/console/sign-in", { method: "POST", form: signIn.fields.map(([k, v]) => [k, k === "key" ? keys.admin! : v]) });
+    expect(signedIn.status, signedIn.text.slice(0, 300)).toBe(303);
+
+    const pages = new Set<string>();
+    const forms = new Map<string, PageForm>();
+    const queue = CONSOLE_PAGES.map((p) => `/console${p}`);
+    while (queue.length > 0 && pages.size < MAX_PAGES) {
+      const path = queue.shift()!;
+      if (pages.has(path)) continue;
+      pages.add(path);
+      const page = await send(path);
+      judge(`GET ${path}`, page);
+      for (const link of linksOf(page.text, "/console/")) if (!pages.has(link) && !link.startsWith("/console/assets/")) queue.push(link);
+      for (const form of formsOf(page.text)) if (form.method === "post" && !forms.has(form.action) && !SKIPPED_FORMS.some((re) => re.test(form.action))) forms.set(form.action, form);
+    }
+    // Enough of the console that a broken crawl would show: every section, the seeded records.
+    expect(pages.size).toBeGreaterThan(20);
+    expect(forms.size).toBeGreaterThan(15);
+
+    for (const form of forms.values()) {
+      const variants: [string, [string, string][]][] = [["as rendered", form.fields]];
+      for (const [name] of form.fields) {
+        if (name === "csrf") {
+          variants.push(["a wrong csrf token", form.fields.map(([k, v]) => [k, k === "csrf" ? "zz" : v])]);
+          continue;
+        }
+        for (const value of FIELD_VALUES) variants.push([`${name} = ${JSON.stringify(value.slice(0, 12))}`, form.fields.map(([k, v]) => [k, k === name ? value : v])]);
+      }
+      variants.push(["no fields at all", []]);
+      for (const [label, fields] of variants) judge(`POST ${form.action} — ${label}`, await send(form.action, { method: "POST", form: fields }));
+    }
+    expect(failures.slice(0, 60), `${failures.length} wrong answers over ${pages.size} pages and ${forms.size} forms`).toEqual([]);
+  });
+});
+
