@@ -1389,7 +1389,7 @@ export interface components {
              * @description Stable machine-readable error code (the registry in pkg/problems.ts)
              * @enum {string}
              */
-            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "same_operator" | "not_affected_account" | "csrf_token_invalid" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "evidence_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "story_not_found" | "report_not_found" | "appeal_not_found" | "decision_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "webhook_not_found" | "delivery_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "appeal_pending" | "appeal_exists" | "appeal_window_closed" | "not_reversible" | "duplicate_pattern" | "import_conflict" | "item_claimed" | "audit_log_empty" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "subject_already_actioned" | "story_already_removed" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "not_appealable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "webhook_url_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "evidence_unavailable" | "audit_signing_unavailable" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "policy_builder_unavailable" | "post_overloaded" | "post_resharding" | "vault_unavailable" | "webhook_unavailable" | "webhook_signing_unavailable";
+            code: "malformed_json" | "malformed_body" | "missing_credentials" | "invalid_authorization_header" | "invalid_key" | "revoked_key" | "webhook_signature_missing" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "forbidden_role" | "same_operator" | "not_affected_account" | "csrf_token_invalid" | "route_not_found" | "account_not_found" | "allow_phrase_not_found" | "blocked_domain_not_found" | "evidence_not_found" | "key_not_found" | "licence_not_found" | "outlet_not_found" | "post_not_found" | "story_not_found" | "report_not_found" | "appeal_not_found" | "decision_not_found" | "review_item_not_found" | "subject_not_found" | "term_list_not_found" | "term_not_found" | "version_not_found" | "webhook_not_found" | "delivery_not_found" | "method_not_allowed" | "code_not_active" | "concurrent_change" | "identity_already_erased" | "identity_limit" | "invalid_transition" | "key_revoked" | "licence_already_revoked" | "licence_conflict" | "phone_taken" | "publisher_not_eligible" | "already_current" | "already_decided" | "appeal_pending" | "appeal_exists" | "appeal_window_closed" | "not_reversible" | "duplicate_pattern" | "import_conflict" | "item_claimed" | "audit_log_empty" | "no_changes" | "post_blocked" | "post_exists" | "post_removed" | "publish_conflict" | "repost_chain_conflict" | "shards_locked" | "subject_already_actioned" | "story_already_removed" | "term_list_name_taken" | "code_expired" | "identity_erased" | "body_too_large" | "unsupported_media_type" | "validation_failed" | "code_incorrect" | "decision_not_applicable" | "not_appealable" | "idempotency_key_reused" | "invalid_text" | "text_too_long" | "import_invalid" | "invalid_cursor" | "invalid_thresholds" | "policy_invalid" | "repost_of_itself" | "unknown_category" | "unknown_account" | "webhook_url_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "code_locked" | "code_resend_cooldown" | "code_hourly_cap" | "code_daily_cap" | "rate_limited" | "internal_error" | "sms_delivery_failed" | "upstream_unavailable" | "facts_changing" | "evidence_unavailable" | "audit_signing_unavailable" | "identity_provider_unavailable" | "sms_unavailable" | "policy_not_published" | "policy_builder_unavailable" | "post_overloaded" | "post_counter_unavailable" | "post_resharding" | "vault_unavailable" | "webhook_unavailable" | "webhook_signing_unavailable";
             requestId?: string;
             errors?: {
                 field: string;
@@ -2968,7 +2968,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3697,7 +3697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4488,7 +4488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4698,7 +4698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6320,7 +6320,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6954,7 +6954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7136,7 +7136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7257,7 +7257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7335,6 +7335,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -7844,6 +7853,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listSpreadTimelines: {
@@ -7901,6 +7919,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -8360,7 +8387,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9444,7 +9471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9520,7 +9547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9560,7 +9587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9835,7 +9862,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9997,7 +10024,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10351,7 +10378,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
+            /** @description Problem: `facts_changing`, `evidence_unavailable`, `audit_signing_unavailable`, `identity_provider_unavailable`, `sms_unavailable`, `policy_not_published`, `policy_builder_unavailable`, `post_overloaded`, `post_counter_unavailable`, `post_resharding`, `vault_unavailable`, `webhook_unavailable`, `webhook_signing_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;

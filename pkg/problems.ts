@@ -123,6 +123,7 @@ export const PROBLEMS = {
   policy_not_published: { status: 503, title: "Policy not published" },
   policy_builder_unavailable: { status: 503, title: "Policy builder unavailable" },
   post_overloaded: { status: 503, title: "Post overloaded" },
+  post_counter_unavailable: { status: 503, title: "Post counter unavailable" },
   post_resharding: { status: 503, title: "Post resharding" },
   vault_unavailable: { status: 503, title: "Identity vault unavailable" },
   webhook_unavailable: { status: 503, title: "Webhook unavailable" },

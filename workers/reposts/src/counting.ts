@@ -1,6 +1,6 @@
 import { runAtomic } from "../../../pkg/batch";
-import { durableFailureOf } from "../../../pkg/durable";
 import { ApiError } from "../../../pkg/errors";
+import { counterCall } from "./counter-calls";
 import type { Env } from "./env";
 import { assertRepostable, resolvePost, type ResolvedPost } from "./resolve";
 import { ALLOWED_SHARD_COUNTS, coordinatorName, ownerOf, shardName } from "./shards";
@@ -99,26 +99,14 @@ export function countViews(env: Env, post: ResolvedPost, count: number, idem?: I
  */
 async function withLayout(env: Env, post: ResolvedPost, run: (pc: PostContext) => Promise<CountOutcome>): Promise<{ body: CountBody; replayed: boolean }> {
   const pc = await postContext(env, post);
-  let outcome = await guard(() => run(pc));
+  let outcome = await counterCall(() => run(pc));
   if (!outcome.ok && outcome.code === "moved") {
     const fresh = await postContext(env, await resolvePost(env.DB, post.rootPostId));
-    if (fresh.epoch !== pc.epoch) outcome = await guard(() => run(fresh));
+    if (fresh.epoch !== pc.epoch) outcome = await counterCall(() => run(fresh));
   }
   if (outcome.ok) return outcome;
   if (outcome.code === "moved") {
     throw new ApiError(503, "post_resharding", "This post is moving to more counting shards; retry in a second.", { headers: { "retry-after": "1" } });
   }
   throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.");
-}
-
-/** An overloaded object is the caller's cue to back off; it is not retried here (that would add load). */
-async function guard(run: () => Promise<CountOutcome>): Promise<CountOutcome> {
-  try {
-    return await run();
-  } catch (err) {
-    if (durableFailureOf(err) === "overloaded") {
-      throw new ApiError(503, "post_overloaded", "This post is receiving more counts than it can take right now; retry shortly.", { headers: { "retry-after": "1" } });
-    }
-    throw err;
-  }
 }

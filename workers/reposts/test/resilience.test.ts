@@ -1,6 +1,6 @@
-import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call } from "../../../test/support/call";
+import { call, problem } from "../../../test/support/call";
 import type { PostContext } from "../src/types";
 import { coordinator, insertPost, settle, spreadRow } from "./helpers";
 
@@ -49,6 +49,47 @@ describe("resilience", () => {
     expect((await coordinator(post).spread())!.views).toBe(900);
     expect((await spreadRow(post))!.views).toBe(900);
     expect(retries.length).toBe(300);
+  });
+});
+
+describe("a counting object reset by the platform", () => {
+  /** Holds the post's coordinator (its input gate closed), lets `request` queue behind it, then resets it (ctx.abort(): what a deploy or an exceeded limit does). */
+  async function resetWhileQueued(post: string, request: () => Promise<Response>): Promise<Response> {
+    const held = runInDurableObject(coordinator(post), (_o: unknown, state) =>
+      state.blockConcurrencyWhile(async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        state.abort("test: counter reset");
+      }),
+    ).catch(() => "reset");
+    await new Promise((r) => setTimeout(r, 20));
+    const res = await request();
+    expect(await held).toBe("reset");
+    return res;
+  }
+
+  it("answers a count caught by the reset 503 post_counter_unavailable; the retry with the same key counts once", async () => {
+    const post = await insertPost();
+    const views = () => call(`/v1/posts/${post}/views`, { role: "app", body: { count: 2 }, headers: { "idempotency-key": "reset-1" } });
+    expect((await call(`/v1/posts/${post}/views`, { role: "app", body: { count: 1 } })).status).toBe(200);
+
+    const res = await resetWhileQueued(post, views);
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect((await problem(res)).code).toBe("post_counter_unavailable");
+
+    expect((await views()).status).toBe(200);
+    expect((await views()).status).toBe(200); // the same key again: replayed
+    await settle(post);
+    expect((await spreadRow(post))!.views).toBe(3);
+  });
+
+  it("answers a live read caught by the reset 503 post_counter_unavailable", async () => {
+    const post = await insertPost();
+    expect((await call(`/v1/posts/${post}/views`, { role: "app", body: { count: 1 } })).status).toBe(200);
+    const res = await resetWhileQueued(post, () => call(`/v1/posts/${post}/spread?live=1`, { role: "app" }));
+    expect(res.status).toBe(503);
+    expect((await problem(res)).code).toBe("post_counter_unavailable");
+    expect((await call(`/v1/posts/${post}/spread?live=1`, { role: "app" })).status).toBe(200);
   });
 });
 

@@ -7,6 +7,7 @@ import { runAtomic } from "../../../../pkg/batch";
 import { ApiError } from "../../../../pkg/errors";
 import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, problemResponses, safeText } from "../../../../pkg/schemas";
+import { counterCall } from "../counter-calls";
 import { INSERT_FIRST_LAYOUT_SQL } from "../counting";
 import type { Env } from "../env";
 import { resolvePost } from "../resolve";
@@ -51,10 +52,9 @@ function toBody(r: SpreadRow): SpreadBody {
  */
 async function exactLive(env: Env, root: string, layout: number[]): Promise<SpreadBody | null> {
   const shards = layout.flatMap((count, epoch) => (epoch === 0 && count <= 1 ? [] : Array.from({ length: count }, (_, i) => shardName(root, i, epoch))));
-  const [live, ...counts] = await Promise.all([
-    env.POST_COUNTER.getByName(coordinatorName(root)).live(),
-    ...shards.map((name) => env.REPOST_SHARD.getByName(name).totals()),
-  ]);
+  const [live, ...counts] = await counterCall(() =>
+    Promise.all([env.POST_COUNTER.getByName(coordinatorName(root)).live(), ...shards.map((name) => env.REPOST_SHARD.getByName(name).totals())]),
+  );
   if (live?.body.totals.exact) return live.body;
   if (!live && shards.length === 0) return null;
   // A sharded post's coordinator may not have heard from any shard yet: its levels are then none.
@@ -83,7 +83,7 @@ const getSpread = createRoute({
         },
       },
     },
-    ...problemResponses(401, 403, 404, 422),
+    ...problemResponses(401, 403, 404, 422, 503),
   },
 });
 

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../../../pkg/app";
 import { requireRole } from "../../../../pkg/principal";
 import { isoOrNull, problemResponses } from "../../../../pkg/schemas";
+import { counterCall } from "../counter-calls";
 import type { Env } from "../env";
 import { resolvePost } from "../resolve";
 import { coordinatorName } from "../shards";
@@ -37,7 +38,7 @@ const getTimeline = createRoute({
   },
   responses: {
     200: { description: "The timeline", content: { "application/json": { schema: TimelineSchema } } },
-    ...problemResponses(401, 403, 404, 422),
+    ...problemResponses(401, 403, 404, 422, 503),
   },
 });
 
@@ -76,7 +77,7 @@ const getTimelines = createRoute({
   },
   responses: {
     200: { description: "The timelines", content: { "application/json": { schema: BatchTimelineSchema } } },
-    ...problemResponses(401, 403, 422),
+    ...problemResponses(401, 403, 422, 503),
   },
 });
 
@@ -93,7 +94,7 @@ export const timelineRoutes = createRouter<Env>().openapi(getTimeline, async (c)
   const { resolution } = c.req.valid("query");
   const post = await resolvePost(c.env.DB, postId);
   // Never counted: no layout yet, so no coordinator to ask (and none created by asking).
-  const timeline: Timeline | null = post.shards === null ? null : await c.env.POST_COUNTER.getByName(coordinatorName(post.rootPostId)).timeline(resolution);
+  const timeline: Timeline | null = post.shards === null ? null : await counterCall(() => c.env.POST_COUNTER.getByName(coordinatorName(post.rootPostId)).timeline(resolution));
   return c.json(
     {
       rootPostId: post.rootPostId,
@@ -120,7 +121,7 @@ export const timelineRoutes = createRouter<Env>().openapi(getTimeline, async (c)
   const byId = new Map(results.map((r) => [r.id, r]));
   const counted = [...new Set(results.filter((r) => r.known && r.shards !== null).map((r) => r.root))];
   const timelines = new Map(
-    await Promise.all(counted.map(async (root): Promise<[string, Timeline]> => [root, await c.env.POST_COUNTER.getByName(coordinatorName(root)).timeline(resolution)])),
+    await counterCall(() => Promise.all(counted.map(async (root): Promise<[string, Timeline]> => [root, await c.env.POST_COUNTER.getByName(coordinatorName(root)).timeline(resolution)]))),
   );
   const known = ids.filter((id) => byId.get(id)?.known);
   return c.json(
