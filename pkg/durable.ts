@@ -1,3 +1,6 @@
+import type { ApiError } from "./errors";
+import { log } from "./log";
+
 /**
  * Why a call to a Durable Object failed in the platform rather than in the object's own code
  * (https://developers.cloudflare.com/durable-objects/best-practices/error-handling/):
@@ -17,4 +20,20 @@ export function durableFailureOf(err: unknown): DurableFailure | null {
   if (e.durableObjectReset === true) return "reset";
   if (e.retryable === true) return "transient";
   return null;
+}
+
+/**
+ * Runs a call to a Durable Object (`object` names it in the log), answering a platform failure
+ * with the caller's problem for it (`answer`: a 503 the client may retry); the object's own
+ * exceptions pass through.
+ */
+export async function durableCall<R>(object: string, run: () => R, answer: (failure: DurableFailure) => ApiError): Promise<Awaited<R>> {
+  try {
+    return await run();
+  } catch (err) {
+    const failure = durableFailureOf(err);
+    if (!failure) throw err;
+    log("warn", "durable_call_failed", { object, failure });
+    throw answer(failure);
+  }
 }

@@ -11,6 +11,7 @@
  */
 import { mulberry32 } from "./data.js";
 import { makeShape, microblogText, PLANT_EVERY, SHAPE_NAMES, type ShapeName } from "./shapes.js";
+import { bestTime } from "./timing.js";
 import type { Matcher } from "../../workers/screening/engine/index.js";
 const { compile } = (await import(process.env.ENGINE ?? "../../workers/screening/engine/index.js")) as typeof import("../../workers/screening/engine/index.js");
 
@@ -22,16 +23,7 @@ for (const s of shapes) if (!SHAPE_NAMES.includes(s)) throw new Error(`--shape: 
 
 const gc = (globalThis as { gc?: () => void }).gc;
 /** Best of ROUNDS scans, each after a full collection (outside the timing). */
-function time(m: Matcher, text: string): number {
-  let best = Infinity;
-  for (let r = 0; r < ROUNDS + 2; r++) {
-    gc?.();
-    const t0 = performance.now();
-    m.findAll(text);
-    if (r >= 2) best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
+const time = (m: Matcher, text: string) => bestTime(() => m.findAll(text), ROUNDS, 2, gc);
 const f1 = (x: number) => x.toFixed(1);
 
 for (const name of shapes) {

@@ -1,4 +1,4 @@
-import { durableFailureOf } from "../../../pkg/durable";
+import { durableCall } from "../../../pkg/durable";
 import { ApiError } from "../../../pkg/errors";
 
 /**
@@ -8,19 +8,12 @@ import { ApiError } from "../../../pkg/errors";
  * (retry at once: with the same Idempotency-Key a count is made once). An exception of the
  * objects' own code stays a 500.
  */
-export async function counterCall<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    const failure = durableFailureOf(err);
-    if (failure === "overloaded") {
-      throw new ApiError(503, "post_overloaded", "This post is receiving more counts than it can take right now; retry shortly.", { headers: { "retry-after": "1" } });
-    }
-    if (failure) {
-      throw new ApiError(503, "post_counter_unavailable", "This post's counter restarted during the request; retry (with the same Idempotency-Key, a count is made once).", {
-        headers: { "retry-after": "1" },
-      });
-    }
-    throw err;
-  }
+export function counterCall<T>(run: () => Promise<T>): Promise<T> {
+  return durableCall("post_counter", run, (failure) =>
+    failure === "overloaded"
+      ? new ApiError(503, "post_overloaded", "This post is receiving more counts than it can take right now; retry shortly.", { headers: { "retry-after": "1" } })
+      : new ApiError(503, "post_counter_unavailable", "This post's counter restarted during the request; retry (with the same Idempotency-Key, a count is made once).", {
+          headers: { "retry-after": "1" },
+        }),
+  );
 }

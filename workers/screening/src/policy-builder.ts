@@ -13,9 +13,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../../../pkg/db";
-import { durableFailureOf } from "../../../pkg/durable";
+import { durableCall } from "../../../pkg/durable";
 import { ApiError, type FieldError } from "../../../pkg/errors";
-import { log } from "../../../pkg/log";
 import { FORMAT_VERSION } from "../engine/index";
 import { decide, type Facts } from "./decide";
 import type { Env } from "./env";
@@ -36,18 +35,13 @@ export function policyBuilder(env: Env): DurableObjectStub<PolicyBuilder> {
  * or answered (a candidate object already stored is never read without its version row), and a
  * retry reaches a fresh builder. An exception of the builder's own code stays a 500.
  */
-export async function callBuilder<R>(env: Env, call: (builder: DurableObjectStub<PolicyBuilder>) => R): Promise<Awaited<R>> {
-  try {
-    return await call(policyBuilder(env));
-  } catch (e) {
-    const failure = durableFailureOf(e);
-    if (!failure) throw e;
-    log("warn", "policy_builder_failed", { failure });
+export function callBuilder<R>(env: Env, call: (builder: DurableObjectStub<PolicyBuilder>) => R): Promise<Awaited<R>> {
+  return durableCall("policy_builder", () => call(policyBuilder(env)), (failure) => {
     const busy = failure === "overloaded";
-    throw new ApiError(503, "policy_builder_unavailable", busy ? "The policy builder is busy; retry in a few seconds." : "The policy builder was restarted during this request; retry.", {
+    return new ApiError(503, "policy_builder_unavailable", busy ? "The policy builder is busy; retry in a few seconds." : "The policy builder was restarted during this request; retry.", {
       headers: { "retry-after": busy ? "5" : "1" },
     });
-  }
+  });
 }
 
 /** The engine refused the draft: 422 `policy_invalid` with this detail and these errors (compilePolicy). */
